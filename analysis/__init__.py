@@ -1,0 +1,1 @@
+"""symbolscope: analysis."""

@@ -30,9 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer.data.errors import UserError, get_logger, run_cli
-
 from analysis.fingerprint import fingerprint_folder, safetensors_param_count, sha256_file, weight_files
+from trainer.data.errors import UserError, get_logger, run_cli
 
 log = get_logger(__name__)
 
@@ -124,7 +123,9 @@ def _resolve_source(alias: str, source: str) -> Checkpoint:
         base, tiny = embedded.ensure_embedded(models_dir())
         path = base if source == "base" else tiny
         kind = "embedded" if source == "base" else "tiny"
-        desc = f"{embedded.SMOLLM_PACKAGE}:{embedded.SMOLLM_GGUF}" if source == "base" else "random-init seed 0"
+        desc = (
+            f"{embedded.SMOLLM_PACKAGE}:{embedded.SMOLLM_GGUF}" if source == "base" else "random-init seed 0"
+        )
         return Checkpoint(alias, kind, path, desc, _fingerprint(path))
     if source in STAGE_OF:
         stage = STAGE_OF[source]
@@ -248,7 +249,9 @@ def _list_rows() -> list[tuple[str, str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m analysis.checkpoints list | show ALIAS | prepare``."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.checkpoints", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.checkpoints", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="every alias and what it resolves to")
     show = sub.add_parser("show", help="architecture, parameters, layers, fingerprint, location")

@@ -17,10 +17,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+from analysis.fingerprint import sha256_file
 from trainer.data.atomic import atomic_dir
 from trainer.data.errors import UserError, get_logger
-
-from analysis.fingerprint import sha256_file
 
 log = get_logger(__name__)
 

@@ -18,7 +18,12 @@ from trainer.data.atomic import atomic_write_json
 from trainer.data.errors import UserError
 
 WEIGHT_SUFFIXES = (".safetensors",)
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "special_tokens_map.json")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "special_tokens_map.json",
+)
 _CHUNK = 8 << 20
 
 
@@ -109,7 +114,9 @@ def fingerprint_folder(folder: Path, cache_file: Path | None = None) -> str:
         raise UserError(f"{folder}: holds no model (no config.json); point the alias at a model folder")
     files = weight_files(folder)
     if not files:
-        raise UserError(f"{folder}: holds no model weights (*.safetensors); point the alias at a model folder")
+        raise UserError(
+            f"{folder}: holds no model weights (*.safetensors); point the alias at a model folder"
+        )
     digest = hashlib.sha256()
     cfg = json.loads(config.read_text())
     cfg.pop("transformers_version", None)

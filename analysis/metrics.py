@@ -1,0 +1,285 @@
+"""Alignment and uniformity (Wang & Isola, 2020) on L2-normalised vectors, computed exactly in blocks.
+
+- ``alignment(x, y, alpha) = mean_i ||f(x_i) − f(y_i)||^alpha`` over positive pairs given row by row.
+- ``uniformity(x, t) = log mean_{i<j} exp(−t ||f(x_i) − f(x_j)||²)`` over all unordered pairs of
+  distinct rows (the same value as the mean over ordered pairs i≠j, and as ``torch.pdist``).
+
+``f`` is L2 normalisation; inputs that are not already unit-norm are normalised and the returned
+:class:`MetricValue` says so (``normalised_input``). For unit vectors ``||a − b||² = 2 − 2 a·b``, so
+uniformity is a sequence of ``[block, d] @ [d, block]`` matmuls, each followed by an in-place
+``exp`` and a float64 sum; blocks are combined with a running log-sum-exp weighted by their pair
+counts. Memory is O(block² + n·d), never O(n²). fp16/bf16 inputs are upcast to float32 one block at
+a time (so a half-precision input is never copied whole); float64 inputs are computed in float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from trainer.data.errors import UserError
+
+ArrayLike = torch.Tensor | np.ndarray
+DEFAULT_BLOCK_SIZE = 1024
+_SCAN_ROWS = 1024  # rows per chunk when scanning for NaN/Inf and norms
+_MAX_NAMED = 10  # offending ids named in one error message
+# |norm − 1| above which an input row counts as "not already unit-norm", per input dtype.
+_UNIT_TOL = {torch.float64: 1e-6, torch.float32: 1e-4, torch.float16: 5e-3, torch.bfloat16: 2e-2}
+# exp(k) for k in [−4t, 0] is representable without shifting when 4t stays above underflow.
+_NO_SHIFT_MAX_4T = {torch.float32: 80.0, torch.float64: 700.0}
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric value with what it was computed on.
+
+    ``value`` is the metric (unitless: squared chord distance for alignment with α=2, log of a mean
+    kernel value for uniformity); ``n`` is the number of vectors (uniformity) or positive pairs
+    (alignment); ``n_pairs`` the number of pairs averaged over; ``normalised_input`` is True if any
+    input row was not unit-norm and had to be normalised. ``float(m)`` gives ``m.value``.
+    """
+
+    value: float
+    n: int
+    n_pairs: int
+    normalised_input: bool
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def as_matrix(x: ArrayLike, name: str = "x") -> torch.Tensor:
+    """Return ``x`` as a 2-D floating torch tensor ``[n, d]`` on CPU (numpy arrays are not copied)."""
+    if isinstance(x, np.ndarray):
+        if not np.issubdtype(x.dtype, np.floating):
+            raise UserError(f"{name}: expected a floating-point array, got dtype {x.dtype}; cast it first")
+        x = torch.from_numpy(x)
+    elif not isinstance(x, torch.Tensor):
+        raise UserError(f"{name}: expected a torch tensor or numpy array, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise UserError(f"{name}: expected a floating-point tensor, got dtype {x.dtype}; cast it first")
+    if x.dim() != 2:
+        raise UserError(f"{name}: expected a 2-D [n, d] matrix, got shape {tuple(x.shape)}")
+    if x.shape[1] == 0:
+        raise UserError(f"{name}: vectors have dimension 0; pass [n, d] with d >= 1")
+    return x.detach().cpu()
+
+
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype metrics are computed in: float64 for float64 input, else float32 (half is upcast)."""
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def _name_rows(rows: Sequence[int], ids: Sequence[object] | None) -> str:
+    shown = [str(ids[r]) if ids is not None else str(r) for r in rows[:_MAX_NAMED]]
+    more = f" (+{len(rows) - _MAX_NAMED} more)" if len(rows) > _MAX_NAMED else ""
+    return ", ".join(shown) + more
+
+
+def row_norms(x: ArrayLike, ids: Sequence[object] | None = None, name: str = "x") -> torch.Tensor:
+    """L2 norm of every row, ``[n]`` float64; scans in chunks so no ``[n, d]`` temporary is made.
+
+    Raises :class:`UserError` naming the offending rows (by ``ids[i]`` if given, else row index)
+    if any row holds NaN/Inf or is all zeros (a zero vector has no direction to normalise).
+    """
+    x = as_matrix(x, name)
+    if ids is not None and len(ids) != x.shape[0]:
+        raise UserError(f"{name}: {len(ids)} ids given for {x.shape[0]} rows; pass one id per row")
+    norms = torch.empty(x.shape[0], dtype=torch.float64)
+    bad: list[int] = []
+    for r0 in range(0, x.shape[0], _SCAN_ROWS):
+        chunk = x[r0 : r0 + _SCAN_ROWS]
+        finite = torch.isfinite(chunk).all(dim=1)
+        if not bool(finite.all()):
+            bad.extend((r0 + torch.nonzero(~finite).flatten()).tolist())
+        norms[r0 : r0 + chunk.shape[0]] = torch.linalg.vector_norm(chunk, dim=1, dtype=torch.float64)
+    what = "ids" if ids is not None else "rows"
+    if bad:
+        raise UserError(
+            f"{name}: NaN/Inf in {len(bad)} vector(s), {what} {_name_rows(bad, ids)}; "
+            "drop or re-extract those samples"
+        )
+    zero = torch.nonzero(norms == 0).flatten().tolist()
+    if zero:
+        raise UserError(
+            f"{name}: {len(zero)} all-zero vector(s), {what} {_name_rows(zero, ids)}; "
+            "a zero vector cannot be normalised, drop those samples"
+        )
+    return norms
+
+
+class UnitRows:
+    """Blocks of L2-normalised rows of ``x`` in the compute dtype, made on demand.
+
+    float32/float64 inputs are normalised once (one ``[n, d]`` copy); fp16/bf16 inputs are kept as
+    they are and each requested block is upcast and normalised on the fly, so a large half-precision
+    store is never copied whole. ``normalised_input`` is True if any row was not already unit-norm.
+    """
+
+    def __init__(self, x: ArrayLike, ids: Sequence[object] | None = None, name: str = "x") -> None:
+        self.x = as_matrix(x, name)
+        self.n, self.d = self.x.shape
+        self.dtype = compute_dtype(self.x.dtype)
+        norms = row_norms(self.x, ids, name)
+        tol = _UNIT_TOL.get(self.x.dtype, 1e-4)
+        self.normalised_input = bool((norms - 1.0).abs().max() > tol)
+        self._inv = (1.0 / norms).to(self.dtype).unsqueeze(1)  # [n, 1]
+        self._unit: torch.Tensor | None = None
+        if self.x.dtype in (torch.float32, torch.float64):
+            self._unit = self.x.to(self.dtype) * self._inv
+
+    def block(self, start: int, stop: int) -> torch.Tensor:
+        """Unit rows ``start:stop`` as a contiguous ``[stop − start, d]`` tensor."""
+        if self._unit is not None:
+            return self._unit[start:stop]
+        return self.x[start:stop].to(self.dtype) * self._inv[start:stop]
+
+    def all(self) -> torch.Tensor:
+        """All unit rows ``[n, d]`` (materialises them for half-precision input)."""
+        return self.block(0, self.n)
+
+
+def l2_normalise(x: ArrayLike, ids: Sequence[object] | None = None) -> tuple[torch.Tensor, bool]:
+    """Return ``(x_unit [n, d], was_normalised)``: rows scaled to unit L2 norm in the compute dtype.
+
+    ``was_normalised`` is True if any input row was not already unit-norm. NaN/Inf or all-zero rows
+    raise :class:`UserError` naming them (by ``ids`` if given).
+    """
+    rows = UnitRows(x, ids)
+    return rows.all(), rows.normalised_input
+
+
+def check_positive(value: float, name: str) -> float:
+    """Return ``float(value)`` or raise :class:`UserError` if it is not a finite number > 0."""
+    v = float(value)
+    if not math.isfinite(v) or v <= 0:
+        raise UserError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def _check_block_size(block_size: int) -> int:
+    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
+        raise UserError(f"block_size must be an integer >= 1, got {block_size!r}")
+    return block_size
+
+
+def alignment(
+    x: ArrayLike,
+    y: ArrayLike,
+    alpha: float = 2.0,
+    *,
+    ids: Sequence[object] | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> MetricValue:
+    """Alignment ``mean_i ||f(x_i) − f(y_i)||^alpha`` of positive pairs ``(x_i, y_i)``.
+
+    ``x``, ``y``: ``[n, d]``, row i of ``x`` paired with row i of ``y``. In [0, 2^alpha] (0 when every
+    pair is identical). Differences are taken directly (not via 2 − 2cos) so near-identical pairs
+    keep their precision; sums accumulate in float64, ``block_size`` rows at a time.
+    """
+    alpha = check_positive(alpha, "alpha")
+    block_size = _check_block_size(block_size)
+    rx, ry = UnitRows(x, ids, "x"), UnitRows(y, ids, "y")
+    if rx.x.shape != ry.x.shape:
+        raise UserError(
+            f"alignment: x {tuple(rx.x.shape)} and y {tuple(ry.x.shape)} must have the same shape"
+        )
+    if rx.n < 1:
+        raise UserError("alignment: no positive pairs; pass at least one row in x and y")
+    total = 0.0
+    for r0 in range(0, rx.n, block_size):
+        r1 = min(r0 + block_size, rx.n)
+        dist = torch.linalg.vector_norm(rx.block(r0, r1) - ry.block(r0, r1), dim=1)
+        total += float(dist.pow(alpha).sum(dtype=torch.float64))
+    return MetricValue(total / rx.n, rx.n, rx.n, rx.normalised_input or ry.normalised_input)
+
+
+def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
+    """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j, minus log count."""
+    n, dtype = rows.n, rows.dtype
+    two_t = 2.0 * t
+    shift = 4.0 * t > _NO_SHIFT_MAX_4T[dtype]  # only then can exp underflow within one block
+    flat = torch.empty(min(block_size, n) ** 2, dtype=dtype)  # the one O(block²) buffer
+    big_m, big_s = -math.inf, 0.0  # running log-sum-exp: total = exp(big_m) · big_s
+    for i0 in range(0, n, block_size):
+        i1 = min(i0 + block_size, n)
+        xi = rows.block(i0, i1)
+        xi_scaled = xi * two_t
+        for j0 in range(i0, n, block_size):
+            j1 = min(j0 + block_size, n)
+            xj = xi if j0 == i0 else rows.block(j0, j1)
+            k = flat[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)
+            torch.mm(xi_scaled, xj.T, out=k)  # 2t·cos
+            k.sub_(two_t).clamp_(max=0.0)  # −t·d² = 2t(cos − 1), d² clamped at 0
+            diagonal = j0 == i0
+            if diagonal:
+                k.fill_diagonal_(-math.inf)  # i == j is not a pair
+            m = 0.0
+            if shift:
+                m = float(k.max())
+                if m == -math.inf:
+                    continue  # a 1×1 diagonal block has no pairs
+                k.sub_(m)
+            s = float(k.exp_().sum(dtype=torch.float64))
+            if diagonal:
+                s *= 0.5  # the full square block counts every unordered pair twice
+            if s == 0.0:
+                continue
+            new_m = max(big_m, m)
+            big_s = big_s * math.exp(big_m - new_m) + s * math.exp(m - new_m)
+            big_m = new_m
+    n_pairs = n * (n - 1) // 2
+    return big_m + math.log(big_s) - math.log(n_pairs)
+
+
+def uniformity(
+    x: ArrayLike,
+    t: float = 2.0,
+    *,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    ids: Sequence[object] | None = None,
+) -> MetricValue:
+    """Uniformity ``log mean_{i<j} exp(−t ||f(x_i) − f(x_j)||²)`` over all pairs of distinct rows.
+
+    ``x``: ``[n, d]`` with n >= 2. Exact (no sampling), in [−4t, 0]; equals
+    ``torch.pdist(f(x)).pow(2).mul(-t).exp().mean().log()`` without its n(n−1)/2 vector. Work is
+    O(n²·d) in ``block_size``-row blocks; memory O(block_size² + n·d) (O(block_size·d) extra for
+    half-precision input).
+    """
+    t = check_positive(t, "t")
+    block_size = _check_block_size(block_size)
+    rows = UnitRows(x, ids, "x")
+    if rows.n < 2:
+        raise UserError(f"uniformity needs at least 2 vectors, got {rows.n}; add samples or skip this group")
+    value = _uniformity_unit(rows, t, block_size)
+    return MetricValue(value, rows.n, rows.n * (rows.n - 1) // 2, rows.normalised_input)
+
+
+def pair_distances(
+    x: ArrayLike,
+    pairs: np.ndarray,
+    y: ArrayLike | None = None,
+    *,
+    ids: Sequence[object] | None = None,
+) -> tuple[np.ndarray, bool]:
+    """Distances ``||f(x_a) − f(z_b)||`` for index pairs ``(a, b)``, with ``z = y`` if given else ``x``.
+
+    ``pairs``: ``[P, 2]`` integer rows (a, b). Returns ``(dist [P] float64, normalised_input)``;
+    ``dist ** alpha`` averaged is the alignment of those pairs.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    rx = UnitRows(x, ids, "x")
+    rz = rx if y is None else UnitRows(y, ids, "y")
+    if len(pairs) and (pairs.min() < 0 or pairs[:, 0].max() >= rx.n or pairs[:, 1].max() >= rz.n):
+        raise UserError(f"pairs: indices out of range for {rx.n} and {rz.n} rows; rebuild the pairs")
+    xa, zb = rx.all(), rz.all()
+    out = np.empty(len(pairs), dtype=np.float64)
+    for p0 in range(0, len(pairs), DEFAULT_BLOCK_SIZE):
+        chunk = torch.from_numpy(pairs[p0 : p0 + DEFAULT_BLOCK_SIZE])
+        diff = xa[chunk[:, 0]] - zb[chunk[:, 1]]
+        out[p0 : p0 + len(chunk)] = torch.linalg.vector_norm(diff, dim=1, dtype=torch.float64).numpy()
+    return out, rx.normalised_input or rz.normalised_input

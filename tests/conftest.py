@@ -1,0 +1,11 @@
+"""Shared test setup: no test may reach a model hub, and the embedded models come from the cache
+that ``make install`` fills (``python -m analysis.checkpoints prepare``)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

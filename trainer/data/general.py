@@ -86,7 +86,10 @@ def _first_sentence(text: str) -> str:
     return m.group(1) if m else text
 
 
-def general_samples(seed: int = 0, limit: int = 1600) -> list[Sample]:
+DEFAULT_LIMIT = 1600
+
+
+def general_samples(seed: int = 0, limit: int = DEFAULT_LIMIT) -> list[Sample]:
     """Up to ``limit`` general-NL instruction samples, deterministic from ``seed``."""
     rng = random.Random(f"{seed}:general")
     out: list[Sample] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -214,9 +214,6 @@ class _LogSumExp:
         self.s = self.s * math.exp(self.m - new_m) + s * math.exp(m - new_m)
         self.m = new_m
 
-    def merge(self, other: _LogSumExp) -> None:
-        self.add(other.m, other.s)
-
 
 def _tile_sum(
     rows: UnitRows, tile: tuple[int, int, int, int], two_t: float, shift: bool, flat: torch.Tensor
@@ -277,27 +274,28 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
     workers = max(1, min(workers or torch.get_num_threads(), len(tiles)))
     side = min(block_size, n)
 
-    def run(next_tile: Callable[[], tuple[int, int, int, int] | None]) -> _LogSumExp:
-        flat = torch.empty(side * side, dtype=dtype)  # this worker's one O(block²) buffer
-        acc = _LogSumExp()
-        while (tile := next_tile()) is not None:
-            acc.add(*_tile_sum(rows, tile, two_t, shift, flat))
-        return acc
-
-    queue = iter(tiles)
+    parts: list[tuple[float, float]] = [(0.0, 0.0)] * len(tiles)  # (m, s) per tile
+    queue = iter(range(len(tiles)))
     lock = threading.Lock()
 
-    def next_tile() -> tuple[int, int, int, int] | None:
-        with lock:
-            return next(queue, None)
+    def run() -> None:
+        flat = torch.empty(side * side, dtype=dtype)  # this worker's one O(block²) buffer
+        while True:
+            with lock:
+                index = next(queue, None)
+            if index is None:
+                return
+            parts[index] = _tile_sum(rows, tiles[index], two_t, shift, flat)
 
-    total = _LogSumExp()
     if workers == 1:
-        total = run(next_tile)
+        run()
     else:
         with _IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
-            for part in [pool.submit(run, next_tile) for _ in range(workers)]:
-                total.merge(part.result())
+            for future in [pool.submit(run) for _ in range(workers)]:
+                future.result()
+    total = _LogSumExp()
+    for m, s in parts:  # combined in tile order: the result does not depend on thread timing
+        total.add(m, s)
     n_pairs = n * (n - 1) // 2
     return total.m + math.log(total.s) - two_t - math.log(n_pairs)
 

@@ -90,6 +90,10 @@ def test_worker_threads_give_the_same_value(workers: int) -> None:
     x = _gen(300, 20, seed=30, dtype=torch.float32)
     one = uniformity(x, block_size=32, workers=1).value
     assert uniformity(x, block_size=32, workers=workers).value == pytest.approx(one, rel=1e-12)
+    assert (
+        uniformity(x, block_size=32, workers=workers).value
+        == uniformity(x, block_size=32, workers=workers).value
+    )
     assert torch.get_num_threads() == _THREADS  # the intra-op thread count is restored
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import torch
 
 from analysis.bootstrap import AlignmentResampler, UniformityResampler, bootstrap_counts, percentile_ci
 from analysis.metrics import DEFAULT_BLOCK_SIZE, ArrayLike, UnitRows, check_positive, uniformity
@@ -126,14 +127,18 @@ def uniformity_report(
 def _group_row(
     name: str,
     members: np.ndarray,
-    unit: Any,
+    unit: torch.Tensor,
     values: np.ndarray,
     units: np.ndarray,
     t: float,
     block_size: int,
     settings: dict[str, Any],
 ) -> dict[str, Any]:
-    """The report row of one group (a family or ``all``)."""
+    """The report row of one group (a family or ``all``).
+
+    ``members``: ``[n]`` row indices of the group; ``unit``: ``[N, d]`` unit vectors of all rows;
+    ``values``: ``[P]`` per-pair ``distance^alpha``; ``units``: ``[P, k]`` rows each pair uses.
+    """
     n = len(members)
     boot_seed = derive_seed(settings["seed"], name)
     row: dict[str, Any] = {

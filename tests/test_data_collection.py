@@ -121,3 +121,31 @@ def test_same_seed_rebuild_is_byte_identical(
         }
 
     assert files(again) == files(built)
+
+
+def test_exported_split_validates_and_rules_recover_families(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trainer.data.infer import infer_family
+
+    out = tmp_path / "analysis.jsonl"
+    assert run_cli(main, ["export", "analysis", str(out)]) == 0
+    assert run_cli(main, ["validate", str(out)]) == 0
+    n = len(collection.load_split("analysis"))
+    assert f"{n} rows, {n} valid, 0 invalid" in capsys.readouterr().out
+    # the inference rules, applied without the family field, agree with the generators' labels
+    samples = collection.load_split("train") + collection.load_split("analysis")
+    agree = sum(infer_family(s.instruction, s.output) == s.family for s in samples) / len(samples)
+    assert agree >= 0.95
+
+
+def test_load_cli_stores_a_released_file_keyed_by_content(
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "r.jsonl"
+    src.write_text('{"instruction": "SQL please", "input": "", "output": "SELECT a FROM t"}\n')
+    assert run_cli(main, ["load", str(src)]) == 0
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert run_cli(main, ["load", str(src)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == first
+    assert Path(first).name.startswith("released-") and (Path(first) / "dataset").is_dir()

@@ -1,4 +1,4 @@
-"""``python -m trainer.data build | stats | validate PATH | show ID | load PATH``."""
+"""``python -m trainer.data build | stats | validate PATH | show ID | export SPLIT OUT | load PATH``."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="print one sample by id")
     sh.add_argument("id")
     sh.add_argument("--seed", type=int, default=0)
+    ex = sub.add_parser(
+        "export", help="write one split as JSONL (the released schema plus id/task/family/source)"
+    )
+    ex.add_argument("split", help="train, analysis, test, evol_<split>, general_train or general_test")
+    ex.add_argument("out", help="output .jsonl path")
+    ex.add_argument("--seed", type=int, default=0)
     ld = sub.add_parser("load", help="load a released or general file and store it as an Arrow dataset")
     ld.add_argument("path", help="local .jsonl/.json file or hub dataset name")
     ld.add_argument("--general", action="store_true", help="Alpaca / ShareGPT / messages format")
@@ -82,6 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(json.dumps({"split": split, **s.to_dict()}, indent=2, ensure_ascii=False))
                     return 0
         raise UserError(f"no sample with id '{args.id}' in {folder}; ids look like 'nl2sql-select-0001'")
+    if args.cmd == "export":
+        from trainer.data.atomic import atomic_write_text
+        from trainer.data.collection import ensure_collection
+        from trainer.data.store import read_split
+
+        samples = read_split(ensure_collection(args.seed), args.split)
+        atomic_write_text(
+            args.out, "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in samples)
+        )
+        print(f"{args.out}: {len(samples)} samples")
+        return 0
     from trainer.data.loaders import load_general_file, load_released, save_as_dataset
 
     if args.general:

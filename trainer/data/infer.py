@@ -26,18 +26,36 @@ def _json_kind(output: str) -> str | None:
     return "json"
 
 
+_MATH_NAMES = frozenset({"sqrt", "sin", "cos", "tan", "exp", "log", "abs", "pi", "Abs", "Rational"})
+
+
+def _looks_arithmetic(output: str) -> bool:
+    """An operator-bearing expression whose letter runs are variables or elementary functions."""
+    text = output.strip()
+    if not re.fullmatch(r"[\w\s+\-*/().^=,]+", text) or not re.search(r"[\d+*/^]", text):
+        return False
+    words = re.findall(r"[A-Za-z_]+", text)
+    return all(w in _MATH_NAMES or (len(w) <= 2 and w.islower()) for w in words)
+
+
 _RULES: tuple[tuple[str, str, str], ...] = (
-    # (family, where: "out"|"ins", regex) — first match wins
-    ("sparql", "out", r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT)\b.*\{.*\?\w+"),
+    # (family, where: "out"|"ins", regex): output rules first, then arithmetic, then instruction rules
+    ("sparql", "out", r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),
     ("sql", "out", r"(?is)^\s*(SELECT|WITH)\b.*\bFROM\b"),
     ("pddl", "out", r"(?is)^\s*\((define|:goal|:action|:init)\b"),
-    ("lambda", "out", r"\(lambda \$\d|\(\w+:\w \$\d"),
-    ("amr", "out", r"^\s*\(\s*[a-z]\d*\s*/\s*[\w-]+"),
+    ("lambda", "out", r"\(lambda \$\d|\([a-z_]+:[a-z]\s"),
+    ("amr", "out", r"^\s*\(\s*[a-z]\d*\s+/\s+[a-z][\w-]*(\s|\))"),
     ("fol", "out", r"[∀∃]|\b(all|exists) [a-z]\d*\s*\."),
     ("cron", "out", r"^\s*([\d*/,\-]+\s+){4}[\d*/,\-]+\s*$"),
-    ("latex", "out", r"\\(frac|int|sum|sqrt|begin|lim|prod|binom|left)\b"),
+    (
+        "latex",
+        "out",
+        r"\\(frac|int|sum|sqrt|begin|lim|prod|binom|left|log|sin|cos|tan|cdot|alpha|beta|theta|pi)(?![A-Za-z])|\^\{",
+    ),
+    ("math", "out", r"^\s*def solution\(\):"),
     ("python", "out", r"(?m)^\s*(def|class|import|from)\s+\w+"),
     ("xpath", "out", r"^\s*/{1,2}[A-Za-z*@]"),
+    ("ltl", "out", r"^(?=.*(\b[GFX]\b|\bU\b))[a-z0-9_\s!&|()GFXURW\->]+$"),
     ("ltl", "ins", r"(?i)\b(LTL|linear temporal logic)\b"),
     ("smiles", "ins", r"(?i)\b(SMILES|molecule|compound)\b"),
     ("regex", "ins", r"(?i)\b(regular expression|regex)\b"),
@@ -47,7 +65,6 @@ _RULES: tuple[tuple[str, str, str], ...] = (
     ("sql", "ins", r"(?i)\bSQL\b"),
     ("python", "ins", r"(?i)\bpython\b"),
     ("math", "ins", r"(?i)\b(equation|arithmetic|math|calculate|compute)\b"),
-    ("math", "out", r"^(?=.*[+\-*/^=])(?!.*[a-z]{4})[\w\s+\-*/().^=]+$"),
 )
 
 
@@ -57,7 +74,12 @@ def infer_family(instruction: str, output: str) -> str | None:
     if kind:
         return kind
     for family, where, pattern in _RULES:
-        if re.search(pattern, output if where == "out" else instruction):
+        if where == "out" and re.search(pattern, output):
+            return family
+    if _looks_arithmetic(output):
+        return "math"
+    for family, where, pattern in _RULES:
+        if where == "ins" and re.search(pattern, instruction):
             return family
     return None
 

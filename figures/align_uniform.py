@@ -25,7 +25,7 @@ def pick_layer(rows: list[dict[str, Any]], layer: int | str | None = None) -> in
 
 def figure(result: dict[str, Any], layer: int | str | None = None) -> Figure:
     """Draw the plane from a ``results/uniformity`` result (``config`` + ``rows``) at one layer."""
-    rows = result["rows"]
+    rows = [r for r in result["rows"] if r.get("uniformity") is not None]  # skipped groups have no values
     chosen = pick_layer(rows, layer)
     rows = [r for r in rows if r["layer"] == chosen]
     ckpts = ckpt_order(rows)

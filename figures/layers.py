@@ -16,7 +16,7 @@ from figures.common import CKPT_COLOURS, ckpt_order, layer_key
 
 def figure(result: dict[str, Any], family: str = "all") -> Figure:
     """Two panels (alignment, uniformity) against layer index from a ``results/uniformity`` result."""
-    rows = [r for r in result["rows"] if r["family"] == family]
+    rows = [r for r in result["rows"] if r["family"] == family and r.get("alignment") is not None]
     ckpts = ckpt_order(rows)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     layers_seen: list[int | str] = sorted({r["layer"] for r in rows}, key=layer_key)

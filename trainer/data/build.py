@@ -169,10 +169,10 @@ def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     out: dict[str, Any] = {"files": {k: sha256_file(v) for k, v in sorted(files.items())}}
     used = sorted({s.source.split(":", 1)[1] for s in samples if s.source.startswith("pddlgym:")})
     h = hashlib.sha256()
-    for rel in used:
+    for rel in used:  # "<domain file>|<problem folder>/<problem file>"
         h.update(rel.encode())
-        dom, prob = rel.split("/", 1)
-        for p in sorted((pddl.pddlgym_dir() / f"{dom}.pddl", *pddl.pddlgym_dir().glob(f"{dom}*/{prob}"))):
+        domain, problem = rel.split("|", 1)
+        for p in (pddl.pddlgym_dir() / domain, pddl.pddlgym_dir() / problem):
             h.update(p.read_bytes())
     out["pddlgym_files_used"] = len(used)
     out["pddlgym_used_sha256"] = h.hexdigest()

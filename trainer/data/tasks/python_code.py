@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import gzip
+import inspect
 import json
 import random
 import subprocess
@@ -50,8 +51,11 @@ def _split_prompt(prompt: str, entry: str) -> tuple[str, str]:
     """(header without the entry point's docstring, the docstring's description)."""
     tree = ast.parse(prompt)
     fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == entry)
-    doc = ast.get_docstring(fn) or ""
-    node = fn.body[0]
+    # the docstring is usually the first statement, but not always (HumanEval/115 imports first)
+    node = next(
+        n for n in fn.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+    )
+    doc = inspect.cleandoc(node.value.value)  # type: ignore[attr-defined]
     lines = prompt.splitlines()
     header = "\n".join(lines[: node.lineno - 1] + lines[node.end_lineno :]).rstrip() + "\n"
     desc_lines: list[str] = []

@@ -40,6 +40,7 @@ class TaskResult:
 
     name: str
     kept: list[Any]
+    repeated: int
     rejected: int
     reasons: list[str]
     candidates: int
@@ -101,12 +102,13 @@ def run_task(args: tuple[str, int, float]) -> TaskResult:
     spec = next(t for t in all_tasks() if t.name == name)
     target = max(MIN_TASK_SIZE, round(spec.target * scale))
     drafts = spec.generate(random.Random(f"{seed}:{name}"), target * CANDIDATE_FACTOR)
-    kept, reasons, seen, rejected = [], [], set(), 0
+    kept, reasons, seen, rejected, repeated = [], [], set(), 0, 0
     for d in drafts:
         if len(kept) >= target:
             break
         key = output_hash(d.output)
         if key in seen:
+            repeated += 1
             continue
         seen.add(key)
         why = reason(Sample("?", d.task, d.family, d.instruction, d.input, d.output, d.source))
@@ -116,7 +118,7 @@ def run_task(args: tuple[str, int, float]) -> TaskResult:
             rejected += 1
             if len(reasons) < 3:
                 reasons.append(why)
-    return TaskResult(name, kept, rejected, reasons, len(drafts))
+    return TaskResult(name, kept, repeated, rejected, reasons, len(drafts))
 
 
 def _run_all(names: Sequence[str], seed: int, workers: int, scale: float) -> list[TaskResult]:
@@ -129,7 +131,7 @@ def _run_all(names: Sequence[str], seed: int, workers: int, scale: float) -> lis
     else:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(workers) as pool:
-            done = list(tqdm(pool.imap(run_task, jobs), total=len(jobs), desc="tasks", unit="task"))
+            done = list(tqdm(pool.imap_unordered(run_task, jobs), total=len(jobs), desc="tasks", unit="task"))
     by_name = {r.name: r for r in done}
     return [by_name[n] for n in names]
 
@@ -226,7 +228,7 @@ def build_collection(
         tasks_card[spec.name] = {
             "family": spec.family, "source": spec.source, "licence": spec.licence, "samples": len(kept),
             "candidates_generated": res.candidates, "rejected_by_checker": res.rejected,
-            "rejection_examples": res.reasons, "cross_task_duplicates": dup,
+            "rejection_examples": res.reasons, "repeated_outputs_skipped": res.repeated, "cross_task_duplicates": dup,
             "instruction_templates": len({d.template for d in kept}),
         }  # fmt: skip
     splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))

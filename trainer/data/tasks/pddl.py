@@ -107,7 +107,16 @@ def gen_pddl_goals(rng: random.Random, n: int) -> list[Draft]:
                            "We want {g} to hold at the end ({d} domain)."), d=name.group(1), g=listing)  # fmt: skip
             ctx = f"(define (domain {name.group(1)}))\n{preds}\n{objects}"
             out.append(
-                phrase(rng, "nl2pddl-goal", "pddl", q, LANGS, formula, f"pddlgym:{dom.name}|{prob.parent.name}/{prob.name}", ctx)
+                phrase(
+                    rng,
+                    "nl2pddl-goal",
+                    "pddl",
+                    q,
+                    LANGS,
+                    formula,
+                    f"pddlgym:{dom.name}|{prob.parent.name}/{prob.name}",
+                    ctx,
+                )
             )
             kept += 1
     rng.shuffle(out)

@@ -53,7 +53,9 @@ def _split_prompt(prompt: str, entry: str) -> tuple[str, str]:
     fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == entry)
     # the docstring is usually the first statement, but not always (HumanEval/115 imports first)
     node = next(
-        n for n in fn.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+        n
+        for n in fn.body
+        if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
     )
     doc = inspect.cleandoc(node.value.value)  # type: ignore[attr-defined]
     lines = prompt.splitlines()

@@ -3,7 +3,9 @@
 Sorting by length before batching keeps padding small: a batch of samples of similar length
 costs ``batch_size × max_length`` padded tokens, and :func:`plan_batches` keeps that product
 under ``batch_tokens``. Either padding side gives the same vectors because every row gets its
-own position ids (``0..n-1`` over its real tokens) and pads are masked out of attention.
+own position ids (``0..n-1`` over its real tokens) and pads are masked out of attention (left
+padding), or come after every real token so that causal attention never sees them (right
+padding, which therefore needs no mask and is the default).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import torch
 
 from analysis.spans import POOLINGS, Item
 
-DEFAULT_BATCH_TOKENS = 4096
+DEFAULT_BATCH_TOKENS = 2048
 
 
 def plan_batches(lengths: Sequence[int], batch_tokens: int = DEFAULT_BATCH_TOKENS) -> list[list[int]]:
@@ -46,7 +48,7 @@ class Batch:
     """Padded model inputs for a list of items, plus the pooling weights.
 
     ``input_ids``, ``position_ids``: ``[b, T]`` int64; ``attention_mask``: ``[b, T]`` int64 with 1
-    on real tokens, or None when no row is padded; ``weights``: ``[b, T]`` float32 whose row sums
+    on real tokens, or None when no row is padded on the left (see :func:`collate`); ``weights``: ``[b, T]`` float32 whose row sums
     to 1 over the row's pooled positions (0 elsewhere, always 0 on padding).
     """
 
@@ -80,5 +82,8 @@ def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", poo
             weights[row, [off + p for p in it.positions]] = 1.0 / len(it.positions)
         else:
             weights[row, off + it.positions[-1]] = 1.0
-    padded = bool((mask == 0).any())
+    # Right padding needs no mask: in a causal model a real token only attends to earlier
+    # positions, which are all real, so pads cannot reach any pooled position (and the causal
+    # attention kernel, without a padding mask, is faster and allocates no [b, 1, T, T] mask).
+    padded = padding_side == "left" and bool((mask == 0).any())
     return Batch(ids, mask if padded else None, pos, weights)

@@ -35,7 +35,7 @@ log = get_logger(__name__)
 #: Bumped whenever the meaning of stored vectors changes (span rule, numbering, pooling):
 #: part of every store's folder name, so an old store is never read as a new one.
 STORE_FORMAT = 1
-DEFAULT_BATCH_TOKENS = 4096
+DEFAULT_BATCH_TOKENS = 2048
 DTYPES: tuple[str, ...] = ("float32", "bfloat16")
 
 

@@ -97,8 +97,15 @@ def test_span_positions_never_pad_or_bos(tiny) -> None:
             assert all(0 <= p < len(it.input_ids) for p in it.positions)
         for side in ("left", "right"):
             b = collate(items, tok.pad_token_id, side)
-            assert b.attention_mask is not None
-            assert float(b.weights[b.attention_mask == 0].abs().sum()) == 0.0
+            real = torch.zeros_like(b.input_ids, dtype=torch.bool)
+            for row, it in enumerate(items):
+                off = b.input_ids.shape[1] - len(it.input_ids) if side == "left" else 0
+                real[row, off : off + len(it.input_ids)] = True
+                assert b.input_ids[row, real[row]].tolist() == list(it.input_ids)
+            assert (b.attention_mask is None) == (side == "right")  # right pads come after: causal suffices
+            if b.attention_mask is not None:
+                assert torch.equal(b.attention_mask.bool(), real)
+            assert float(b.weights[~real].abs().sum()) == 0.0
             assert torch.allclose(b.weights.sum(1), torch.ones(len(items)))
     # an output that contains the BOS text itself: still never pooled
     s = Sample("b", "t", "sql", "q", "", "<|im_start|> SELECT 1", "x")

@@ -296,4 +296,8 @@ def ensure_built(
             build_collection(tmp, seed, evol_share, workers, scale)
     except FileExistsError:
         log.info("%s was built concurrently by another process; using it", final)
+    except PermissionError as err:
+        raise UserError(
+            f"cannot write the collection under {final.parent} ({err.strerror}); set SYMBOLSCOPE_HOME to a writable folder"
+        ) from None
     return final

@@ -101,7 +101,7 @@ def _call(rng: random.Random, name: str) -> tuple[str, dict[str, Any]]:
 
 
 def _tools_input(rng: random.Random, used: list[str]) -> str:
-    names = list(dict.fromkeys([*used, *rng.sample(list(TOOLS), 2)]))
+    names = list(dict.fromkeys([*used, rng.choice([t for t in TOOLS if t not in used])]))
     rng.shuffle(names)
     return json.dumps([_sig(n) for n in names])
 

@@ -263,7 +263,8 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
 
     Parallelism: tiles are handed out dynamically to ``workers`` threads (default: torch's
     intra-op thread count), each running single-threaded torch ops with its own O(block²) buffer;
-    torch's intra-op thread count is set to 1 for the duration and restored. Coarse-grained tiles
+    torch's intra-op thread count is set to 1 for the duration and restored (a single tile just
+    uses torch's threads). Coarse-grained tiles
     need no per-op barrier, so a CPU shared with other processes slows this down gracefully.
     """
     n, dtype = rows.n, rows.dtype
@@ -287,8 +288,11 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
                 return
             parts[index] = _tile_sum(rows, tiles[index], two_t, shift, flat)
 
-    if workers == 1:
-        run()
+    if len(tiles) == 1:
+        run()  # one tile: its few big ops may as well use torch's own threads
+    elif workers == 1:
+        with _IntraOpThreads(1):
+            run()
     else:
         with _IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
             for future in [pool.submit(run) for _ in range(workers)]:

@@ -149,3 +149,17 @@ def test_load_cli_stores_a_released_file_keyed_by_content(
     assert run_cli(main, ["load", str(src)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == first
     assert Path(first).name.startswith("released-") and (Path(first) / "dataset").is_dir()
+
+
+def test_stats_token_counts_use_the_embedded_tokenizer(built: Path) -> None:
+    from trainer.data.tokens import CACHE_NAME, counter
+
+    count, unit = counter(use_tokenizer=True)
+    assert unit == "smollm2 tokens"
+    texts = ["SELECT name FROM staff WHERE salary > 10", "(lambda $0 e (state:t $0))"]
+    tokens = count(texts)
+    words, _ = counter(use_tokenizer=False)
+    assert all(t > w for t, w in zip(tokens, words(texts), strict=True))
+    assert (built.parent / CACHE_NAME / "tokenizer.json").is_file()
+    again, _ = counter(use_tokenizer=True)
+    assert again(texts) == tokens

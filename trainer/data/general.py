@@ -5,6 +5,7 @@ the reference topics in ``pydoc_data.topics`` and the docstrings of standard-lib
 from __future__ import annotations
 
 import ast
+import functools
 import random
 import re
 import sysconfig
@@ -44,7 +45,8 @@ def _stdlib_files() -> list[Path]:
     return sorted(p for p in root.glob("*.py") if not p.stem.startswith("_") and p.stem not in SKIP_MODULES)
 
 
-def docstring_items() -> list[tuple[str, str, str]]:
+@functools.cache
+def docstring_items() -> tuple[tuple[str, str, str], ...]:
     """``(kind, qualified name, first paragraph)`` for documented stdlib modules and public functions."""
     items: list[tuple[str, str, str]] = []
     for path in _stdlib_files():
@@ -61,10 +63,11 @@ def docstring_items() -> list[tuple[str, str, str]]:
                 d = ast.get_docstring(node)
                 if d and _ok(_first_paragraph(d)):
                     items.append(("function", f"{mod}.{node.name}", _first_paragraph(d)))
-    return items
+    return tuple(items)
 
 
-def topic_items() -> list[tuple[str, str, str]]:
+@functools.cache
+def topic_items() -> tuple[tuple[str, str, str], ...]:
     """``(kind, title, paragraph)`` prose paragraphs from ``pydoc_data.topics``."""
     from pydoc_data.topics import topics
 
@@ -78,7 +81,7 @@ def topic_items() -> list[tuple[str, str, str]]:
             flat = " ".join(para.split())
             if _ok(flat) and flat.count(" ") >= 20:
                 items.append(("topic", title, flat))
-    return items
+    return tuple(items)
 
 
 def _first_sentence(text: str) -> str:

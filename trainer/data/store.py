@@ -13,6 +13,18 @@ from trainer.data.schema import SAMPLE_FIELDS, Sample
 
 DATASET_DIR = "dataset"
 CARD_FILE = "card.json"
+#: the splits a built collection always has (an empty one is not written: ``datasets`` cannot
+#: reload a zero-row split from disk, so a missing known split reads as empty)
+STORED_SPLITS = (
+    "train",
+    "analysis",
+    "test",
+    "evol_train",
+    "evol_analysis",
+    "evol_test",
+    "general_train",
+    "general_test",
+)
 
 
 def save_splits(folder: Path, splits: dict[str, Sequence[Sample]], templates: dict[str, int]) -> None:
@@ -26,6 +38,8 @@ def save_splits(folder: Path, splits: dict[str, Sequence[Sample]], templates: di
     )
     dd = {}
     for name, samples in splits.items():
+        if not samples:
+            continue
         cols: dict[str, list[Any]] = {f: [getattr(s, f) for s in samples] for f in SAMPLE_FIELDS}
         cols["template"] = [templates.get(s.id, -1) for s in samples]
         dd[name] = datasets.Dataset.from_dict(cols, features=features)
@@ -46,13 +60,15 @@ def _dataset_dict(folder: str) -> Any:
 
 
 def split_names(folder: Path) -> list[str]:
-    """The names of the stored splits."""
+    """The names of the stored (non-empty) splits."""
     return sorted(_dataset_dict(str(folder)).keys())
 
 
 def read_split(folder: Path, split: str) -> list[Sample]:
     """All samples of stored ``split`` in stored order."""
     dd = _dataset_dict(str(folder))
+    if split not in dd and split in STORED_SPLITS:
+        return []
     if split not in dd:
         raise UserError(f"{folder}: no split '{split}' (have: {', '.join(sorted(dd))})")
     return [Sample.from_dict(r) for r in dd[split].select_columns(list(SAMPLE_FIELDS)).to_list()]
@@ -60,7 +76,8 @@ def read_split(folder: Path, split: str) -> list[Sample]:
 
 def read_templates(folder: Path, split: str) -> list[int]:
     """The ``template`` column of stored ``split``."""
-    return list(_dataset_dict(str(folder))[split]["template"])
+    dd = _dataset_dict(str(folder))
+    return list(dd[split]["template"]) if split in dd and len(dd[split]) else []
 
 
 def read_card(folder: Path) -> dict[str, Any]:

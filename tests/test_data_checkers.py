@@ -95,3 +95,11 @@ def test_generated_gold_accepted_and_closing_bracket_removal_rejected(spec) -> N
         if d.family in ("fol", "lambda", "amr", "pddl", "sparql", "json", "api_call") and last >= 0:
             broken = d.output[:last] + d.output[last + 1 :]
             assert reason(_sample(d.family, d.instruction, d.input, broken)) is not None, (spec.name, broken)
+
+
+def test_untrusted_outputs_cannot_hang_the_checkers() -> None:
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"
+    why = reason(_sample("sql", "", SCHEMA, endless))
+    assert why is not None and "interrupted" in why
+    assert reason(_sample("math", "", "", "def solution():\n    return 9**9**9**9")) is not None
+    assert reason(_sample("math", "", "", "def solution():\n    while True:\n        pass")) is not None

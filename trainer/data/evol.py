@@ -68,7 +68,9 @@ def _rename_sql_query(sql: str, mapping: dict[str, str]) -> str:
 def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Connection:
     """A database with ``ddl``'s tables filled by position: row values depend on the table and
     column index, the type and ``literals`` (the query's constants), never on names."""
-    conn = sqlite3.connect(":memory:")
+    from trainer.data.checkers.code import bounded_sqlite
+
+    conn = bounded_sqlite()
     conn.executescript(ddl)
     rng = random.Random(seed_text)
     nums = [int(x) for x in literals if x.lstrip("-").isdigit()] or [0]

@@ -43,9 +43,27 @@ def schema_ddl(text: str) -> str:
     return "\n".join(stmts)
 
 
-def sqlite_with_schema(ddl: str) -> sqlite3.Connection:
-    """An in-memory SQLite database with the tables of ``ddl`` (no rows)."""
+#: SQLite virtual-machine steps (in units of 1,000) a checked query may take before it is aborted
+SQL_STEP_LIMIT = 2_000
+
+
+def bounded_sqlite() -> sqlite3.Connection:
+    """An in-memory SQLite connection that aborts any statement running too long (for example an
+    endless recursive CTE in an untrusted file) with ``sqlite3.OperationalError: interrupted``."""
     conn = sqlite3.connect(":memory:")
+    steps = [0]
+
+    def tick() -> int:
+        steps[0] += 1
+        return int(steps[0] > SQL_STEP_LIMIT)
+
+    conn.set_progress_handler(tick, 1000)
+    return conn
+
+
+def sqlite_with_schema(ddl: str) -> sqlite3.Connection:
+    """An in-memory, step-bounded SQLite database with the tables of ``ddl`` (no rows)."""
+    conn = bounded_sqlite()
     conn.executescript(ddl)
     return conn
 

@@ -42,8 +42,19 @@ _SAFE_NODES = (
 _DECLARED = re.compile(r"^Variables:\s*(.*)$", re.M)
 
 
+MAX_EXPONENT = 100
+
+
 def _whitelisted(tree: ast.AST) -> None:
     for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exp = node.right
+            if not (
+                isinstance(exp, ast.Constant)
+                and isinstance(exp.value, int | float)
+                and abs(exp.value) <= MAX_EXPONENT
+            ):
+                raise CheckFailed(f"math: exponents must be numbers up to {MAX_EXPONENT}")
         if not isinstance(node, _SAFE_NODES):
             raise CheckFailed(f"math: {type(node).__name__} is not allowed in a math answer")
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):

@@ -199,6 +199,8 @@ def build_store(
             todo = [k for k in mine if not partial.done(k)]
             if done:
                 log.info("resuming %s: %d/%d shards already finished", key.name, done, plan["num_shards"])
+            if world > 1:
+                log.info("rank %d/%d extracts shards %s", rank, world, todo)
             if todo:
                 _extract_shards(
                     ckpt,
@@ -210,7 +212,7 @@ def build_store(
                     per_shard,
                     dim,
                     batch_tokens,
-                    progress,
+                    progress and rank == 0,
                     padding_side,
                 )
             distributed.barrier()

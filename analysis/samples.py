@@ -7,6 +7,7 @@ its original (``None`` for originals).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -79,7 +80,7 @@ def _from_jsonl(path: Path) -> Dataset:
                 raise UserError(f"{path}:{lineno}: not valid JSON ({err})") from None
             if not isinstance(row, dict):
                 raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
-            missing = [f for f in ("id", "output") if not row.get(f)]
+            missing = [f for f in ("id", "output") if f not in row or (f == "id" and not row[f])]
             if missing:
                 raise UserError(f"{path}:{lineno}: a sample needs {SAMPLE_FIELDS}; missing {missing}")
             samples.append(Sample.from_dict(row))
@@ -105,6 +106,62 @@ def _from_collection(split: str, seed: int) -> Dataset:
     return from_samples(samples, split, [evolved.get(s.id) for s in samples])
 
 
+def _fingerprint_cache() -> Path:
+    from analysis.checkpoints import home
+
+    return home() / "store" / ".split-fingerprints.json"
+
+
+def _split_stamp(split: str, seed: int) -> str | None:
+    """A cheap identity of a collection split's files (folder, names, sizes, mtimes), or None."""
+    try:
+        from trainer.data import ensure_collection  # type: ignore[attr-defined]
+
+        folder = Path(ensure_collection(seed))
+    except (ImportError, UserError, OSError):
+        return None
+    parts = [str(folder.resolve()), split, str(seed)]
+    names = (split, f"evol_{split}") if split == "analysis" else (split,)
+    for name in names:
+        sub = folder / "dataset" / name
+        if not sub.is_dir():
+            return None
+        for f in sorted(sub.iterdir()):
+            st = f.stat()
+            parts.append(f"{name}/{f.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cached_fingerprint(split: str, seed: int = 0) -> str | None:
+    """The fingerprint of a collection split recorded when it was last loaded, if its files are
+    unchanged since (so a store hit needs no read of the split); None otherwise."""
+    if split not in SPLITS:
+        return None
+    stamp = _split_stamp(split, seed)
+    try:
+        cache = json.loads(_fingerprint_cache().read_text())
+    except (OSError, ValueError):
+        return None
+    return cache.get(stamp) if stamp else None
+
+
+def _remember_fingerprint(split: str, seed: int, fingerprint: str) -> None:
+    from trainer.data.atomic import atomic_write_json
+
+    stamp = _split_stamp(split, seed)
+    if stamp is None:
+        return
+    path = _fingerprint_cache()
+    try:
+        cache = json.loads(path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    if cache.get(stamp) != fingerprint:
+        cache[stamp] = fingerprint
+        with contextlib.suppress(OSError):  # a cache only
+            atomic_write_json(path, cache)
+
+
 def load_dataset(split: str, seed: int = 0) -> Dataset:
     """``train``/``analysis``/``test`` from the collection, or a ``.jsonl`` file of sample rows.
 
@@ -112,7 +169,9 @@ def load_dataset(split: str, seed: int = 0) -> Dataset:
     """
     path = Path(split).expanduser()
     if split in SPLITS:
-        return _from_collection(split, seed)
+        data = _from_collection(split, seed)
+        _remember_fingerprint(split, seed, data.fingerprint)
+        return data
     if path.suffix == ".jsonl":
         if not path.is_file():
             raise UserError(f"split file {path} does not exist")

@@ -26,7 +26,7 @@ import numpy as np
 
 from analysis.checkpoints import home, resolve
 from analysis.layers import LayerKey, normalise_layer, num_layers_of, parse_layers, sort_layers, tensor_name
-from analysis.samples import Dataset, load_dataset
+from analysis.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.writer import MANIFEST
 from trainer.data.errors import UserError, get_logger
 
@@ -223,6 +223,12 @@ def ensure_store(
     _check_options(span, pooling, dtype)
     ckpt = resolve(ckpt_alias)
     wanted = parse_layers(layers, num_layers_of(ckpt.path))
+    if dataset is None:  # a hit must not read the split: use its cached fingerprint if unchanged
+        known = cached_fingerprint(split)
+        if known is not None:
+            hit = find_store(StoreKey(ckpt.fingerprint, known, span, pooling, dtype), ckpt.fingerprint, known)
+            if hit is not None and set(wanted) <= set(hit.layers):
+                return hit
     data = dataset if dataset is not None else load_dataset(split)
     key = StoreKey(ckpt.fingerprint, data.fingerprint, span, pooling, dtype)
     existing = find_store(key, ckpt.fingerprint, data.fingerprint)

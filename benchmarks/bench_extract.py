@@ -17,6 +17,10 @@ including the ~0.5 GB of fp32 weights and ~0.3 GB of torch runtime that both met
 the working memory = peak RSS after the load minus RSS after the load (the high-water mark is
 reset through ``/proc/self/clear_refs``). Runs alternate between methods; the table shows medians.
 Usage: ``python benchmarks/bench_extract.py [--repeats 3] [--limit N] [--split analysis]``.
+
+``--memory`` instead shows that peak RSS does not grow with the number of samples: whole
+extractions (``tiny`` model, every layer, shards of 256) of 500 and of 5,000 samples, each in
+its own process, print their peaks side by side.
 The last line is ``extract: <r>x samples/s vs naive output_hidden_states loop (peak RSS <m>x)``.
 """
 
@@ -117,7 +121,7 @@ def run_naive(split: str, out: str) -> dict:
     return _finish(len(samples), time.perf_counter() - t0, mem)
 
 
-def _child(which: str, split: str) -> dict:
+def _child(which: str, split: str, extra: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
@@ -131,11 +135,60 @@ def _child(which: str, split: str) -> dict:
             "PYTHONPATH": str(ROOT),
             "TOKENIZERS_PARALLELISM": "false",
         }
-        cmd = [sys.executable, __file__, "--child", which, "--split", split, "--tmp", tmp]
+        cmd = [sys.executable, __file__, "--child", which, "--split", split, "--tmp", tmp, *(extra or [])]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SystemExit(f"{which} run failed:\n{proc.stderr[-3000:]}")
         return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _synthetic_split(n: int, path: Path) -> str:
+    """``n`` samples: the analysis split cycled with fresh ids, or generated ones if it is missing."""
+    import random
+
+    try:
+        from analysis.samples import load_dataset
+
+        base = [s.to_dict() for s in load_dataset("analysis").samples]
+    except Exception:  # the collection is not built: generate varied SQL-like samples
+        rng = random.Random(0)
+        words = ("SELECT", "name", "FROM", "users", "WHERE", "age", ">", "30", "JOIN", "ON", "id", "=")
+        base = [
+            {"id": f"g{i}", "task": "nl2sql", "family": "sql", "source": "synthetic", "input": "",
+             "instruction": "Write SQL for: " + " ".join(rng.choice(words) for _ in range(rng.randint(3, 30))),
+             "output": " ".join(rng.choice(words) for _ in range(rng.randint(2, 40)))}
+            for i in range(500)
+        ]  # fmt: skip
+    with open(path, "w") as fh:
+        for i in range(n):
+            fh.write(json.dumps({**base[i % len(base)], "id": f"m{i:06d}"}) + "\n")
+    return str(path)
+
+
+def run_memory(split: str, shard_samples: int) -> dict:
+    """Extract every layer of ``tiny`` on ``split`` (shards of ``shard_samples``); report the peak."""
+    from analysis.store import ensure_store
+
+    t0 = time.perf_counter()
+    store = ensure_store("tiny", split=split, layers="all", progress=False, shard_samples=shard_samples)
+    return {"n": len(store), "seconds": time.perf_counter() - t0, "rss_mb": _status_mb("VmHWM"),
+            "shards": len(store.manifest["shards"]), "store_mb": store.size_bytes() / 1e6}  # fmt: skip
+
+
+def memory_demo(sizes: list[int], shard_samples: int) -> None:
+    """Peak RSS of whole extractions of growing sample sets, each in its own process."""
+    print(f"memory: tiny model, all layers, shards of {shard_samples} samples, one process per run")
+    print(f"{'samples':>8} {'shards':>7} {'store MB':>9} {'seconds':>8} {'peak RSS MB':>12}")
+    peaks = []
+    with tempfile.TemporaryDirectory(prefix="bench-extract-mem-") as tmp:
+        for n in sizes:
+            split = _synthetic_split(n, Path(tmp) / f"mem{n}.jsonl")
+            r = _child("memory", split, ["--shard-samples", str(shard_samples)])
+            peaks.append(r["rss_mb"])
+            print(
+                f"{r['n']:>8} {r['shards']:>7} {r['store_mb']:>9.1f} {r['seconds']:>8.1f} {r['rss_mb']:>12.0f}"
+            )
+    print(f"memory: peak RSS {peaks[-1] / peaks[0]:.2f}x for {sizes[-1] / sizes[0]:.0f}x the samples")
 
 
 def _limited_split(split: str, limit: int | None, tmp: Path) -> str:
@@ -156,11 +209,20 @@ def main() -> None:
     p.add_argument("--split", default="analysis")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--limit", type=int, default=None, help="first N samples only (quick runs)")
-    p.add_argument("--child", choices=("extract", "naive"), help=argparse.SUPPRESS)
+    p.add_argument("--memory", action="store_true", help="peak RSS for 500 vs 5,000 samples (tiny model)")
+    p.add_argument("--sizes", default="500,5000", help="sample counts for --memory")
+    p.add_argument("--shard-samples", type=int, default=256, help="shard size for --memory")
+    p.add_argument("--child", choices=("extract", "naive", "memory"), help=argparse.SUPPRESS)
     p.add_argument("--tmp", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child == "extract":
         print(json.dumps(run_extract(args.split)))
+        return
+    if args.child == "memory":
+        print(json.dumps(run_memory(args.split, args.shard_samples)))
+        return
+    if args.memory:
+        memory_demo([int(x) for x in args.sizes.split(",")], args.shard_samples)
         return
     if args.child == "naive":
         print(json.dumps(run_naive(args.split, str(Path(args.tmp) / "naive.npy"))))

@@ -294,6 +294,9 @@ def ensure_built(
     try:
         with atomic_dir(final, replace=force) as tmp:
             build_collection(tmp, seed, evol_share, workers, scale)
+        from trainer.data.store import forget
+
+        forget()
     except FileExistsError:
         log.info("%s was built concurrently by another process; using it", final)
     except PermissionError as err:

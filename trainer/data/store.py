@@ -59,6 +59,11 @@ def _dataset_dict(folder: str) -> Any:
         ) from None
 
 
+def forget() -> None:
+    """Drop the in-process cache of opened collections (after a rebuild in place)."""
+    _dataset_dict.cache_clear()
+
+
 def split_names(folder: Path) -> list[str]:
     """The names of the stored (non-empty) splits."""
     return sorted(_dataset_dict(str(folder)).keys())

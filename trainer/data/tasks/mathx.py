@@ -79,7 +79,7 @@ def gen_expression(rng: random.Random, n: int) -> list[Draft]:
                 ),
             )
         used = sorted({c for c in v if c in expr})
-        out.append(phrase(rng, "nl2math-expression", "math", f"Write {q}.", EXPR_LANGS, expr, "generated:algebra-phrases",
+        out.append(phrase(rng, "nl2math-expression", "math", q[0].upper() + q[1:] + ".", EXPR_LANGS, expr, "generated:algebra-phrases",
                           "Variables: " + ", ".join(used)))  # fmt: skip
     return out
 

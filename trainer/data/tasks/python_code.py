@@ -86,7 +86,7 @@ def gen_humaneval(rng: random.Random, n: int) -> list[Draft]:
     drafts, items = [], []
     for p in problems:
         header, desc = _split_prompt(p["prompt"], p["entry_point"])
-        code = header + p["canonical_solution"].rstrip() + "\n"
+        code = header.lstrip("\n") + p["canonical_solution"].rstrip() + "\n"
         signature = next(line for line in header.splitlines() if line.startswith(f"def {p['entry_point']}("))
         q = f"Implement `{p['entry_point']}`. {desc}"
         drafts.append(
@@ -146,7 +146,8 @@ NAMES = (
     "run_task",
     "evaluate",
 )
-PARAMS = ("items", "values", "data", "xs", "seq", "arr", "numbers", "s", "text", "n")
+PARAMS = {list: ("items", "values", "data", "xs", "seq", "arr", "numbers"), str: ("s", "text", "sentence", "line", "phrase"),
+          int: ("n", "k", "num", "value")}  # fmt: skip
 
 
 def _execute(code: str, name: str, arg: Any) -> Any:
@@ -162,7 +163,7 @@ def gen_functions(rng: random.Random, n: int) -> list[Draft]:
         phrasings, body, ref, arg = rng.choice(KINDS)
         name, p, k = (
             rng.choice(NAMES) + rng.choice(("", "_values", "_list", "_input", "_v2")),
-            rng.choice(PARAMS),
+            rng.choice(PARAMS[type(arg)]),
             rng.randint(2, 6),
         )
         sig = f"def {name}({p}):"

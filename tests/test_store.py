@@ -300,3 +300,49 @@ def test_reader_refuses_a_damaged_store(home: Path) -> None:
     manifest = dict(store.manifest, sample_ids=[*store.sample_ids, "extra"])
     with pytest.raises(UserError, match="shape"):
         Store(store.path, manifest).read(0)
+
+
+def _fake_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples: list) -> dict[str, int]:
+    """Stand in for trainer.data's collection API: a folder of split files and a counted loader."""
+    import trainer.data as data_pkg
+
+    folder = tmp_path / "collection"
+    for name in ("analysis", "evol_analysis"):
+        (folder / "dataset" / name).mkdir(parents=True)
+        (folder / "dataset" / name / "data.arrow").write_text("v1")
+    calls = {"load_split": 0}
+
+    def load_split(split: str, **kw: object) -> list:
+        calls["load_split"] += 1
+        return list(samples)
+
+    monkeypatch.setattr(data_pkg, "ensure_collection", lambda seed=0: folder, raising=False)
+    monkeypatch.setattr(data_pkg, "load_split", load_split, raising=False)
+    monkeypatch.setattr(
+        data_pkg, "evol_pairs", lambda split, seed=0: [(samples[0].id, samples[1].id)], raising=False
+    )
+    return calls
+
+
+def test_split_hit_reads_no_split_and_a_rebuilt_collection_is_reread(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    samples = make_samples(5, seed=10)
+    calls = _fake_collection(tmp_path, monkeypatch, samples)
+    first = ensure_store("tiny", split="analysis", layers="0", progress=False)
+    assert calls["load_split"] == 1 and first.evol_of[1] == samples[0].id
+    hit = ensure_store("tiny", split="analysis", layers="0", progress=False)
+    assert calls["load_split"] == 1 and hit.path == first.path  # the split was not read again
+    (tmp_path / "collection" / "dataset" / "analysis" / "data.arrow").write_text("v2 rebuilt")
+    again = ensure_store("tiny", split="analysis", layers="0", progress=False)
+    assert calls["load_split"] == 2 and again.path == first.path  # same content: same store
+
+
+def test_bfloat16_extraction_is_close_to_float32(home: Path) -> None:
+    data = _data(4, seed=12, empty_every=0)
+    f32 = ensure_store("tiny", layers="1,final_norm", dataset=data, progress=False)
+    bf16 = ensure_store("tiny", layers="1,final_norm", dataset=data, progress=False, dtype="bfloat16")
+    assert bf16.path != f32.path and bf16.manifest["dtype"] == "bfloat16"
+    a, b = f32.read(1)[0], bf16.read(1)[0]
+    assert b.dtype == np.float32 and np.isfinite(b).all()
+    assert np.abs(a - b).max() <= 0.05 * np.abs(a).max() and not np.array_equal(a, b)

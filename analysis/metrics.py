@@ -8,7 +8,8 @@
 :class:`MetricValue` says so (``normalised_input``). For unit vectors ``||a − b||² = 2 − 2 a·b``, so
 uniformity is a sequence of ``[block, d] @ [d, block]`` matmuls, each followed by an in-place
 ``exp`` and a sum (row sums in the compute dtype, everything above them in float64); blocks are
-combined with a running log-sum-exp weighted by their pair counts. Memory is O(block² + n·d), never O(n²). fp16/bf16 inputs are upcast to float32 one block at
+combined with a running log-sum-exp weighted by their pair counts. Memory is O(workers·block² +
+n·d), never O(n²). fp16/bf16 inputs are upcast to float32 one block at
 a time (so a half-precision input is never copied whole); float64 inputs are computed in float64.
 """
 

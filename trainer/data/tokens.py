@@ -26,6 +26,7 @@ def embedded_tokenizer() -> object | None:
             return AutoTokenizer.from_pretrained(str(folder))
         from trainer.data.paths import package_dir
 
+        log.info("reading the embedded tokenizer from %s once (about 10 s); cached in %s", GGUF_FILE, folder)
         tok = AutoTokenizer.from_pretrained(str(package_dir(GGUF_MODULE)), gguf_file=GGUF_FILE)
         try:
             with atomic_dir(folder) as tmp:

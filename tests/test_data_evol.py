@@ -80,3 +80,17 @@ def test_evol_refuses_families_without_definitions() -> None:
 def test_evol_is_deterministic_from_rng() -> None:
     s = _samples("fol", 1)[0]
     assert evolve(s, random.Random(4)) == evolve(s, random.Random(4))
+
+
+def test_evol_share_controls_how_many_are_evolved() -> None:
+    from collections import Counter
+
+    from trainer.data.build import _evolve_split
+
+    samples = _samples("sql", 20) + _samples("cron", 5)
+    eligible = [s for s in samples if can_evolve(s)]
+    none = _evolve_split(samples, 0.0, random.Random(0), set(), Counter())
+    every = _evolve_split(samples, 1.0, random.Random(0), set(), Counter())
+    some = _evolve_split(samples, 0.3, random.Random(0), set(), Counter())
+    assert none == [] and len(every) == len(eligible) > 0
+    assert 0 < len(some) < len(every)

@@ -81,7 +81,8 @@ def test_both_stages_end_to_end(tmp_path, toy, runs, capsys) -> None:
     inf = runs / "infusion" / "tiny"
     card2 = json.loads((inf / RUN_CARD).read_text())
     assert card2["parent"]["fingerprint"] == resolve("injection").fingerprint
-    assert card2["data"]["mix_ratio"] == 1.0 and card2["data"]["general_samples"] > 0
+    assert card2["data"]["general_fraction"] == 0.5 and card2["data"]["mix_ratio"] == "1:1"
+    assert card2["data"]["general_samples"] == card2["data"]["symbolic_samples"] > 0
     assert set(card2["validation"]) == {"base", "injection", "infusion"}
     assert card2["validation"]["injection"] == card["validation"]["injection"]
     ours = resolve("ours")

@@ -52,9 +52,11 @@ class EvalConfig:
 class StageConfig:
     """Optimisation settings of one stage. Batches are counted in packed rows of ``max_length``.
 
-    One optimizer step consumes ``micro_batch_rows * grad_accum * world_size`` rows.
+    One optimizer step consumes ``micro_batch_rows * grad_accum * world_size`` rows; with
+    ``global_batch_rows`` set, ``grad_accum`` is derived from it for the actual world size.
     ``max_steps`` caps the steps (0 = ``epochs`` full passes). ``train_samples`` caps the
-    training samples (0 = all). ``mix_ratio`` (Infusion only) is the symbolic:general ratio.
+    training samples (0 = all). ``general_fraction`` (Infusion only) is the share of general-NL
+    samples in the symbolic + general mix (0.5 = 1:1 symbolic:general).
     """
 
     lr: float = 2e-5
@@ -65,11 +67,12 @@ class StageConfig:
     max_steps: int = 0
     micro_batch_rows: int = 1
     grad_accum: int = 1
+    global_batch_rows: int = 0  # if set, grad_accum = global / (micro_batch_rows × world)
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     adam_betas: list[float] = field(default_factory=lambda: [0.9, 0.95])
     train_samples: int = 0
-    mix_ratio: float = 1.0
+    general_fraction: float = 0.5
     save_every: int = 0  # resume checkpoint every N steps (0 = never mid-run)
     log_every: int = 1
 
@@ -218,8 +221,13 @@ def _check_ranges(cfg: TrainConfig, path: Path) -> None:
         need(s.epochs > 0 or s.max_steps > 0, f"{stage}.epochs", "or max_steps must be positive")
         need(s.micro_batch_rows >= 1, f"{stage}.micro_batch_rows", "must be at least 1")
         need(s.grad_accum >= 1, f"{stage}.grad_accum", "must be at least 1")
+        need(s.global_batch_rows >= 0, f"{stage}.global_batch_rows", "must not be negative")
         need(len(s.adam_betas) == 2, f"{stage}.adam_betas", "must be two numbers")
-        need(s.mix_ratio > 0, f"{stage}.mix_ratio", "must be positive (symbolic:general)")
+        need(
+            0 <= s.general_fraction < 1,
+            f"{stage}.general_fraction",
+            "must be in [0, 1) (share of general NL)",
+        )
         need(min(s.max_steps, s.train_samples, s.save_every) >= 0, stage, "counts must not be negative")
 
 
@@ -229,6 +237,19 @@ def load_config(name_or_path: str) -> TrainConfig:
     cfg = _build(TrainConfig, _read(path), path)
     _check_ranges(cfg, path)
     return dataclasses.replace(cfg, name=path.stem, source=str(path))
+
+
+def grad_accum_for(s: StageConfig, world: int, where: str = "config") -> int:
+    """Gradient-accumulation steps for ``world`` ranks (from ``global_batch_rows`` when set)."""
+    if not s.global_batch_rows:
+        return s.grad_accum
+    per_step = s.micro_batch_rows * world
+    if s.global_batch_rows % per_step:
+        raise UserError(
+            f"{where}: global_batch_rows {s.global_batch_rows} is not a multiple of micro_batch_rows "
+            f"{s.micro_batch_rows} x {world} processes; change one of them"
+        )
+    return s.global_batch_rows // per_step
 
 
 def deepspeed_path(cfg: TrainConfig, override: str | None = None) -> Path | None:

@@ -76,6 +76,15 @@ def broadcast(obj: Any) -> Any:
     return box[0]
 
 
+def gather(obj: Any) -> list[Any]:
+    """Every rank's ``obj``, in rank order (on every rank)."""
+    if not active():
+        return [obj]
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out
+
+
 def agree(ok: bool) -> bool:
     """True only if ``ok`` is true on every rank."""
     return all_reduce_sum([0.0 if ok else 1.0])[0] == 0.0

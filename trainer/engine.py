@@ -41,21 +41,41 @@ class LrShape:
 
 
 def build_optimizer(
-    model: torch.nn.Module, s: StageConfig, total_steps: int
+    model: torch.nn.Module, s: StageConfig, total_steps: int, cpu_offload: bool = False
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """AdamW (no decay on biases and norms) and its warmup + decay schedule over ``total_steps``."""
+    """AdamW (no decay on biases and norms) and its warmup + decay schedule over ``total_steps``.
+
+    ``cpu_offload`` (ZeRO-Offload) uses DeepSpeed's CPU Adam, which ZeRO-Offload requires
+    (compiled on first use); otherwise torch's AdamW.
+    """
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if p.requires_grad:
-            (no_decay if p.ndim < 2 or "norm" in name else decay).append(p)
+            ndim = len(getattr(p, "ds_shape", p.shape))  # ZeRO-3 partitions have a flat local shape
+            (no_decay if ndim < 2 or "norm" in name else decay).append(p)
     groups = [
-        {"params": decay, "weight_decay": s.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
+        g
+        for g in (
+            {"params": decay, "weight_decay": s.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        )
+        if g["params"]
     ]
-    opt = torch.optim.AdamW(groups, lr=s.lr, betas=tuple(s.adam_betas), eps=1e-8, foreach=False)
+    if cpu_offload:
+        from deepspeed.ops.adam import DeepSpeedCPUAdam
+
+        opt = DeepSpeedCPUAdam(groups, lr=s.lr, betas=tuple(s.adam_betas), eps=1e-8, adamw_mode=True)
+    else:
+        opt = torch.optim.AdamW(groups, lr=s.lr, betas=tuple(s.adam_betas), eps=1e-8)
+    return opt, build_scheduler(opt, s, total_steps)
+
+
+def build_scheduler(
+    opt: torch.optim.Optimizer, s: StageConfig, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """Warmup (``ceil(warmup_ratio × total_steps)`` steps) then the configured decay."""
     warmup = math.ceil(s.warmup_ratio * total_steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, LrShape(s.schedule, warmup, total_steps, s.min_lr_ratio))
-    return opt, sched
+    return torch.optim.lr_scheduler.LambdaLR(opt, LrShape(s.schedule, warmup, total_steps, s.min_lr_ratio))
 
 
 def rng_state() -> dict[str, Any]:
@@ -147,9 +167,15 @@ class DeepSpeedEngine:
 
         from trainer.dsconfig import zero_stage
 
-        optimizer, scheduler = build_optimizer(model, s, total_steps)
+        zero = ds_config.get("zero_optimization") or {}
+        offload = (zero.get("offload_optimizer") or {}).get("device", "none") not in ("none", None)
+        optimizer, _ = build_optimizer(model, s, total_steps, cpu_offload=offload)
+        # The schedule is built on DeepSpeed's wrapped optimizer (its param groups may differ).
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
-            model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config
+            model=model,
+            optimizer=optimizer,
+            lr_scheduler=lambda opt: build_scheduler(opt, s, total_steps),
+            config=ds_config,
         )
         self.module = self.engine.module
         self.world = world

@@ -10,6 +10,8 @@ import contextlib
 import importlib.util
 import json
 import math
+import os
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import torch
 
 from analysis.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
 from trainer import distributed, runs
-from trainer.config import TrainConfig, deepspeed_path
+from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
 from trainer.data.errors import UserError, get_logger
 from trainer.distributed import DistInfo
 from trainer.evaluate import mask_dtype, mask_kind, validation_loss
@@ -79,7 +81,7 @@ def _build_engine(req: RunRequest, parent: Checkpoint, total_steps: int, dist: D
         ds_config = fill_auto(
             read_ds_config(ds_file),
             micro_batch=s.micro_batch_rows,
-            grad_accum=s.grad_accum,
+            grad_accum=grad_accum_for(s, dist.world, cfg.source),
             world=dist.world,
             max_grad_norm=s.max_grad_norm,
             bf16=cfg.dtype == "bfloat16" or cfg.autocast == "bf16",
@@ -145,7 +147,7 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
         "symbolic": encode_examples(tokenizer, data.val_symbolic, cfg.max_length, "truncate")[0],
         "general": encode_examples(tokenizer, data.val_general, cfg.max_length, "truncate")[0],
     }
-    rows_per_step = s.micro_batch_rows * s.grad_accum * dist.world
+    rows_per_step = s.micro_batch_rows * grad_accum_for(s, dist.world, cfg.source) * dist.world
     plan = Plan(
         [len(e) for e in train_ex],
         [e.n_trainable for e in train_ex],
@@ -172,7 +174,8 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
             "source": data.source,
             "fingerprint": fingerprints["train"],
             "fingerprints": fingerprints,
-            "mix_ratio": data.mix_ratio,
+            "general_fraction": data.general_fraction,
+            "mix_ratio": _ratio(data.n_symbolic, data.n_general),
             "symbolic_samples": data.n_symbolic,
             "general_samples": data.n_general,
             "encoding": report.to_dict(),
@@ -182,6 +185,14 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
         "config": cfg.to_dict(),
         "deepspeed": ds_config,
         "world_size": dist.world,
+        "ranks": distributed.gather(
+            {
+                "rank": dist.rank,
+                "local_rank": dist.local_rank,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+            }
+        ),
         "code_version": runs.code_version(),
         "plan": {
             "steps": total,
@@ -301,6 +312,11 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
         runs.write_card(folder, card)  # last: the registry sees the run only now
     distributed.barrier()
     return card
+
+
+def _ratio(n_symbolic: int, n_general: int) -> str | None:
+    """``"symbolic:general"`` sample counts reduced to one side (e.g. ``"1:0.43"``); None if no general."""
+    return f"1:{n_general / n_symbolic:.3g}" if n_general and n_symbolic else None
 
 
 class NonFiniteLoss(RuntimeError):

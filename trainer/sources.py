@@ -5,7 +5,8 @@
 samples: ``symbolic_train.jsonl``, ``symbolic_test.jsonl``, ``general_train.jsonl``,
 ``general_test.jsonl``. Injection trains on the symbolic train split (with its Symbol-Evol
 variants when ``include_evol``); Infusion on a seeded mix of symbolic and general train samples
-at ``mix_ratio`` symbolic:general. Validation always uses the held-out ``test`` splits.
+holding a ``general_fraction`` share of general samples (:func:`trainer.data.mixing.mix`: the
+symbolic samples once each, the general ones up- or down-sampled to fit). Validation always uses the held-out ``test`` splits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from trainer.config import TrainConfig
 from trainer.data.errors import UserError
 from trainer.data.fingerprint import dataset_fingerprint
-from trainer.data.schema import Sample
+from trainer.data.mixing import mix
+from trainer.data.schema import NL_FAMILY, Sample
 
 FILES = ("symbolic_train", "symbolic_test", "general_train", "general_test")
 
@@ -32,7 +34,7 @@ class StageData:
     val_general: list[Sample]
     n_symbolic: int
     n_general: int
-    mix_ratio: float | None  # symbolic:general, None for Injection
+    general_fraction: float | None  # share of general-NL samples in the mix; None for Injection
     source: str
 
     def fingerprints(self) -> dict[str, str]:
@@ -107,13 +109,9 @@ def stage_data(cfg: TrainConfig, stage: str) -> StageData:
         train = _take(symbolic, s.train_samples, f"train:{seed}")
         return StageData(train, val_sym, val_gen, len(train), 0, None, cfg.data.collection)
     general = _load(cfg, "general_train")
-    ratio = s.mix_ratio
-    if s.train_samples:
-        n_sym = min(len(symbolic), round(s.train_samples * ratio / (1 + ratio)))
-    else:
-        n_sym = len(symbolic)
-    n_gen = min(len(general), max(1, round(n_sym / ratio)))
-    n_sym = min(n_sym, max(1, round(n_gen * ratio)))
-    mixed = _take(symbolic, n_sym, f"mix-sym:{seed}") + _take(general, n_gen, f"mix-gen:{seed}")
-    random.Random(f"mix:{seed}").shuffle(mixed)
-    return StageData(mixed, val_sym, val_gen, n_sym, n_gen, ratio, cfg.data.collection)
+    frac = s.general_fraction
+    n_sym = round(s.train_samples * (1 - frac)) if s.train_samples else len(symbolic)
+    symbolic = _take(symbolic, max(1, n_sym), f"mix-sym:{seed}")
+    mixed = mix(symbolic, _take(general, 0, f"mix-gen:{seed}"), frac, seed)
+    n_gen = sum(1 for x in mixed if x.family == NL_FAMILY)
+    return StageData(mixed, val_sym, val_gen, len(mixed) - n_gen, n_gen, frac, cfg.data.collection)

@@ -97,6 +97,6 @@ def gen_commands(rng: random.Random, n: int) -> list[Draft]:
     out = []
     for _ in range(n):
         q, cmd = _form(rng)
-        request = q[0].upper() + q[1:] + "."
+        request = pick(rng, ("{Q}.", "Task: {q}.", "In the shell, {q}."), Q=q[0].upper() + q[1:], q=q)
         out.append(phrase(rng, "nl2bash-filesystem", "bash", request, LANGS, cmd, "generated:bash-commands"))
     return out

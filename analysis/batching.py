@@ -59,23 +59,26 @@ class Batch:
 
 
 def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", pooling: str = "mean") -> Batch:
-    """Pad ``items`` to their longest on ``padding_side`` and build mean- or last-pooling weights."""
+    """Pad ``items`` to their longest on ``padding_side`` and build mean- or last-pooling weights.
+
+    Each row holds the item's tokens up to its last pooled position (:attr:`Item.needed`).
+    """
     if padding_side not in ("left", "right"):
         raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
     if pooling not in POOLINGS:
         raise ValueError(f"unknown pooling {pooling!r}; use one of {POOLINGS}")
     if not items:
         raise ValueError("cannot collate an empty batch")
-    width = max(len(it.input_ids) for it in items)
+    width = max(it.needed for it in items)
     b = len(items)
     ids = torch.full((b, width), pad_id, dtype=torch.long)
     mask = torch.zeros((b, width), dtype=torch.long)
     pos = torch.zeros((b, width), dtype=torch.long)
     weights = torch.zeros((b, width), dtype=torch.float32)
     for row, it in enumerate(items):
-        n = len(it.input_ids)
+        n = it.needed  # tokens after the last pooled one cannot affect it (causal): not computed
         off = width - n if padding_side == "left" else 0
-        ids[row, off : off + n] = torch.tensor(it.input_ids, dtype=torch.long)
+        ids[row, off : off + n] = torch.tensor(it.input_ids[:n], dtype=torch.long)
         mask[row, off : off + n] = 1
         pos[row, off : off + n] = torch.arange(n)
         if pooling == "mean":

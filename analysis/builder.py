@@ -181,6 +181,7 @@ def build_store(
         "shard_samples": per_shard,
         "num_shards": math.ceil(n / per_shard),
         "padding_side": padding_side,
+        "code_version": code_version(),  # shards of other code are not resumed from
     }
     rank, world = distributed.rank_world()
     with distributed.leader_lock(final, rank, store_lock):

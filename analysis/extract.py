@@ -76,7 +76,7 @@ def extract_chunk(
     from analysis.batching import collate, plan_batches
 
     out = {k: np.empty((len(items), dim), dtype=np.float32) for k in capturer.layers}
-    for batch_idx in plan_batches([len(it.input_ids) for it in items], batch_tokens):
+    for batch_idx in plan_batches([it.needed for it in items], batch_tokens):
         batch = collate([items[i] for i in batch_idx], pad_id, padding_side, pooling)
         pooled = capturer.run(batch)
         for key, vec in pooled.items():

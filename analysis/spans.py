@@ -41,6 +41,12 @@ class Item:
     input_ids: tuple[int, ...]
     positions: tuple[int, ...]
 
+    @property
+    def needed(self) -> int:
+        """Tokens the model must see: up to the last pooled position (later tokens cannot change
+        earlier states in a causal model, so they are not computed)."""
+        return self.positions[-1] + 1
+
 
 @dataclass(frozen=True)
 class Skipped:

@@ -99,9 +99,9 @@ def test_span_positions_never_pad_or_bos(tiny) -> None:
             b = collate(items, tok.pad_token_id, side)
             real = torch.zeros_like(b.input_ids, dtype=torch.bool)
             for row, it in enumerate(items):
-                off = b.input_ids.shape[1] - len(it.input_ids) if side == "left" else 0
-                real[row, off : off + len(it.input_ids)] = True
-                assert b.input_ids[row, real[row]].tolist() == list(it.input_ids)
+                off = b.input_ids.shape[1] - it.needed if side == "left" else 0
+                real[row, off : off + it.needed] = True  # up to the last pooled token (causal)
+                assert b.input_ids[row, real[row]].tolist() == list(it.input_ids[: it.needed])
             assert (b.attention_mask is None) == (side == "right")  # right pads come after: causal suffices
             if b.attention_mask is not None:
                 assert torch.equal(b.attention_mask.bool(), real)

@@ -217,14 +217,15 @@ def test_tokenizer_without_offsets_falls_back_with_a_warning(tiny, caplog: pytes
 
 
 @pytest.mark.slow
-def test_base_parity_few_samples_left_padding() -> None:
+def test_base_parity_few_samples_both_padding_sides() -> None:
     ckpt = resolve("base")
     model, tok = load_model(ckpt), load_tokenizer(ckpt)
     items = _items(tok, make_samples(3, seed=11))
     layers = [0, 1, 15, 30, FINAL_NORM]
-    with capturing(model, layers) as cap:
-        got = extract_chunk(cap, items, tok.pad_token_id, 576, "mean", "left", 10_000)
-    for row, item in enumerate(items):
-        want = truth_vectors(model, item, layers)
-        for key in layers:
-            assert_close_scaled(torch.from_numpy(got[key][row]), want[key])
+    truth = [truth_vectors(model, item, layers) for item in items]
+    for side in ("left", "right"):
+        with capturing(model, layers) as cap:
+            got = extract_chunk(cap, items, tok.pad_token_id, 576, "mean", side, 10_000)
+        for row in range(len(items)):
+            for key in layers:
+                assert_close_scaled(torch.from_numpy(got[key][row]), truth[row][key])

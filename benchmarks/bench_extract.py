@@ -199,7 +199,8 @@ def _limited_split(split: str, limit: int | None, tmp: Path) -> str:
     data = load_dataset(split)
     path = tmp / "split.jsonl"
     with open(path, "w") as fh:
-        for s, evol in list(zip(data.samples, data.evol_of, strict=True))[:limit]:
+        rows = list(zip(data.samples, data.evol_of, strict=True))
+        for s, evol in rows[:: max(1, len(rows) // limit)][:limit]:  # spread over families
             fh.write(json.dumps({**s.to_dict(), "evol_of": evol}) + "\n")
     return str(path)
 
@@ -208,7 +209,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--split", default="analysis")
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--limit", type=int, default=None, help="first N samples only (quick runs)")
+    p.add_argument("--limit", type=int, default=None, help="N samples spread over the split (quick runs)")
     p.add_argument("--memory", action="store_true", help="peak RSS for 500 vs 5,000 samples (tiny model)")
     p.add_argument("--sizes", default="500,5000", help="sample counts for --memory")
     p.add_argument("--shard-samples", type=int, default=256, help="shard size for --memory")
@@ -244,7 +245,7 @@ def main() -> None:
         ]
         for k, v in runs.items()
     }
-    print(f"split {args.split}{'' if args.limit is None else f' (first {args.limit})'}: {n} samples, "
+    print(f"split {args.split}{'' if args.limit is None else f' (every k-th, {args.limit})'}: {n} samples, "
           f"base model, all layers, {args.repeats} runs each (median)")  # fmt: skip
     print(f"{'method':<40} {'samples/s':>10} {'peak RSS MB':>12} {'working MB':>11}")
     for key, label in (

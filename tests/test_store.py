@@ -288,8 +288,8 @@ def test_split_with_no_samples_is_one_line_exit_2(
     def load_split(split: str, **kw: object) -> list:
         raise UserError(f"split '{split}' has no samples")
 
+    _fake_collection(tmp_path, monkeypatch, [])
     monkeypatch.setattr(data_pkg, "load_split", load_split, raising=False)
-    monkeypatch.setattr(data_pkg, "evol_pairs", lambda *a, **k: [], raising=False)
     assert run_cli(main, ["--ckpt", "tiny", "--split", "test"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "split 'test' has no samples" in err[0]

@@ -89,8 +89,11 @@ def test_stage_alias_finds_newest_finished_run(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(UserError, match="python -m trainer injection"):
         checkpoints.resolve("ours")
     tiny = checkpoints.resolve("tiny").path
-    for name, finished, when in [("a", True, "2026-01-01T00:00:00"), ("b", True, "2026-02-01T00:00:00"),
-                                 ("c", False, "2026-03-01T00:00:00")]:
+    for name, finished, when in [
+        ("a", True, "2026-01-01T00:00:00"),
+        ("b", True, "2026-02-01T00:00:00"),
+        ("c", False, "2026-03-01T00:00:00"),
+    ]:
         run = tmp_path / "infusion" / name
         shutil.copytree(tiny, run)
         card = {"stage": "infusion", "finished": finished, "finished_at": when}
@@ -158,7 +161,9 @@ def test_hub_id_while_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf" / "hub"))
     monkeypatch.setenv("SYMBOLSCOPE_HOME", str(tmp_path / "home"))
-    with pytest.raises(UserError, match="meta-llama/Llama-2-7b-chat-hf.*not in the local Hugging Face cache"):
+    with pytest.raises(
+        UserError, match=r"meta-llama/Llama-2-7b-chat-hf.*not in the local Hugging Face cache"
+    ):
         checkpoints.resolve("meta-llama/Llama-2-7b-chat-hf")
     assert not (tmp_path / "home").exists()
 

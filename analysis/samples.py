@@ -34,18 +34,10 @@ class Dataset:
 
 
 def content_fingerprint(samples: Sequence[Sample], evol_of: Sequence[str | None]) -> str:
-    """Hex SHA-256 of the collection's ``dataset_fingerprint`` (or our own row hash) and ``evol_of``."""
-    try:
-        from trainer.data import dataset_fingerprint  # type: ignore[attr-defined]
-    except ImportError:
-        dataset_fingerprint = None
-    h = hashlib.sha256()
-    if dataset_fingerprint is not None:
-        h.update(str(dataset_fingerprint(list(samples))).encode())
-    else:
-        for s in samples:
-            h.update(json.dumps([getattr(s, f) for f in SAMPLE_FIELDS], ensure_ascii=False).encode())
-            h.update(b"\n")
+    """Hex SHA-256 of the collection's :func:`dataset_fingerprint` of ``samples`` and ``evol_of``."""
+    from trainer.data.collection import dataset_fingerprint
+
+    h = hashlib.sha256(str(dataset_fingerprint(list(samples))).encode())
     h.update(json.dumps(list(evol_of)).encode())
     return h.hexdigest()
 
@@ -89,16 +81,8 @@ def _from_jsonl(path: Path) -> Dataset:
 
 
 def _from_collection(split: str, seed: int) -> Dataset:
-    try:
-        from trainer.data import evol_pairs, load_split  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from trainer.data.collection import evol_pairs, load_split  # type: ignore[no-redef]
-        except ImportError:
-            raise UserError(
-                "the Symbolic Collection API (trainer.data.load_split) is not available in this checkout; "
-                "pass --split PATH.jsonl instead"
-            ) from None
+    from trainer.data.collection import evol_pairs, load_split
+
     samples = load_split(split, seed=seed, include_evol=(split == "analysis"))
     if not samples:
         raise UserError(f"split '{split}' has no samples; nothing to extract")

@@ -23,7 +23,7 @@ def test_parse_layers_resolves_last_all_and_negatives() -> None:
     assert parse_layers("last", AVAILABLE) == [3]
     assert parse_layers("all", AVAILABLE) == AVAILABLE
     assert parse_layers("0,-1,final_norm,3", AVAILABLE) == [0, 3, "final_norm"]
-    with pytest.raises(UserError, match=r"valid layers are 0\.\.3"):
+    with pytest.raises(UserError, match=r"out of range; valid layers are 0\.\.3"):
         parse_layers("7", AVAILABLE)
     with pytest.raises(UserError, match="not a layer"):
         parse_layers("top", AVAILABLE)

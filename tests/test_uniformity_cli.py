@@ -174,7 +174,7 @@ def test_evol_pairs_from_the_store(setup: dict[str, str], tmp_path: Path) -> Non
         (["--alpha", "-1"], "--alpha must be a positive number"),
         (["--pairs", "evol"], "has no evolved pairs"),
         (["--families", "sql,cobol"], "cobol not in the store"),
-        (["--layers", "9"], "valid layers are 0..2"),
+        (["--layers", "9"], "out of range; valid layers are 0..2"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(

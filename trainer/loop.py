@@ -23,6 +23,7 @@ from analysis.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
 from trainer import distributed, runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
 from trainer.data.errors import UserError, get_logger
+from trainer.data.version import code_version
 from trainer.distributed import DistInfo
 from trainer.evaluate import mask_dtype, mask_kind, validation_loss
 from trainer.forward import forward_loss
@@ -193,7 +194,7 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
                 "host": socket.gethostname(),
             }
         ),
-        "code_version": runs.code_version(),
+        "code_version": code_version(),
         "plan": {
             "steps": total,
             "rows_per_step": rows_per_step,

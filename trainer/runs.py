@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -35,30 +34,6 @@ LATEST = "latest.json"
 def utc_now() -> str:
     """ISO-8601 UTC timestamp with microseconds (sortable)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def code_version() -> str:
-    """``git`` commit of the code (``+dirty`` when modified), or the package version."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "trainer"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        return sha + ("+dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return f"symbolscope=={version('symbolscope')}"
-        except PackageNotFoundError:
-            return "unknown"
 
 
 def read_card(folder: Path) -> dict[str, Any] | None:

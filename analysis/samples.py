@@ -35,7 +35,7 @@ class Dataset:
 
 def content_fingerprint(samples: Sequence[Sample], evol_of: Sequence[str | None]) -> str:
     """Hex SHA-256 of the collection's :func:`dataset_fingerprint` of ``samples`` and ``evol_of``."""
-    from trainer.data.collection import dataset_fingerprint
+    from trainer.data import dataset_fingerprint
 
     h = hashlib.sha256(str(dataset_fingerprint(list(samples))).encode())
     h.update(json.dumps(list(evol_of)).encode())
@@ -81,7 +81,7 @@ def _from_jsonl(path: Path) -> Dataset:
 
 
 def _from_collection(split: str, seed: int) -> Dataset:
-    from trainer.data.collection import evol_pairs, load_split
+    from trainer.data import evol_pairs, load_split
 
     samples = load_split(split, seed=seed, include_evol=(split == "analysis"))
     if not samples:

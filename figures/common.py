@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from trainer.data.atomic import publish_mode
 from trainer.data.errors import UserError
 
 #: One colour per checkpoint position (base, injection, ours, ...), colour-blind safe.
@@ -52,6 +53,7 @@ def save_figure(fig: Figure, out_dir: str | os.PathLike[str], name: str) -> list
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=150, bbox_inches="tight", format=ext)
+            os.chmod(tmp, publish_mode())
             os.replace(tmp, final)
         finally:
             if os.path.exists(tmp):

@@ -38,6 +38,8 @@ def figure(result: dict[str, Any], family: str = "all") -> Figure:
     step = max(1, len(layers_seen) // 12)
     ticks = list(range(0, len(layers_seen), step))
     if layers_seen and ticks[-1] != len(layers_seen) - 1:
+        if len(ticks) > 1 and ticks[-1] == len(layers_seen) - 2:
+            ticks.pop()  # neighbouring labels would overlap
         ticks.append(len(layers_seen) - 1)
     for ax, metric in zip(
         axes, ("alignment (lower = closer positives)", "uniformity (lower = more uniform)"), strict=True

@@ -39,6 +39,13 @@ def atomic_dir(final: str | os.PathLike[str], *, replace: bool = False) -> Itera
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def publish_mode() -> int:
+    """The permission bits a normally created file would get (0o666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and rename."""
     path = Path(path)
@@ -49,6 +56,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, publish_mode())  # mkstemp creates 0600; a published file reads like any other
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -84,6 +84,12 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {"a": str(tiny), "b": str(other), "split": str(split), "out": str(tmp_path / "results")}
 
 
+def _quick_args(setup: dict[str, str]) -> list[str]:
+    """The tiny checkpoint on the test split, no bootstrap, no figures."""
+    return ["--ckpt", setup["a"], "--split", setup["split"], "--bootstrap", "0", "--out", setup["out"],
+            "--no-figures"]  # fmt: skip
+
+
 def _unit(x: np.ndarray) -> torch.Tensor:
     t = torch.from_numpy(np.asarray(x, dtype=np.float64))
     return t / t.norm(dim=1, keepdim=True)
@@ -182,18 +188,7 @@ def test_bad_input_is_one_line_exit_2(
 ) -> None:
     from trainer.data.errors import run_cli
 
-    args = [
-        "--ckpt",
-        setup["a"],
-        "--split",
-        setup["split"],
-        "--bootstrap",
-        "0",
-        "--out",
-        setup["out"],
-        "--no-figures",
-        *extra,
-    ]
+    args = [*_quick_args(setup), *extra]
     assert run_cli(uniformity.main, args) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]  # progress bars of the extraction come before
     assert err.startswith("error: ") and message in err
@@ -222,17 +217,7 @@ def test_nan_vectors_name_the_sample(
         return vec, ids, fams
 
     monkeypatch.setattr(Store, "read", poisoned)
-    args = [
-        "--ckpt",
-        setup["a"],
-        "--split",
-        setup["split"],
-        "--bootstrap",
-        "0",
-        "--out",
-        setup["out"],
-        "--no-figures",
-    ]
+    args = _quick_args(setup)
     assert run_cli(uniformity.main, args) == 2
     err = capsys.readouterr().err
     assert "fol-3" in err and ("NaN" in err or "nan" in err.lower())

@@ -48,6 +48,21 @@ _WORDS = (
 )
 
 
+def tiny_all_layers_args(split: Path) -> list[str]:
+    """CLI arguments extracting every layer of ``tiny`` on ``split`` in shards of 4, quietly."""
+    return [
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(split),
+        "--layers",
+        "all",
+        "--shard-samples",
+        "4",
+        "--no-progress",
+    ]
+
+
 def make_samples(n: int, seed: int = 0, empty_every: int = 0) -> list[Sample]:
     """``n`` varied samples (lengths differ a lot); every ``empty_every``-th has an empty output."""
     import random

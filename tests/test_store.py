@@ -19,6 +19,7 @@ from test_extract_support import (
     assert_close_scaled,
     make_home,
     make_samples,
+    tiny_all_layers_args,
     truth_vectors,
     write_jsonl,
 )
@@ -213,17 +214,7 @@ def test_full_disk_is_one_line_exit_2_and_publishes_nothing(
 @pytest.mark.slow
 def test_kill_during_writing_leaves_no_store_and_rerun_resumes(home: Path, tmp_path: Path) -> None:
     split = write_jsonl(tmp_path / "s.jsonl", make_samples(40, seed=7))
-    args = [
-        "--ckpt",
-        "tiny",
-        "--split",
-        str(split),
-        "--layers",
-        "all",
-        "--shard-samples",
-        "4",
-        "--no-progress",
-    ]
+    args = tiny_all_layers_args(split)
     env = {**os.environ, "SYMBOLSCOPE_HOME": str(home), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "analysis.extract", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip

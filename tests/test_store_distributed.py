@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_extract_support import make_home, make_samples, write_jsonl
+from test_extract_support import make_home, make_samples, tiny_all_layers_args, write_jsonl
 
 from analysis.distributed import my_shards
 
@@ -37,17 +37,7 @@ def test_two_gloo_ranks_build_the_same_store_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     split = write_jsonl(tmp_path / "s.jsonl", make_samples(30, seed=9, empty_every=7))
-    args = [
-        "--ckpt",
-        "tiny",
-        "--split",
-        str(split),
-        "--layers",
-        "all",
-        "--shard-samples",
-        "4",
-        "--no-progress",
-    ]
+    args = tiny_all_layers_args(split)
     homes = {name: make_home(tmp_path / name) for name in ("dist", "single")}
     base_env = {
         **os.environ,

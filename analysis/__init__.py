@@ -1,1 +1,51 @@
-"""symbolscope: analysis."""
+"""symbolscope's analysis side: checkpoints, extraction into the activation store, the studies.
+
+The public API (what a notebook imports), loaded lazily so ``import analysis`` stays fast::
+
+    import analysis, figures
+    stores = analysis.extract(["base", "ours"], split="analysis", span="symbol", layers="all")
+    res = analysis.align_uniform(stores, config=analysis.AlignUniformConfig(layers="all"))
+    res.rows; res.save("results/")          # JSON + CSV
+    figures.align_uniform(res)              # a matplotlib Figure, shown inline
+
+Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoints`);
+``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
+``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
+``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``Result``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "resolve": "analysis.checkpoints",
+    "load_model": "analysis.checkpoints",
+    "load_tokenizer": "analysis.checkpoints",
+    "Checkpoint": "analysis.checkpoints",
+    "ensure_store": "analysis.extract",
+    "Store": "analysis.store",
+    "open_store": "analysis.store",
+    "list_stores": "analysis.store",
+    "alignment": "analysis.metrics",
+    "uniformity": "analysis.metrics",
+    "AlignUniformConfig": "analysis.align_uniform",
+    "Result": "symbolscope.results",
+}
+#: Names that are both a submodule and the function it defines (callable modules).
+_CALLABLE_MODULES = ("extract", "align_uniform")
+
+__all__ = sorted([*_EXPORTS, *_CALLABLE_MODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CALLABLE_MODULES:
+        return importlib.import_module(f"analysis.{name}")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 
 FINAL_NORM = "final_norm"
 LayerKey = int | str  # an int in 0..L, or FINAL_NORM
@@ -78,10 +78,25 @@ def tensor_name(key: LayerKey) -> str:
     return f"layer.{key}"
 
 
-def key_from_name(name: str) -> LayerKey:
-    """Inverse of :func:`tensor_name`."""
-    rest = name.removeprefix("layer.")
-    return FINAL_NORM if rest == FINAL_NORM else int(rest)
+def select_layers(spec: str, available: Sequence[LayerKey]) -> list[LayerKey]:
+    """Resolve ``last | all | "0,10,-1,final_norm"`` against the layers a store holds.
+
+    ``last`` means ``L`` (the last block before the final norm); the result holds resolved keys
+    exactly as stored. Raises :class:`UserError` naming the valid range or the stored layers.
+    """
+    ints = sorted(x for x in available if isinstance(x, int))
+    if not ints:
+        raise UserError("the store holds no integer layers")
+    text = spec.strip()
+    if text == "last":
+        return [ints[-1]]
+    if text == "all":
+        return sort_layers(available)
+    keys = parse_layers(text, ints[-1], where=" (--layers)")
+    missing = [k for k in keys if k not in available]
+    if missing:
+        raise UserError(f"--layers: {missing} not in the store (stored: {list(available)})")
+    return keys
 
 
 def num_layers_of(model_dir: Path) -> int:

@@ -10,13 +10,12 @@ in dataset order) and ``manifest.json``. Consumers call::
 A cache hit costs no model or tokenizer load (and no torch import): it resolves the checkpoint
 (fingerprints are cached), loads the split, hashes it and opens the manifest. Layer keys are
 ints ``0..L`` (0 = embeddings, L = last block before the final norm) and ``"final_norm"``;
-see :mod:`analysis.layers`. Writing lives in :mod:`analysis.extract` and :mod:`analysis.writer`.
+see :mod:`analysis.layers`. Writing lives in :mod:`analysis.extract` and :mod:`analysis.extract.writer`.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,24 +23,20 @@ from typing import Any
 
 import numpy as np
 
-from analysis.checkpoints import home, resolve
-from analysis.layers import LayerKey, normalise_layer, num_layers_of, parse_layers, sort_layers, tensor_name
-from analysis.samples import Dataset, cached_fingerprint, load_dataset
-from analysis.writer import MANIFEST
-from trainer.data.errors import UserError, get_logger
+from analysis.layers import LayerKey, normalise_layer, tensor_name
+from symbolscope.errors import UserError, get_logger
+from symbolscope.paths import store_root
 
 log = get_logger(__name__)
 
 #: Bumped whenever the meaning of stored vectors changes (span rule, numbering, pooling):
 #: part of every store's folder name, so an old store is never read as a new one.
 STORE_FORMAT = 1
-DEFAULT_BATCH_TOKENS = 2048
+MANIFEST = "manifest.json"
+#: What a store key may hold: the span pooled, how it is pooled, the stored dtype.
+SPANS: tuple[str, ...] = ("symbol", "instruction", "last")
+POOLINGS: tuple[str, ...] = ("mean", "last")
 DTYPES: tuple[str, ...] = ("float32", "bfloat16")
-
-
-def store_root() -> Path:
-    """Where stores live: ``home()/store``."""
-    return home() / "store"
 
 
 @dataclass(frozen=True)
@@ -173,9 +168,8 @@ class Store:
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
 
 
-def _check_options(span: str, pooling: str, dtype: str) -> None:
-    from analysis.spans import POOLINGS, SPANS
-
+def check_options(span: str, pooling: str, dtype: str) -> None:
+    """Raise :class:`UserError` unless span, pooling and dtype are ones a store can hold."""
     if span not in SPANS:
         raise UserError(f"unknown span '{span}'; use one of {', '.join(SPANS)}")
     if pooling not in POOLINGS:
@@ -200,57 +194,6 @@ def find_store(key: StoreKey, checkpoint_fp: str, dataset_fp: str) -> Store | No
     return store
 
 
-def ensure_store(
-    ckpt_alias: str,
-    split: str = "analysis",
-    span: str = "symbol",
-    pooling: str = "mean",
-    layers: str | int | list[int | str] = "all",
-    dtype: str = "float32",
-    batch_tokens: int = DEFAULT_BATCH_TOKENS,
-    progress: bool = True,
-    *,
-    dataset: Dataset | None = None,
-    padding_side: str = "right",
-    shard_samples: int | None = None,
-) -> Store:
-    """The store of ``ckpt_alias`` on ``split`` (or an in-memory ``dataset``), extracting if missing.
-
-    ``layers``: ``"all"`` (0..L plus ``final_norm``), ``"0,10,20"``, ``-1``, or a list. A hit needs
-    the store to hold every requested layer; otherwise the union is extracted and replaces it.
-    Raises :class:`UserError` for an unknown alias, split, span, pooling, dtype or layer.
-    """
-    _check_options(span, pooling, dtype)
-    ckpt = resolve(ckpt_alias)
-    wanted = parse_layers(layers, num_layers_of(ckpt.path))
-    if dataset is None:  # a hit must not read the split: use its cached fingerprint if unchanged
-        known = cached_fingerprint(split)
-        if known is not None:
-            hit = find_store(StoreKey(ckpt.fingerprint, known, span, pooling, dtype), ckpt.fingerprint, known)
-            if hit is not None and set(wanted) <= set(hit.layers):
-                return hit
-    data = dataset if dataset is not None else load_dataset(split)
-    key = StoreKey(ckpt.fingerprint, data.fingerprint, span, pooling, dtype)
-    existing = find_store(key, ckpt.fingerprint, data.fingerprint)
-    if existing is not None:
-        if set(wanted) <= set(existing.layers):
-            return existing
-        wanted = sort_layers([*wanted, *existing.layers])
-        log.info("store %s lacks some requested layers; re-extracting %d layers", key.name, len(wanted))
-    from analysis.builder import build_store
-
-    return build_store(
-        ckpt,
-        data,
-        key,
-        wanted,
-        batch_tokens=batch_tokens,
-        progress=progress,
-        padding_side=padding_side,
-        shard_samples=shard_samples,
-    )
-
-
 def list_stores() -> list[Store]:
     """Every finished store under :func:`store_root`, sorted by creation time."""
     root = store_root()
@@ -273,21 +216,17 @@ def list_partial() -> list[Path]:
     return sorted(root.glob(".*.partial")) if root.is_dir() else []
 
 
-def remove_store(target: str | Path | Store) -> Path:
-    """Delete one store (a :class:`Store`, its folder name, a unique name prefix, or its path)."""
-    if isinstance(target, Store):
-        path = target.path
-    else:
-        path = Path(target)
-        if not path.is_absolute() or not path.exists():
-            matches = [s.path for s in list_stores() if s.name.startswith(str(target))]
-            if len(matches) != 1:
-                what = "no store" if not matches else f"{len(matches)} stores"
-                raise UserError(
-                    f"'{target}' matches {what}; give a full name from 'python -m analysis.extract ls'"
-                )
-            path = matches[0]
-    if not (path / MANIFEST).is_file():
-        raise UserError(f"{path} is not an activation store (no {MANIFEST}); not removing it")
-    shutil.rmtree(path)
-    return path
+def open_store(target: str | Path) -> Store:
+    """Open an existing store by its folder path, its folder name or a unique name prefix.
+
+    Raises :class:`UserError` when nothing (or more than one store) matches; never extracts
+    (use :func:`analysis.extract` for that).
+    """
+    path = Path(target).expanduser()
+    if (path / MANIFEST).is_file():
+        return Store.open(path)
+    matches = [s for s in list_stores() if str(target) and s.name.startswith(str(target))]
+    if len(matches) != 1:
+        what = "no store" if not matches else f"{len(matches)} stores"
+        raise UserError(f"'{target}' matches {what}; give a full name from 'python -m analysis.extract ls'")
+    return matches[0]

@@ -1,37 +1,22 @@
-"""``python -m analysis.uniformity --ckpt base,ours``: the suite's headline study.
+"""``python -m analysis.uniformity --ckpt base,ours``: the suite's headline study, from the shell.
 
-For each checkpoint it reads the activation store (extracting first when the store lacks it),
-computes alignment and uniformity (Wang & Isola 2020, see :mod:`analysis.metrics`) per symbol
-family and overall, per layer, with bootstrap 95% intervals (resampling samples), prints a
-table with the change from the first checkpoint to the others, writes
-``results/uniformity/<run-id>.json`` and ``.csv``, and draws the alignment–uniformity plane and
-the per-layer curves through :mod:`figures`.
-
-The paper's exact pairing, layer and pooling are not public; the defaults here (pairs of two
-different samples of the same family, mean pooling over the symbol span, every layer) are ours
-and stated in every result file.
+A thin adapter: arguments → :class:`analysis.align_uniform.AlignUniformConfig` →
+:func:`analysis.align_uniform.align_uniform` → ``Result.save`` → a checkpoint × family table
+(with the change from the first checkpoint) → the ``align_uniform`` and ``layers`` figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from analysis.align_uniform import PAIR_KINDS, uniformity_report
-from analysis.results import parse_layers, write_result
-from trainer.data.errors import UserError, get_logger, run_cli
-
-log = get_logger("analysis.uniformity")
-
-ROW_KEYS = (
-    "ckpt", "fingerprint", "layer", "span", "pairs", "family", "n", "n_pairs",
-    "alignment", "alignment_ci", "uniformity", "uniformity_ci", "t", "alpha",
-)  # fmt: skip
+from analysis.align_uniform import PAIR_KINDS, AlignUniformConfig, align_uniform
+from analysis.metrics import uniformity
+from analysis.store import POOLINGS, SPANS
+from symbolscope import callable_module
+from symbolscope.errors import run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analysis.uniformity", description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", default="base,ours", help="comma-separated aliases; the first is the baseline")
     p.add_argument("--layers", default="last", help="last | all | comma list (ints, negatives, final_norm)")
-    p.add_argument("--span", default="symbol", choices=("symbol", "instruction", "last"))
+    p.add_argument("--span", default="symbol", choices=SPANS)
     p.add_argument("--pairs", default="family", choices=PAIR_KINDS)
     p.add_argument("--t", type=float, default=2.0, help="uniformity temperature t > 0")
     p.add_argument("--alpha", type=float, default=2.0, help="alignment exponent alpha > 0")
@@ -48,93 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pairs", type=int, default=1000, help="cap on positive pairs per family")
     p.add_argument("--seed", type=int, default=0, help="seed for pair sampling and bootstrap")
     p.add_argument("--split", default="analysis", help="collection split to analyse")
-    p.add_argument("--pooling", default="mean", choices=("mean", "last"))
+    p.add_argument("--pooling", default="mean", choices=POOLINGS)
     p.add_argument("--out", default="results", help="results folder")
     p.add_argument("--no-figures", action="store_true", help="skip drawing the two figures")
     return p
 
 
-def _check_args(args: argparse.Namespace) -> list[str]:
-    for name in ("t", "alpha"):
-        value = getattr(args, name)
-        if not (math.isfinite(value) and value > 0):
-            raise UserError(f"--{name} must be a positive number, got {value}")
-    if args.bootstrap < 0 or args.max_pairs < 1:
-        raise UserError("--bootstrap must be >= 0 and --max-pairs >= 1")
-    ckpts = [c.strip() for c in args.ckpt.split(",") if c.strip()]
-    if not ckpts:
-        raise UserError("--ckpt is empty; give one or more aliases, e.g. --ckpt base,ours")
-    return ckpts
-
-
-def _select(store: Any, layer: int | str, families: set[str] | None, pairs: str) -> dict[str, Any]:
-    """One layer's rows for the analysis: vectors [n, d], ids, families, evol pair indices."""
-    vectors, ids, fams = store.read(layer)
-    evol_of = list(store.evol_of)
-    keep = np.ones(len(ids), dtype=bool)
-    if pairs != "evol":  # evolved variants are only for the evol pairing
-        keep &= np.array([e is None for e in evol_of], dtype=bool)
-    if families is not None:
-        keep &= np.array([f in families for f in fams], dtype=bool)
-    idx = np.flatnonzero(keep)
-    sel_ids = [ids[i] for i in idx]
-    out = {"vectors": vectors[idx], "ids": sel_ids, "families": [fams[i] for i in idx], "evol_pairs": None}
-    if pairs == "evol":
-        from analysis.pairs import evol_pairs_indices
-
-        ev = [(evol_of[i], ids[i]) for i in idx if evol_of[i] is not None]
-        if not ev:
-            raise UserError(
-                f"--pairs evol: split '{store.manifest['dataset']['split']}' has no evolved pairs"
-            )
-        out["evol_pairs"] = evol_pairs_indices(sel_ids, ev)
-    return out
-
-
-def analyse_checkpoint(
-    alias: str, args: argparse.Namespace, families: set[str] | None
-) -> list[dict[str, Any]]:
-    """All result rows (every requested layer × family + ``all``) for one checkpoint."""
-    from analysis.store import ensure_store
-
-    span = "instruction" if args.pairs == "nl-symbol" else args.span
-    store = ensure_store(alias, split=args.split, span=span, pooling=args.pooling, layers="all")
-    other = None
-    if args.pairs == "nl-symbol":
-        other = ensure_store(alias, split=args.split, span="symbol", pooling=args.pooling, layers="all")
-    layers = parse_layers(args.layers, store.layers)
-    if families is not None:
-        missing = families - set(store.families)
-        if missing:
-            raise UserError(
-                f"--families: {', '.join(sorted(missing))} not in the store of '{alias}' "
-                f"(has {', '.join(sorted(set(store.families)))})"
-            )
-    rows: list[dict[str, Any]] = []
-    for layer in layers:
-        sel = _select(store, layer, families, args.pairs)
-        y = None
-        if other is not None:
-            from analysis.pairs import align_by_ids
-
-            y_vec, y_ids, _ = other.read(layer)
-            ia, ib = align_by_ids(sel["ids"], y_ids)
-            sel = {**sel, "vectors": sel["vectors"][ia], "ids": [sel["ids"][i] for i in ia],
-                   "families": [sel["families"][i] for i in ia]}  # fmt: skip
-            y = y_vec[ib]
-        report = uniformity_report(
-            sel["vectors"], sel["families"], pairs=args.pairs, y=y, evol_pairs=sel["evol_pairs"],
-            t=args.t, alpha=args.alpha, max_pairs=args.max_pairs, n_boot=args.bootstrap,
-            seed=args.seed, ids=sel["ids"],
-        )  # fmt: skip
-        for r in report:
-            rows.append({
-                "ckpt": alias, "fingerprint": store.manifest["checkpoint"]["fingerprint"],
-                "dataset_fingerprint": store.manifest["dataset"]["fingerprint"],
-                "layer": layer, "span": args.span if args.pairs != "nl-symbol" else "instruction~symbol",
-                **r,
-            })  # fmt: skip
-    return rows
+def config_from(args: argparse.Namespace) -> AlignUniformConfig:
+    """The study's typed config from parsed arguments."""
+    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else None
+    return AlignUniformConfig(
+        layers=args.layers, span=args.span, pairs=args.pairs, t=args.t, alpha=args.alpha,
+        families=families, bootstrap=args.bootstrap, max_pairs=args.max_pairs, seed=args.seed,
+        split=args.split, pooling=args.pooling,
+    )  # fmt: skip
 
 
 def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
@@ -171,29 +83,23 @@ def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the study and write results + figures; print the table at the deepest layer."""
     args = build_parser().parse_args(argv)
-    ckpts = _check_args(args)
-    families = {f.strip() for f in args.families.split(",") if f.strip()} if args.families else None
-    rows: list[dict[str, Any]] = []
-    for alias in ckpts:
-        rows.extend(analyse_checkpoint(alias, args, families))
-    skipped = sorted({f"{r['ckpt']}:{r['family']}" for r in rows if r.get("skipped")})
-    if skipped:
-        log.warning("skipped (fewer than 2 samples): %s", ", ".join(skipped))
-    config = {**vars(args), "ckpts": ckpts, "skipped": skipped, "defaults_note": __doc__.split("\n\n")[-1]}
-    json_path, csv_path = write_result(Path(args.out), "uniformity", config, rows, ROW_KEYS)
+    result = align_uniform(args.ckpt, config=config_from(args))
+    json_path, csv_path = result.save(Path(args.out))
+    rows = result.rows
     show = max((r["layer"] for r in rows if r["layer"] != "final_norm"), default=rows[0]["layer"])
     print(format_table(rows, show))
     print(f"\nresults: {json_path}\n         {csv_path}")
     if not args.no_figures:
-        from figures import align_uniform, layers
-        from figures.common import load_result, save_figure
+        import figures
 
-        result = load_result(json_path)
-        for name, draw in (("align_uniform", align_uniform.figure), ("layers", layers.figure)):
-            for written in save_figure(draw(result), Path(args.out) / "figures", name):
-                print(f"figure:  {written}")
+        for written in figures.draw_saved(("align_uniform", "layers"), result, Path(args.out) / "figures"):
+            print(f"figure:  {written}")
     return 0
 
+
+# ``analysis.uniformity`` is the metric in the public API and this CLI's module name: calling
+# the module computes the metric, whichever of the two Python has bound to the name.
+callable_module(__name__, uniformity)
 
 if __name__ == "__main__":
     raise SystemExit(run_cli(main))

@@ -78,12 +78,12 @@ def run_extract(split: str) -> dict:
 
     The model is loaded before timing (as for the naive loop) and handed to the builder.
     """
-    import analysis.builder as builder
-    from analysis.store import ensure_store
+    import analysis.extract.engine as engine
+    from analysis.extract import ensure_store
 
     model, tok, mem = _load_and_reset()
-    builder.load_model = lambda *a, **k: model
-    builder.load_tokenizer = lambda *a, **k: tok
+    engine.load_model = lambda *a, **k: model
+    engine.load_tokenizer = lambda *a, **k: tok
     t0 = time.perf_counter()
     store = ensure_store("base", split=split, layers="all", progress=False)
     seconds = time.perf_counter() - t0
@@ -95,7 +95,7 @@ def run_naive(split: str, out: str) -> dict:
     import numpy as np
     import torch
 
-    from analysis.samples import load_dataset
+    from analysis.extract.samples import load_dataset
     from trainer.data.chat import encode_sample
 
     model, tok, mem = _load_and_reset()
@@ -147,7 +147,7 @@ def _synthetic_split(n: int, path: Path) -> str:
     import random
 
     try:
-        from analysis.samples import load_dataset
+        from analysis.extract.samples import load_dataset
 
         base = [s.to_dict() for s in load_dataset("analysis").samples]
     except Exception:  # the collection is not built: generate varied SQL-like samples
@@ -167,7 +167,7 @@ def _synthetic_split(n: int, path: Path) -> str:
 
 def run_memory(split: str, shard_samples: int) -> dict:
     """Extract every layer of ``tiny`` on ``split`` (shards of ``shard_samples``); report the peak."""
-    from analysis.store import ensure_store
+    from analysis.extract import ensure_store
 
     t0 = time.perf_counter()
     store = ensure_store("tiny", split=split, layers="all", progress=False, shard_samples=shard_samples)
@@ -194,7 +194,7 @@ def memory_demo(sizes: list[int], shard_samples: int) -> None:
 def _limited_split(split: str, limit: int | None, tmp: Path) -> str:
     if limit is None:
         return split
-    from analysis.samples import load_dataset
+    from analysis.extract.samples import load_dataset
 
     data = load_dataset(split)
     path = tmp / "split.jsonl"

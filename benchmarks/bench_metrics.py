@@ -53,7 +53,7 @@ def worker(kind: str, n: int, d: int, repeats: int, half: bool) -> None:
     """Run one implementation ``repeats`` times in this process; print a JSON line of results."""
     import torch
 
-    from analysis.metrics import uniformity
+    from analysis.metrics.geometry import uniformity
 
     x = _make_input(n, d, half)
     baseline = _peak_mb()

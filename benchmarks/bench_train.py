@@ -46,6 +46,27 @@ def _step(engine: TorchEngine, batch: dict[str, torch.Tensor]) -> float:
     return time.perf_counter() - t0
 
 
+def _choose(
+    all_ex: list, steps: int, rows_per_step: int, length: int, seed: int
+) -> tuple[list, list, list, int]:
+    """A data-order sample of the split, just large enough to fill steps+1 packed steps (1 warm-up),
+    cut into packed steps and into padded batches of the same samples."""
+    order = list(range(len(all_ex)))
+    random.Random(seed).shuffle(order)
+    chosen = []
+    for i in order:
+        chosen.append(all_ex[i])
+        rows = best_fit_decreasing([len(e) for e in chosen], length)
+        if len(rows) > (steps + 1) * rows_per_step:
+            chosen.pop()
+            break
+    rows = best_fit_decreasing([len(e) for e in chosen], length)
+    packed = [rows[k : k + rows_per_step] for k in range(0, len(rows), rows_per_step)]
+    per = -(-len(chosen) // len(packed))
+    padded = [list(range(k, min(k + per, len(chosen)))) for k in range(0, len(chosen), per)]
+    return chosen, packed, padded, min(len(packed), len(padded))
+
+
 def main() -> int:
     """Run the benchmark; returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -66,24 +87,7 @@ def main() -> int:
         [len(e) for e in all_ex], best_fit_decreasing([len(e) for e in all_ex], args.length), args.length
     )
 
-    # A data-order sample of the split, just large enough to fill steps+1 packed steps (1 warm-up).
-    order = list(range(len(all_ex)))
-    random.Random(args.seed).shuffle(order)
-    chosen = []
-    for i in order:
-        chosen.append(all_ex[i])
-        rows = best_fit_decreasing([len(e) for e in chosen], args.length)
-        if len(rows) > (args.steps + 1) * args.rows:
-            chosen.pop()
-            break
-    examples = chosen
-    rows = best_fit_decreasing([len(e) for e in examples], args.length)
-    packed = [rows[k : k + args.rows] for k in range(0, len(rows), args.rows)]
-    n_steps = len(packed)
-    per = -(-len(examples) // n_steps)
-    padded = [list(range(k, min(k + per, len(examples)))) for k in range(0, len(examples), per)]
-    n_steps = min(n_steps, len(padded))
-
+    examples, packed, padded, n_steps = _choose(all_ex, args.steps, args.rows, args.length, args.seed)
     model = load_model(ckpt, attn_implementation="sdpa")
     model.train()
     engine = TorchEngine(model, StageConfig(lr=1e-6, max_grad_norm=1.0), 10**6, "cpu")

@@ -12,7 +12,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_order, layer_key
+from figures.common import CKPT_COLOURS, ckpt_order, config_of, layer_key, rows_of
+from symbolscope.results import Result
 
 
 def pick_layer(rows: list[dict[str, Any]], layer: int | str | None = None) -> int | str:
@@ -23,9 +24,9 @@ def pick_layer(rows: list[dict[str, Any]], layer: int | str | None = None) -> in
     return max(ints) if ints else max((r["layer"] for r in rows), key=layer_key)
 
 
-def figure(result: dict[str, Any], layer: int | str | None = None) -> Figure:
+def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> Figure:
     """Draw the plane from a ``results/uniformity`` result (``config`` + ``rows``) at one layer."""
-    rows = [r for r in result["rows"] if r.get("uniformity") is not None]  # skipped groups have no values
+    rows = [r for r in rows_of(result) if r.get("uniformity") is not None]  # skipped groups have no values
     chosen = pick_layer(rows, layer)
     rows = [r for r in rows if r["layer"] == chosen]
     ckpts = ckpt_order(rows)
@@ -82,7 +83,7 @@ def figure(result: dict[str, Any], layer: int | str | None = None) -> Figure:
                     arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 1.2},
                     zorder=2,
                 )
-    cfg = result.get("config", {})
+    cfg = config_of(result)
     ax.set_xlabel(f"uniformity  log E exp(−{cfg.get('t', 2)}·‖f(x)−f(y)‖²)   (lower = more uniform)")
     ax.set_ylabel(f"alignment  E ‖f(x)−f(y)‖^{cfg.get('alpha', 2)}   (lower = closer positives)")
     span, pairs = rows[0]["span"] if rows else "?", rows[0]["pairs"] if rows else "?"

@@ -11,12 +11,13 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_order, layer_key
+from figures.common import CKPT_COLOURS, ckpt_order, layer_key, rows_of
+from symbolscope.results import Result
 
 
-def figure(result: dict[str, Any], family: str = "all") -> Figure:
+def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
     """Two panels (alignment, uniformity) against layer index from a ``results/uniformity`` result."""
-    rows = [r for r in result["rows"] if r["family"] == family and r.get("alignment") is not None]
+    rows = [r for r in rows_of(result) if r["family"] == family and r.get("alignment") is not None]
     ckpts = ckpt_order(rows)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     layers_seen: list[int | str] = sorted({r["layer"] for r in rows}, key=layer_key)

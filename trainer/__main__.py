@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from symbolscope.errors import run_cli
 from trainer.config import STAGES, load_config
-from trainer.data.errors import run_cli
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = parse_args(argv)
     cfg = load_config(args.config)
-    from trainer.distributed import init_distributed
+    from symbolscope.distributed import init_distributed
     from trainer.loop import RunRequest, run_stage, summary
     from trainer.runs import run_folder
 
-    dist = init_distributed()
+    dist = init_distributed(deepspeed=True)
     req = RunRequest(
         stage=args.stage,
         config=cfg,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 CONFIG_SUFFIXES = (".yaml", ".yml", ".toml")

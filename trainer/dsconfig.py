@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 
 
 def read_ds_config(path: Path) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from trainer import distributed
-from trainer.distributed import DistInfo
+from symbolscope import distributed
+from symbolscope.distributed import DistInfo
 from trainer.forward import forward_loss
 from trainer.masking import Example
 from trainer.packing import best_fit_decreasing, collate_packed

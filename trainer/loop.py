@@ -13,25 +13,29 @@ import math
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from analysis.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
-from trainer import distributed, runs
+from symbolscope import distributed
+from symbolscope.distributed import DistInfo
+from symbolscope.errors import UserError, get_logger
+from symbolscope.version import code_version
+from trainer import runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
-from trainer.data.errors import UserError, get_logger
-from trainer.data.version import code_version
-from trainer.distributed import DistInfo
 from trainer.evaluate import mask_dtype, mask_kind, validation_loss
 from trainer.forward import forward_loss
 from trainer.masking import encode_examples
 from trainer.packing import collate_packed
 from trainer.plan import Plan, rank_micro_batches
 from trainer.progress import Progress
-from trainer.sources import stage_data
+from trainer.sources import StageData, stage_data
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 log = get_logger(__name__)
 
@@ -126,19 +130,48 @@ def _inherited_validation(parent: Checkpoint, fingerprints: dict[str, str]) -> d
     return dict(card.get("validation", {})) if same else {}
 
 
-def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
-    """Train one stage; returns the final run card (rank 0's view on every rank)."""
+@dataclass
+class StagePlan:
+    """Step 1's output: where the run goes, what it trains on, and the packed-row plan."""
+
+    parent: Checkpoint
+    folder: Path
+    resume: bool
+    tokenizer: PreTrainedTokenizerBase
+    data: StageData
+    train_ex: list[Any]
+    report: Any
+    val_ex: dict[str, list[Any]]
+    rows_per_step: int
+    plan: Plan
+
+
+@dataclass
+class LoopState:
+    """Counters the train loop advances (and a resume restores)."""
+
+    step: int = 0
+    tokens: int = 0
+    real: int = 0
+    elapsed: float = 0.0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    last_loss: float = math.nan
+
+    def client(self) -> dict[str, Any]:
+        """What a saved trainer state carries besides weights and optimizer."""
+        return {
+            "step": self.step, "tokens": self.tokens, "real_tokens": self.real,
+            "elapsed": self.elapsed, "history": self.history,
+        }  # fmt: skip
+
+
+def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
+    """Step 1, plan: parent, run folder, data encoded with the parent's chat template, packed rows."""
     cfg, stage = req.config, req.stage
     s = cfg.stage(stage)
-    started = time.time()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    torch.manual_seed(cfg.seed)
     parent = parent_checkpoint(req)
-    name = req.run_name or cfg.run_name or cfg.name
-    folder = runs.run_folder(stage, name, req.output)
+    folder = runs.run_folder(stage, req.run_name or cfg.run_name or cfg.name, req.output)
     resume = runs.check_folder(folder, resume=req.resume, overwrite=req.overwrite)
-
     tokenizer = load_tokenizer(parent)
     data = stage_data(cfg, stage)
     train_ex, report = encode_examples(tokenizer, data.train, cfg.max_length, cfg.overlong)
@@ -150,168 +183,170 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
     }
     rows_per_step = s.micro_batch_rows * grad_accum_for(s, dist.world, cfg.source) * dist.world
     plan = Plan(
-        [len(e) for e in train_ex],
-        [e.n_trainable for e in train_ex],
-        cfg.max_length,
-        rows_per_step,
-        cfg.seed,
-        s.epochs,
-        s.max_steps,
-    )
-    total = plan.total_steps
-    engine, ds_config = _build_engine(req, parent, total, dist)
-    runs.open_folder(folder, resume=resume, dist=dist)
-    pad = tokenizer.pad_token_id
+        [len(e) for e in train_ex], [e.n_trainable for e in train_ex], cfg.max_length,
+        rows_per_step, cfg.seed, s.epochs, s.max_steps,
+    )  # fmt: skip
+    return StagePlan(parent, folder, resume, tokenizer, data, train_ex, report, val_ex, rows_per_step, plan)
 
-    fingerprints = data.fingerprints()
-    card: dict[str, Any] = {
-        "stage": stage,
-        "run_name": folder.name,
-        "finished": False,
-        "status": "running",
-        "started_at": runs.utc_now(),
-        "parent": {**parent.to_dict()},
+
+def _start_card(req: RunRequest, sp: StagePlan, ds_config: Any, dist: DistInfo) -> dict[str, Any]:
+    """The run card as the run starts (``finished: false``)."""
+    data, fingerprints = sp.data, sp.data.fingerprints()
+    host = {
+        "rank": dist.rank,
+        "local_rank": dist.local_rank,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+    }
+    return {
+        "stage": req.stage, "run_name": sp.folder.name, "finished": False, "status": "running",
+        "started_at": runs.utc_now(), "parent": {**sp.parent.to_dict()},
         "data": {
-            "source": data.source,
-            "fingerprint": fingerprints["train"],
-            "fingerprints": fingerprints,
+            "source": data.source, "fingerprint": fingerprints["train"], "fingerprints": fingerprints,
             "general_fraction": data.general_fraction,
             "mix_ratio": _ratio(data.n_symbolic, data.n_general),
-            "symbolic_samples": data.n_symbolic,
-            "general_samples": data.n_general,
-            "encoding": report.to_dict(),
-            "overlong_policy": cfg.overlong,
-            "validation_samples": {k: len(v) for k, v in val_ex.items()},
+            "symbolic_samples": data.n_symbolic, "general_samples": data.n_general,
+            "encoding": sp.report.to_dict(), "overlong_policy": req.config.overlong,
+            "validation_samples": {k: len(v) for k, v in sp.val_ex.items()},
         },
-        "config": cfg.to_dict(),
-        "deepspeed": ds_config,
-        "world_size": dist.world,
-        "ranks": distributed.gather(
-            {
-                "rank": dist.rank,
-                "local_rank": dist.local_rank,
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-            }
-        ),
-        "code_version": code_version(),
+        "config": req.config.to_dict(), "deepspeed": ds_config, "world_size": dist.world,
+        "ranks": distributed.gather(host), "code_version": code_version(),
         "plan": {
-            "steps": total,
-            "rows_per_step": rows_per_step,
-            "rows_per_epoch": plan.rows_per_epoch,
-            "packing_efficiency": plan.efficiency,
+            "steps": sp.plan.total_steps, "rows_per_step": sp.rows_per_step,
+            "rows_per_epoch": sp.plan.rows_per_epoch, "packing_efficiency": sp.plan.efficiency,
         },
-    }
-    step, tokens, real, elapsed, history = 0, 0, 0, 0.0, []
-    if resume:
-        state_dir = runs.latest_state(folder)
+    }  # fmt: skip
+
+
+def _restore_or_validate(
+    req: RunRequest, sp: StagePlan, engine: Any, card: dict, dist: DistInfo
+) -> LoopState:
+    """Resume: load the newest trainer state; else measure the parent's validation loss once."""
+    if sp.resume:
+        state_dir = runs.latest_state(sp.folder)
         client = engine.load_state(state_dir)
-        step, tokens, real, elapsed, history = (
-            client["step"],
-            client["tokens"],
-            client["real_tokens"],
-            client["elapsed"],
-            client["history"],
+        state = LoopState(
+            client["step"], client["tokens"], client["real_tokens"], client["elapsed"], client["history"]
         )
-        old = runs.read_card(folder) or {}
+        old = runs.read_card(sp.folder) or {}
         card["started_at"] = old.get("started_at", card["started_at"])
         card["validation"] = old.get("validation", {})
-        card["resumed_from_step"] = step
-        log.info("resuming %s from step %d (%s)", folder, step, state_dir)
-    else:
-        validation = _inherited_validation(parent, fingerprints) if stage == "infusion" else {}
-        parent_role = "base" if stage == "injection" else "injection"
-        if parent_role not in validation:
-            validation[parent_role] = _validate(engine, val_ex, cfg, dist, pad)
-        card["validation"] = validation
-    if dist.main:
-        runs.write_card(folder, card)
+        card["resumed_from_step"] = state.step
+        log.info("resuming %s from step %d (%s)", sp.folder, state.step, state_dir)
+        return state
+    fps = sp.data.fingerprints()
+    validation = _inherited_validation(sp.parent, fps) if req.stage == "infusion" else {}
+    parent_role = "base" if req.stage == "injection" else "injection"
+    if parent_role not in validation:
+        validation[parent_role] = _validate(engine, sp.val_ex, req.config, dist, sp.tokenizer.pad_token_id)
+    card["validation"] = validation
+    return LoopState()
 
-    progress = Progress(folder, dist, total, step, desc=f"{stage} {folder.name}")
+
+def _train_step(
+    req: RunRequest, sp: StagePlan, engine: Any, state: LoopState, dist: DistInfo
+) -> dict[str, Any]:
+    """One optimizer step over this rank's micro-batches; returns the step's progress point."""
+    cfg, s = req.config, req.config.stage(req.stage)
     kind, dtype = mask_kind(engine.module), mask_dtype(engine.module, cfg.autocast)
-    device = torch.device(dist.device)
-    last_loss = math.nan
+    t0 = time.perf_counter()
+    rows = sp.plan.step_rows(state.step)
+    step_trained, step_real = sp.plan.step_tokens(rows)
+    micro = rank_micro_batches(rows, dist.rank, dist.world, s.micro_batch_rows)
+    loss_sum = 0.0
+    for k, mb in enumerate(micro):
+        batch = collate_packed(
+            sp.train_ex, mb, cfg.max_length, sp.tokenizer.pad_token_id, mask=kind, mask_dtype=dtype
+        )
+        loss, _ = forward_loss(engine.forward, batch, torch.device(dist.device), cfg.autocast)
+        engine.backward(loss / max(1, step_trained))
+        loss_sum += float(loss.detach())
+        if k < len(micro) - 1:
+            engine.micro_step()
+    state.last_loss = distributed.all_reduce_sum([loss_sum])[0] / max(1, step_trained)
+    if not math.isfinite(state.last_loss):
+        engine.discard_gradients()
+        good = runs.latest_state(sp.folder)
+        where = f"the last good checkpoint is {good}" if good else "no checkpoint was saved yet"
+        raise NonFiniteLoss(
+            f"{req.stage} step {state.step + 1}: loss is {state.last_loss} (not finite); stopped without "
+            f"applying it; {where}; lower {req.stage}.lr (or check the data) and rerun with --resume or --overwrite"
+        )
+    grad_norm = engine.optimizer_step()
+    wall = time.perf_counter() - t0
+    state.step += 1
+    state.elapsed += wall
+    state.tokens += step_trained
+    state.real += step_real
+    return {
+        "step": state.step, "loss": state.last_loss, "lr": engine.lr(), "grad_norm": grad_norm,
+        "tokens": state.tokens, "real_tokens_per_s": step_real / wall,
+        "packing_efficiency": step_real / (len(rows) * cfg.max_length),
+    }  # fmt: skip
+
+
+def train_loop(
+    req: RunRequest, sp: StagePlan, engine: Any, state: LoopState, card: dict, dist: DistInfo
+) -> None:
+    """Step 3, train: steps until the plan is done, with periodic validation and trainer states."""
+    cfg, s, total = req.config, req.config.stage(req.stage), sp.plan.total_steps
+    progress = Progress(sp.folder, dist, total, state.step, desc=f"{req.stage} {sp.folder.name}")
     try:
-        while step < total:
-            t0 = time.perf_counter()
-            rows = plan.step_rows(step)
-            step_trained, step_real = plan.step_tokens(rows)
-            micro = rank_micro_batches(rows, dist.rank, dist.world, s.micro_batch_rows)
-            loss_sum = 0.0
-            for k, mb in enumerate(micro):
-                batch = collate_packed(train_ex, mb, cfg.max_length, pad, mask=kind, mask_dtype=dtype)
-                loss, _ = forward_loss(engine.forward, batch, device, cfg.autocast)
-                engine.backward(loss / max(1, step_trained))
-                loss_sum += float(loss.detach())
-                if k < len(micro) - 1:
-                    engine.micro_step()
-            last_loss = distributed.all_reduce_sum([loss_sum])[0] / max(1, step_trained)
-            if not math.isfinite(last_loss):
-                engine.discard_gradients()
-                good = runs.latest_state(folder)
-                where = f"the last good checkpoint is {good}" if good else "no checkpoint was saved yet"
-                raise NonFiniteLoss(
-                    f"{stage} step {step + 1}: loss is {last_loss} (not finite); stopped without applying it; "
-                    f"{where}; lower {stage}.lr (or check the data) and rerun with --resume or --overwrite"
-                )
-            grad_norm = engine.optimizer_step()
-            step += 1
-            wall = time.perf_counter() - t0
-            elapsed += wall
-            tokens += step_trained
-            real += step_real
-            point = {
-                "step": step,
-                "loss": last_loss,
-                "lr": engine.lr(),
-                "grad_norm": grad_norm,
-                "tokens": tokens,
-                "real_tokens_per_s": step_real / wall,
-                "packing_efficiency": step_real / (len(rows) * cfg.max_length),
-            }
-            history.append({k: point[k] for k in ("step", "loss", "lr", "tokens")})
+        while state.step < total:
+            point = _train_step(req, sp, engine, state, dist)
+            state.history.append({k: point[k] for k in ("step", "loss", "lr", "tokens")})
             progress.update(point)
-            if cfg.eval.every_steps and step % cfg.eval.every_steps == 0 and step < total:
-                progress.scalars("val", _validate(engine, val_ex, cfg, dist, pad), step)
-            if s.save_every and step % s.save_every == 0 and step < total:
-                client = {
-                    "step": step,
-                    "tokens": tokens,
-                    "real_tokens": real,
-                    "elapsed": elapsed,
-                    "history": history,
-                }
-                runs.save_state(engine, folder, step, client, dist)
+            if cfg.eval.every_steps and state.step % cfg.eval.every_steps == 0 and state.step < total:
+                val = _validate(engine, sp.val_ex, cfg, dist, sp.tokenizer.pad_token_id)
+                progress.scalars("val", val, state.step)
+            if s.save_every and state.step % s.save_every == 0 and state.step < total:
+                runs.save_state(engine, sp.folder, state.step, state.client(), dist)
     except NonFiniteLoss as err:
         progress.close()
         if dist.main:
-            runs.write_card(folder, {**card, "status": "failed", "error": str(err)})
+            runs.write_card(sp.folder, {**card, "status": "failed", "error": str(err)})
         raise UserError(str(err)) from None
     progress.close()
-
-    final_val = _validate(engine, val_ex, cfg, dist, pad)
-    progress.scalars("val", final_val, step)
-    card["validation"][stage] = final_val
-    runs.save_final_model(engine, tokenizer, folder, dist)
-    card.update(
-        {
-            "status": "finished",
-            "steps": step,
-            "tokens": tokens,
-            "real_tokens": real,
-            "train_seconds": elapsed,
-            "real_tokens_per_s": real / elapsed if elapsed else None,
-            "final_loss": last_loss,
-            "history": history,
-            "wall_time_s": time.time() - started,
-        }
-    )
+    final_val = _validate(engine, sp.val_ex, cfg, dist, sp.tokenizer.pad_token_id)  # step 4, validate
+    progress.scalars("val", final_val, state.step)
+    card["validation"][req.stage] = final_val
     progress.finish()
-    runs.remove_states(folder, dist)
+
+
+def publish(sp: StagePlan, engine: Any, state: LoopState, card: dict, started: float, dist: DistInfo) -> None:
+    """Step 5, publish: the final weights, then the finished run card (the registry sees it only now)."""
+    runs.save_final_model(engine, sp.tokenizer, sp.folder, dist)
+    card.update({
+        "status": "finished", "steps": state.step, "tokens": state.tokens, "real_tokens": state.real,
+        "train_seconds": state.elapsed,
+        "real_tokens_per_s": state.real / state.elapsed if state.elapsed else None,
+        "final_loss": state.last_loss, "history": state.history, "wall_time_s": time.time() - started,
+    })  # fmt: skip
+    runs.remove_states(sp.folder, dist)
     card["finished"], card["finished_at"] = True, runs.utc_now()
     if dist.main:
-        runs.write_card(folder, card)  # last: the registry sees the run only now
+        runs.write_card(sp.folder, card)
     distributed.barrier()
+
+
+def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
+    """Train one stage: plan → engine → (resume | parent validation) → train loop → publish.
+
+    Returns the final run card (rank 0's view on every rank).
+    """
+    started = time.time()
+    if req.config.threads:
+        torch.set_num_threads(req.config.threads)
+    torch.manual_seed(req.config.seed)
+    sp = plan_stage(req, dist)
+    engine, ds_config = _build_engine(req, sp.parent, sp.plan.total_steps, dist)  # step 2, engine
+    runs.open_folder(sp.folder, resume=sp.resume, dist=dist)
+    card = _start_card(req, sp, ds_config, dist)
+    state = _restore_or_validate(req, sp, engine, card, dist)
+    if dist.main:
+        runs.write_card(sp.folder, card)
+    train_loop(req, sp, engine, state, card, dist)
+    publish(sp, engine, state, card, started, dist)
     return card
 
 

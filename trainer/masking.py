@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from symbolscope.errors import get_logger
 from trainer.data.chat import encode_sample
-from trainer.data.errors import get_logger
 from trainer.data.schema import Sample
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 log = get_logger(__name__)
 IGNORE = -100
@@ -77,7 +80,7 @@ def shift_targets(labels: Sequence[int]) -> list[int]:
 
 
 def encode_examples(
-    tokenizer: Any,
+    tokenizer: PreTrainedTokenizerBase,
     samples: Sequence[Sample],
     max_length: int,
     overlong: str = "truncate",

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from trainer.distributed import DistInfo
+from symbolscope.distributed import DistInfo
 
 TB_DIR = "tb"
 METRICS = "metrics.jsonl"

@@ -19,13 +19,17 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analysis.checkpoints import RUN_CARD, runs_dir
-from trainer import distributed
-from trainer.data.atomic import atomic_write_json
-from trainer.data.errors import UserError
-from trainer.distributed import DistInfo
+from analysis.checkpoints import RUN_CARD
+from symbolscope import distributed
+from symbolscope.distributed import DistInfo
+from symbolscope.errors import UserError
+from symbolscope.io import atomic_write_json
+from symbolscope.paths import runs_dir
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 STATE_DIR = "state"
 LATEST = "latest.json"
@@ -123,7 +127,7 @@ def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dis
     return final
 
 
-def save_final_model(engine: Any, tokenizer: Any, folder: Path, dist: DistInfo) -> None:
+def save_final_model(engine: Any, tokenizer: PreTrainedTokenizerBase, folder: Path, dist: DistInfo) -> None:
     """Gather the weights (collective) and write a normal safetensors model folder on rank 0.
 
     Files are written to a temporary sibling and moved into ``folder`` one by one; the run is

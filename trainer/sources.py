@@ -16,8 +16,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from symbolscope.errors import UserError
 from trainer.config import TrainConfig
-from trainer.data.errors import UserError
 from trainer.data.fingerprint import dataset_fingerprint
 from trainer.data.mixing import mix
 from trainer.data.schema import NL_FAMILY, Sample

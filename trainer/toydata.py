@@ -12,7 +12,7 @@ import random
 import sys
 from pathlib import Path
 
-from trainer.data.atomic import atomic_write_text
+from symbolscope.io import atomic_write_text
 from trainer.data.schema import Sample
 
 TABLES = ("users", "orders", "items", "cities", "flights", "books")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainer.data.errors import UserError, get_logger, run_cli
 from trainer.data.schema import FAMILIES, NL_FAMILY, SAMPLE_FIELDS, Sample
 
 _LAZY = ("ensure_collection", "load_split", "load_general", "evol_pairs", "dataset_fingerprint", "mix")
 
-__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", "UserError", "get_logger", "run_cli", *_LAZY]
+__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

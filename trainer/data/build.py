@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainer.data.atomic import atomic_dir, atomic_write_json
-from trainer.data.errors import UserError, get_logger
+from symbolscope.errors import UserError, get_logger
+from symbolscope.io import atomic_dir, atomic_write_json, sha256_file
+from symbolscope.paths import data_dir
 from trainer.data.fingerprint import dataset_fingerprint, output_hash
-from trainer.data.paths import data_dir
 from trainer.data.schema import Sample
 
 log = get_logger(__name__)
@@ -160,7 +160,6 @@ def _evolve_split(
 
 
 def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
-    from trainer.data.fingerprint import sha256_file
     from trainer.data.tasks import bash, pddl, python_code, smiles
 
     files = {

@@ -13,12 +13,38 @@ special tokens (BOS included, where the template has one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from trainer.data.errors import UserError, get_logger
+from symbolscope.errors import UserError, get_logger
 from trainer.data.schema import Sample
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
 log = get_logger(__name__)
+_WARNED_NO_OFFSETS: set[str] = set()
+
+
+def warn_no_offsets(tokenizer: PreTrainedTokenizerBase) -> None:
+    """Say once per tokenizer class that spans come from prefix tokenization (no offsets mapping)."""
+    name = type(tokenizer).__name__
+    if name not in _WARNED_NO_OFFSETS:
+        _WARNED_NO_OFFSETS.add(name)
+        log.warning(
+            "tokenizer %s has no offsets mapping: spans are located by prefix tokenization instead "
+            "(slower; exact unless merges cross span boundaries)",
+            name,
+        )
+
+
+def has_offsets(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether ``tokenizer`` gives offset mappings (warns once per tokenizer class if not)."""
+    try:
+        tokenizer("a b", add_special_tokens=False, return_offsets_mapping=True)
+        return True
+    except NotImplementedError:
+        warn_no_offsets(tokenizer)
+        return False
 
 
 @dataclass(frozen=True)
@@ -46,7 +72,7 @@ def user_content(sample: Sample) -> str:
     return f"{sample.instruction}\n\n{sample.input}" if sample.input.strip() else sample.instruction
 
 
-def render(tokenizer: Any, sample: Sample) -> Rendered:
+def render(tokenizer: PreTrainedTokenizerBase, sample: Sample) -> Rendered:
     """Render ``sample`` with ``tokenizer``'s chat template (prompt prefix and full conversation).
 
     Raises :class:`UserError` if the template has no chat template or renders the prompt so that
@@ -77,15 +103,15 @@ def _span_tokens(starts: list[int], empty: list[bool], span: tuple[int, int]) ->
     return (idx[0], idx[-1] + 1) if idx else (0, 0)
 
 
-def _offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+def _offsets(tokenizer: PreTrainedTokenizerBase, text: str) -> tuple[list[int], list[tuple[int, int]]]:
     try:
         enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         return list(enc["input_ids"]), [tuple(o) for o in enc["offset_mapping"]]
     except NotImplementedError:
         pass
     # Slow tokenizers have no offsets: recover them from prefix tokenizations (exact for BPE
-    # tokenizers whose merges do not cross the prefix boundary; warned once).
-    log.warning("tokenizer %s has no offsets mapping; using prefix tokenization", type(tokenizer).__name__)
+    # tokenizers whose merges do not cross the prefix boundary).
+    warn_no_offsets(tokenizer)
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     offsets: list[tuple[int, int]] = []
     prev = 0
@@ -97,7 +123,7 @@ def _offsets(tokenizer: Any, text: str) -> tuple[list[int], list[tuple[int, int]
     return list(ids), offsets
 
 
-def encode(tokenizer: Any, rendered: Rendered) -> Encoded:
+def encode(tokenizer: PreTrainedTokenizerBase, rendered: Rendered) -> Encoded:
     """Tokenize rendered text and locate the response start and both spans in tokens."""
     ids, offsets = _offsets(tokenizer, rendered.text)
     starts = [o[0] for o in offsets]
@@ -111,6 +137,6 @@ def encode(tokenizer: Any, rendered: Rendered) -> Encoded:
     )
 
 
-def encode_sample(tokenizer: Any, sample: Sample) -> Encoded:
+def encode_sample(tokenizer: PreTrainedTokenizerBase, sample: Sample) -> Encoded:
     """``encode(tokenizer, render(tokenizer, sample))``."""
     return encode(tokenizer, render(tokenizer, sample))

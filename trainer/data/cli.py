@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from trainer.data.errors import UserError, get_logger
+from symbolscope.errors import UserError, get_logger
 
 log = get_logger(__name__)
 
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return 0
         raise UserError(f"no sample with id '{args.id}' in {folder}; ids look like 'nl2sql-select-0001'")
     if args.cmd == "export":
-        from trainer.data.atomic import atomic_write_text
+        from symbolscope.io import atomic_write_text
         from trainer.data.collection import ensure_collection
         from trainer.data.store import read_split
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 from trainer.data.fingerprint import dataset_fingerprint
 from trainer.data.mixing import mix
 from trainer.data.schema import FAMILIES, Sample
+from trainer.data.splits import SPLITS
 
 __all__ = [
     "SPLITS",
@@ -25,7 +26,6 @@ __all__ = [
     "mix",
 ]
 
-SPLITS: tuple[str, ...] = ("train", "analysis", "test")
 GENERAL_SPLITS: tuple[str, ...] = ("train", "test")
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 
@@ -27,23 +26,4 @@ def dataset_fingerprint(samples: Sequence[Sample]) -> str:
         row = [getattr(s, f) for f in SAMPLE_FIELDS]
         h.update(json.dumps(row, ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
-    return h.hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def sha256_texts(texts: Iterable[str]) -> str:
-    """Hex SHA-256 over several strings (each length-prefixed so boundaries count)."""
-    h = hashlib.sha256()
-    for t in texts:
-        b = t.encode("utf-8")
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
     return h.hexdigest()

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 from trainer.data.schema import FAMILIES
 
 

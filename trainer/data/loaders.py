@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer.data.errors import UserError, get_logger
+from symbolscope.errors import UserError, get_logger
+from symbolscope.io import atomic_dir
+from symbolscope.paths import data_dir
 from trainer.data.infer import MappingRule, apply_mapping, infer_family, load_mapping
 from trainer.data.schema import FAMILIES, NL_FAMILY, Sample
 
@@ -223,9 +225,7 @@ def load_general_file(source: str | Path, *, skip_invalid: bool = False) -> tupl
 def save_as_dataset(samples: list[Sample], name: str) -> Path:
     """Store loaded samples as a ``datasets`` Arrow dataset under ``<home>/data/<name>-<fingerprint>``
     (keyed by content; reused if present)."""
-    from trainer.data.atomic import atomic_dir
     from trainer.data.fingerprint import dataset_fingerprint
-    from trainer.data.paths import data_dir
     from trainer.data.store import save_splits
 
     final = data_dir() / f"{name}-{dataset_fingerprint(samples)[:16]}"

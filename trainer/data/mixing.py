@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 from trainer.data.schema import Sample
 
 

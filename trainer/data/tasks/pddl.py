@@ -8,8 +8,8 @@ import random
 import re
 from pathlib import Path
 
+from symbolscope.paths import package_dir
 from trainer.data.checkers.pddl_check import sexpr_block
-from trainer.data.paths import package_dir
 from trainer.data.tasks.base import Draft, phrase, pick
 
 LANGS = ("a PDDL goal", "a PDDL goal formula", "PDDL", "the :goal of a PDDL problem")

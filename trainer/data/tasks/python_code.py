@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trainer.data.errors import get_logger
-from trainer.data.paths import package_dir
+from symbolscope.errors import get_logger
+from symbolscope.paths import package_dir
 from trainer.data.tasks.base import Draft, phrase, pick
 
 log = get_logger(__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from trainer.data.paths import package_dir
+from symbolscope.paths import package_dir
 from trainer.data.tasks.base import Draft, phrase, pick
 
 LANGS = ("SMILES", "a SMILES string", "a canonical SMILES", "the molecule in SMILES notation")

@@ -1,0 +1,53 @@
+"""``python -m analysis.checkpoints list | show ALIAS | prepare``: what each alias resolves to."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+
+from analysis.checkpoints import embedded
+from analysis.checkpoints.registry import BUILTIN, describe, resolve
+from symbolscope.errors import UserError
+from symbolscope.paths import models_dir, settings
+
+
+def _list_rows() -> list[tuple[str, str]]:
+    mapped = settings().get("aliases", {})
+    rows = []
+    for alias in BUILTIN + tuple(a for a in mapped if a not in BUILTIN):
+        try:
+            ck = resolve(alias)
+            rows.append((alias, f"{ck.kind:<8} {ck.fingerprint}  {ck.path}"))
+        except UserError as err:
+            rows.append((alias, f"(unavailable) {err}"))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m analysis.checkpoints list | show ALIAS | prepare``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.checkpoints", description="checkpoint aliases: list, show, prepare"
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="every alias and what it resolves to")
+    show = sub.add_parser("show", help="architecture, parameters, layers, fingerprint, location")
+    show.add_argument("alias")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    sub.add_parser("prepare", help="build the embedded base and tiny models into the cache (idempotent)")
+    args = parser.parse_args(argv)
+    if args.cmd == "prepare":
+        base, tiny = embedded.ensure_embedded(models_dir())
+        print(f"base: {base}\ntiny: {tiny}")
+    elif args.cmd == "list":
+        for alias, text in _list_rows():
+            print(f"{alias:<10} {text}")
+    else:
+        info = describe(resolve(args.alias))
+        if args.json:
+            print(json.dumps(info, indent=2))
+        else:
+            for key, value in info.items():
+                shown = f"{value:,}" if key == "parameters" else value
+                print(f"{key:<12} {shown}")
+    return 0

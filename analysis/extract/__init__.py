@@ -1,0 +1,31 @@
+"""The write side of the activation store: samples, spans, batching, capture, engine, writer, build.
+
+``analysis.extract(["base", "ours"], split="analysis", span="symbol", layers="all")`` returns
+``{alias: Store}``, extracting what is missing; ``python -m analysis.extract`` is its CLI
+(:mod:`analysis.extract.cli`, with ``ls`` and ``rm``).
+
+How (see DESIGN.md, "Representations"): samples are cut, in dataset order, into shards; within a
+shard they are sorted by token length and batched under a padded token budget
+(:mod:`~analysis.extract.batching`); hooks pool every requested layer on the fly and the forward
+stops after the deepest one (:mod:`~analysis.extract.capture`, :mod:`~analysis.extract.engine`);
+each finished shard is written atomically, so memory is bounded by one shard and an interrupted
+run resumes (:mod:`~analysis.extract.build`, :mod:`~analysis.extract.writer`). Under ``torchrun``
+(``WORLD_SIZE`` > 1) each rank extracts shards ``k % world == rank`` into one partial folder on a
+shared filesystem and rank 0 publishes it; the result equals a single-process run.
+
+Layers: 0 = embeddings, 1..L = block outputs *before* the final norm, ``final_norm`` = after it
+(HF's ``output_hidden_states`` ``hidden_states[-1]`` is that post-norm state).
+
+This package is also callable: ``analysis.extract(...)`` is :func:`analysis.extract.api.extract`
+(the package and the function share one name, as DESIGN.md's public API has it).
+"""
+
+from __future__ import annotations
+
+from analysis.extract.api import ensure_store, extract, remove_store
+from analysis.extract.build import BuildOptions
+from symbolscope import callable_module
+
+__all__ = ["BuildOptions", "ensure_store", "extract", "remove_store"]
+
+callable_module(__name__, extract)

@@ -1,0 +1,93 @@
+"""Length-bucketed batches under a token budget, and their padded tensors with pooling weights.
+
+Sorting by length before batching keeps padding small: a batch of samples of similar length
+costs ``batch_size × max_length`` padded tokens, and :func:`plan_batches` keeps that product
+under ``batch_tokens``. Either padding side gives the same vectors because every row gets its
+own position ids (``0..n-1`` over its real tokens) and pads are masked out of attention (left
+padding), or come after every real token so that causal attention never sees them (right
+padding, which therefore needs no mask and is the default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from analysis.extract.spans import Item
+from analysis.store import POOLINGS
+
+DEFAULT_BATCH_TOKENS = 2048
+
+
+def plan_batches(lengths: Sequence[int], batch_tokens: int = DEFAULT_BATCH_TOKENS) -> list[list[int]]:
+    """Group indices into ``lengths`` into batches, shortest first.
+
+    Every batch ``b`` satisfies ``len(b) × max(lengths[b]) <= batch_tokens``, except that a
+    single sample longer than the budget forms a batch of its own. Order is deterministic:
+    indices sorted by ``(length, index)``.
+    """
+    if batch_tokens < 1:
+        raise ValueError(f"batch_tokens must be >= 1, got {batch_tokens}")
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        # sorted ascending, so lengths[i] is the longest in the batch if i joins it
+        if current and (len(current) + 1) * lengths[i] > batch_tokens:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Padded model inputs for a list of items, plus the pooling weights.
+
+    ``input_ids``, ``position_ids``: ``[b, T]`` int64; ``attention_mask``: ``[b, T]`` int64 with 1
+    on real tokens, or None when no row is padded on the left (see :func:`collate`); ``weights``: ``[b, T]`` float32 whose row sums
+    to 1 over the row's pooled positions (0 elsewhere, always 0 on padding).
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor | None
+    position_ids: torch.Tensor
+    weights: torch.Tensor
+
+
+def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", pooling: str = "mean") -> Batch:
+    """Pad ``items`` to their longest on ``padding_side`` and build mean- or last-pooling weights.
+
+    Each row holds the item's tokens up to its last pooled position (:attr:`Item.needed`).
+    """
+    if padding_side not in ("left", "right"):
+        raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
+    if pooling not in POOLINGS:
+        raise ValueError(f"unknown pooling {pooling!r}; use one of {POOLINGS}")
+    if not items:
+        raise ValueError("cannot collate an empty batch")
+    width = max(it.needed for it in items)
+    b = len(items)
+    ids = torch.full((b, width), pad_id, dtype=torch.long)
+    mask = torch.zeros((b, width), dtype=torch.long)
+    pos = torch.zeros((b, width), dtype=torch.long)
+    weights = torch.zeros((b, width), dtype=torch.float32)
+    for row, it in enumerate(items):
+        n = it.needed  # tokens after the last pooled one cannot affect it (causal): not computed
+        off = width - n if padding_side == "left" else 0
+        ids[row, off : off + n] = torch.tensor(it.input_ids[:n], dtype=torch.long)
+        mask[row, off : off + n] = 1
+        pos[row, off : off + n] = torch.arange(n)
+        if pooling == "mean":
+            weights[row, [off + p for p in it.positions]] = 1.0 / len(it.positions)
+        else:
+            weights[row, off + it.positions[-1]] = 1.0
+    # Right padding needs no mask: in a causal model a real token only attends to earlier
+    # positions, which are all real, so pads cannot reach any pooled position (and the causal
+    # attention kernel, without a padding mask, is faster and allocates no [b, 1, T, T] mask).
+    padded = padding_side == "left" and bool((mask == 0).any())
+    return Batch(ids, mask if padded else None, pos, weights)

@@ -1,0 +1,252 @@
+"""Build an activation store: plan the shards, extract the missing ones, publish atomically.
+
+Samples are cut, in dataset order, into shards of ``shard_samples`` (default: about 64 MB of
+pooled fp32 vectors), so memory is bounded by one shard whatever the number of samples. Each
+shard is extracted by :mod:`analysis.extract.engine` and written atomically into the hidden
+partial folder (:mod:`analysis.extract.writer`); after the last one the manifest is written and
+the folder renamed into place. Three named steps: :func:`plan` (shards, resume key), :func:`run`
+(this rank's missing shards) and :func:`publish` (manifest, rename). Under several ranks each
+extracts its own shards (:mod:`symbolscope.distributed`); rank 0 alone locks and publishes.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import importlib.metadata
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from analysis.checkpoints import Checkpoint
+from analysis.extract.batching import DEFAULT_BATCH_TOKENS
+from analysis.extract.engine import ShardJob, extract_shards
+from analysis.extract.samples import Dataset
+from analysis.extract.writer import PartialStore, partial_dir, shard_name, store_lock
+from analysis.layers import LayerKey
+from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
+from symbolscope import distributed
+from symbolscope.errors import UserError, get_logger
+from symbolscope.paths import store_root
+from symbolscope.version import code_version
+
+log = get_logger(__name__)
+
+#: Bytes of pooled fp32 vectors one shard may hold in memory (sets the default shard size).
+SHARD_BYTES = 64 << 20
+TOKEN_RULE = (
+    "a token belongs to the character span in which its first character lies; BOS and padding never pooled"
+)
+LAYER_NUMBERING = "0 = embedding output, 1..L = block outputs before the final norm, final_norm = after it"
+_SOURCES = (
+    "analysis/extract/spans.py",
+    "analysis/extract/batching.py",
+    "analysis/extract/capture.py",
+    "analysis/extract/engine.py",
+    "analysis/extract/build.py",
+    "analysis/layers.py",
+    "trainer/data/chat.py",
+)
+
+
+def extraction_code_hash() -> str:
+    """Package version plus a short hash of the extraction sources.
+
+    Narrower than the suite's :func:`code_version`: unfinished shards are resumed only by the
+    same extraction code, while unrelated commits do not discard them.
+    """
+    try:
+        version = importlib.metadata.version("symbolscope")
+    except importlib.metadata.PackageNotFoundError:
+        version = "0+local"
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256()
+    for rel in _SOURCES:
+        path = root / rel
+        h.update(path.read_bytes() if path.is_file() else b"")
+    return f"{version}+{h.hexdigest()[:12]}"
+
+
+def hidden_size_of(model_dir: Path) -> int:
+    """Hidden size read from ``config.json``."""
+    cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    cfg = cfg if "hidden_size" in cfg or "n_embd" in cfg else cfg.get("text_config", cfg)
+    return int(cfg.get("hidden_size") or cfg["n_embd"])
+
+
+def default_shard_samples(num_layers: int, dim: int) -> int:
+    """Samples per shard so that one shard's vectors take about :data:`SHARD_BYTES` (16..8192)."""
+    return max(16, min(8192, SHARD_BYTES // max(1, num_layers * dim * 4)))
+
+
+def _manifest(
+    ckpt: Checkpoint,
+    data: Dataset,
+    key: StoreKey,
+    layers: list[LayerKey],
+    partial: PartialStore,
+    **extra: Any,
+) -> dict[str, Any]:
+    ids, fams, tasks, evol, shards, skipped = [], [], [], [], [], []
+    for k in range(int(partial.plan["num_shards"])):
+        meta = partial.shard_meta(k)
+        start = len(ids)
+        for i in meta["kept"]:
+            s = data.samples[i]
+            ids.append(s.id)
+            fams.append(s.family)
+            tasks.append(s.task)
+            evol.append(data.evol_of[i])
+        skipped.extend({"id": sid, "reason": why} for _, sid, why in meta["skipped"])
+        shards.append({"file": shard_name(k), "rows": [start, len(ids)]})
+    return {
+        "format": STORE_FORMAT,
+        "checkpoint": {
+            "alias": ckpt.alias,
+            "fingerprint": ckpt.fingerprint,
+            "kind": ckpt.kind,
+            "path": str(ckpt.path),
+            "source": ckpt.source,
+        },
+        "dataset": {
+            "fingerprint": data.fingerprint,
+            "split": data.split,
+            "n_samples": len(data.samples),
+            "n_skipped": len(skipped),
+            "skipped": skipped,
+        },
+        "span": key.span,
+        "pooling": key.pooling,
+        "dtype": key.dtype,
+        "layers": layers,
+        "token_rule": TOKEN_RULE,
+        "layer_numbering": LAYER_NUMBERING,
+        "sample_ids": ids,
+        "families": fams,
+        "tasks": tasks,
+        "evol_of": evol,
+        "shards": shards,
+        "code_version": code_version(),
+        "extraction_code": extraction_code_hash(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **extra,
+    }
+
+
+def _write_error(err: OSError, final: Path, done: int, total: int) -> UserError:
+    why = (
+        "no space left on device" if err.errno in (errno.ENOSPC, errno.EDQUOT) else (err.strerror or str(err))
+    )
+    return UserError(
+        f"writing store {final.name} in {final.parent} failed: {why}; nothing was published, "
+        f"{done}/{total} finished shards are kept in {partial_dir(final).name} and a rerun resumes from them"
+    )
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to extract (none of it changes the vectors, so none of it is in the store key)."""
+
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
+    progress: bool = True
+    padding_side: str = "right"
+    shard_samples: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where a store is built and how its samples are cut into shards."""
+
+    final: Path
+    num_layers: int
+    dim: int
+    per_shard: int
+    num_shards: int
+    resume_key: dict[str, Any]
+
+
+def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey], opts: BuildOptions) -> Plan:
+    """Step 1: the store's folder, shard size and the key under which unfinished shards resume."""
+    if opts.batch_tokens < 1:
+        raise UserError(f"--batch-tokens must be a positive number of tokens, got {opts.batch_tokens}")
+    num_layers = int(json.loads((ckpt.path / "config.json").read_text()).get("num_hidden_layers", 0))
+    dim = hidden_size_of(ckpt.path)
+    per_shard = opts.shard_samples or default_shard_samples(len(layers), dim)
+    num_shards = math.ceil(len(data.samples) / per_shard)
+    resume_key = {
+        "format": STORE_FORMAT, "key": key.name, "checkpoint": ckpt.fingerprint,
+        "dataset": data.fingerprint, "layers": layers, "shard_samples": per_shard,
+        "num_shards": num_shards, "padding_side": opts.padding_side,
+        "extraction_code": extraction_code_hash(),  # shards of other code are not resumed from
+    }  # fmt: skip
+    return Plan(store_root() / key.name, num_layers, dim, per_shard, num_shards, resume_key)
+
+
+def run(job: ShardJob, rank: int, world: int, resumed: int) -> None:
+    """Step 2: extract this rank's shards that are not finished yet."""
+    mine = distributed.my_shards(job.partial.plan["num_shards"], rank, world)
+    todo = [k for k in mine if not job.partial.done(k)]
+    if resumed:
+        log.info("resuming %s: %d/%d shards already finished", job.key.name, resumed, len(mine))
+    if world > 1:
+        log.info("rank %d/%d extracts shards %s", rank, world, todo)
+    if todo:
+        extract_shards(ShardJob(**{**job.__dict__, "todo": todo}))
+
+
+def publish(job: ShardJob, p: Plan, opts: BuildOptions, world: int) -> None:
+    """Step 3 (rank 0): write the manifest and rename the partial folder into place."""
+    manifest = _manifest(
+        job.ckpt, job.data, job.key, job.layers, job.partial, num_layers=p.num_layers,
+        hidden_size=p.dim, padding_side=opts.padding_side, batch_tokens=opts.batch_tokens,
+        shard_samples=p.per_shard, world_size=world,
+    )  # fmt: skip
+    job.partial.finalize(manifest)
+
+
+def _warn_skipped(store: Store, n: int) -> None:
+    skipped = store.manifest["dataset"]["n_skipped"]
+    if skipped:
+        reasons: dict[str, int] = {}
+        for row in store.manifest["dataset"]["skipped"]:
+            why = row["reason"].split(" (")[0]
+            reasons[why] = reasons.get(why, 0) + 1
+        log.warning("skipped %d of %d samples with no vector: %s", skipped, n, reasons)
+
+
+def build_store(
+    ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey], opts: BuildOptions | None = None
+) -> Store:
+    """Extract ``layers`` of ``ckpt`` on ``data`` into the store named by ``key`` (resuming a
+    matching unfinished extraction) and return it. Rank 0 holds the store's lock while writing."""
+    opts = opts or BuildOptions()
+    p = plan(ckpt, data, key, layers, opts)
+    info = distributed.init_distributed()
+    rank, world = info.rank, info.world
+    with distributed.leader_lock(p.final, rank, store_lock):
+        existing = find_store(key, ckpt.fingerprint, data.fingerprint) if rank == 0 else None
+        if distributed.broadcast(existing is not None and set(layers) <= set(existing.layers)):
+            return existing if existing is not None else Store.open(p.final)
+        partial = PartialStore(p.final, p.resume_key)
+        job = ShardJob(
+            ckpt, data, key, layers, partial, [], p.per_shard, p.dim, opts.batch_tokens,
+            opts.padding_side, opts.progress and rank == 0,
+        )  # fmt: skip
+        try:
+            resumed = partial.open() if rank == 0 else 0
+            distributed.barrier()
+            run(job, rank, world, resumed)
+            distributed.barrier()
+            if rank == 0:
+                publish(job, p, opts, world)
+            distributed.barrier()
+        except OSError as err:
+            finished = sum(partial.done(k) for k in range(p.num_shards)) if partial.path.is_dir() else 0
+            raise _write_error(err, p.final, finished, p.num_shards) from None
+    store = Store.open(p.final)
+    if rank == 0:
+        _warn_skipped(store, len(data.samples))
+    return store

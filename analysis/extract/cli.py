@@ -1,0 +1,135 @@
+"""``python -m analysis.extract``: extract stores, ``ls`` them and ``rm`` them.
+
+    python -m analysis.extract [run] --ckpt base,ours --split analysis --span symbol --layers all
+           [--pooling mean|last] [--dtype float32|bfloat16] [--batch-tokens N]
+    python -m analysis.extract ls [--json]
+    python -m analysis.extract rm NAME... | --ckpt ALIAS | --all | --partial
+
+A thin adapter: argparse → :func:`analysis.extract.api.extract` / ``list_stores`` / ``remove_store``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from analysis.checkpoints import resolve
+from analysis.extract.api import extract, remove_store
+from analysis.extract.batching import DEFAULT_BATCH_TOKENS
+from analysis.store import DTYPES, POOLINGS, SPANS, list_partial, list_stores
+from symbolscope.errors import UserError
+from symbolscope.paths import store_root
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="extract stores (the default command)")
+    p.add_argument("--ckpt", required=True, help="comma-separated checkpoint aliases, e.g. base,ours")
+    p.add_argument("--split", default="analysis", help="train, analysis, test, or a .jsonl file of samples")
+    p.add_argument("--span", default="symbol", choices=SPANS)
+    p.add_argument("--pooling", default="mean", choices=POOLINGS)
+    p.add_argument("--layers", default="all", help="all | 0,10,20 | -1 | final_norm (0 = embeddings)")
+    p.add_argument("--dtype", default="float32", choices=DTYPES)
+    p.add_argument("--batch-tokens", type=int, default=DEFAULT_BATCH_TOKENS, help="padded tokens per batch")
+    p.add_argument("--padding-side", default="right", choices=("left", "right"))
+    p.add_argument("--shard-samples", type=int, default=None, help="samples per shard (default: ~64 MB)")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Extract (or find) the store of every checkpoint and print one line each."""
+    if args.shard_samples is not None and args.shard_samples < 1:
+        raise UserError(f"--shard-samples must be >= 1, got {args.shard_samples}")
+    aliases = [a.strip() for a in args.ckpt.split(",") if a.strip()]
+    if not aliases:
+        raise UserError("--ckpt needs at least one checkpoint alias (e.g. base,ours)")
+    for alias in aliases:
+        t0 = time.perf_counter()
+        store = extract(
+            [alias], split=args.split, span=args.span, pooling=args.pooling, layers=args.layers,
+            dtype=args.dtype, batch_tokens=args.batch_tokens, padding_side=args.padding_side,
+            shard_samples=args.shard_samples, progress=not args.no_progress,
+        )[alias]  # fmt: skip
+        print(
+            f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
+            f"skipped={store.manifest['dataset']['n_skipped']}  ({time.perf_counter() - t0:.2f} s)"
+        )
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    """List finished stores (and unfinished extractions)."""
+    stores = list_stores()
+    for s in stores:
+        m = s.manifest
+        if args.json:
+            row = {k: m[k] for k in ("span", "pooling", "dtype", "layers", "created", "code_version")}
+            print(
+                json.dumps(
+                    {
+                        "name": s.name,
+                        "path": str(s.path),
+                        "checkpoint": m["checkpoint"],
+                        "split": m["dataset"]["split"],
+                        "n": len(s),
+                        **row,
+                    }
+                )
+            )
+        else:
+            print(
+                f"{s.name}  {m['checkpoint']['alias']:<9} {m['dataset']['split']:<9} {m['span']}/{m['pooling']} "
+                f"n={len(s)} layers={len(s.layers)} d={s.dim} {s.size_bytes() / 1e6:.1f} MB  {m['created']}"
+            )
+    for path in list_partial():
+        print(f"{path.name}  (unfinished extraction; rerun it to resume, or 'rm --partial')")
+    if not stores and not args.json:
+        print(f"no stores in {store_root()}")
+    return 0
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    """Remove stores by name, by checkpoint, all of them, or unfinished extractions."""
+    if not (args.names or args.ckpt or args.all or args.partial):
+        raise UserError("rm: give store names, --ckpt ALIAS, --all or --partial")
+    targets: list[Any] = list(args.names)
+    if args.ckpt:
+        fp = resolve(args.ckpt).fingerprint
+        targets += [s for s in list_stores() if s.manifest["checkpoint"]["fingerprint"] == fp]
+    if args.all:
+        targets += list_stores()
+    for target in targets:
+        print(f"removed {remove_store(target)}")
+    if args.partial:
+        for path in list_partial():
+            shutil.rmtree(path)
+            print(f"removed {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``run`` (default), ``ls`` and ``rm`` as subcommands."""
+    parser = argparse.ArgumentParser(prog="python -m analysis.extract", description="activation stores")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    _add_run(sub)
+    ls = sub.add_parser("ls", help="list activation stores")
+    ls.add_argument("--json", action="store_true", help="one JSON object per store")
+    rm = sub.add_parser("rm", help="remove activation stores")
+    rm.add_argument("names", nargs="*", help="store names (or unique prefixes) from 'ls'")
+    rm.add_argument("--ckpt", help="remove every store of this checkpoint alias (by fingerprint)")
+    rm.add_argument("--all", action="store_true", help="remove every store")
+    rm.add_argument("--partial", action="store_true", help="remove unfinished extractions")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m analysis.extract [run | ls | rm] ...``; ``run`` when no subcommand is named."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in ("run", "ls", "rm", "-h", "--help"):
+        args = ["run", *args]
+    ns = build_parser().parse_args(args)
+    return {"run": cmd_run, "ls": cmd_ls, "rm": cmd_rm}[ns.cmd](ns)

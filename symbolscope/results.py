@@ -1,0 +1,160 @@
+"""The result of a study, and its files: ``results/<analysis>/<run-id>.json`` plus a flat ``.csv``.
+
+Every study returns a :class:`Result`; ``result.save("results/")`` writes both files atomically.
+The JSON holds ``analysis``, ``run_id``, ``created``, the full ``config`` that produced it
+(arguments, seeds, code version) and a list of ``rows`` (flat objects); figures read only these
+files. ``Result.load(path)`` and ``Result.latest(out, analysis)`` read them back.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from symbolscope.errors import UserError
+from symbolscope.io import atomic_write_json, atomic_write_text
+from symbolscope.version import code_version
+
+#: The keys every results file has.
+RESULT_KEYS = ("analysis", "run_id", "created", "config", "rows")
+_MAX_BYTES = 512 << 20  # a results file larger than this is not one of ours
+
+
+def run_id(config: dict[str, Any]) -> str:
+    """``<UTC timestamp>-<8 hex of the config>``: sortable and tied to what produced it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{stamp}-{digest}"
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value)
+    return "" if value is None else value
+
+
+@dataclass
+class Result:
+    """What a study returns: the ``config`` that produced it and its flat ``rows``.
+
+    ``columns`` orders the CSV's first columns (the rest follow sorted); ``path`` is set once the
+    result has been saved or loaded.
+    """
+
+    analysis: str
+    config: dict[str, Any]
+    rows: list[dict[str, Any]]
+    columns: Sequence[str] = ()
+    run_id: str = ""
+    created: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        self.config = {**self.config}
+        self.config.setdefault("code_version", code_version())
+        if not self.run_id:
+            self.run_id = run_id(self.config)
+        if not self.created:
+            self.created = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON payload (the results-file schema)."""
+        return {
+            "analysis": self.analysis,
+            "run_id": self.run_id,
+            "created": self.created,
+            "config": self.config,
+            "rows": self.rows,
+        }
+
+    def to_csv(self) -> str:
+        """The rows as CSV text (lists and objects as JSON, None as an empty cell)."""
+        keys = list(self.columns) + sorted({k for r in self.rows for k in r} - set(self.columns))
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore")
+        writer.writeheader()
+        for r in self.rows:
+            writer.writerow({k: _flat(r.get(k)) for k in keys})
+        return buf.getvalue()
+
+    def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
+        """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` atomically; return both paths."""
+        folder = Path(out) / self.analysis
+        json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict())
+        csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv())
+        self.path = json_path
+        return json_path, csv_path
+
+    def to_frame(self) -> Any:
+        """The rows as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UserError("Result.to_frame needs pandas: pip install pandas") from None
+        return pd.DataFrame(self.rows)
+
+    def where(self, **match: Any) -> list[dict[str, Any]]:
+        """The rows whose values equal every ``key=value`` given."""
+        return [r for r in self.rows if all(r.get(k) == v for k, v in match.items())]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], require: Sequence[str] = ()) -> Result:
+        """Read a results file; every row must be an object holding the keys in ``require``.
+
+        Raises :class:`UserError` naming the file (and the row) when it is not a results file.
+        """
+        path = Path(path)
+        try:
+            if path.stat().st_size > _MAX_BYTES:
+                raise UserError(f"{path}: {path.stat().st_size} bytes is too large for a results file")
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as err:
+            raise UserError(f"{path}: not a readable results file ({type(err).__name__}: {err})") from None
+        return cls.from_dict(data, str(path), require)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "result", require: Sequence[str] = ()) -> Result:
+        """Check a results payload (see :meth:`load`) and wrap it."""
+        if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+            raise UserError(
+                f"{where}: not a symbolscope results file (needs an object with 'config' and 'rows')"
+            )
+        rows = data.get("rows")
+        if not isinstance(rows, list):
+            raise UserError(f"{where}: 'rows' must be a list of objects")
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise UserError(f"{where}: row {i} is not an object")
+            missing = [k for k in require if k not in row]
+            if missing:
+                raise UserError(f"{where}: row {i} lacks {', '.join(missing)}")
+        res = cls(
+            analysis=str(data.get("analysis", "")),
+            config=data["config"],
+            rows=rows,
+            run_id=str(data.get("run_id", "")),
+            created=str(data.get("created", "")),
+        )
+        res.path = Path(where) if where != "result" else None
+        return res
+
+    @classmethod
+    def latest(cls, out: str | os.PathLike[str], analysis: str, require: Sequence[str] = ()) -> Result:
+        """The newest ``<out>/<analysis>/<run-id>.json`` (run ids sort by time)."""
+        folder = Path(out) / analysis
+        files = (
+            sorted(folder.glob("*.json"), key=lambda p: (p.name, p.stat().st_mtime))
+            if folder.is_dir()
+            else []
+        )
+        if not files:
+            raise UserError(f"no result files in {folder}/; run the '{analysis}' study first")
+        return cls.load(files[-1], require)

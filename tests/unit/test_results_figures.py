@@ -1,0 +1,108 @@
+"""Result files (config + rows contract, JSON and CSV agree) and the two uniformity figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from support.cli import run_module
+
+import figures
+from analysis.layers import select_layers as parse_layers
+from symbolscope.errors import UserError
+from symbolscope.results import Result
+
+REPO = Path(__file__).resolve().parents[2]
+AVAILABLE = [0, 1, 2, 3, "final_norm"]
+
+
+def test_parse_layers_resolves_last_all_and_negatives() -> None:
+    assert parse_layers("last", AVAILABLE) == [3]
+    assert parse_layers("all", AVAILABLE) == AVAILABLE
+    assert parse_layers("0,-1,final_norm,3", AVAILABLE) == [0, 3, "final_norm"]
+    with pytest.raises(UserError, match=r"out of range; valid layers are 0\.\.3"):
+        parse_layers("7", AVAILABLE)
+    with pytest.raises(UserError, match="not a layer"):
+        parse_layers("top", AVAILABLE)
+
+
+def _rows() -> list[dict]:
+    rows = []
+    for ck, shift in (("base", 0.0), ("ours", -0.3)):
+        for layer in (0, 1, 2, "final_norm"):
+            depth = 3 if layer == "final_norm" else layer
+            for fam in ("sql", "fol", "all"):
+                a = 1.0 + shift + 0.1 * (fam == "fol") - 0.05 * depth
+                u = -2.0 + shift - 0.2 * depth
+                rows.append({
+                    "ckpt": ck, "fingerprint": f"fp-{ck}", "layer": layer, "span": "symbol",
+                    "pairs": "family", "family": fam, "n": 10, "n_pairs": 45, "alignment": a,
+                    "alignment_ci": [a - 0.05, a + 0.05], "uniformity": u,
+                    "uniformity_ci": [u - 0.1, u + 0.1], "t": 2.0, "alpha": 2.0,
+                })  # fmt: skip
+    return rows
+
+
+def test_result_files_carry_config_and_agree(tmp_path: Path) -> None:
+    rows = _rows()
+    result = Result("uniformity", {"t": 2.0, "seed": 0}, rows, columns=("ckpt", "layer"))
+    jpath, cpath = result.save(tmp_path)
+    data = json.loads(jpath.read_text())
+    assert data["config"]["seed"] == 0 and "code_version" in data["config"]
+    assert data["rows"] == json.loads(json.dumps(rows))
+    with open(cpath) as fh:
+        table = list(csv.DictReader(fh))
+    assert len(table) == len(rows)
+    assert json.loads(table[0]["alignment_ci"]) == rows[0]["alignment_ci"]
+    assert Result.latest(tmp_path, "uniformity").path == jpath
+    assert Result.load(jpath).rows == result.rows and Result.load(jpath).run_id == result.run_id
+    assert [list(table[0])[:2]] == [["ckpt", "layer"]]
+    assert not [p for p in (tmp_path / "uniformity").iterdir() if p.name.startswith(".")]
+
+
+def test_plane_figure_draws_one_point_per_checkpoint_and_family(tmp_path: Path) -> None:
+    result = Result("uniformity", {"t": 2, "alpha": 2}, _rows())
+    fig = figures.align_uniform(result)
+    ax = fig.axes[0]
+    # per-family scatter: 2 checkpoints × 2 families; the 'all' points carry error bars.
+    offsets = [len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")]
+    assert sum(o for o in offsets if o == 2) == 4
+    assert "layer 2" in ax.get_title()  # deepest integer layer by default
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == 1
+    written = figures.save(fig, tmp_path, "align_uniform")
+    assert [p.suffix for p in written] == [".png", ".pdf"] and all(p.stat().st_size > 1000 for p in written)
+
+
+def test_layers_figure_has_one_line_per_checkpoint_per_metric() -> None:
+    rows = _rows()
+    fig = figures.layers(Result("uniformity", {}, rows))
+    for ax in fig.axes:
+        lines = ax.get_lines()
+        assert len(lines) == 2
+        assert list(lines[0].get_xdata()) == [0, 1, 2, 3]  # final_norm drawn last
+    order = (0, 1, 2, "final_norm")
+    for ax, metric in zip(fig.axes, ("alignment", "uniformity"), strict=True):
+        for line, ck in zip(ax.get_lines(), ("base", "ours"), strict=True):
+            want = [next(r[metric] for r in rows if (r["ckpt"], r["layer"], r["family"]) == (ck, layer, "all"))
+                    for layer in order]  # fmt: skip
+            assert list(line.get_ydata()) == pytest.approx(want)
+
+
+def test_figures_cli_regenerates_and_rejects_unknown(tmp_path: Path) -> None:
+    Result("uniformity", {"t": 2.0, "alpha": 2.0}, _rows(), columns=("ckpt",)).save(tmp_path)
+    res = run_module("figures", "all", "--results", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "figures" / "align_uniform.png").is_file()
+    assert (tmp_path / "figures" / "layers.pdf").is_file()
+    bad = run_module("figures", "umapp", "--results", str(tmp_path))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown figure 'umapp'")
+
+
+def test_load_result_refuses_a_foreign_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    path.write_text('{"hello": 1}')
+    with pytest.raises(UserError, match="config"):
+        Result.load(path)

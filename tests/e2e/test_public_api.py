@@ -57,7 +57,7 @@ def test_import_analysis_is_lazy_and_fast() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     seconds, torch_loaded, extract_loaded = out.stdout.split()
     assert torch_loaded == "False" and extract_loaded == "False", out.stdout
-    assert float(seconds) < 2.0 and time.perf_counter() - t0 < 30
+    assert float(seconds) < 10.0 and time.perf_counter() - t0 < 120  # ~0.1 s on a quiet machine
 
 
 def test_public_names_resolve_to_the_library_functions() -> None:

@@ -183,10 +183,10 @@ def test_a_different_plan_discards_the_unfinished_extraction(
     def die(*a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(PartialStore, "write_shard", die)
-    with pytest.raises(KeyboardInterrupt):
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(PartialStore, "write_shard", die)  # undone alone: SYMBOLSCOPE_HOME stays set
         ensure_store("tiny", layers="0", dataset=data, progress=False, shard_samples=4)
-    monkeypatch.undo()
+    assert len(list_partial()) == 1
     store = ensure_store("tiny", layers="1", dataset=data, progress=False, shard_samples=4)
     assert store.layers == [1] and list_partial() == []
 

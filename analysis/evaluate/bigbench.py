@@ -127,7 +127,11 @@ def _item(ex: object, where: str) -> Item:
     ts = ex.get("target_scores")
     if not isinstance(ts, dict) or len(ts) < 2:
         raise UserError(f"{where}: 'target_scores' must map at least two choices to scores")
-    bad = [k for k, v in ts.items() if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)]
+    bad = [
+        k
+        for k, v in ts.items()
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+    ]
     if bad:
         raise UserError(f"{where}: the score of choice {bad[0]!r} is not a finite number")
     if len(set(ts.values())) < 2:
@@ -235,13 +239,19 @@ def fetch(force: bool = False) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``fetch`` the chosen tasks into the cache, or ``list`` them with their sizes and chance."""
-    parser = argparse.ArgumentParser(prog="python -m analysis.evaluate.bigbench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.evaluate.bigbench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("command", choices=("fetch", "list"))
     parser.add_argument("--force", action="store_true", help="fetch again even if the cache is complete")
     args = parser.parse_args(argv)
     if args.command == "fetch":
         written = fetch(force=args.force)
-        print(f"BIG-bench: {len(written)} task files written to {cache_dir()}" if written else "BIG-bench: cache complete")
+        print(
+            f"BIG-bench: {len(written)} task files written to {cache_dir()}"
+            if written
+            else "BIG-bench: cache complete"
+        )
         return 0
     print(f"{'task':42s} {'items':>6s} {'chance':>7s}")
     for name in TASKS:

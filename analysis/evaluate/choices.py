@@ -116,7 +116,7 @@ def _score_batch(model: Any, queries: Sequence[Query], pad_id: int) -> list[np.n
         input_ids=input_ids.to(param.device), attention_mask=mask, position_ids=positions.to(param.device)
     ).last_hidden_state
     rows, where, targets = [], [], []
-    for r, (q, (ids, _, _, spans)) in enumerate(zip(queries, layouts, strict=True)):
+    for r, (q, (_, _, _, spans)) in enumerate(zip(queries, layouts, strict=True)):
         for (start, end), c in zip(spans, q.choices, strict=True):
             # the first choice token is predicted by the context's last token, the rest by
             # the choice's own previous token
@@ -152,7 +152,9 @@ def choice_loglik(
     groups = batches(queries, max_tokens)
     try:
         for group in tqdm(groups, desc="multiple choice", unit="batch", disable=not progress):
-            for i, scores in zip(group, _score_batch(model, [queries[i] for i in group], pad_id), strict=True):
+            for i, scores in zip(
+                group, _score_batch(model, [queries[i] for i in group], pad_id), strict=True
+            ):
                 results[i] = scores
     finally:
         model.train(was_training)

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 SUITE = "general"
-PROMPT_FORMAT = "bigbench zero-shot plain text: task_prefix + input_prefix + input [+ choices] + output_prefix"
+PROMPT_FORMAT = (
+    "bigbench zero-shot plain text: task_prefix + input_prefix + input [+ choices] + output_prefix"
+)
 SCORING = "sum of choice-token log-probabilities (acc); per UTF-8 byte of the choice (acc_norm)"
 CI_METHOD = "wilson 95%"
 NL_TASK = "heldout_nl_loss"

@@ -80,7 +80,10 @@ class _Forced(torch.nn.Module):
 
 def _task(home: Path, right: str, wrong: list[list[str]], reverse: bool) -> None:
     examples = [
-        {"input": f"question {i}", "target_scores": {right: int(not reverse), **{w: int(reverse) for w in ws}}}
+        {
+            "input": f"question {i}",
+            "target_scores": {right: int(not reverse), **{w: int(reverse) for w in ws}},
+        }
         for i, ws in enumerate(wrong)
     ]
     (home / "bigbench").mkdir(exist_ok=True)
@@ -102,7 +105,9 @@ def test_forced_answer_scores_one_and_reversed_zero(
     for progress in (False, True):
         (row,) = general_rows(forced, tok, tasks=["navigate"], per_task=10, seed=0, progress=progress)
         assert row["n"] == 4 and row["accuracy"] == expected and row["accuracy_norm"] == expected
-        assert row["chance"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 4 + 1 / 2) / 4 if not reverse else (2 / 3 + 1 / 2 + 3 / 4 + 1 / 2) / 4)
+        assert row["chance"] == pytest.approx(
+            (1 / 3 + 1 / 2 + 1 / 4 + 1 / 2) / 4 if not reverse else (2 / 3 + 1 / 2 + 3 / 4 + 1 / 2) / 4
+        )
         lo, hi = row["accuracy_ci"]
         assert lo <= row["accuracy"] <= hi and row["suite"] == "general" and row["task"] == "navigate"
 

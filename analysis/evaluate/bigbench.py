@@ -199,13 +199,14 @@ def _read_sources(workdir: Path) -> dict[str, bytes]:
             for member in tar:
                 parts = member.name.split("/benchmark_tasks/", 1)
                 for name, rel in TASKS.items():
-                    if member.isfile() and len(parts) == 2 and parts[1] == rel:
+                    if member.isfile() and len(parts) == 2 and parts[1] == rel and member.size <= _MAX_BYTES:
                         found[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
         return found
     roots = sorted((workdir / "tmp").glob("pip-*/*/bigbench/benchmark_tasks"))
     if not roots:
         raise UserError(f"pip could not download {SDIST} (run it by hand to see why)")
-    return {n: (roots[0] / rel).read_bytes() for n, rel in TASKS.items() if (roots[0] / rel).is_file()}
+    files = {n: roots[0] / rel for n, rel in TASKS.items()}
+    return {n: f.read_bytes() for n, f in files.items() if f.is_file() and f.stat().st_size <= _MAX_BYTES}
 
 
 def _cached_ok(name: str) -> bool:
@@ -226,13 +227,12 @@ def fetch(force: bool = False) -> list[Path]:
     try:
         _pip_download(workdir)
         sources = _read_sources(workdir)
-        written = []
-        for name in missing:
-            if name not in sources:
-                raise UserError(f"{SDIST} has no {TASKS[name]}")
+        absent = [n for n in missing if n not in sources]
+        if absent:
+            raise UserError(f"{SDIST} has no {TASKS[absent[0]]}")
+        for name in missing:  # every file is checked before any is written
             parse_task(_decode(sources[name], TASKS[name]), name, f"{SDIST}: {TASKS[name]}")
-            written.append(atomic_write_bytes(folder / f"{name}.json", sources[name]))
-        return written
+        return [atomic_write_bytes(folder / f"{name}.json", sources[name]) for name in missing]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

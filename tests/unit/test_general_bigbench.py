@@ -103,3 +103,71 @@ def test_wilson_interval_matches_published_values() -> None:
     assert all(math.isnan(v) for v in wilson_interval(0, 0))
     with pytest.raises(ValueError):
         wilson_interval(11, 10)
+
+
+def _fake_pip(layout: str, task_json: dict[str, object]):
+    """Stand-in for the pip step: leaves what pip leaves (the archive, or the tree it unpacked)."""
+    import io
+    import tarfile
+
+    calls: list[Path] = []
+
+    def run(workdir: Path) -> None:
+        calls.append(workdir)
+        (workdir / "tmp").mkdir()
+        files = {
+            f"bigbench-1.0.0/bigbench/benchmark_tasks/{TASKS[n]}": json.dumps(d).encode()
+            for n, d in task_json.items()
+        }
+        if layout == "tree":
+            for rel, raw in files.items():
+                path = workdir / "tmp" / "pip-download-x" / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(raw)
+            return
+        (workdir / "dl").mkdir()
+        with tarfile.open(workdir / "dl" / "bigbench-1.0.0.tar.gz", "w:gz") as tar:
+            for rel, raw in files.items():
+                info = tarfile.TarInfo(rel)
+                info.size = len(raw)
+                tar.addfile(info, io.BytesIO(raw))
+
+    return run, calls
+
+
+@pytest.mark.parametrize("layout", ["tree", "archive"])
+def test_fetch_keeps_only_chosen_tasks_is_idempotent_and_cleans_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    from analysis.evaluate import bigbench
+
+    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "t"))
+    (tmp_path / "t").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    run, calls = _fake_pip(layout, dict.fromkeys(TASKS, GOOD))
+    monkeypatch.setattr(bigbench, "_pip_download", run)
+    written = bigbench.fetch()
+    assert sorted(p.name for p in written) == sorted(f"{n}.json" for n in TASKS)
+    assert sorted(p.name for p in (tmp_path / "home" / "bigbench").iterdir()) == sorted(
+        f"{n}.json" for n in TASKS
+    )
+    assert load_task("navigate").chance == pytest.approx((1 / 2 + 1 / 4 + 2 / 3) / 3)
+    assert list((tmp_path / "t").iterdir()) == []  # the download folder is gone
+    assert bigbench.fetch() == [] and len(calls) == 1  # complete cache: pip is not run again
+
+
+def test_fetch_refuses_a_malformed_task_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analysis.evaluate import bigbench
+
+    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(tmp_path / "home"))
+    bad = {**dict.fromkeys(TASKS, GOOD), "snarks": {"examples": [{"input": "q", "target_scores": {"a": 1}}]}}
+    run, _ = _fake_pip("tree", bad)
+    monkeypatch.setattr(bigbench, "_pip_download", run)
+    with pytest.raises(UserError, match=r"snarks/task.json: example 0: 'target_scores'"):
+        bigbench.fetch()
+    assert not list((tmp_path / "home").rglob("*.json"))  # checked before anything is written

@@ -38,6 +38,10 @@ PROMPT_FORMAT = (
 SCORING = "sum of choice-token log-probabilities (acc); per UTF-8 byte of the choice (acc_norm)"
 CI_METHOD = "wilson 95%"
 NL_TASK = "heldout_nl_loss"
+#: Sized for ``make reproduce`` (3 checkpoints on 2 CPU cores): ~21k tokens of BIG-bench prompts
+#: and choices plus ~3k of held-out NL per checkpoint.
+DEFAULT_PER_TASK = 20
+DEFAULT_NL_PER_SPLIT = 32
 
 
 def pick(n_items: int, per_task: int, seed: int, key: str) -> list[int]:

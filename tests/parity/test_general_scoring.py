@@ -147,3 +147,13 @@ def test_pick_is_seeded_and_capped() -> None:
     got = pick(100, 7, 3, "t")
     assert got == pick(100, 7, 3, "t") and got == sorted(set(got)) and len(got) == 7
     assert all(0 <= i < 100 for i in got) and got != pick(100, 7, 4, "t")
+
+
+def test_nl_loss_without_chat_template_says_why(tiny) -> None:
+    import copy
+
+    model, tok = tiny
+    plain = copy.deepcopy(tok)
+    plain.chat_template = None
+    row = nl_loss_row(model, plain, per_split=2, seed=0)
+    assert row["loss"] is None and row["n"] == 0 and "no chat template" in row["note"]

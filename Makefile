@@ -30,6 +30,7 @@ endef
 
 install: $(STAMP)
 	@$(PY) -m analysis.checkpoints prepare
+	@$(PY) -m analysis.evaluate.bigbench fetch
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

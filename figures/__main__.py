@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib
 
@@ -31,9 +32,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or f"{args.results}/figures"
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
     for name in names:
-        result = Result.latest(args.results, figures.REGISTRY[name][0])
-        for written in figures.draw_saved([name], result, out):
-            print(f"{name}: {written}  (from {result.path})")
+        absent = [a for a in figures.sources(name) if not any((Path(args.results) / a).glob("*.json"))]
+        if args.name == "all" and absent:  # 'all' draws what the results allow; a named figure insists
+            print(f"{name}: skipped (no results in {', '.join(f'{args.results}/{a}/' for a in absent)})")
+            continue
+        results = {a: Result.latest(args.results, a) for a in figures.sources(name)}
+        reads = figures.REGISTRY[name][0]
+        arg = results[reads] if isinstance(reads, str) else results
+        origin = ", ".join(str(r.path) for r in results.values())
+        for written in figures.draw_saved([name], arg, out):
+            print(f"{name}: {written}  (from {origin})")
     return 0
 
 

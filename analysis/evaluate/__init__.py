@@ -1,0 +1,1 @@
+"""Executed evaluation: symbolic, general and Symbol+Delegation scores (issue 13)."""

@@ -1,0 +1,63 @@
+"""Figure ``balance``: the paper's scatter of general score (x) against symbolic score (y), one
+labelled point per checkpoint with 95% intervals as error bars.
+
+Reads ``results/eval`` (the suite aggregate rows, see :mod:`figures.overall`). The dashed
+vertical line is the General suite's chance level (the mean over tasks of the rows' ``chance``)
+when the per-task rows carry it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from figures.common import CKPT_COLOURS, ckpt_order, rows_of
+from figures.overall import suite_scores
+from symbolscope.results import Result
+
+
+def _err(row: dict[str, Any]) -> list[list[float]]:
+    ci = row.get("accuracy_ci") or [row["accuracy"], row["accuracy"]]
+    return [[100 * (row["accuracy"] - ci[0])], [100 * (ci[1] - row["accuracy"])]]
+
+
+def general_chance(rows: list[dict[str, Any]]) -> float | None:
+    """Mean chance level over the General tasks of the first checkpoint (None if not given)."""
+    ckpts = ckpt_order(rows)
+    tasks = {
+        r["task"]: r["chance"]
+        for r in rows
+        if ckpts and r["ckpt"] == ckpts[0] and r.get("suite") == "general"
+        and r.get("task") != "all" and r.get("chance") is not None
+    }  # fmt: skip
+    return sum(tasks.values()) / len(tasks) if tasks else None
+
+
+def figure(result: Result | dict[str, Any]) -> Figure:
+    """Symbolic vs general score (percent) from a ``results/eval`` result."""
+    rows = rows_of(result)
+    scores = suite_scores(rows)
+    fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    for i, ck in enumerate(c for c in ckpt_order(rows) if c in scores):
+        gen, sym = scores[ck].get("general"), scores[ck].get("symbolic")
+        if gen is None or sym is None:
+            continue
+        colour = CKPT_COLOURS[i % len(CKPT_COLOURS)]
+        x, y = 100 * gen["accuracy"], 100 * sym["accuracy"]
+        ax.errorbar(x, y, xerr=_err(gen), yerr=_err(sym), fmt="o", ms=9, color=colour, capsize=3, label=ck)
+        ax.annotate(ck, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=9)
+    chance = general_chance(rows)
+    if chance is not None:
+        ax.axvline(100 * chance, ls="--", color="0.5", lw=1)
+        ax.text(100 * chance, 1, " chance", color="0.4", fontsize=7, va="bottom")
+    ax.set_xlabel("General score (%)")
+    ax.set_ylabel("Symbolic score (%)")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_title("Symbolic vs general ability", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,172 @@
+"""The three ability figures draw exactly the rows of ``results/eval`` (and ``results/uniformity``),
+and ``python -m figures`` draws figures that read two analyses."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.stats
+from support.cli import run_module
+
+import figures
+from figures.ability_vs_geometry import spearman, spearman_ci
+from symbolscope.errors import UserError
+from symbolscope.results import Result
+
+CKPTS = ("base", "injection", "ours")
+FAMILIES = {"sql": True, "regex": True, "math": True, "fol": False, "bash": False}  # executes?
+# per checkpoint, per family: accuracy (exec match where it executes, else exact match)
+ACC = {
+    "base": {"sql": 0.10, "regex": 0.30, "math": 0.05, "fol": 0.00, "bash": 0.20},
+    "injection": {"sql": 0.50, "regex": 0.45, "math": 0.25, "fol": 0.30, "bash": 0.25},
+    "ours": {"sql": 0.60, "regex": 0.40, "math": 0.35, "fol": 0.45, "bash": 0.30},
+}
+
+
+def _score(acc: float, **extra) -> dict:
+    return {"accuracy": acc, "accuracy_ci": [max(0.0, acc - 0.1), min(1.0, acc + 0.1)], **extra}
+
+
+def eval_rows(drop: tuple[str, str] | None = None) -> list[dict]:
+    """Rows as ``python -m analysis.evaluate`` writes them (per family/task, suite aggregates, average)."""
+    rows = []
+    for k, ck in enumerate(CKPTS):
+        base = {"ckpt": ck, "fingerprint": f"fp-{ck}"}
+        for fam, executes in FAMILIES.items():
+            a = ACC[ck][fam]
+            rows.append({**base, "suite": "symbolic", "family": fam, "n": 20, "parse_rate": 0.9,
+                         "parse_rate_ci": [0.7, 0.97], "exec_match": a if executes else None,
+                         "exec_match_ci": [a - 0.1, a + 0.1] if executes else None,
+                         "exact_match": a / 2 if executes else a, "exact_match_ci": [0, 1], **_score(a)})  # fmt: skip
+        sym = sum(ACC[ck].values()) / len(FAMILIES)
+        gen = 0.40 + 0.02 * k
+        dele = 0.10 + 0.15 * k
+        rows.append({**base, "suite": "symbolic", "family": "all", "n": 100, **_score(sym)})
+        for task, chance in (("navigate", 0.5), ("date_understanding", 0.172)):
+            rows.append({**base, "suite": "general", "task": task, "n": 30, "chance": chance, **_score(gen)})
+        rows.append(
+            {**base, "suite": "general", "task": "heldout_nl_loss", "n": 20, "loss": 2.5, "accuracy": None}
+        )
+        rows.append({**base, "suite": "general", "task": "all", "n": 60, **_score(gen)})
+        rows.append({**base, "suite": "delegation", "task": "math", "n": 10, **_score(dele)})
+        rows.append({**base, "suite": "delegation", "task": "all", "n": 10, **_score(dele)})
+        rows.append({**base, "suite": "average", "task": "all", **_score((sym + gen + dele) / 3)})
+    if drop:
+        rows = [r for r in rows if (r["ckpt"], r["suite"]) != drop]
+    return rows
+
+
+def aggregate(rows: list[dict], ck: str, suite: str) -> float:
+    (hit,) = [
+        r
+        for r in rows
+        if r["ckpt"] == ck and r["suite"] == suite and "all" in (r.get("family"), r.get("task"))
+    ]
+    return 100 * hit["accuracy"]
+
+
+def test_overall_bar_heights_and_labels_are_the_aggregate_rows() -> None:
+    rows = eval_rows(drop=("injection", "delegation"))
+    fig = figures.overall(Result("eval", {}, rows))
+    ax = fig.axes[0]
+    heights = [p.get_height() for p in ax.patches]
+    expected = [aggregate(rows, ck, s) for ck in CKPTS for s in ("symbolic", "general", "delegation", "average")
+                if (ck, s) != ("injection", "delegation")]  # fmt: skip
+    assert heights == pytest.approx(expected)
+    texts = [t.get_text() for t in ax.texts]
+    assert [t for t in texts if t != "n/a"] == [f"{v:.1f}" for v in expected]
+    assert texts.count("n/a") == 1
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "Symbolic",
+        "General",
+        "Symbol+Delegation",
+        "average",
+    ]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(CKPTS)
+
+
+def test_balance_points_are_general_vs_symbolic() -> None:
+    rows = eval_rows()
+    fig = figures.balance(Result("eval", {}, rows))
+    ax = fig.axes[0]
+    points = [tuple(c.lines[0].get_xydata()[0]) for c in ax.containers]
+    expected = [(aggregate(rows, ck, "general"), aggregate(rows, ck, "symbolic")) for ck in CKPTS]
+    assert points == [pytest.approx(p) for p in expected]
+    labels = [t.get_text() for t in ax.texts if t.get_text() in CKPTS]
+    assert labels == list(CKPTS)
+    (chance,) = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert chance.get_xdata()[0] == pytest.approx(100 * (0.5 + 0.172) / 2)
+
+
+def uniformity_rows(fp_ours: str = "fp-ours") -> list[dict]:
+    rows = []
+    d_align = {"sql": -0.30, "regex": 0.05, "math": -0.10, "fol": -0.20, "bash": 0.00}  # rank ≈ -Δability
+    d_unif = {"sql": -0.5, "regex": -0.1, "math": 0.2, "fol": -0.4, "bash": 0.3}
+    for ck, fp in (("base", "fp-base"), ("ours", fp_ours)):
+        for layer in (0, 1, 2, 3, "final_norm"):
+            for fam in [*FAMILIES, "all"]:
+                a = (
+                    1.0
+                    + 0.01 * (layer if layer != "final_norm" else 9)
+                    + (d_align.get(fam, 0) if ck == "ours" else 0)
+                )
+                u = -2.0 + (d_unif.get(fam, 0) if ck == "ours" and layer == 3 else 0)
+                rows.append({"ckpt": ck, "fingerprint": fp, "layer": layer, "span": "symbol", "pairs": "family",
+                             "family": fam, "n": 10, "n_pairs": 45, "alignment": a, "alignment_ci": [a - 0.1, a + 0.1],
+                             "uniformity": u, "uniformity_ci": [u - 0.1, u + 0.1]})  # fmt: skip
+    return rows
+
+
+def test_ability_vs_geometry_plots_the_per_family_deltas() -> None:
+    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows())
+    fig = figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
+    left, right = fig.axes
+    fams = sorted(FAMILIES)
+    d_ab = [100 * (ACC["ours"][f] - ACC["base"][f]) for f in fams]
+    by = {(r["ckpt"], r["layer"], r["family"]): r for r in geo.rows}
+    for ax, key in ((left, "alignment"), (right, "uniformity")):
+        d_geo = [by[("ours", 3, f)][key] - by[("base", 3, f)][key] for f in fams]  # layer 3 = last block
+        (scatter,) = ax.collections
+        assert np.asarray(scatter.get_offsets()) == pytest.approx(np.column_stack([d_geo, d_ab]))
+        rho = scipy.stats.spearmanr(d_geo, d_ab).statistic
+        assert f"Spearman ρ = {rho:.2f}" in ax.get_title() and "95% CI [" in ax.get_title()
+        assert [t.get_text() for t in ax.texts] == fams
+    assert "layer 3" in fig._suptitle.get_text()
+
+
+def test_spearman_and_its_interval_against_references() -> None:
+    x = np.array([1.0, 2.0, 2.0, 5.0, 3.0, 8.0, 0.5])
+    y = np.array([2.0, 1.0, 4.0, 4.0, 6.0, 7.0, 0.0])
+    assert spearman(x, y) == pytest.approx(scipy.stats.spearmanr(x, y).statistic)
+    assert spearman_ci(x, -2 * x + 1) == pytest.approx((-1.0, -1.0))  # every resample is perfectly decreasing
+    lo, hi = spearman_ci(x, y)
+    assert -1 <= lo <= spearman(x, y) <= hi <= 1
+    assert math.isnan(spearman(x, np.ones_like(x)))
+
+
+def test_ability_vs_geometry_refuses_other_weights() -> None:
+    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(fp_ours="fp-other"))
+    with pytest.raises(UserError, match="'ours' has fingerprint fp-ours in the eval result but fp-other"):
+        figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
+    with pytest.raises(UserError, match="needs the uniformity result"):
+        figures.ability_vs_geometry({"eval": ev})
+
+
+def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
+    Result("uniformity", {"t": 2}, uniformity_rows()).save(tmp_path)
+    proc = run_module("figures", "all", "--results", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "overall: skipped (no results in" in proc.stdout and (tmp_path / "figures" / "layers.png").is_file()
+    )
+    proc = run_module("figures", "overall", "--results", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "eval" in proc.stderr
+    Result("eval", {}, eval_rows()).save(tmp_path)
+    proc = run_module("figures", "all", "--results", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    for name in ("overall", "balance", "ability_vs_geometry", "align_uniform", "layers"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 5000
+    assert "ability_vs_geometry" in proc.stdout and "/eval/" in proc.stdout and "/uniformity/" in proc.stdout

@@ -124,7 +124,9 @@ def _side(alias: str, given: Store | None, cfg: SimilarityConfig) -> Side:
         raise UserError(f"checkpoint '{alias}': {err}") from None
     rows = np.flatnonzero([e is None for e in store.evol_of])
     if len(rows) == 0:
-        raise UserError(f"checkpoint '{alias}': store {store.name} holds no original (non-Symbol-Evol) sample")
+        raise UserError(
+            f"checkpoint '{alias}': store {store.name} holds no original (non-Symbol-Evol) sample"
+        )
     return Side(alias, store, rows, layers)
 
 
@@ -244,7 +246,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
                 cells.setdefault((r["layer_a"], r["layer_b"]), {})[r["measure"]] = r["value"]
         best: dict[Any, dict[str, Any]] = {}
         for r in mine:
-            if r["measure"] == "cka" and (r["layer_a"] not in best or r["value"] > best[r["layer_a"]]["value"]):
+            if r["measure"] == "cka" and (
+                r["layer_a"] not in best or r["value"] > best[r["layer_a"]]["value"]
+            ):
                 best[r["layer_a"]] = r
         cross = any(not r.get("matched") for r in mine)
         head = f"{'layer ' + ck_a:>14} {'layer ' + ck_b:>14} {'CKA':>7} {'mutual kNN':>10} {'Procrustes':>10}"
@@ -258,7 +262,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             lines.append(line)
         ranked = sorted((v["cka"], la) for (la, _), v in cells.items() if "cka" in v)
         if ranked:
-            lines.append("changed most (lowest CKA): " + ", ".join(f"layer {la} ({c:.3f})" for c, la in ranked[:3]))
+            lines.append(
+                "changed most (lowest CKA): " + ", ".join(f"layer {la} ({c:.3f})" for c, la in ranked[:3])
+            )
         lines.append("")
     return "\n".join(lines)
 

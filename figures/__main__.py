@@ -13,7 +13,7 @@ import figures
 from symbolscope.errors import UserError, run_cli
 from symbolscope.results import Result
 
-PLANNED = ("umap", "probes", "similarity", "training")
+PLANNED = ("probes", "training")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

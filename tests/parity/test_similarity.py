@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.linalg import orthogonal_procrustes
 from scipy.stats import ortho_group
+from support.references import cka_gram, hsic_gram, mutual_knn_brute
 
 from analysis.metrics.similarity import (
     centroid_cosines,
@@ -15,23 +16,6 @@ from analysis.metrics.similarity import (
     procrustes_distance,
 )
 from symbolscope.errors import UserError
-
-
-def _hsic_gram(x: np.ndarray, y: np.ndarray) -> float:
-    """Song et al. (2012), eq. 5, written with the n×n Gram matrices (the reference formula)."""
-    n = x.shape[0]
-    k, l = x @ x.T, y @ y.T  # noqa: E741
-    np.fill_diagonal(k, 0.0)
-    np.fill_diagonal(l, 0.0)
-    one = np.ones(n)
-    return float(
-        (np.trace(k @ l) + (one @ k @ one) * (one @ l @ one) / ((n - 1) * (n - 2)) - 2 / (n - 2) * one @ k @ l @ one)
-        / (n * (n - 3))
-    )
-
-
-def _cka_gram(x: np.ndarray, y: np.ndarray) -> float:
-    return _hsic_gram(x, y) / np.sqrt(_hsic_gram(x, x) * _hsic_gram(y, y))
 
 
 @pytest.fixture()
@@ -45,9 +29,9 @@ def xy() -> tuple[np.ndarray, np.ndarray]:
 def test_hsic_and_cka_equal_the_gram_formula(xy: tuple[np.ndarray, np.ndarray]) -> None:
     x, y = xy
     for block in (7, 4096):  # several blocks and one
-        assert hsic_unbiased(x, y, block) == pytest.approx(_hsic_gram(x, y), rel=1e-10, abs=1e-12)
-        assert abs(linear_cka(x, y, block) - _cka_gram(x, y)) <= 1e-8
-    assert abs(linear_cka(x.astype(np.float32), y.astype(np.float32)) - _cka_gram(x, y)) <= 1e-5
+        assert hsic_unbiased(x, y, block) == pytest.approx(hsic_gram(x, y), rel=1e-10, abs=1e-12)
+        assert abs(linear_cka(x, y, block) - cka_gram(x, y)) <= 1e-8
+    assert abs(linear_cka(x.astype(np.float32), y.astype(np.float32)) - cka_gram(x, y)) <= 1e-5
 
 
 def test_cka_invariances(xy: tuple[np.ndarray, np.ndarray]) -> None:
@@ -86,13 +70,7 @@ def test_mutual_knn_matches_brute_force() -> None:
     y = x + 0.8 * rng.normal(size=(80, 6))
     k = 4
 
-    def nn(z: np.ndarray) -> list[set[int]]:
-        u = z / np.linalg.norm(z, axis=1, keepdims=True)
-        s = u @ u.T
-        np.fill_diagonal(s, -np.inf)
-        return [set(np.argsort(-row)[:k].tolist()) for row in s]
-
-    want = np.mean([len(a & b) / k for a, b in zip(nn(x), nn(y), strict=True)])
+    want = mutual_knn_brute(x, y, k)
     assert mutual_knn(x, y, k=k, block_size=16) == pytest.approx(want, abs=1e-12)
     with pytest.raises(UserError, match="k=80"):
         mutual_knn(x, y, k=80)

@@ -14,7 +14,7 @@ Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoin
 ``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``similarity``,
 ``SimilarityConfig`` (:mod:`analysis.similarity`); ``projection``, ``ProjectionConfig``
 (:mod:`analysis.projection`); ``linear_cka``, ``hsic_unbiased``, ``mutual_knn``,
-``procrustes_distance``, ``centroid_cosines`` (:mod:`analysis.metrics.similarity`); ``Result``.
+``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours`` (:mod:`analysis.metrics.similarity`); ``Result``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ _EXPORTS = {
     "mutual_knn": "analysis.metrics.similarity",
     "procrustes_distance": "analysis.metrics.similarity",
     "centroid_cosines": "analysis.metrics.similarity",
+    "nearest_neighbours": "analysis.metrics.similarity",
     "Result": "symbolscope.results",
 }
 #: Names that are both a submodule and the function it defines (callable modules).

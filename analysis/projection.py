@@ -58,7 +58,8 @@ class ProjectionConfig:
 
     ``fits``: any of :data:`FITS`; ``alignment_regularisation``: AlignedUMAP's pull between the
     positions of one sample in consecutive checkpoints; ``cache``: read/write embeddings beside
-    the store.
+    the store; ``max_points``: project only this many samples (the same ids in every checkpoint,
+    drawn with ``random_state``; None = all).
     """
 
     layers: str = "last"
@@ -72,6 +73,7 @@ class ProjectionConfig:
     span: str = "symbol"
     split: str = "analysis"
     pooling: str = "mean"
+    max_points: int | None = None
     cache: bool = True
 
     def check(self) -> None:
@@ -81,6 +83,8 @@ class ProjectionConfig:
             raise UserError(f"--fits: unknown fit {unknown or '(none)'}; choose from {', '.join(FITS)}")
         if self.pca_dims < 2 or self.n_neighbors < 2:
             raise UserError(f"pca_dims and n_neighbors must be >= 2, got {self.pca_dims}, {self.n_neighbors}")
+        if self.max_points is not None and self.max_points < 2:
+            raise UserError(f"max_points must be >= 2 (or None for all), got {self.max_points}")
         if not (math.isfinite(self.min_dist) and self.min_dist >= 0):
             raise UserError(f"min_dist must be a finite number >= 0, got {self.min_dist}")
         if self.span not in SPANS or self.pooling not in POOLINGS:
@@ -104,9 +108,22 @@ class Points:
     vectors: np.ndarray  # [n, d]
 
 
-def _points(alias: str, store: Store, layer: LayerKey, cfg: ProjectionConfig) -> Points:
+def _subsample(store: Store, cfg: ProjectionConfig) -> set[str] | None:
+    """The sample ids every checkpoint keeps under ``max_points`` (drawn from the first store), or None."""
+    ids = [sid for sid, e in zip(store.sample_ids, store.evol_of, strict=True) if e is None]
+    if cfg.max_points is None or len(ids) <= cfg.max_points:
+        return None
+    rng = np.random.default_rng(cfg.random_state)
+    return {ids[i] for i in rng.choice(len(ids), size=cfg.max_points, replace=False)}
+
+
+def _points(
+    alias: str, store: Store, layer: LayerKey, cfg: ProjectionConfig, only: set[str] | None
+) -> Points:
     vectors, ids, fams = store.read(layer)
-    keep = np.flatnonzero([e is None for e in store.evol_of])
+    keep = np.flatnonzero(
+        [e is None and (only is None or sid in only) for sid, e in zip(ids, store.evol_of, strict=True)]
+    )
     if len(keep) <= cfg.n_neighbors:
         raise UserError(
             f"checkpoint '{alias}': {len(keep)} samples, but UMAP needs more points than n_neighbors "
@@ -252,9 +269,12 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
         )
     rows: list[dict[str, Any]] = []
     fitted = cached = 0
+    only = _subsample(stores[0][1], cfg)
     start = time.perf_counter()
     for position in range(len(per_store[0])):
-        points = [_points(a, s, ls[position], cfg) for (a, s), ls in zip(stores, per_store, strict=True)]
+        points = [
+            _points(a, s, ls[position], cfg, only) for (a, s), ls in zip(stores, per_store, strict=True)
+        ]
         for fit in cfg.fits:
             embs, ran = _embeddings(points, fit, cfg)
             fitted, cached = fitted + ran, cached + len(points) - ran
@@ -282,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--span", default="symbol", choices=SPANS)
     p.add_argument("--split", default="analysis", help="collection split to project")
     p.add_argument("--pooling", default="mean", choices=POOLINGS)
+    p.add_argument("--max-points", type=int, default=None, help="project a seeded subsample of this size")
     p.add_argument("--no-cache", action="store_true", help="fit again and do not write the cache")
     p.add_argument("--out", default="results", help="results folder")
     p.add_argument("--no-figures", action="store_true", help="skip drawing the figure")
@@ -294,7 +315,7 @@ def config_from(args: argparse.Namespace) -> ProjectionConfig:
     return ProjectionConfig(
         layers=args.layers, pca_dims=args.pca_dims, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
         random_state=args.random_state, fits=fits, span=args.span, split=args.split, pooling=args.pooling,
-        cache=not args.no_cache,
+        max_points=args.max_points, cache=not args.no_cache,
     )  # fmt: skip
 
 

@@ -267,3 +267,19 @@ def centroid_cosines(
     norms = c.norm(dim=1, keepdim=True).clamp_min(1e-300)
     unit = c / norms
     return names, (unit @ unit.T).clamp(-1.0, 1.0).numpy(), counts
+
+
+def nearest_neighbours(x: ArrayLike, row: int, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows of ``x [n, d]`` nearest to row ``row`` by cosine (itself excluded).
+
+    Returns ``(indices [k], cosines [k])``, most similar first.
+    """
+    unit = UnitRows(x, None, "x")
+    if not 0 <= row < unit.n or not 1 <= k <= unit.n - 1:
+        raise UserError(
+            f"nearest_neighbours: row {row} and k={k} need 0 <= row < {unit.n} and 1 <= k < {unit.n}"
+        )
+    sims = (unit.all() @ unit.block(row, row + 1).T).flatten().to(torch.float64)
+    sims[row] = -torch.inf
+    top = torch.topk(sims, k)
+    return top.indices.numpy(), top.values.numpy()

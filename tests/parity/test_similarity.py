@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from scipy.linalg import orthogonal_procrustes
 from scipy.stats import ortho_group
-from support.references import cka_gram, hsic_gram, mutual_knn_brute
+from support.references import cka_gram, hsic_gram, knn_sets, mutual_knn_brute
 
 from analysis.metrics.similarity import (
     centroid_cosines,
     hsic_unbiased,
     linear_cka,
     mutual_knn,
+    nearest_neighbours,
     procrustes_distance,
 )
 from symbolscope.errors import UserError
@@ -118,3 +119,11 @@ def test_bad_inputs_are_user_errors() -> None:
         linear_cka(bad, bad)
     with pytest.raises(UserError, match="no variance"):
         linear_cka(x, np.random.default_rng(0).normal(size=(10, 3)))
+
+
+def test_nearest_neighbours_match_brute_force() -> None:
+    x = np.random.default_rng(8).normal(size=(50, 4))
+    idx, cos = nearest_neighbours(x, 7, k=5)
+    assert set(idx.tolist()) == knn_sets(x, 5)[7] and 7 not in idx.tolist()
+    u = x / np.linalg.norm(x, axis=1, keepdims=True)
+    assert np.allclose(cos, u[idx] @ u[7]) and list(cos) == sorted(cos, reverse=True)

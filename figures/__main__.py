@@ -14,6 +14,12 @@ from symbolscope.errors import UserError, run_cli
 from symbolscope.results import Result
 
 PLANNED = ("probes", "training")
+#: The command that writes each analysis's results (named when they are missing).
+MAKES = {
+    "uniformity": "python -m analysis.uniformity --ckpt base,ours --layers all",
+    "similarity": "python -m analysis.similarity --ckpt base,ours --cross-layer",
+    "projection": "python -m analysis.projection --ckpt base,ours",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,10 +36,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     out = args.out or f"{args.results}/figures"
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
+    skipped: list[str] = []
     for name in names:
-        result = Result.latest(args.results, figures.REGISTRY[name][0])
+        analysis = figures.REGISTRY[name][0]
+        try:
+            result = Result.latest(args.results, analysis)
+        except UserError as err:
+            if "no result files" not in str(err):
+                raise
+            if args.name != "all":
+                raise UserError(f"{err} ({MAKES.get(analysis, 'its study')} makes them)") from None
+            skipped.append(f"{name} (make it with: {MAKES.get(analysis, 'its study')})")
+            continue
         for written in figures.draw_saved([name], result, out):
             print(f"{name}: {written}  (from {result.path})")
+    if skipped and len(skipped) == len(names):
+        raise UserError(
+            f"no result files in {args.results}/; run the studies first, e.g. {MAKES['uniformity']}"
+        )
+    for line in skipped:
+        print(f"skipped {line}: no results in {args.results}/")
     return 0
 
 

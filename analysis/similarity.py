@@ -254,9 +254,11 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         head = f"{'layer ' + ck_a:>14} {'layer ' + ck_b:>14} {'CKA':>7} {'mutual kNN':>10} {'Procrustes':>10}"
         head += f"  {'best ' + ck_b + ' layer (CKA)':>24}" if cross else ""
         lines += [f"{ck_a} vs {ck_b} (n = {mine[0]['n']})", head, "-" * len(head)]
-        for (la, lb), vals in cells.items():
+        matched_b = {la: lb for la, lb in cells}
+        for la in dict.fromkeys([*(la for la, _ in cells), *best]):
+            vals = cells.get((la, matched_b.get(la)), {})
             fmt = [f"{vals[m]:.3f}" if m in vals else "" for m in MEASURES]
-            line = f"{la!s:>14} {lb!s:>14} {fmt[0]:>7} {fmt[1]:>10} {fmt[2]:>10}"
+            line = f"{la!s:>14} {matched_b.get(la, '')!s:>14} {fmt[0]:>7} {fmt[1]:>10} {fmt[2]:>10}"
             if cross and la in best:
                 line += f"  {best[la]['layer_b']!s:>15} ({best[la]['value']:.3f})"
             lines.append(line)

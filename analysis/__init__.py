@@ -11,7 +11,10 @@ The public API (what a notebook imports), loaded lazily so ``import analysis`` s
 Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoints`);
 ``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
 ``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
-``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``Result``.
+``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``similarity``,
+``SimilarityConfig`` (:mod:`analysis.similarity`); ``projection``, ``ProjectionConfig``
+(:mod:`analysis.projection`); ``linear_cka``, ``hsic_unbiased``, ``mutual_knn``,
+``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours`` (:mod:`analysis.metrics.similarity`); ``Result``.
 """
 
 from __future__ import annotations
@@ -31,10 +34,18 @@ _EXPORTS = {
     "alignment": "analysis.metrics",
     "uniformity": "analysis.metrics",
     "AlignUniformConfig": "analysis.align_uniform",
+    "SimilarityConfig": "analysis.similarity",
+    "ProjectionConfig": "analysis.projection",
+    "linear_cka": "analysis.metrics.similarity",
+    "hsic_unbiased": "analysis.metrics.similarity",
+    "mutual_knn": "analysis.metrics.similarity",
+    "procrustes_distance": "analysis.metrics.similarity",
+    "centroid_cosines": "analysis.metrics.similarity",
+    "nearest_neighbours": "analysis.metrics.similarity",
     "Result": "symbolscope.results",
 }
 #: Names that are both a submodule and the function it defines (callable modules).
-_CALLABLE_MODULES = ("extract", "align_uniform")
+_CALLABLE_MODULES = ("extract", "align_uniform", "similarity", "projection")
 
 __all__ = sorted([*_EXPORTS, *_CALLABLE_MODULES])
 

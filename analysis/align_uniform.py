@@ -14,7 +14,7 @@ every result file.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from analysis.metrics.geometry import (
     uniformity,
 )
 from analysis.metrics.pairs import align_by_ids, derive_seed, evol_pairs_indices, family_pairs
-from analysis.store import POOLINGS, SPANS, Store
+from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
@@ -322,30 +322,6 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: AlignUniformConfig) -
     return rows
 
 
-StoresOrAliases = str | Sequence[str] | Sequence[Store] | Mapping[str, Store]
-
-
-def _named(stores_or_aliases: StoresOrAliases) -> list[tuple[str, Store | None]]:
-    """``[(alias, store or None)]`` from aliases (``"base,ours"`` or a list), Stores or ``{alias: Store}``."""
-    if isinstance(stores_or_aliases, str):
-        items: list[Any] = [a.strip() for a in stores_or_aliases.split(",") if a.strip()]
-    elif isinstance(stores_or_aliases, Mapping):
-        items = list(stores_or_aliases.items())
-    else:
-        items = list(stores_or_aliases)
-    out: list[tuple[str, Store | None]] = []
-    for item in items:
-        if isinstance(item, tuple):
-            out.append((str(item[0]), item[1]))
-        elif isinstance(item, Store):
-            out.append((str(item.manifest["checkpoint"]["alias"]), item))
-        else:
-            out.append((str(item), None))
-    if not out:
-        raise UserError("no checkpoints given; give one or more aliases, e.g. base,ours")
-    return out
-
-
 def align_uniform(stores_or_aliases: StoresOrAliases, *, config: AlignUniformConfig | None = None) -> Result:
     """Alignment and uniformity per checkpoint × layer × family (and ``all``), with bootstrap CIs.
 
@@ -357,7 +333,7 @@ def align_uniform(stores_or_aliases: StoresOrAliases, *, config: AlignUniformCon
     """
     cfg = config or AlignUniformConfig()
     cfg.check()
-    named = _named(stores_or_aliases)
+    named = named_stores(stores_or_aliases)
     rows: list[dict[str, Any]] = []
     for alias, store in named:
         rows.extend(_checkpoint_rows(alias, store, cfg))

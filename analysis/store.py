@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,27 @@ def open_store(target: str | Path) -> Store:
         what = "no store" if not matches else f"{len(matches)} stores"
         raise UserError(f"'{target}' matches {what}; give a full name from 'python -m analysis.extract ls'")
     return matches[0]
+
+
+StoresOrAliases = str | Sequence[str] | Sequence[Store] | Mapping[str, Store]
+
+
+def named_stores(stores_or_aliases: StoresOrAliases) -> list[tuple[str, Store | None]]:
+    """``[(alias, store or None)]`` from aliases (``"base,ours"`` or a list), Stores or ``{alias: Store}``."""
+    if isinstance(stores_or_aliases, str):
+        items: list[Any] = [a.strip() for a in stores_or_aliases.split(",") if a.strip()]
+    elif isinstance(stores_or_aliases, Mapping):
+        items = list(stores_or_aliases.items())
+    else:
+        items = list(stores_or_aliases)
+    out: list[tuple[str, Store | None]] = []
+    for item in items:
+        if isinstance(item, tuple):
+            out.append((str(item[0]), item[1]))
+        elif isinstance(item, Store):
+            out.append((str(item.manifest["checkpoint"]["alias"]), item))
+        else:
+            out.append((str(item), None))
+    if not out:
+        raise UserError("no checkpoints given; give one or more aliases, e.g. base,ours")
+    return out

@@ -23,12 +23,16 @@ from figures.balance import figure as balance
 from figures.common import save
 from figures.layers import figure as layers
 from figures.overall import figure as overall
+from figures.similarity import figure as similarity
+from figures.umap import figure as umap
 from symbolscope.results import Result
 
 #: figure name -> (the analysis whose results it reads, or a tuple of several, the figure function)
 REGISTRY: dict[str, tuple[str | tuple[str, ...], Any]] = {
     "align_uniform": ("uniformity", align_uniform),
     "layers": ("uniformity", layers),
+    "similarity": ("similarity", similarity),
+    "umap": ("projection", umap),
     "overall": ("eval", overall),
     "balance": ("eval", balance),
     "ability_vs_geometry": (("eval", "uniformity"), ability_vs_geometry),
@@ -67,5 +71,7 @@ __all__ = [
     "layers",
     "overall",
     "save",
+    "similarity",
     "sources",
+    "umap",
 ]

@@ -14,7 +14,16 @@ import figures
 from symbolscope.errors import UserError, run_cli
 from symbolscope.results import Result
 
-PLANNED = ("umap", "probes", "similarity", "training")
+PLANNED = ("probes", "training")
+#: The command that writes each analysis's results (named when they are missing).
+MAKES = {
+    "uniformity": "python -m analysis.uniformity --ckpt base,ours --layers all",
+    "similarity": "python -m analysis.similarity --ckpt base,ours --cross-layer",
+    "projection": "python -m analysis.projection --ckpt base,ours",
+    "eval": "python -m analysis.evaluate --ckpt base,injection,ours",
+    "probes": "python -m probes --ckpt base,ours",
+    "training": "python -m trainer.report",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,10 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     out = args.out or f"{args.results}/figures"
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
+    skipped: list[str] = []
     for name in names:
         absent = [a for a in figures.sources(name) if not any((Path(args.results) / a).glob("*.json"))]
-        if args.name == "all" and absent:  # 'all' draws what the results allow; a named figure insists
-            print(f"{name}: skipped (no results in {', '.join(f'{args.results}/{a}/' for a in absent)})")
+        if absent:
+            makes = "; ".join(MAKES.get(a, f"the '{a}' study") for a in absent)
+            where = ", ".join(f"{args.results}/{a}/" for a in absent)
+            if args.name != "all":  # a named figure insists
+                raise UserError(f"{name}: no result files in {where}; make them with: {makes}")
+            skipped.append(f"{name} (no results in {where}; make them with: {makes})")
             continue
         results = {a: Result.latest(args.results, a) for a in figures.sources(name)}
         reads = figures.REGISTRY[name][0]
@@ -42,6 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         origin = ", ".join(str(r.path) for r in results.values())
         for written in figures.draw_saved([name], arg, out):
             print(f"{name}: {written}  (from {origin})")
+    if skipped and len(skipped) == len(names):
+        raise UserError(
+            f"no result files in {args.results}/; run the studies first, e.g. {MAKES['uniformity']}"
+        )
+    for line in skipped:
+        print(f"skipped {line}")
     return 0
 
 

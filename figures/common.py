@@ -47,3 +47,9 @@ def ckpt_order(rows: list[dict[str, Any]]) -> list[str]:
 def layer_key(layer: int | str) -> float:
     """Sort key placing ``final_norm`` after every integer layer."""
     return float("inf") if layer == "final_norm" else float(layer)
+
+
+def ckpt_label(alias: str) -> str:
+    """A checkpoint's name for a panel: the alias, or the last component of a path alias."""
+    text = str(alias).rstrip("/")
+    return text.rsplit("/", 1)[-1] if text.startswith(("/", ".", "~")) else text

@@ -131,22 +131,29 @@ def evol_pairs_indices(
     return np.asarray(kept, dtype=np.int64)
 
 
-def align_by_ids(ids_a: Sequence[Hashable], ids_b: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray]:
+NL_SYMBOL_STORES = (
+    "--pairs nl-symbol: the instruction-span and symbol-span stores",
+    "extract both spans from the same analysis split",
+)
+
+
+def align_by_ids(
+    ids_a: Sequence[Hashable], ids_b: Sequence[Hashable], what: tuple[str, str] = NL_SYMBOL_STORES
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows of two stores that hold the same sample: ``(idx_a [m], idx_b [m])`` in the order of ``ids_a``.
 
-    For ``nl-symbol`` pairs: store a holds instruction-span vectors, store b symbol-span vectors.
-    Ids present in only one store are dropped (logged); no common id is a :class:`UserError`.
+    ``what``: ``(the two stores, how to fix it)`` for the messages (default: the ``nl-symbol``
+    pairing, store a instruction-span vectors, store b symbol-span vectors). Ids present in only
+    one store are dropped (logged); no common id is a :class:`UserError`.
     """
+    stores, fix = what
     pos_b = _positions(ids_b, "second store")
     _positions(ids_a, "first store")
     idx_a = [i for i, sid in enumerate(ids_a) if sid in pos_b]
     if not idx_a:
-        raise UserError(
-            "--pairs nl-symbol: the instruction-span and symbol-span stores share no sample id; "
-            "extract both spans from the same analysis split"
-        )
+        raise UserError(f"{stores} share no sample id; {fix}")
     idx_b = [pos_b[ids_a[i]] for i in idx_a]
     missing = len(ids_a) + len(ids_b) - 2 * len(idx_a)
     if missing:
-        log.warning("--pairs nl-symbol: %d sample id(s) are in only one of the two stores", missing)
+        log.warning("%s: %d sample id(s) are in only one of the two", stores, missing)
     return np.asarray(idx_a, dtype=np.int64), np.asarray(idx_b, dtype=np.int64)

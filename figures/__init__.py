@@ -5,7 +5,8 @@
     figures.save(fig, "results/figures", "align_uniform")   # PNG + PDF
 
 Figure functions neither choose a backend nor close the figure; ``python -m figures NAME|all``
-(the only place that selects Agg) redraws them from ``results/``.
+(the only place that selects Agg) redraws them from ``results/``. Every figure draws in the
+shared style of :mod:`figures.style` (one colour per family and per checkpoint everywhere).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from typing import Any
 from figures.align_uniform import figure as align_uniform
 from figures.common import save
 from figures.layers import figure as layers
+from figures.style import ckpt_colour, family_colour, family_marker
+from figures.training import figure as training
 from symbolscope.results import Result
 
-#: figure name -> (the analysis whose results it reads, the figure function)
-REGISTRY: dict[str, tuple[str, Any]] = {
-    "align_uniform": ("uniformity", align_uniform),
-    "layers": ("uniformity", layers),
+#: figure name -> (the analysis folder it reads, the figure function, the command that makes those results).
+#: ``python -m figures`` names the command when the folder is empty (a 2-tuple gets a generic hint).
+REGISTRY: dict[str, tuple[Any, ...]] = {
+    "align_uniform": ("uniformity", align_uniform, "python -m analysis.uniformity --ckpt base,ours"),
+    "layers": ("uniformity", layers, "python -m analysis.uniformity --ckpt base,ours --layers all"),
+    "training": ("training", training, "python -m trainer.report --out results/"),
 }
 
 
@@ -40,4 +45,7 @@ def draw_saved(names: Sequence[str], result: Result, out: str | Path) -> list[Pa
     return written
 
 
-__all__ = ["REGISTRY", "align_uniform", "draw_saved", "layers", "save"]
+__all__ = [
+    "REGISTRY", "align_uniform", "ckpt_colour", "draw_saved", "family_colour", "family_marker",
+    "layers", "save", "training",
+]  # fmt: skip

@@ -11,10 +11,12 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_order, layer_key, rows_of
+from figures.common import ckpt_order, layer_key, rows_of
+from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
 
 
+@styled
 def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
     """Two panels (alignment, uniformity) against layer index from a ``results/uniformity`` result."""
     rows = [r for r in rows_of(result) if r["family"] == family and r.get("alignment") is not None]
@@ -22,8 +24,8 @@ def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     layers_seen: list[int | str] = sorted({r["layer"] for r in rows}, key=layer_key)
     xpos = {layer: i for i, layer in enumerate(layers_seen)}
-    for i, ck in enumerate(ckpts):
-        colour = CKPT_COLOURS[i % len(CKPT_COLOURS)]
+    for ck in ckpts:
+        colour = ckpt_colour(ck)
         mine = sorted((r for r in rows if r["ckpt"] == ck), key=lambda r: layer_key(r["layer"]))
         xs = [xpos[r["layer"]] for r in mine]
         for ax, metric in zip(axes, ("alignment", "uniformity"), strict=True):
@@ -50,9 +52,7 @@ def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
         )
         ax.set_xlabel("layer (0 = embeddings)")
         ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    axes[0].legend(title="checkpoint")
     span = rows[0]["span"] if rows else "?"
-    fig.suptitle(f"Per-layer alignment and uniformity — family '{family}', span '{span}'", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(f"Per-layer alignment and uniformity — family '{family}', span '{span}'")
     return fig

@@ -103,11 +103,15 @@ def _keys(ax: Axes, fams: list[str], ckpts: list[str]) -> None:
 
 @styled
 def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> Figure:
-    """Draw the plane from a ``results/uniformity`` result (``config`` + ``rows``) at one layer."""
-    rows = [r for r in rows_of(result) if r.get("uniformity") is not None]  # skipped groups have no values
-    chosen = pick_layer(rows, layer)
-    rows = [r for r in rows if r["layer"] == chosen and r.get("alignment") is not None]
-    ckpts = ckpt_order(rows)
+    """Draw the plane from a ``results/uniformity`` result (``config`` + ``rows``) at one layer.
+
+    ``layer=None`` draws each checkpoint at its own deepest block (models of different depth,
+    such as ``tiny`` and ``base``, are compared at their last layers, as ``layers="last"`` does).
+    """
+    rows = [r for r in rows_of(result) if r.get("uniformity") is not None and r.get("alignment") is not None]
+    ckpts = ckpt_order(rows)  # skipped groups have no values
+    chosen = {ck: pick_layer([r for r in rows if r["ckpt"] == ck], layer) for ck in ckpts}
+    rows = [r for r in rows if r["layer"] == chosen[r["ckpt"]]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2))
     _pooled(left, rows, ckpts)
     _keys(right, _families(right, rows, ckpts), ckpts)
@@ -116,7 +120,11 @@ def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> F
         ax.set_xlabel(f"uniformity  log E exp(−{cfg.get('t', 2)}·‖f(x)−f(y)‖²)  (lower = more uniform)")
         ax.set_ylabel(f"alignment  E ‖f(x)−f(y)‖^{cfg.get('alpha', 2)}  (lower = closer positives)")
     span, pairs = (rows[0]["span"], rows[0]["pairs"]) if rows else ("?", "?")
-    fig.suptitle(
-        f"Alignment vs uniformity — layer {chosen}, span '{span}', pairs '{pairs}' ({' → '.join(ckpts)})"
+    at = set(chosen.values())
+    where = (
+        f"layer {next(iter(at))}"
+        if len(at) == 1
+        else "last layer (" + ", ".join(f"{c}: {v}" for c, v in chosen.items()) + ")"
     )
+    fig.suptitle(f"Alignment vs uniformity — {where}, span '{span}', pairs '{pairs}' ({' → '.join(ckpts)})")
     return fig

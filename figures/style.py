@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec
 
-import colorcet
 import matplotlib as mpl
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -34,8 +33,14 @@ FAMILIES: tuple[str, ...] = (
     "ltl", "amr", "api_call", "math", "latex", "json", "cron", "xpath",
 )  # fmt: skip
 
-#: 256 mutually distinct colours (Glasbey), none too pale on white.
-PALETTE: tuple[str, ...] = tuple(to_hex(c) for c in colorcet.glasbey_bw_minc_20_maxl_70)
+
+@functools.cache
+def palette() -> tuple[str, ...]:
+    """256 mutually distinct colours (colorcet's Glasbey ``bw_minc_20_maxl_70``), none too pale on white."""
+    import colorcet  # loaded on first use: ``import figures`` stays fast
+
+    return tuple(to_hex(c) for c in colorcet.glasbey_bw_minc_20_maxl_70)
+
 
 #: Redundant marker shapes, cycled over the families (colour + shape tell 17 families apart).
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*", "d", "8", "H")
@@ -86,8 +91,8 @@ def family_colour(name: str) -> str:
     name takes one of the remaining colours, chosen by a stable hash of the name.
     """
     if name in FAMILIES:
-        return PALETTE[FAMILIES.index(name)]
-    rest = PALETTE[len(FAMILIES) :]
+        return palette()[FAMILIES.index(name)]
+    rest = palette()[len(FAMILIES) :]
     return rest[_stable_index(name, len(rest))]
 
 

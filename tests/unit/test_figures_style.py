@@ -33,7 +33,7 @@ def test_the_family_copy_matches_the_collection() -> None:
 def test_family_colours_are_distinct_fixed_and_visible_on_white() -> None:
     colours = [style.family_colour(f) for f in FAMILIES]
     assert len(set(colours)) == len(FAMILIES) == 17
-    assert colours == list(style.PALETTE[:17])  # fixed: the palette's first 17, in family order
+    assert colours == list(style.palette()[:17])  # fixed: the palette's first 17, in family order
     labs = {c: _lab(c) for c in colours}
     closest = min(np.linalg.norm(labs[a] - labs[b]) for a, b in itertools.combinations(colours, 2))
     assert closest > 10  # ΔE76 > 10: clearly different colours side by side

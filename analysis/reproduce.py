@@ -24,6 +24,8 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -212,7 +214,11 @@ class Runner:
             return "skipped", "a finished run exists (make clean to train again)"
         if self.dry_run:
             return "would run", ""
-        if (runs_dir() / stage / config).is_dir():
+        folder = runs_dir() / stage / config
+        busy = training_pid(folder)
+        if busy:
+            raise UserError(f"{folder} is being trained right now by process {busy}; wait for it to finish")
+        if folder.is_dir():
             if self.call(step, "--resume").returncode == 0:
                 return "ran", "resumed"
             code = self.call(step, "--overwrite").returncode
@@ -240,6 +246,27 @@ class Runner:
         atomic_write_json(self.results / STATE_FILE, state)
         self._inputs.pop("results", None)  # later steps see the new result files
         return "ran", f"fingerprint {fp[:12]}"
+
+
+def training_pid(folder: Path) -> int | None:
+    """The live process on this host that an unfinished run's card names, if any (never resume under it)."""
+    try:
+        card = json.loads((folder / "symbolscope.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(card, dict) or card.get("finished") or not isinstance(card.get("ranks"), list):
+        return None
+    for rank in card["ranks"]:
+        pid = rank.get("pid") if isinstance(rank, dict) else None
+        if isinstance(pid, int) and pid > 0 and rank.get("host") == socket.gethostname():
+            try:
+                os.kill(pid, 0)  # signal 0: only asks whether the process exists
+            except ProcessLookupError:
+                continue
+            except PermissionError:
+                return pid
+            return pid
+    return None
 
 
 def read_state(path: Path) -> dict[str, Any]:

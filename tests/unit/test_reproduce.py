@@ -141,3 +141,23 @@ def test_dry_run_on_an_empty_runs_folder_plans_training(tmp_path: Path) -> None:
     assert not (tmp_path / "runs").exists() and not (tmp_path / "r" / rp.REPORT_FILE).exists()
     bad = run_module("analysis.reproduce", "--force", "umapp", "--dry-run")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --force: unknown step(s) umapp")
+
+
+def test_a_run_being_trained_by_a_live_process_is_never_resumed(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    def card(pid: int, finished: bool = False) -> Path:
+        (tmp_path / "symbolscope.json").write_text(json.dumps(
+            {"finished": finished, "ranks": [{"host": socket.gethostname(), "pid": pid, "rank": 0}]}
+        ))  # fmt: skip
+        return tmp_path
+
+    assert rp.training_pid(card(os.getpid())) == os.getpid()
+    assert rp.training_pid(card(os.getpid(), finished=True)) is None
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    assert rp.training_pid(card(int(gone.stdout))) is None  # that process has exited
+    assert rp.training_pid(tmp_path / "nothing") is None

@@ -211,7 +211,7 @@ class Runner:
         shown = subprocess.run([sys.executable, "-m", "analysis.checkpoints", "show", stage],
                                capture_output=True, text=True, check=False)  # fmt: skip
         if shown.returncode == 0:
-            return "skipped", "a finished run exists (make clean to train again)"
+            return "skipped", "a finished run exists; make clean to train again"
         if self.dry_run:
             return "would run", ""
         folder = runs_dir() / stage / config
@@ -236,7 +236,7 @@ class Runner:
             raise
         have = all(any(self.results.glob(g)) for g in step.outputs)
         if state.get(step.name, {}).get("fingerprint") == fp and have and step.name not in self.force:
-            return "skipped", f"unchanged (fingerprint {fp[:12]})"
+            return "skipped", f"unchanged, fingerprint {fp[:12]}"
         if self.dry_run:
             return "would run", f"fingerprint {fp[:12]}"
         code = self.call(step).returncode

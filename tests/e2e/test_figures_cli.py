@@ -71,3 +71,16 @@ def test_a_result_of_the_wrong_kind_is_one_line(tmp_path: Path) -> None:
     path.write_text(json.dumps({"config": {}, "rows": [{"ckpt": "base"}]}))
     res = run_module("figures", "training", "--results", str(tmp_path))
     assert res.returncode == 2 and res.stderr.startswith(f"error: {path}: cannot draw 'training'")
+
+
+def test_a_registry_entry_without_a_command_gets_a_generic_hint(tmp_path: Path, monkeypatch, capsys) -> None:
+    import figures
+    from figures.__main__ import main
+
+    monkeypatch.setitem(figures.REGISTRY, "extra", ("extra_study", figures.layers))
+    _uniformity(tmp_path)
+    assert main(["all", "--results", str(tmp_path)]) == 0
+    assert (
+        f"extra: missing {tmp_path}/extra_study/ — make it with: the 'extra_study' study"
+        in capsys.readouterr().out
+    )

@@ -79,3 +79,14 @@ def test_styled_draws_in_the_shared_settings_and_leaves_rcparams_alone() -> None
     assert fig.axes[0].title.get_fontsize() == style.RC["axes.titlesize"]
     assert fig.axes[0].xaxis._major_tick_kw.get("gridOn") is True
     assert dict(mpl.rcParams) == before
+
+
+def test_a_checkpoint_has_one_colour_in_every_figure() -> None:
+    rows = _uniformity_rows(["sql"])
+    for r in rows:
+        r["alignment_ci"], r["uniformity_ci"] = [r["alignment"]] * 2, [r["uniformity"]] * 2
+    plane = figures.align_uniform(Result("uniformity", {}, rows))
+    per_layer = figures.layers(Result("uniformity", {}, rows))
+    pooled = [to_hex(ln.get_color()) for ln in plane.axes[0].get_lines() if ln.get_marker() == "o"]
+    lines = [to_hex(ln.get_color()) for ln in per_layer.axes[0].get_lines()]
+    assert pooled == lines == [style.ckpt_colour("base"), style.ckpt_colour("ours")]

@@ -123,3 +123,15 @@ def test_load_result_refuses_a_foreign_file(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(UserError, match="config"):
         Result.load(path)
+
+
+def test_layers_figure_breaks_a_shallower_models_line_and_draws_without_intervals() -> None:
+    rows = [r for r in _rows() if not (r["ckpt"] == "ours" and r["layer"] == 2)]
+    for r in rows:
+        r["alignment_ci"] = r["uniformity_ci"] = None  # a study run with --bootstrap 0
+    fig = figures.layers(Result("uniformity", {}, rows))
+    base, ours = fig.axes[0].get_lines()
+    assert list(base.get_xdata()) == [0, 1, 2, 3]
+    xs = list(ours.get_xdata())
+    assert xs[:2] == [0, 1] and xs[3] == 3 and xs[2] != xs[2]  # NaN: no line across layer 2
+    assert not fig.axes[0].collections  # no shaded intervals without intervals

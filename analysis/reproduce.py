@@ -98,7 +98,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "5", "--out", r),
              code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
-             inputs=("collection", *on), outputs=("evaluate/*.json",)),
+             inputs=("collection", *on), outputs=("eval/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),
              inputs=("runs",), outputs=("training/*.json",)),
         Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"),

@@ -11,7 +11,7 @@ shared style of :mod:`figures.style` (one colour per family and per checkpoint e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ from figures.style import ckpt_colour, family_colour, family_marker
 from figures.training import figure as training
 from symbolscope.results import Result
 
-#: figure name -> (the analysis folder it reads, the figure function, the command that makes those results).
+#: figure name -> (the analysis folder it reads, or a tuple of several, the figure function, the command
+#: that makes those results).
 #: ``python -m figures`` names the command when the folder is empty (a 2-tuple gets a generic hint).
 REGISTRY: dict[str, tuple[Any, ...]] = {
     "align_uniform": ("uniformity", align_uniform, "python -m analysis.uniformity --ckpt base,ours"),
@@ -31,13 +32,22 @@ REGISTRY: dict[str, tuple[Any, ...]] = {
 }
 
 
-def draw_saved(names: Sequence[str], result: Result, out: str | Path) -> list[Path]:
-    """Draw each named figure from ``result``, save it (PNG + PDF) and close it; the files written."""
+def sources(name: str) -> tuple[str, ...]:
+    """The analyses figure ``name`` reads (its entry names one, or a tuple of several)."""
+    reads = REGISTRY[name][0]
+    return (reads,) if isinstance(reads, str) else tuple(reads)
+
+
+def draw_saved(names: Sequence[str], result: Result | Mapping[str, Result], out: str | Path) -> list[Path]:
+    """Draw each named figure from ``result`` (or ``{analysis: Result}`` for a figure reading
+    several analyses), save it (PNG + PDF) and close it; the files written."""
     import matplotlib.pyplot as plt
 
     written: list[Path] = []
     for name in names:
-        fig = REGISTRY[name][1](result)
+        reads = REGISTRY[name][0]
+        arg = result[reads] if isinstance(result, Mapping) and isinstance(reads, str) else result
+        fig = REGISTRY[name][1](arg)
         try:
             written += save(fig, out, name)
         finally:
@@ -47,5 +57,5 @@ def draw_saved(names: Sequence[str], result: Result, out: str | Path) -> list[Pa
 
 __all__ = [
     "REGISTRY", "align_uniform", "ckpt_colour", "draw_saved", "family_colour", "family_marker",
-    "layers", "save", "training",
+    "layers", "save", "sources", "training",
 ]  # fmt: skip

@@ -28,20 +28,22 @@ def make_command(name: str) -> str:
     return entry[2] if len(entry) > 2 else f"the '{entry[0]}' study"
 
 
-def has_results(results: Path, analysis: str) -> bool:
-    """Whether ``<results>/<analysis>/`` holds at least one results file."""
-    folder = results / analysis
-    return folder.is_dir() and any(folder.glob("*.json"))
+def missing_folders(results: Path, name: str) -> list[Path]:
+    """The analysis folders of figure ``name`` under ``results`` that hold no results file."""
+    return [results / a for a in figures.sources(name) if not any((results / a).glob("*.json"))]
 
 
-def draw(name: str, result: Result, out: str) -> list[Path]:
+def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
     """Draw and save one figure; a result the figure cannot use is one line naming the file."""
+    reads = figures.sources(name)
+    arg = loaded[reads[0]] if isinstance(figures.REGISTRY[name][0], str) else {a: loaded[a] for a in reads}
     try:
-        return figures.draw_saved([name], result, out)
+        return figures.draw_saved([name], arg, out)
     except (KeyError, TypeError, ValueError, IndexError) as err:
+        files = ", ".join(str(loaded[a].path) for a in reads)
         raise UserError(
-            f"{result.path}: cannot draw '{name}' from it ({type(err).__name__}: {err}); "
-            f"is it a '{figures.REGISTRY[name][0]}' result?"
+            f"{files}: cannot draw '{name}' from it ({type(err).__name__}: {err}); "
+            f"is it a '{'+'.join(reads)}' result?"
         ) from None
 
 
@@ -57,20 +59,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Path(args.results)
     out = args.out or str(results / "figures")
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
-    ready = [n for n in names if has_results(results, figures.REGISTRY[n][0])]
-    missing = [n for n in names if n not in ready]
-    if args.name != "all" and missing:
+    absent = {n: missing_folders(results, n) for n in names}
+    ready = [n for n in names if not absent[n]]
+    if args.name != "all" and absent[args.name]:
         raise UserError(
-            f"no results for figure '{args.name}' in {results / figures.REGISTRY[args.name][0]}/; "
+            f"no results for figure '{args.name}' in {', '.join(f'{p}/' for p in absent[args.name])}; "
             f"make them with: {make_command(args.name)}"
         )
-    loaded = {a: Result.latest(results, a) for a in dict.fromkeys(figures.REGISTRY[n][0] for n in ready)}
+    loaded = {a: Result.latest(results, a) for n in ready for a in figures.sources(n)}
     for name in ready:
-        result = loaded[figures.REGISTRY[name][0]]
-        for written in draw(name, result, out):
-            print(f"{name}: {written}  (from {result.path})")
-    for name in missing:
-        print(f"{name}: missing {results / figures.REGISTRY[name][0]}/ — make it with: {make_command(name)}")
+        origin = ", ".join(str(loaded[a].path) for a in figures.sources(name))
+        for written in draw(name, loaded, out):
+            print(f"{name}: {written}  (from {origin})")
+    for name in names:
+        if absent[name]:
+            where = ", ".join(f"{p}/" for p in absent[name])
+            print(f"{name}: missing {where} — make it with: {make_command(name)}")
     if not ready:
         raise UserError(f"nothing to draw: no results in {results}/ for any figure (see the lines above)")
     return 0

@@ -84,3 +84,27 @@ def test_a_registry_entry_without_a_command_gets_a_generic_hint(tmp_path: Path, 
         f"extra: missing {tmp_path}/extra_study/ — make it with: the 'extra_study' study"
         in capsys.readouterr().out
     )
+
+
+def test_a_figure_reading_two_analyses_gets_both_or_is_named_missing(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import matplotlib.pyplot as plt
+
+    import figures
+    from figures.__main__ import main
+
+    seen: list[dict] = []
+
+    def both(results):
+        seen.append(results)
+        return plt.figure()
+
+    monkeypatch.setitem(figures.REGISTRY, "pair", (("uniformity", "training"), both, "make both"))
+    _uniformity(tmp_path)
+    assert main(["all", "--results", str(tmp_path)]) == 0
+    assert f"pair: missing {tmp_path}/training/ — make it with: make both" in capsys.readouterr().out
+    Result("training", {}, []).save(tmp_path)
+    assert main(["pair", "--results", str(tmp_path)]) == 0
+    assert set(seen[0]) == {"uniformity", "training"} and seen[0]["training"].analysis == "training"
+    assert (tmp_path / "figures" / "pair.png").is_file()

@@ -40,6 +40,7 @@ from symbolscope.io import atomic_write_json, sha256_file
 from symbolscope.paths import runs_dir
 
 REPO = Path(__file__).resolve().parents[1]
+PROJECT = ("symbolscope", "analysis", "trainer", "probes", "figures")
 STATE_FILE = "reproduce-state.json"
 REPORT_FILE = "reproduce.json"
 #: Checkpoints compared by the studies (the first is the baseline).
@@ -114,7 +115,10 @@ def available(module: str) -> bool:
             spec = importlib.util.find_spec(f"{module}.__main__")
     except (ImportError, ValueError):
         return False
-    return spec is not None
+    if spec is None or spec.origin is None:
+        return False
+    # a project module must come from this checkout (a shared editable install may map another one)
+    return module.split(".")[0] not in PROJECT or Path(spec.origin).resolve().is_relative_to(REPO)
 
 
 def code_fingerprint(paths: Sequence[str], root: Path = REPO) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from figures.common import rows_of
 from figures.style import ckpt_colour, styled
@@ -68,8 +69,9 @@ def _stage_panel(ax: Axes, rows: list[dict[str, Any]], stage: str) -> None:
     ax.set_title(name if steps else f"{name}: no run")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("loss (response tokens)")
-    if steps:
-        ax.legend(loc="upper right")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if steps:  # below the panel: the curves end where a legend inside would sit
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
 
 
 def validation_table(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

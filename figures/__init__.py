@@ -4,11 +4,10 @@
     fig = figures.align_uniform(result)      # shown inline in a notebook
     figures.save(fig, "results/figures", "align_uniform")   # PNG + PDF
 
-A figure that reads several analyses (``ability_vs_geometry``: ``eval`` and ``uniformity``) is
-registered with a tuple of analysis names and takes ``{analysis: Result}``.
-
 Figure functions neither choose a backend nor close the figure; ``python -m figures NAME|all``
-(the only place that selects Agg) redraws them from ``results/``.
+(the only place that selects Agg) redraws them from ``results/``. A figure that reads several
+analyses (``ability_vs_geometry``: ``eval`` and ``uniformity``) takes ``{analysis: Result}``. Every figure draws in the
+shared style of :mod:`figures.style` (one colour per family and per checkpoint everywhere).
 """
 
 from __future__ import annotations
@@ -24,23 +23,33 @@ from figures.common import save
 from figures.layers import figure as layers
 from figures.overall import figure as overall
 from figures.similarity import figure as similarity
+from figures.style import ckpt_colour, family_colour, family_marker
+from figures.training import figure as training
 from figures.umap import figure as umap
 from symbolscope.results import Result
 
-#: figure name -> (the analysis whose results it reads, or a tuple of several, the figure function)
-REGISTRY: dict[str, tuple[str | tuple[str, ...], Any]] = {
-    "align_uniform": ("uniformity", align_uniform),
-    "layers": ("uniformity", layers),
-    "similarity": ("similarity", similarity),
-    "umap": ("projection", umap),
-    "overall": ("eval", overall),
-    "balance": ("eval", balance),
-    "ability_vs_geometry": (("eval", "uniformity"), ability_vs_geometry),
+EVALUATE = "python -m analysis.evaluate --ckpt base,injection,ours"
+#: figure name -> (the analysis folder it reads, or a tuple of several, the figure function, the command
+#: that makes those results).
+#: ``python -m figures`` names the command when the folder is empty (a 2-tuple gets a generic hint).
+REGISTRY: dict[str, tuple[Any, ...]] = {
+    "align_uniform": ("uniformity", align_uniform, "python -m analysis.uniformity --ckpt base,ours"),
+    "layers": ("uniformity", layers, "python -m analysis.uniformity --ckpt base,ours --layers all"),
+    "training": ("training", training, "python -m trainer.report --out results/"),
+    "similarity": ("similarity", similarity, "python -m analysis.similarity --ckpt base,ours --cross-layer"),
+    "umap": ("projection", umap, "python -m analysis.projection --ckpt base,ours"),
+    "overall": ("eval", overall, EVALUATE),
+    "balance": ("eval", balance, EVALUATE),
+    "ability_vs_geometry": (
+        ("eval", "uniformity"),
+        ability_vs_geometry,
+        f"{EVALUATE} and python -m analysis.uniformity",
+    ),
 }
 
 
 def sources(name: str) -> tuple[str, ...]:
-    """The analyses figure ``name`` reads."""
+    """The analyses figure ``name`` reads (its entry names one, or a tuple of several)."""
     reads = REGISTRY[name][0]
     return (reads,) if isinstance(reads, str) else tuple(reads)
 
@@ -63,15 +72,6 @@ def draw_saved(names: Sequence[str], result: Result | Mapping[str, Result], out:
 
 
 __all__ = [
-    "REGISTRY",
-    "ability_vs_geometry",
-    "align_uniform",
-    "balance",
-    "draw_saved",
-    "layers",
-    "overall",
-    "save",
-    "similarity",
-    "sources",
-    "umap",
-]
+    "REGISTRY", "ability_vs_geometry", "align_uniform", "balance", "ckpt_colour", "draw_saved",
+    "family_colour", "family_marker", "layers", "overall", "save", "similarity", "sources", "training", "umap",
+]  # fmt: skip

@@ -1,4 +1,11 @@
-"""``python -m figures NAME|all [--results results/] [--out results/figures]``: redraw from result files."""
+"""``python -m figures all|NAME [--results results/] [--out results/figures]``: redraw from result files.
+
+Every figure is drawn from the newest ``<results>/<analysis>/*.json`` alone (no model is
+loaded). A figure whose results are missing gets one line naming the command that makes them:
+for ``NAME`` that is an error (exit 2); ``all`` draws what exists, names what is missing, and
+exits 2 only when nothing at all could be drawn. A malformed results file is an error (exit 2)
+before anything is drawn.
+"""
 
 from __future__ import annotations
 
@@ -14,54 +21,62 @@ import figures
 from symbolscope.errors import UserError, run_cli
 from symbolscope.results import Result
 
-PLANNED = ("probes", "training")
-#: The command that writes each analysis's results (named when they are missing).
-MAKES = {
-    "uniformity": "python -m analysis.uniformity --ckpt base,ours --layers all",
-    "similarity": "python -m analysis.similarity --ckpt base,ours --cross-layer",
-    "projection": "python -m analysis.projection --ckpt base,ours",
-    "eval": "python -m analysis.evaluate --ckpt base,injection,ours",
-    "probes": "python -m probes --ckpt base,ours",
-    "training": "python -m trainer.report",
-}
+
+def make_command(name: str) -> str:
+    """The command that makes the results figure ``name`` reads (from its REGISTRY entry)."""
+    entry = figures.REGISTRY[name]
+    return entry[2] if len(entry) > 2 else f"the '{entry[0]}' study"
+
+
+def missing_folders(results: Path, name: str) -> list[Path]:
+    """The analysis folders of figure ``name`` under ``results`` that hold no results file."""
+    return [results / a for a in figures.sources(name) if not any((results / a).glob("*.json"))]
+
+
+def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
+    """Draw and save one figure; a result the figure cannot use is one line naming the file."""
+    reads = figures.sources(name)
+    arg = loaded[reads[0]] if isinstance(figures.REGISTRY[name][0], str) else {a: loaded[a] for a in reads}
+    try:
+        return figures.draw_saved([name], arg, out)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        files = ", ".join(str(loaded[a].path) for a in reads)
+        raise UserError(
+            f"{files}: cannot draw '{name}' from it ({type(err).__name__}: {err}); "
+            f"is it a '{'+'.join(reads)}' result?"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Regenerate one figure or all of them; print the files written."""
-    parser = argparse.ArgumentParser(prog="python -m figures", description=__doc__)
+    """Regenerate one figure or all of them; print the files written and what is missing."""
+    parser = argparse.ArgumentParser(prog="python -m figures", description=__doc__.split("\n\n")[0])
     parser.add_argument("name", help=f"one of {', '.join(figures.REGISTRY)} or 'all'")
     parser.add_argument("--results", default="results", help="results folder (default: results)")
     parser.add_argument("--out", default=None, help="output folder (default: <results>/figures)")
     args = parser.parse_args(argv)
     if args.name != "all" and args.name not in figures.REGISTRY:
-        hint = " (planned, not built yet)" if args.name in PLANNED else ""
-        raise UserError(
-            f"unknown figure '{args.name}'{hint}; choose one of {', '.join(figures.REGISTRY)} or 'all'"
-        )
-    out = args.out or f"{args.results}/figures"
+        raise UserError(f"unknown figure '{args.name}'; choose one of {', '.join(figures.REGISTRY)} or 'all'")
+    results = Path(args.results)
+    out = args.out or str(results / "figures")
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
-    skipped: list[str] = []
-    for name in names:
-        absent = [a for a in figures.sources(name) if not any((Path(args.results) / a).glob("*.json"))]
-        if absent:
-            makes = "; ".join(MAKES.get(a, f"the '{a}' study") for a in absent)
-            where = ", ".join(f"{args.results}/{a}/" for a in absent)
-            if args.name != "all":  # a named figure insists
-                raise UserError(f"{name}: no result files in {where}; make them with: {makes}")
-            skipped.append(f"{name} (no results in {where}; make them with: {makes})")
-            continue
-        results = {a: Result.latest(args.results, a) for a in figures.sources(name)}
-        reads = figures.REGISTRY[name][0]
-        arg = results[reads] if isinstance(reads, str) else results
-        origin = ", ".join(str(r.path) for r in results.values())
-        for written in figures.draw_saved([name], arg, out):
-            print(f"{name}: {written}  (from {origin})")
-    if skipped and len(skipped) == len(names):
+    absent = {n: missing_folders(results, n) for n in names}
+    ready = [n for n in names if not absent[n]]
+    if args.name != "all" and absent[args.name]:
         raise UserError(
-            f"no result files in {args.results}/; run the studies first, e.g. {MAKES['uniformity']}"
+            f"no results for figure '{args.name}' in {', '.join(f'{p}/' for p in absent[args.name])}; "
+            f"make them with: {make_command(args.name)}"
         )
-    for line in skipped:
-        print(f"skipped {line}")
+    loaded = {a: Result.latest(results, a) for n in ready for a in figures.sources(n)}
+    for name in ready:
+        origin = ", ".join(str(loaded[a].path) for a in figures.sources(name))
+        for written in draw(name, loaded, out):
+            print(f"{name}: {written}  (from {origin})")
+    for name in names:
+        if absent[name]:
+            where = ", ".join(f"{p}/" for p in absent[name])
+            print(f"{name}: missing {where} — make it with: {make_command(name)}")
+    if not ready:
+        raise UserError(f"nothing to draw: no results in {results}/ for any figure (see the lines above)")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""What every figure module shares: the checkpoint colours, row helpers and saving PNG + PDF.
+"""What every figure module shares: row helpers and saving PNG + PDF (the look is in ``figures.style``).
 
 No backend is chosen here (only ``python -m figures`` selects Agg), and nothing closes a figure,
 so a notebook shows what a figure function returns.
@@ -13,11 +13,12 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from figures.style import OKABE_ITO
 from symbolscope.io import save_figure
 from symbolscope.results import Result
 
-#: One colour per checkpoint position (base, injection, ours, ...), colour-blind safe.
-CKPT_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
+#: Checkpoint colours by position (kept for old callers; new figures use ``style.ckpt_colour(alias)``).
+CKPT_COLOURS = OKABE_ITO
 
 
 def rows_of(result: Result | Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -159,7 +159,10 @@ def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
     Result("uniformity", {"t": 2}, uniformity_rows()).save(tmp_path)
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert "skipped overall (no results in" in proc.stdout and (tmp_path / "figures" / "layers.png").is_file()
+    assert (
+        f"overall: missing {tmp_path}/eval/ — make it with: python -m analysis.evaluate" in proc.stdout
+        and (tmp_path / "figures" / "layers.png").is_file()
+    )
     proc = run_module("figures", "overall", "--results", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "eval" in proc.stderr
     Result("eval", {}, eval_rows()).save(tmp_path)

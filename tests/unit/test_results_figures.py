@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from matplotlib.colors import to_hex
 from support.cli import run_module
 
 import figures
@@ -62,15 +63,31 @@ def test_result_files_carry_config_and_agree(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "uniformity").iterdir() if p.name.startswith(".")]
 
 
-def test_plane_figure_draws_one_point_per_checkpoint_and_family(tmp_path: Path) -> None:
-    result = Result("uniformity", {"t": 2, "alpha": 2}, _rows())
+def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: Path) -> None:
+    rows = _rows()
+    result = Result("uniformity", {"t": 2, "alpha": 2}, rows)
     fig = figures.align_uniform(result)
-    ax = fig.axes[0]
-    # per-family scatter: 2 checkpoints × 2 families; the 'all' points carry error bars.
-    offsets = [len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")]
-    assert sum(o for o in offsets if o == 2) == 4
-    assert "layer 2" in ax.get_title()  # deepest integer layer by default
-    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    pooled, per_family = fig.axes
+    assert "layer 2" in fig._suptitle.get_text()  # deepest integer layer by default
+    at = {(r["ckpt"], r["family"]): r for r in rows if r["layer"] == 2}
+    # right panel: one marker per (family, checkpoint) exactly at (uniformity, alignment)
+    drawn = {c.get_gid(): tuple(c.get_offsets()[0]) for c in per_family.collections if c.get_gid()}
+    assert set(drawn) == {"sql|base", "sql|ours", "fol|base", "fol|ours"}
+    for gid, xy in drawn.items():
+        fam, ck = gid.split("|")
+        assert xy == pytest.approx((at[ck, fam]["uniformity"], at[ck, fam]["alignment"]))
+    # family markers take the family's fixed colour; no text labels on points (they used to overlap)
+    for c in per_family.collections:
+        if c.get_gid():
+            assert to_hex(c.get_edgecolor()[0]) == figures.family_colour(c.get_gid().split("|")[0])
+    assert not [t for t in per_family.texts if getattr(t, "arrow_patch", None) is None]
+    # left panel: the pooled point of each checkpoint, in its checkpoint colour, one arrow base -> ours
+    points = [ln for ln in pooled.get_lines() if ln.get_marker() == "o"]
+    got = [v for ln in points for v in (ln.get_xdata()[0], ln.get_ydata()[0])]
+    want = [at[ck, "all"][m] for ck in ("base", "ours") for m in ("uniformity", "alignment")]
+    assert got == pytest.approx(want)
+    assert [to_hex(ln.get_color()) for ln in points] == [figures.ckpt_colour(c) for c in ("base", "ours")]
+    arrows = [a for a in pooled.texts if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 1
     written = figures.save(fig, tmp_path, "align_uniform")
     assert [p.suffix for p in written] == [".png", ".pdf"] and all(p.stat().st_size > 1000 for p in written)
@@ -106,3 +123,15 @@ def test_load_result_refuses_a_foreign_file(tmp_path: Path) -> None:
     path.write_text('{"hello": 1}')
     with pytest.raises(UserError, match="config"):
         Result.load(path)
+
+
+def test_layers_figure_breaks_a_shallower_models_line_and_draws_without_intervals() -> None:
+    rows = [r for r in _rows() if not (r["ckpt"] == "ours" and r["layer"] == 2)]
+    for r in rows:
+        r["alignment_ci"] = r["uniformity_ci"] = None  # a study run with --bootstrap 0
+    fig = figures.layers(Result("uniformity", {}, rows))
+    base, ours = fig.axes[0].get_lines()
+    assert list(base.get_xdata()) == [0, 1, 2, 3]
+    xs = list(ours.get_xdata())
+    assert xs[:2] == [0, 1] and xs[3] == 3 and xs[2] != xs[2]  # NaN: no line across layer 2
+    assert not fig.axes[0].collections  # no shaded intervals without intervals

@@ -1,0 +1,71 @@
+"""Every ``notebooks/*.ipynb`` runs top to bottom (nbclient), and none is committed with outputs.
+
+Each notebook runs in a fresh temporary working folder on a kernel of the interpreter running the
+tests (a kernelspec for ``sys.executable`` written to a temporary ``JUPYTER_PATH``), with this
+checkout first on ``PYTHONPATH`` and a time limit per cell; any cell error fails the test. New
+notebooks in the folder are picked up automatically.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+KERNEL = "symbolscope-tests"
+CELL_TIMEOUT = 600  # seconds per cell (numba's first UMAP compile is about a minute here)
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory) -> str:
+    """A kernelspec that starts ``sys.executable -m ipykernel_launcher``, found through JUPYTER_PATH."""
+    root = tmp_path_factory.mktemp("jupyter")
+    spec = root / "kernels" / KERNEL
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": KERNEL, "language": "python"})
+    )
+    mp = pytest.MonkeyPatch()
+    mp.setenv("JUPYTER_PATH", str(root))
+    mp.setenv("PYTHONPATH", str(REPO))
+    mp.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend shows the figures
+    yield KERNEL
+    mp.undo()
+
+
+def test_there_are_notebooks() -> None:
+    assert [p.name for p in NOTEBOOKS][:1] == ["01_quickstart.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebooks_have_no_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name} cell {i} has outputs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, kernel: str, tmp_path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, kernel_name=kernel, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        pytest.fail(f"{path.name}: a cell failed\n{str(err)[-3000:]}")
+    images = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})
+    ]
+    assert images, f"{path.name} shows no figure inline"

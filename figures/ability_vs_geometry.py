@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from figures.align_uniform import pick_layer
 from figures.common import ckpt_order, rows_of
+from figures.style import styled
 from symbolscope.errors import UserError
 from symbolscope.results import Result
 
@@ -113,6 +114,7 @@ def deltas(
     return out, (base, ours), chosen
 
 
+@styled
 def figure(results: Mapping[str, Result | dict[str, Any]], layer: int | str | None = None) -> Figure:
     """Two scatter panels from ``{"eval": Result, "uniformity": Result}``."""
     missing = [k for k in READS if k not in results]

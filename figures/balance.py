@@ -13,8 +13,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_order, rows_of
+from figures.common import ckpt_order, rows_of
 from figures.overall import suite_scores
+from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
 
 
@@ -35,16 +36,17 @@ def general_chance(rows: list[dict[str, Any]]) -> float | None:
     return sum(tasks.values()) / len(tasks) if tasks else None
 
 
+@styled
 def figure(result: Result | dict[str, Any]) -> Figure:
     """Symbolic vs general score (percent) from a ``results/eval`` result."""
     rows = rows_of(result)
     scores = suite_scores(rows)
     fig, ax = plt.subplots(figsize=(5.6, 5.0))
-    for i, ck in enumerate(c for c in ckpt_order(rows) if c in scores):
+    for ck in (c for c in ckpt_order(rows) if c in scores):
         gen, sym = scores[ck].get("general"), scores[ck].get("symbolic")
         if gen is None or sym is None:
             continue
-        colour = CKPT_COLOURS[i % len(CKPT_COLOURS)]
+        colour = ckpt_colour(ck)
         x, y = 100 * gen["accuracy"], 100 * sym["accuracy"]
         ax.errorbar(x, y, xerr=_err(gen), yerr=_err(sym), fmt="o", ms=9, color=colour, capsize=3, label=ck)
         ax.annotate(ck, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=9)

@@ -15,7 +15,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_order, rows_of
+from figures.common import ckpt_order, rows_of
+from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
 
 #: (suite key in the rows, label on the axis), in the paper's order.
@@ -44,6 +45,7 @@ def _error(row: Mapping[str, Any]) -> tuple[float, float]:
     return (100 * (row["accuracy"] - ci[0]), 100 * (ci[1] - row["accuracy"]))
 
 
+@styled
 def figure(result: Result | dict[str, Any]) -> Figure:
     """Grouped bars (percent) from a ``results/eval`` result."""
     rows = rows_of(result)
@@ -52,7 +54,7 @@ def figure(result: Result | dict[str, Any]) -> Figure:
     fig, ax = plt.subplots(figsize=(8.4, 4.4))
     width = 0.8 / max(1, len(ckpts))
     for i, ck in enumerate(ckpts):
-        colour = CKPT_COLOURS[i % len(CKPT_COLOURS)]
+        colour = ckpt_colour(ck)
         label: str | None = ck  # on the checkpoint's first bar only
         for g, (suite, _) in enumerate(SUITES):
             x = g - 0.4 + width * (i + 0.5)

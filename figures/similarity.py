@@ -16,7 +16,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from figures.common import CKPT_COLOURS, ckpt_label, layer_key, rows_of
+from figures.common import ckpt_label, layer_key, rows_of
+from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
 
 CENTROID = "centroid_cosine"
@@ -44,13 +45,13 @@ def per_layer(ax: Axes, rows: list[dict[str, Any]]) -> None:
     layers = sorted({r["layer_a"] for r in matched}, key=layer_key)
     xpos = {layer: i for i, layer in enumerate(layers)}
     pairs = list(dict.fromkeys((r["ckpt_a"], r["ckpt_b"]) for r in matched))
-    for i, (ck_a, ck_b) in enumerate(pairs):
+    for ck_a, ck_b in pairs:
         for measure, style in (("cka", "-o"), ("mutual_knn", "--s")):
             mine = sorted((r for r in matched if (r["ckpt_a"], r["ckpt_b"], r["measure"]) == (ck_a, ck_b, measure)),
                           key=lambda r: layer_key(r["layer_a"]))  # fmt: skip
             if mine:
                 ax.plot([xpos[r["layer_a"]] for r in mine], [r["value"] for r in mine], style, ms=3,
-                        color=CKPT_COLOURS[(i + 1) % len(CKPT_COLOURS)], label=f"{ckpt_label(ck_b)} vs {ckpt_label(ck_a)}: {measure}",
+                        color=ckpt_colour(ck_b), label=f"{ckpt_label(ck_b)} vs {ckpt_label(ck_a)}: {measure}",
                         gid=f"{measure}:{ck_a}:{ck_b}")  # fmt: skip
     if layers:
         _ticks(ax, "x", [_label(layer) for layer in layers])
@@ -108,6 +109,7 @@ def centroids(fig: Figure, ax: Axes, rows: list[dict[str, Any]], ckpt: str) -> N
     fig.colorbar(image, ax=ax, label="cosine (centred)", shrink=0.85)
 
 
+@styled
 def figure(result: Result | dict[str, Any]) -> Figure:
     """The similarity figure (see the module docstring) from a ``results/similarity`` result."""
     rows = rows_of(result)

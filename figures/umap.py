@@ -7,34 +7,21 @@ deepest projected layer unless one is named.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from figures.common import ckpt_label, config_of, layer_key, rows_of
+from figures.style import family_colour, family_marker, styled
 from symbolscope.results import Result
-
-
-def family_colours(families: Sequence[str]) -> dict[str, str]:
-    """One fixed colour per family (sorted names → tab20 order, cycling past 20).
-
-    Stand-in for the shared palette of ``figures.style``; swap this one function at merge.
-    """
-    cmap = plt.get_cmap("tab20")
-    names = sorted(set(families))
-    return {name: _hex(cmap(i % 20)) for i, name in enumerate(names)}
-
-
-def _hex(rgba: tuple[float, ...]) -> str:
-    return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
 
 
 def _label(layer: int | str) -> str:
     return "final norm" if layer == "final_norm" else str(layer)
 
 
+@styled
 def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int | str | None = None) -> Figure:
     """Panels of 2-D UMAP coordinates per checkpoint (``fit``: aligned by default when present)."""
     rows = rows_of(result)
@@ -42,7 +29,6 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
     fit = fit or ("aligned" if "aligned" in fits else "separate")
     rows = [r for r in rows if r["fit"] == fit]
     ckpts = list(dict.fromkeys(r["ckpt"] for r in rows))
-    colours = family_colours([r["family"] for r in rows])
     fig, axes = plt.subplots(
         1, max(len(ckpts), 1), figsize=(5.2 * max(len(ckpts), 1) + 1.8, 5.0), squeeze=False
     )
@@ -52,14 +38,17 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
         mine = [r for r in mine if r["layer"] == at]
         for fam in sorted({r["family"] for r in mine}):
             pts = [r for r in mine if r["family"] == fam]
-            ax.scatter([r["x"] for r in pts], [r["y"] for r in pts], s=7, color=colours[fam], alpha=0.8,
+            ax.scatter([r["x"] for r in pts], [r["y"] for r in pts], s=7, color=family_colour(fam), marker=family_marker(fam), alpha=0.8,
                        linewidths=0, label=fam, gid=f"{ck}:{fam}")  # fmt: skip
         ax.set_title(f"{ckpt_label(ck)} — layer {_label(at)} ({len(mine)} samples)", fontsize=10)
         ax.set_xlabel("UMAP 1")
         ax.set_ylabel("UMAP 2")
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(alpha=0.2)
-    handles = [plt.Line2D([], [], marker="o", ls="", color=colours[f], label=f) for f in sorted(colours)]
+    fams = sorted({r["family"] for r in rows})
+    handles = [
+        plt.Line2D([], [], marker=family_marker(f), ls="", color=family_colour(f), label=f) for f in fams
+    ]
     fig.legend(handles=handles, title="family", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
                ncol=1 if len(handles) <= 20 else 2)  # fmt: skip
     cfg = config_of(result)

@@ -10,7 +10,7 @@ from matplotlib.colors import to_hex
 from support.cli import run_module
 
 import figures
-from figures.umap import family_colours
+from figures.style import family_colour
 from symbolscope.results import Result
 
 LAYERS = (0, 1, 2, "final_norm")
@@ -87,7 +87,7 @@ def test_umap_figure_plots_the_aligned_points_by_family() -> None:
     )
     fig = figures.umap(result)
     assert len(fig.axes) == 2
-    colours = family_colours(FAMS)
+    colours = {f: family_colour(f) for f in FAMS}
     for ax, ck in zip(fig.axes, ("base", "ours"), strict=True):
         assert ck in ax.get_title() and ax.get_xlabel() == "UMAP 1"
         for fam in FAMS:
@@ -105,13 +105,6 @@ def test_umap_figure_plots_the_aligned_points_by_family() -> None:
         (r["x"], r["y"]) for r in rows if (r["ckpt"], r["fit"], r["family"]) == ("base", "separate", "fol")
     ]
     assert np.allclose(dots.get_offsets(), want)
-
-
-def test_family_colours_are_fixed_and_distinct() -> None:
-    many = [f"f{i:02d}" for i in range(17)]
-    colours = family_colours(many)
-    assert len(set(colours.values())) == 17
-    assert family_colours(list(reversed(many))) == colours
 
 
 def test_figures_cli_redraws_both_from_result_files(tmp_path: Path) -> None:

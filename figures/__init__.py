@@ -17,12 +17,14 @@ from typing import Any
 from figures.align_uniform import figure as align_uniform
 from figures.common import save
 from figures.layers import figure as layers
+from figures.probes import figure as probes
 from symbolscope.results import Result
 
 #: figure name -> (the analysis whose results it reads, the figure function)
 REGISTRY: dict[str, tuple[str, Any]] = {
     "align_uniform": ("uniformity", align_uniform),
     "layers": ("uniformity", layers),
+    "probes": ("probes", probes),
 }
 
 
@@ -40,4 +42,4 @@ def draw_saved(names: Sequence[str], result: Result, out: str | Path) -> list[Pa
     return written
 
 
-__all__ = ["REGISTRY", "align_uniform", "draw_saved", "layers", "save"]
+__all__ = ["REGISTRY", "align_uniform", "draw_saved", "layers", "probes", "save"]

@@ -13,7 +13,8 @@ from typing import Any
 
 from analysis.store import POOLINGS, SPANS
 from probes.config import ProbeConfig
-from probes.study import run
+from probes.study import results_readme, run
+from symbolscope.io import atomic_write_text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     result = run(args.ckpt, config=config_from(args))
     json_path, csv_path = result.save(Path(args.out))
+    atomic_write_text(json_path.parent / "README.md", results_readme())
     print(format_table(result.rows))
     skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s["depth_skipped"]}
     for alias, fams in skipped.items():

@@ -36,6 +36,7 @@ class CheckpointInputs:
     twin_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     twin_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     bag_mismatch: int | None = None
+    cpu_seconds: float = 0.0
 
 
 def split_samples(split: str) -> list[Sample]:

@@ -10,6 +10,7 @@ and returns one row per ckpt × layer × target × kind (``probe``, ``evol_trans
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -52,6 +53,25 @@ NOTES = {
 }
 
 
+def results_readme() -> str:
+    """What ``results/probes/README.md`` says about the columns and how to read them."""
+    lines = [
+        "# results/probes",
+        "",
+        "`<run-id>.json` (config + rows) and `.csv` (the same rows, flat), written by `python -m probes`.",
+        "One row per ckpt x layer x target x kind: `probe` (per layer), `evol_transfer` (per layer: "
+        "trained on originals, tested on their Symbol-Evol renamings), `surface` (bag-of-token counts, "
+        "`layer` empty).",
+        "",
+        "**`family` and `task` are sanity targets: expected near ceiling for any model** (a family is "
+        "readable from its tokens alone). Read every accuracy beside `baseline` (the surface "
+        "baseline), `selectivity` and `compression`.",
+        "",
+    ]
+    lines += [f"- **{k}**: {v}" for k, v in NOTES.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _read(store: Store, layer: LayerKey) -> np.ndarray:
     """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
     X, _, _ = store.read(layer)
@@ -89,6 +109,13 @@ def _row(
     return row
 
 
+def _timed_probe_layer(*args: Any) -> tuple[dict[str, dict[str, Any]], float]:
+    """:func:`probe_layer` and the CPU seconds it took in its worker (load-independent cost)."""
+    start = time.process_time()
+    out = probe_layer(*args)
+    return out, time.process_time() - start
+
+
 def _layer_rows(
     inputs: CheckpointInputs, tasks: dict, cfg: ProbeConfig, layers: list[LayerKey]
 ) -> list[dict]:
@@ -97,11 +124,12 @@ def _layer_rows(
     from tqdm import tqdm
 
     spec, what = cfg.spec(), Measures(cfg.control, cfg.mdl, cfg.transfer)
-    jobs = (delayed(probe_layer)(_matrix(inputs, layer), tasks, spec, what) for layer in layers)
+    jobs = (delayed(_timed_probe_layer)(_matrix(inputs, layer), tasks, spec, what) for layer in layers)
     runner = Parallel(n_jobs=cfg.n_jobs, return_as="generator")
     bar = tqdm(total=len(layers), desc=f"probes {inputs.alias}", unit="layer", disable=not cfg.progress)
     rows: list[dict[str, Any]] = []
-    for layer, out in zip(layers, runner(jobs), strict=True):
+    for layer, (out, cpu) in zip(layers, runner(jobs), strict=True):
+        inputs.cpu_seconds += cpu
         for target, res in out.items():
             rows.append(_row(inputs, "probe", layer, target, res["probe"]))
             if res["evol_transfer"] is not None:
@@ -130,14 +158,17 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: ProbeConfig) -> tuple
     if cfg.surface:
         counts = surface_counts(inputs)
         spec, what = cfg.spec(), Measures(cfg.control, cfg.mdl, transfer=False)
-        surface = probe_layer(counts, tasks, spec, what)
+        surface, cpu = _timed_probe_layer(counts, tasks, spec, what)
+        inputs.cpu_seconds += cpu
         for target, res in surface.items():
             values = {**res["probe"], "baseline": res["probe"]["chance"]}
             rows.append(_row(inputs, "surface", None, target, values))
             for r in rows:
                 if r["target"] == target and r["kind"] != "surface":
                     r["baseline"] = res["probe"]["accuracy"]
-    return rows, {"depth_skipped": skipped, "valid_bag_mismatch": inputs.bag_mismatch}
+    info = {"depth_skipped": skipped, "valid_bag_mismatch": inputs.bag_mismatch,
+            "probe_cpu_seconds": round(inputs.cpu_seconds, 1)}  # fmt: skip
+    return rows, info
 
 
 def run(stores_or_aliases: StoresOrAliases, *, config: ProbeConfig | None = None) -> Result:
@@ -155,10 +186,12 @@ def run(stores_or_aliases: StoresOrAliases, *, config: ProbeConfig | None = None
     named = _named(stores_or_aliases)
     rows: list[dict[str, Any]] = []
     per_ckpt: dict[str, Any] = {}
+    start = time.perf_counter()
     for alias, store in named:
         ck_rows, info = _checkpoint_rows(alias, store, cfg)
         rows.extend(ck_rows)
         per_ckpt[alias] = info
     settings = {**asdict(cfg), "Cs": list(cfg.Cs), "targets": list(cfg.target_list)}
-    config_out = {**settings, "ckpts": [a for a, _ in named], "skipped": per_ckpt, "notes": NOTES}
+    config_out = {**settings, "ckpts": [a for a, _ in named], "skipped": per_ckpt, "notes": NOTES,
+                  "wall_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from support.cli import run_module
 from support.extract import REAL_HOME, make_home
 
@@ -19,7 +18,9 @@ TEMPLATES = {
 }
 
 
-def _split(path: Path, families=("sql", "fol", "regex"), per_family: int = 12, extra: dict | None = None) -> Path:
+def _split(
+    path: Path, families=("sql", "fol", "regex"), per_family: int = 12, extra: dict | None = None
+) -> Path:
     rows = []
     for fam in families:
         for i in range(per_family):
@@ -63,6 +64,7 @@ def test_cli_writes_rows_for_every_layer_target_and_kind(home: Path, tmp_path: P
     assert proc.returncode == 0, proc.stderr
     (json_path,) = (out / "probes").glob("*.json")
     assert json_path.with_suffix(".csv").is_file()
+    assert "expected near ceiling" in (out / "probes" / "README.md").read_text()
     data = json.loads(json_path.read_text())
     rows = data["rows"]
     probe = [r for r in rows if r["kind"] == "probe"]
@@ -70,7 +72,9 @@ def test_cli_writes_rows_for_every_layer_target_and_kind(home: Path, tmp_path: P
         (layer, t) for layer in (0, 1, 2, "final_norm") for t in ("family", "task", "depth")
     }
     surface = [r for r in rows if r["kind"] == "surface"]
-    assert {r["target"] for r in surface} == {"family", "task", "depth"} and all(r["layer"] is None for r in surface)
+    assert {r["target"] for r in surface} == {"family", "task", "depth"} and all(
+        r["layer"] is None for r in surface
+    )
     transfer = [r for r in rows if r["kind"] == "evol_transfer"]
     assert transfer and all(r["n"] == 12 for r in transfer if r["target"] != "depth")
     for r in probe:
@@ -104,7 +108,9 @@ def test_single_class_is_refused(home: Path, tmp_path: Path):
 
 
 def test_unknown_target(home: Path, tmp_path: Path):
-    _one_error_line(_probes(home, tmp_path / "nothing.jsonl", "--target", "colour"), "unknown target 'colour'")
+    _one_error_line(
+        _probes(home, tmp_path / "nothing.jsonl", "--target", "colour"), "unknown target 'colour'"
+    )
 
 
 def test_layer_the_model_lacks(home: Path, tmp_path: Path):

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--folds", type=int, default=5, help="outer grouped stratified folds")
     p.add_argument("--seed", type=int, default=0, help="seed of folds, control labels and MDL order")
     p.add_argument("--split", default="analysis", help="collection split to probe")
+    p.add_argument(
+        "--valid-split", default="analysis-valid", help="the corrupted twins of --split (valid target)"
+    )
     p.add_argument("--pca", default="64", help="PCA components after standardising, or 'none'")
     p.add_argument("--jobs", type=int, default=2, help="parallel workers over layers (-1 = every core)")
     p.add_argument("--no-control", action="store_true", help="skip the control tasks")
@@ -53,7 +56,7 @@ def config_from(args: argparse.Namespace) -> ProbeConfig:
             raise UserError(f"--pca must be a positive integer or none, got {args.pca!r}") from None
     return ProbeConfig(
         targets=args.target, layers=args.layers, span=args.span, pooling=args.pooling, folds=args.folds,
-        seed=args.seed, split=args.split, pca=pca, n_jobs=args.jobs, control=not args.no_control,
+        seed=args.seed, split=args.split, valid_split=args.valid_split, pca=pca, n_jobs=args.jobs, control=not args.no_control,
         surface=not args.no_surface, mdl=not args.no_mdl, progress=not args.no_progress,
     )  # fmt: skip
 

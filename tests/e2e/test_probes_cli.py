@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.cli import run_module
-from support.extract import REAL_HOME, make_home
+from support.extract import make_home
 
 TEMPLATES = {
     "sql": ["SELECT a FROM t{i}", "SELECT a FROM t{i} WHERE b IN (SELECT c FROM u WHERE d > {i})"],
@@ -146,19 +146,25 @@ def test_nan_vectors_are_refused(home: Path, tmp_path: Path, monkeypatch):
     _one_error_line(_probes(home, split, "--target", "family"), "layer 1", "NaN", store.name)
 
 
-@pytest.mark.skipif(not (REAL_HOME / "data").is_dir(), reason="needs the built collection")
-def test_valid_target_on_the_analysis_split(tmp_path: Path):
+def test_valid_target_probes_originals_against_their_twins(home: Path, tmp_path: Path):
     """The corrupted twins are extracted as their own split and probed beside their originals."""
-    home = make_home(tmp_path)
-    (home / "data").symlink_to(REAL_HOME / "data", target_is_directory=True)
+    from trainer.data.corrupt import make_twins
+    from trainer.data.schema import Sample
+
+    split = _split(tmp_path / "s.jsonl")
+    originals = [Sample.from_dict(json.loads(line)) for line in split.read_text().splitlines()]
+    twins = make_twins([s for s in originals if "~evol" not in s.id])
+    assert len(twins) >= 30
+    twins_file = tmp_path / "twins.jsonl"
+    twins_file.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in twins))
     out = tmp_path / "results"
-    proc = run_module("probes", "--ckpt", "tiny", "--target", "valid", "--layers", "-1", "--no-progress",
-                      "--no-figures", "--out", str(out), home=home, timeout=900)  # fmt: skip
+    proc = _probes(home, split, "--valid-split", str(twins_file), "--target", "valid", "--layers", "-1",
+                   "--folds", "3", "--out", str(out))  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     data = json.loads(next((out / "probes").glob("*.json")).read_text())
     (row,) = [r for r in data["rows"] if r["kind"] == "probe"]
     (surface,) = [r for r in data["rows"] if r["kind"] == "surface"]
-    assert row["n_classes"] == 2 and row["n"] > 1000
-    assert surface["accuracy"] == pytest.approx(0.5, abs=0.06)  # identical bags: chance
+    assert row["n_classes"] == 2 and row["n"] == 2 * len(twins)
+    assert surface["accuracy"] == pytest.approx(0.5)  # identical bags of tokens: exactly chance
     assert data["config"]["skipped"]["tiny"]["valid_bag_mismatch"] == 0
     assert row["valid_dataset_fingerprint"] != row["dataset_fingerprint"]

@@ -4,13 +4,14 @@ Run from the repo root: ``.venv/bin/python benchmarks/bench_probes.py [--ckpt ba
 [--repeats 3]``. It reads the checkpoint's stored analysis split (extracting it first if missing),
 takes ``--layers`` evenly spaced layers and the ``family`` and ``task`` targets, and measures the
 same work both ways: per layer and target, 5 grouped stratified outer folds (Symbol-Evol twins
-together), C chosen by 3-fold inner CV from the same grid, and the control task.
+together), C chosen by an inner CV from the same grid, and the control task.
 
 - baseline ("plain loop"): for each layer in turn, ``StandardScaler`` + ``LogisticRegressionCV``
-  (lbfgs, default threading) on the full vectors, for the probe and again for the control task;
+  (lbfgs, default threading) on the full vectors, 3-fold grouped inner CV, for the probe and
+  again for the control task;
 - ours: :func:`probes.layer.probe_layer` over layers with joblib (2 workers, BLAS single-threaded),
-  standardise + PCA-64 per fold, the C grid as a warm-started path, the control probe at the
-  probe's C.
+  standardise + PCA-32 per fold, 2-fold inner CV with the C grid as a warm-started path, the
+  control probe at the probe's C.
 
 Times are medians of ``--repeats`` runs of each, alternated in one process; both accuracies are
 printed so that the speed-up is not bought with a worse probe. The last line is the ratio.

@@ -44,9 +44,9 @@ class ProbeConfig:
     split: str = "analysis"
     valid_split: str = "analysis-valid"
     pooling: str = "mean"
-    inner_folds: int = 3
-    Cs: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
-    pca: int | None = 64
+    inner_folds: int = 2
+    Cs: tuple[float, ...] = (0.1, 1.0, 10.0)
+    pca: int | None = 32
     control: bool = True
     surface: bool = True
     mdl: bool = True

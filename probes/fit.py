@@ -28,9 +28,9 @@ class ProbeSpec:
     """How every probe is fitted: outer/inner folds, the C grid, PCA width, seed, CI level."""
 
     folds: int = 5
-    inner_folds: int = 3
-    Cs: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
-    pca: int | None = 64
+    inner_folds: int = 2
+    Cs: tuple[float, ...] = (0.1, 1.0, 10.0)
+    pca: int | None = 32
     seed: int = 0
     max_iter: int = 300
     level: float = 0.95

@@ -71,6 +71,7 @@ def figure(result: Result | dict[str, Any]) -> Figure:
             ax = axes[ti][col]
             _ticks(ax, layers)
             ax.grid(alpha=0.3)
+            ax.ticklabel_format(axis="y", useOffset=False)
             ax.set_title(f"{target}: {label}", fontsize=9)
             if ti == len(targets) - 1:
                 ax.set_xlabel("layer (0 = embeddings)")

@@ -22,6 +22,7 @@ from figures.balance import figure as balance
 from figures.common import save
 from figures.layers import figure as layers
 from figures.overall import figure as overall
+from figures.probes import figure as probes
 from figures.similarity import figure as similarity
 from figures.style import ckpt_colour, family_colour, family_marker
 from figures.training import figure as training
@@ -38,6 +39,7 @@ REGISTRY: dict[str, tuple[Any, ...]] = {
     "training": ("training", training, "python -m trainer.report --out results/"),
     "similarity": ("similarity", similarity, "python -m analysis.similarity --ckpt base,ours --cross-layer"),
     "umap": ("projection", umap, "python -m analysis.projection --ckpt base,ours"),
+    "probes": ("probes", probes, "python -m probes --ckpt base,ours"),
     "overall": ("eval", overall, EVALUATE),
     "balance": ("eval", balance, EVALUATE),
     "ability_vs_geometry": (
@@ -73,5 +75,5 @@ def draw_saved(names: Sequence[str], result: Result | Mapping[str, Result], out:
 
 __all__ = [
     "REGISTRY", "ability_vs_geometry", "align_uniform", "balance", "ckpt_colour", "draw_saved",
-    "family_colour", "family_marker", "layers", "overall", "save", "similarity", "sources", "training", "umap",
+    "family_colour", "family_marker", "layers", "overall", "probes", "save", "similarity", "sources", "training", "umap",
 ]  # fmt: skip

@@ -18,7 +18,10 @@ from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import store_root
 from trainer.data.schema import SAMPLE_FIELDS, Sample
-from trainer.data.splits import SPLITS
+from trainer.data.splits import DERIVED_SPLITS, SPLITS
+
+#: Every split name the collection serves (stored and derived).
+COLLECTION_SPLITS: tuple[str, ...] = (*SPLITS, *DERIVED_SPLITS)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,15 @@ def _split_stamp(split: str, seed: int) -> str | None:
     except (ImportError, UserError, OSError):
         return None
     parts = [str(folder.resolve()), split, str(seed)]
+    if split in DERIVED_SPLITS:  # derived from analysis and cached in one file beside it
+        from trainer.data.corrupt import twins_path
+
+        twins = twins_path(folder)
+        if not twins.is_file():
+            return None
+        st = twins.stat()
+        parts.append(f"{twins.name}:{st.st_size}:{st.st_mtime_ns}")
+        split = "analysis"
     names = (split, f"evol_{split}") if split == "analysis" else (split,)
     for name in names:
         sub = folder / "dataset" / name
@@ -118,7 +130,7 @@ def _split_stamp(split: str, seed: int) -> str | None:
 def cached_fingerprint(split: str, seed: int = 0) -> str | None:
     """The fingerprint of a collection split recorded when it was last loaded, if its files are
     unchanged since (so a store hit needs no read of the split); None otherwise."""
-    if split not in SPLITS:
+    if split not in COLLECTION_SPLITS:
         return None
     stamp = _split_stamp(split, seed)
     try:
@@ -144,12 +156,12 @@ def _remember_fingerprint(split: str, seed: int, fingerprint: str) -> None:
 
 
 def load_dataset(split: str, seed: int = 0) -> Dataset:
-    """``train``/``analysis``/``test`` from the collection, or a ``.jsonl`` file of sample rows.
+    """``train``/``analysis``/``test``/``analysis-valid`` from the collection, or a ``.jsonl`` file.
 
     Raises :class:`UserError` for an unknown split, a missing file, or a split with no samples.
     """
     path = Path(split).expanduser()
-    if split in SPLITS:
+    if split in COLLECTION_SPLITS:
         data = _from_collection(split, seed)
         _remember_fingerprint(split, seed, data.fingerprint)
         return data
@@ -157,4 +169,6 @@ def load_dataset(split: str, seed: int = 0) -> Dataset:
         if not path.is_file():
             raise UserError(f"split file {path} does not exist")
         return _from_jsonl(path)
-    raise UserError(f"unknown split '{split}'; use one of {', '.join(SPLITS)} or a path to a .jsonl file")
+    raise UserError(
+        f"unknown split '{split}'; use one of {', '.join(COLLECTION_SPLITS)} or a path to a .jsonl file"
+    )

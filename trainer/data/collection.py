@@ -14,7 +14,7 @@ from symbolscope.errors import UserError
 from trainer.data.fingerprint import dataset_fingerprint
 from trainer.data.mixing import mix
 from trainer.data.schema import FAMILIES, Sample
-from trainer.data.splits import SPLITS
+from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
 __all__ = [
     "SPLITS",
@@ -45,19 +45,26 @@ def _check_split(split: str, allowed: Sequence[str]) -> None:
 def load_split(
     split: str, *, families: Sequence[str] | None = None, seed: int = 0, include_evol: bool = False
 ) -> list[Sample]:
-    """The samples of ``split`` (``train``, ``analysis`` or ``test``), optionally only ``families``,
-    in a deterministic order (family, task, id). With ``include_evol`` the split's Symbol-Evol
-    variants follow (ids end in ``~evol``, sources in ``+evol``)."""
+    """The samples of ``split`` (``train``, ``analysis``, ``test`` or ``analysis-valid``), optionally
+    only ``families``, in a deterministic order (family, task, id). With ``include_evol`` the split's
+    Symbol-Evol variants follow (ids end in ``~evol``, sources in ``+evol``). ``analysis-valid`` holds
+    the corrupted twins of the ``analysis`` originals (:mod:`trainer.data.corrupt`; ids end in
+    ``~corrupt``), made on first use and cached beside the collection."""
     from trainer.data.store import read_split
 
-    _check_split(split, SPLITS)
+    _check_split(split, (*SPLITS, *DERIVED_SPLITS))
     if families is not None:
         unknown = [f for f in families if f not in FAMILIES]
         if unknown:
             raise UserError(f"unknown family '{unknown[0]}'; known families: {', '.join(FAMILIES)}")
     folder = ensure_collection(seed)
-    samples = read_split(folder, split)
-    if include_evol:
+    if split in DERIVED_SPLITS:
+        from trainer.data.corrupt import load_valid_twins
+
+        samples = load_valid_twins(folder, read_split(folder, "analysis"), seed)
+    else:
+        samples = read_split(folder, split)
+    if include_evol and split in SPLITS:
         samples = samples + read_split(folder, f"evol_{split}")
     if families is not None:
         wanted = set(families)

@@ -14,6 +14,8 @@ from trainer.data.fingerprint import output_hash
 from trainer.data.schema import Sample
 
 SPLITS: tuple[str, ...] = ("train", "analysis", "test")
+#: Splits derived from a stored one (:mod:`trainer.data.corrupt`: corrupted twins of ``analysis``).
+DERIVED_SPLITS: tuple[str, ...] = ("analysis-valid",)
 ANALYSIS_PER_FAMILY = 40
 TEST_FRACTION = 0.1
 

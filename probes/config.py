@@ -1,0 +1,88 @@
+"""The probes' typed configuration (every field is recorded in the result's ``config``)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from analysis.store import POOLINGS, SPANS
+from probes.fit import ProbeSpec
+from probes.targets import TARGETS
+from symbolscope.errors import UserError
+
+
+def parse_targets(spec: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``"all"``, ``"family,depth"`` or a sequence → a tuple of known targets (UserError otherwise)."""
+    names = [t.strip() for t in spec.split(",")] if isinstance(spec, str) else [str(t) for t in spec]
+    names = [t for t in names if t]
+    if names == ["all"]:
+        return TARGETS
+    unknown = [t for t in names if t not in TARGETS]
+    if unknown or not names:
+        raise UserError(
+            f"unknown target '{unknown[0] if unknown else ''}'; choose from {', '.join(TARGETS)} or all"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    """Every setting of the probes.
+
+    ``targets``: ``"all"`` or a comma list of ``family, task, depth, valid``; ``layers``: ``all |
+    last | "0,10,-1,final_norm"``; ``folds``: outer grouped stratified folds; ``inner_folds`` and
+    ``Cs``: the inner CV choosing the inverse regularisation; ``pca``: components after
+    standardising (None = every dimension); ``control``, ``surface``, ``mdl``, ``transfer``: the
+    extras; ``n_jobs``: parallel workers over layers; ``valid_split``: the corrupted twins.
+    """
+
+    targets: str = "all"
+    layers: str = "all"
+    span: str = "symbol"
+    folds: int = 5
+    seed: int = 0
+    split: str = "analysis"
+    valid_split: str = "analysis-valid"
+    pooling: str = "mean"
+    inner_folds: int = 2
+    Cs: tuple[float, ...] = (0.1, 1.0, 10.0)
+    pca: int | None = 32
+    control: bool = True
+    surface: bool = True
+    mdl: bool = True
+    transfer: bool = True
+    n_jobs: int = 2
+    level: float = 0.95
+    progress: bool = True
+
+    def check(self) -> None:
+        """Raise :class:`UserError` for a setting outside its domain."""
+        parse_targets(self.targets)
+        if not isinstance(self.folds, int) or self.folds < 2:
+            raise UserError(f"--folds must be an integer >= 2, got {self.folds}")
+        if not isinstance(self.inner_folds, int) or self.inner_folds < 2:
+            raise UserError(f"inner_folds must be an integer >= 2, got {self.inner_folds}")
+        if not self.Cs or not all(isinstance(c, int | float) and math.isfinite(c) and c > 0 for c in self.Cs):
+            raise UserError(f"Cs must be positive numbers, got {self.Cs}")
+        if self.pca is not None and (not isinstance(self.pca, int) or self.pca < 1):
+            raise UserError(f"--pca must be a positive integer or none, got {self.pca}")
+        if self.span not in SPANS or self.pooling not in POOLINGS:
+            raise UserError(
+                f"span must be one of {', '.join(SPANS)} and pooling one of {', '.join(POOLINGS)}"
+            )
+        if not 0.0 < self.level < 1.0:
+            raise UserError(f"level must be in (0, 1), got {self.level}")
+        if not isinstance(self.n_jobs, int) or self.n_jobs == 0:
+            raise UserError(f"--jobs must be a non-zero integer, got {self.n_jobs}")
+
+    @property
+    def target_list(self) -> tuple[str, ...]:
+        """The targets as a tuple."""
+        return parse_targets(self.targets)
+
+    def spec(self) -> ProbeSpec:
+        """How each probe is fitted."""
+        return ProbeSpec(
+            folds=self.folds, inner_folds=self.inner_folds, Cs=tuple(float(c) for c in self.Cs),
+            pca=self.pca, seed=self.seed, level=self.level,
+        )  # fmt: skip

@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a file in the released schema")
     v.add_argument("path")
     v.add_argument("--mapping", help="JSON mapping from instruction regexes to families")
+    v.add_argument(
+        "--check-timeout",
+        type=float,
+        default=None,
+        help="seconds one row's check may take before the row is reported invalid (default 3)",
+    )
     sh = sub.add_parser("show", help="print one sample by id")
     sh.add_argument("id")
     sh.add_argument("--seed", type=int, default=0)
@@ -74,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "validate":
         from trainer.data.validate import report, validate_file
 
-        rows, problems = validate_file(args.path, args.mapping)
+        if args.check_timeout is not None and not 0 < args.check_timeout <= 3600:
+            raise UserError(f"--check-timeout {args.check_timeout}: give seconds in (0, 3600]")
+        rows, problems = validate_file(args.path, args.mapping, timeout=args.check_timeout)
         print(report(args.path, rows, problems), file=sys.stdout)
         return 1 if problems else 0
     if args.cmd == "show":

@@ -1,0 +1,133 @@
+"""Checking untrusted rows with a time limit: the checkers run in a forked worker process.
+
+A row's output (and the regexes, schemas and documents that come with it) is untrusted: a
+catastrophic regex, a huge power or a deeply nested formula could keep a checker busy for
+hours. :class:`TimedChecker` sends each sample to a worker, waits at most ``timeout`` seconds
+and, when the worker does not answer, kills it (and starts a fresh one for the next row) and
+reports the row as invalid with the reason. The worker also has a memory cap (``RLIMIT_AS``)
+and a deep stack, so that a long but valid flat formula is parsed instead of being rejected
+by Python's recursion limit, and a crash of a native parser only costs that row.
+
+The worker is forked after the checkers' libraries are imported (:func:`warm`), so a restart
+costs a fork.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing as mp
+import os
+import resource
+import sys
+import threading
+from typing import Any
+
+from trainer.data.checkers import _REGISTRY, reason
+from trainer.data.schema import Sample
+
+#: Seconds one row's check may take before the row is reported invalid.
+CHECK_TIMEOUT_S = 3.0
+#: Memory the worker may use beyond what it has at start (bytes).
+CHECK_MEMORY_BYTES = 2 << 30
+#: Stack of the thread that runs a check, and the recursion limit that goes with it.
+_STACK_BYTES = 256 << 20
+_RECURSION_LIMIT = 60_000
+
+
+def warm(family: str) -> None:
+    """Import ``family``'s checker and its parsers in this process (a trivial check builds them).
+
+    The worker is forked from this process, so what is warm here costs it nothing: the time
+    limit then measures the check, not a first import.
+    """
+    if family in _REGISTRY:
+        importlib.import_module(f"trainer.data.checkers.{_REGISTRY[family][0]}")
+        reason(Sample("warm-up", "warm-up", family, "", "", "1", "warm-up"))
+
+
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _serve(conn: Any, memory: int) -> None:
+    """Worker loop: receive a sample dict, answer with its reason (or None); run in a deep-stack thread."""
+    limit = _vm_bytes() + memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    sys.setrecursionlimit(_RECURSION_LIMIT)
+
+    def loop() -> None:
+        while True:
+            try:
+                item = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                answer = reason(Sample(**item))
+            except MemoryError:
+                answer = "checking it needs more memory than allowed (output too costly to check)"
+            conn.send(answer)
+
+    threading.stack_size(_STACK_BYTES)
+    worker = threading.Thread(target=loop, daemon=True)
+    worker.start()
+    worker.join()
+
+
+class TimedChecker:
+    """``reason(sample)`` of :mod:`trainer.data.checkers`, in a worker with a per-row time limit.
+
+    Use as a context manager (the worker is stopped on exit).
+    """
+
+    def __init__(self, timeout: float = CHECK_TIMEOUT_S, memory: int = CHECK_MEMORY_BYTES) -> None:
+        self.timeout, self.memory = timeout, memory
+        self._proc: Any = None
+        self._conn: Any = None
+        self._warm: set[str] = set()
+
+    def _start(self) -> None:
+        ctx = mp.get_context("fork")
+        parent, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child, self.memory), daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.join()
+            self._conn.close()
+        self._proc = self._conn = None
+
+    def reason(self, sample: Sample) -> str | None:
+        """Why ``sample`` is invalid (or None); a check over the time limit or crashing is a reason."""
+        if sample.family not in self._warm:
+            self._warm.add(sample.family)
+            warm(sample.family)
+            self._stop()  # the next worker is forked with the new family's parsers loaded
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        try:
+            self._conn.send(sample.to_dict())
+            if self._conn.poll(self.timeout):
+                return self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._stop()
+            return f"{sample.family}: the checker crashed on this output (too large or malformed to check)"
+        self._stop()
+        return f"{sample.family}: checking took over {self.timeout:g} s (output too costly to check; not accepted)"
+
+    def close(self) -> None:
+        """Stop the worker."""
+        self._stop()
+
+    def __enter__(self) -> TimedChecker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -30,6 +30,7 @@ from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
 from symbolscope import distributed
 from symbolscope.errors import UserError, get_logger
+from symbolscope.io import sha256_file
 from symbolscope.paths import store_root
 from symbolscope.version import code_version
 
@@ -101,7 +102,10 @@ def _manifest(
             tasks.append(s.task)
             evol.append(data.evol_of[i])
         skipped.extend({"id": sid, "reason": why} for _, sid, why in meta["skipped"])
-        shards.append({"file": shard_name(k), "rows": [start, len(ids)]})
+        f = partial.path / shard_name(k)
+        shards.append(
+            {"file": f.name, "rows": [start, len(ids)], "bytes": f.stat().st_size, "sha256": sha256_file(f)}
+        )
     return {
         "format": STORE_FORMAT,
         "checkpoint": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib
 
@@ -11,6 +12,7 @@ matplotlib.use("Agg")  # the one place that picks a backend: files only, no disp
 
 import figures
 from symbolscope.errors import UserError, run_cli
+from symbolscope.paths import writable_dir
 from symbolscope.results import Result
 
 PLANNED = ("umap", "probes", "similarity", "training")
@@ -29,11 +31,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"unknown figure '{args.name}'{hint}; choose one of {', '.join(figures.REGISTRY)} or 'all'"
         )
     out = args.out or f"{args.results}/figures"
+    writable_dir(Path(out), "--out")
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
     for name in names:
         result = Result.latest(args.results, figures.REGISTRY[name][0])
-        for written in figures.draw_saved([name], result, out):
-            print(f"{name}: {written}  (from {result.path})")
+        if not result.rows:
+            raise UserError(f"{result.path}: has no rows to draw; re-run the study")
+        try:
+            written = figures.draw_saved([name], result, out)
+        except (KeyError, TypeError, ValueError, IndexError) as err:  # rows of the wrong shape
+            raise UserError(
+                f"{result.path}: its rows do not hold what figure '{name}' draws "
+                f"({type(err).__name__}: {str(err)[:80]}); re-run the study"
+            ) from None
+        for path in written:
+            print(f"{name}: {path}  (from {result.path})")
     return 0
 
 

@@ -24,10 +24,18 @@ def pick_layer(rows: list[dict[str, Any]], layer: int | str | None = None) -> in
     return max(ints) if ints else max((r["layer"] for r in rows), key=layer_key)
 
 
+def _err(row: dict[str, Any], metric: str) -> list[list[float]] | None:
+    """Error-bar lengths from the row's interval, or None when it has none (``--bootstrap 0``)."""
+    ci, value = row.get(f"{metric}_ci"), row[metric]
+    if not ci or ci[0] is None or ci[1] is None:
+        return None
+    return [[value - ci[0]], [ci[1] - value]]
+
+
 def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> Figure:
     """Draw the plane from a ``results/uniformity`` result (``config`` + ``rows``) at one layer."""
     rows = [r for r in rows_of(result) if r.get("uniformity") is not None]  # skipped groups have no values
-    chosen = pick_layer(rows, layer)
+    chosen = pick_layer(rows, layer) if rows else "-"
     rows = [r for r in rows if r["layer"] == chosen]
     ckpts = ckpt_order(rows)
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
@@ -56,13 +64,11 @@ def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> F
         if top is None:
             continue
         overall[ck] = top
-        xerr = [[top["uniformity"] - top["uniformity_ci"][0]], [top["uniformity_ci"][1] - top["uniformity"]]]
-        yerr = [[top["alignment"] - top["alignment_ci"][0]], [top["alignment_ci"][1] - top["alignment"]]]
         ax.errorbar(
             top["uniformity"],
             top["alignment"],
-            xerr=xerr,
-            yerr=yerr,
+            xerr=_err(top, "uniformity"),
+            yerr=_err(top, "alignment"),
             fmt="o",
             ms=9,
             color=colour,
@@ -89,6 +95,9 @@ def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> F
     span, pairs = rows[0]["span"] if rows else "?", rows[0]["pairs"] if rows else "?"
     ax.set_title(f"Alignment vs uniformity — layer {chosen}, span '{span}', pairs '{pairs}'", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    if not rows:
+        ax.text(0.5, 0.5, "no family had enough samples", ha="center", va="center", transform=ax.transAxes)
+    elif overall:
+        ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     return fig

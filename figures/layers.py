@@ -28,14 +28,15 @@ def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
         xs = [xpos[r["layer"]] for r in mine]
         for ax, metric in zip(axes, ("alignment", "uniformity"), strict=True):
             ax.plot(xs, [r[metric] for r in mine], "-o", ms=3, color=colour, label=ck)
-            ax.fill_between(
-                xs,
-                [r[f"{metric}_ci"][0] for r in mine],
-                [r[f"{metric}_ci"][1] for r in mine],
-                color=colour,
-                alpha=0.18,
-                linewidth=0,
-            )
+            if all(r.get(f"{metric}_ci") for r in mine):  # no band without intervals (--bootstrap 0)
+                ax.fill_between(
+                    xs,
+                    [r[f"{metric}_ci"][0] for r in mine],
+                    [r[f"{metric}_ci"][1] for r in mine],
+                    color=colour,
+                    alpha=0.18,
+                    linewidth=0,
+                )
     step = max(1, len(layers_seen) // 12)
     ticks = list(range(0, len(layers_seen), step))
     if layers_seen and ticks[-1] != len(layers_seen) - 1:
@@ -51,7 +52,10 @@ def figure(result: Result | dict[str, Any], family: str = "all") -> Figure:
         ax.set_xlabel("layer (0 = embeddings)")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
+    if ckpts:
+        axes[0].legend(fontsize=8)
+    else:
+        axes[0].text(0.5, 0.5, "no rows to draw", ha="center", va="center", transform=axes[0].transAxes)
     span = rows[0]["span"] if rows else "?"
     fig.suptitle(f"Per-layer alignment and uniformity — family '{family}', span '{span}'", fontsize=10)
     fig.tight_layout()

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from symbolscope.errors import UserError
 from trainer.config import StageConfig
 
 STATE_FILE = "trainer_state.pt"
@@ -118,8 +119,6 @@ def load_trusted_state(path: Path) -> Any:
     """
     import pickle
 
-    from symbolscope.errors import UserError
-
     if not path.is_file():
         raise UserError(f"{path}: trainer state missing; start the run over with --overwrite")
     try:
@@ -152,8 +151,6 @@ def check_deepspeed_checkpoint(folder: Path) -> None:
     DeepSpeed itself unpickles with ``weights_only=False``; this scans every ``*.pt`` first
     (the scan reads the pickle opcodes, it runs nothing).
     """
-    from symbolscope.errors import UserError
-
     for path in sorted(folder.rglob("*.pt")):
         try:
             names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
@@ -218,32 +215,28 @@ class TorchEngine:
         )
 
     def load_state(self, folder: Path) -> dict[str, Any]:
-        """Restore :meth:`save_state`; returns the client state."""
+        """Restore :meth:`save_state`; returns the client state.
+
+        The trainer state is read first (``weights_only=True``), then the weights (safetensors);
+        a file that is missing, truncated, foreign or of an older format is a :class:`UserError`.
+        """
         from safetensors.torch import load_model
 
         from analysis.checkpoints.fingerprint import check_safetensors
 
+        state = load_trusted_state(folder / STATE_FILE)
         check_safetensors(folder / WEIGHTS_FILE)
         try:
             load_model(self.module, str(folder / WEIGHTS_FILE))
-        except (RuntimeError, OSError, ValueError) as err:
-            from symbolscope.errors import UserError
-
-            raise UserError(
-                f"{folder / WEIGHTS_FILE}: does not fit the model ({str(err).splitlines()[0][:160]})"
-            ) from None
-        state = load_trusted_state(folder / STATE_FILE)
-        try:
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
             set_rng_state(state["rng"])
             return dict(state["client"])
         except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
-            from symbolscope.errors import UserError
-
+            first = (str(err).strip().splitlines() or [""])[0][:120]
             raise UserError(
-                f"{folder / STATE_FILE}: not a trainer state of this run ({type(err).__name__}: "
-                f"{str(err)[:120]}); start the run over with --overwrite"
+                f"{folder}: not a resume checkpoint of this run ({type(err).__name__}: {first}); "
+                "start the run over with --overwrite"
             ) from None
 
     def full_state_dict(self) -> dict[str, torch.Tensor]:

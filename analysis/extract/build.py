@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import importlib.metadata
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.checkpoints import Checkpoint
+from analysis.checkpoints.fingerprint import check_config_matches_weights, read_config
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.engine import ShardJob, extract_shards
 from analysis.extract.samples import Dataset
@@ -73,7 +73,7 @@ def extraction_code_hash() -> str:
 
 def hidden_size_of(model_dir: Path) -> int:
     """Hidden size read from ``config.json``."""
-    cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    cfg = read_config(Path(model_dir))
     cfg = cfg if "hidden_size" in cfg or "n_embd" in cfg else cfg.get("text_config", cfg)
     return int(cfg.get("hidden_size") or cfg["n_embd"])
 
@@ -176,7 +176,8 @@ def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey],
     """Step 1: the store's folder, shard size and the key under which unfinished shards resume."""
     if opts.batch_tokens < 1:
         raise UserError(f"--batch-tokens must be a positive number of tokens, got {opts.batch_tokens}")
-    num_layers = int(json.loads((ckpt.path / "config.json").read_text()).get("num_hidden_layers", 0))
+    check_config_matches_weights(ckpt.path)
+    num_layers = int(read_config(ckpt.path).get("num_hidden_layers", 0))
     dim = hidden_size_of(ckpt.path)
     per_shard = opts.shard_samples or default_shard_samples(len(layers), dim)
     num_shards = math.ceil(len(data.samples) / per_shard)

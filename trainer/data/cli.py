@@ -97,10 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return 0
         raise UserError(f"no sample with id '{args.id}' in {folder}; ids look like 'nl2sql-select-0001'")
     if args.cmd == "export":
+        from pathlib import Path
+
         from symbolscope.io import atomic_write_text
+        from symbolscope.paths import writable_dir
         from trainer.data.collection import ensure_collection
         from trainer.data.store import read_split
 
+        out = Path(args.out)
+        if out.is_dir() or args.out.endswith("/"):
+            raise UserError(
+                f"export: {args.out} is a folder; give a file path such as {out / (args.split + '.jsonl')}"
+            )
+        writable_dir(out.parent, "export: the folder of")  # before reading the split
         samples = read_split(ensure_collection(args.seed), args.split)
         atomic_write_text(
             args.out, "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in samples)

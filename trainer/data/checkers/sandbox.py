@@ -53,8 +53,19 @@ def _vm_bytes() -> int:
         return 0
 
 
+def _no_network(*args: Any, **kwargs: Any) -> Any:
+    raise OSError("network access is disabled while checking untrusted rows")
+
+
 def _serve(conn: Any, memory: int) -> None:
-    """Worker loop: receive a sample dict, answer with its reason (or None); run in a deep-stack thread."""
+    """Worker loop: receive a sample dict, answer with its reason (or None); run in a deep-stack thread.
+
+    The worker cannot open connections (belt and braces: no checker follows a URL anyway).
+    """
+    import socket
+
+    socket.socket.connect = socket.socket.connect_ex = _no_network  # type: ignore[method-assign]
+    socket.create_connection = socket.getaddrinfo = _no_network  # type: ignore[assignment]
     limit = _vm_bytes() + memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     sys.setrecursionlimit(_RECURSION_LIMIT)

@@ -217,6 +217,16 @@ def _build(cls: type, raw: dict[str, Any], path: Path, prefix: str = "") -> Any:
     return cls(**{k: _convert(v, hints[k], f"{prefix}{k}", path) for k, v in raw.items()})
 
 
+def check_run_name(name: str, where: str = "--run-name") -> str:
+    """Return ``name`` if it is a single safe folder name (:data:`RUN_NAME`), else raise :class:`UserError`."""
+    if not isinstance(name, str) or not RUN_NAME.fullmatch(name):
+        raise UserError(
+            f"{where} {name!r}: a run name is one folder name (letters, digits, '.', '_', '-'; "
+            "not starting with '.' or '-'; no '/')"
+        )
+    return name
+
+
 def _check_ranges(cfg: TrainConfig, path: Path) -> None:
     def need(ok: bool, key: str, what: str) -> None:
         if not ok:
@@ -224,8 +234,8 @@ def _check_ranges(cfg: TrainConfig, path: Path) -> None:
 
     need(cfg.max_length >= 16, "max_length", "must be at least 16 tokens")
     need(cfg.threads >= 0, "threads", "must be 0 (torch's default) or a positive count")
-    need(cfg.run_name is None or bool(RUN_NAME.fullmatch(cfg.run_name)), "run_name",
-         "must be one folder name (letters, digits, '.', '_', '-'; not starting with '.' or '-')")  # fmt: skip
+    if cfg.run_name is not None:
+        check_run_name(cfg.run_name, f"{path}: run_name")
     need(cfg.eval.batch_rows >= 1, "eval.batch_rows", "must be at least 1")
     need(min(cfg.eval.symbolic_samples, cfg.eval.general_samples, cfg.eval.every_steps) >= 0, "eval",
          "counts must not be negative")  # fmt: skip

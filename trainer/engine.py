@@ -111,7 +111,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def load_trusted_state(path: Path) -> Any:
+def load_trusted_state(path: Path, mmap: bool = False) -> Any:
     """``torch.load(path, weights_only=True)``: tensors and plain containers only, never code.
 
     A missing, truncated or foreign file (or one written by a pre-tensor-RNG version that
@@ -122,7 +122,7 @@ def load_trusted_state(path: Path) -> Any:
     if not path.is_file():
         raise UserError(f"{path}: trainer state missing; start the run over with --overwrite")
     try:
-        return torch.load(path, weights_only=True, map_location="cpu")
+        return torch.load(path, weights_only=True, map_location="cpu", mmap=mmap)
     except pickle.UnpicklingError:
         raise UserError(
             f"{path}: this trainer state predates the safe format (or holds code), so it is not loaded; "
@@ -145,25 +145,49 @@ DEEPSPEED_GLOBALS = frozenset({
 })  # fmt: skip
 
 
+def _check_pickle(path: Path, allowed: frozenset[str]) -> None:
+    """Refuse ``path`` if its pickle names a global outside ``allowed`` (reads opcodes, runs nothing)."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception as err:
+        raise UserError(
+            f"{path}: unreadable checkpoint file ({type(err).__name__}); start the run over with --overwrite"
+        ) from None
+    extra = sorted(set(names) - allowed)
+    if extra:
+        raise UserError(
+            f"{path}: refusing to load a checkpoint that names {', '.join(extra[:3])} (code could run); "
+            "this trainer state predates the safe format or was tampered with; start the run over with --overwrite"
+        )
+
+
 def check_deepspeed_checkpoint(folder: Path) -> None:
     """Refuse a DeepSpeed checkpoint whose pickles name anything beyond :data:`DEEPSPEED_GLOBALS`.
 
-    DeepSpeed itself unpickles with ``weights_only=False``; this scans every ``*.pt`` first
-    (the scan reads the pickle opcodes, it runs nothing).
+    DeepSpeed itself unpickles with ``weights_only=False``; this scans every ``*.pt`` first.
     """
     for path in sorted(folder.rglob("*.pt")):
-        try:
-            names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-        except Exception as err:  # a truncated or foreign file: say which, in one line
-            raise UserError(
-                f"{path}: unreadable DeepSpeed checkpoint ({type(err).__name__}); start over with --overwrite"
-            ) from None
-        extra = sorted(set(names) - DEEPSPEED_GLOBALS)
-        if extra:
-            raise UserError(
-                f"{path}: refusing to load a checkpoint that names {', '.join(extra[:3])} (code could run); "
-                "start the run over with --overwrite"
-            )
+        _check_pickle(path, frozenset() if path.name.startswith("rng-") else DEEPSPEED_GLOBALS)
+
+
+def check_resume_files(folder: Path) -> None:
+    """Pre-flight of a resume checkpoint, before the model and data are loaded: every pickle is
+    scanned, and a single-process state is opened (``weights_only=True``, memory-mapped) and its
+    weights file's header checked, so a planted, truncated or foreign file fails fast in one line."""
+    from analysis.checkpoints.fingerprint import check_safetensors
+
+    if (folder / "ckpt").is_dir():  # a DeepSpeed checkpoint
+        check_deepspeed_checkpoint(folder)
+        return
+    if (folder / STATE_FILE).is_file():
+        _check_pickle(folder / STATE_FILE, frozenset())
+    state = load_trusted_state(folder / STATE_FILE, mmap=True)
+    client = state.get("client") if isinstance(state, dict) else None
+    if not (isinstance(client, dict) and {"optimizer", "scheduler", "rng"} <= set(state)):
+        raise UserError(
+            f"{folder / STATE_FILE}: not a trainer state of this suite; start the run over with --overwrite"
+        )
+    check_safetensors(folder / WEIGHTS_FILE)
 
 
 class TorchEngine:

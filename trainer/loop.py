@@ -27,6 +27,7 @@ from symbolscope.errors import UserError, get_logger
 from symbolscope.version import code_version
 from trainer import runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
+from trainer.engine import check_resume_files
 from trainer.evaluate import mask_dtype, mask_kind, validation_loss
 from trainer.forward import forward_loss
 from trainer.masking import encode_examples
@@ -175,6 +176,8 @@ def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
     parent = parent_checkpoint(req)
     folder = runs.run_folder(stage, req.run_name or cfg.run_name or cfg.name, req.output)
     resume = runs.check_folder(folder, resume=req.resume, overwrite=req.overwrite)
+    if resume:
+        check_resume_files(runs.latest_state(folder))  # before the model and data are loaded
     tokenizer = load_tokenizer(parent)
     data = stage_data(cfg, stage)
     train_ex, report = encode_examples(tokenizer, data.train, cfg.max_length, cfg.overlong)
@@ -319,6 +322,12 @@ def train_loop(
         raise UserError(str(err)) from None
     progress.close()
     final_val = _validate(engine, sp.val_ex, cfg, dist, sp.tokenizer.pad_token_id)  # step 4, validate
+    bad = {k: v for k, v in final_val.items() if isinstance(v, float) and not math.isfinite(v)}
+    if bad:  # diverged weights are never published as a finished run
+        msg = f"{req.stage}: validation loss after training is {bad}; the weights diverged; lower {req.stage}.lr"
+        if dist.main:
+            runs.write_card(sp.folder, {**card, "status": "failed", "error": msg})
+        raise UserError(msg)
     progress.scalars("val", final_val, state.step)
     card["validation"][req.stage] = final_val
     progress.finish()

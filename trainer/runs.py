@@ -31,7 +31,7 @@ from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import runs_dir
-from trainer.config import RUN_NAME
+from trainer.config import check_run_name
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -52,16 +52,6 @@ def read_card(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError, RecursionError):
         return None
     return card if isinstance(card, dict) else None
-
-
-def check_run_name(name: str, where: str = "--run-name") -> str:
-    """Return ``name`` if it is a single safe folder name, else raise :class:`UserError`."""
-    if not isinstance(name, str) or not RUN_NAME.fullmatch(name):
-        raise UserError(
-            f"{where} {name!r}: a run name is one folder name (letters, digits, '.', '_', '-'; "
-            "not starting with '.' or '-'; no '/')"
-        )
-    return name
 
 
 def write_card(folder: Path, card: dict[str, Any]) -> None:

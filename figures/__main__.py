@@ -16,6 +16,11 @@ from symbolscope.paths import writable_dir
 from symbolscope.results import Result
 
 PLANNED = ("umap", "probes", "similarity", "training")
+#: Row keys a figure cannot draw without (checked when its results file is read).
+REQUIRE: dict[str, tuple[str, ...]] = {
+    "align_uniform": ("ckpt", "layer", "family", "alignment", "uniformity"),
+    "layers": ("ckpt", "layer", "family", "alignment", "uniformity"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     writable_dir(Path(out), "--out")
     names = list(figures.REGISTRY) if args.name == "all" else [args.name]
     for name in names:
-        result = Result.latest(args.results, figures.REGISTRY[name][0])
+        result = Result.latest(args.results, figures.REGISTRY[name][0], require=REQUIRE.get(name, ()))
         if not result.rows:
             raise UserError(f"{result.path}: has no rows to draw; re-run the study")
         try:

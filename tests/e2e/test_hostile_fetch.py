@@ -40,7 +40,9 @@ def test_validate_fetches_nothing_a_row_names(tmp_path) -> None:
         path = tmp_path / "remote.jsonl"
         with open(path, "w") as fh:
             for row in _rows(base, secret):
-                fh.write(json.dumps({"instruction": "Answer.", "output": json.dumps({"x": "a"}), **row}) + "\n")
+                fh.write(
+                    json.dumps({"instruction": "Answer.", "output": json.dumps({"x": "a"}), **row}) + "\n"
+                )
         t0 = time.monotonic()
         proc = run_module("trainer.data", "validate", str(path), timeout=LIMIT_S)
         elapsed = time.monotonic() - t0

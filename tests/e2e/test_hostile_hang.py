@@ -68,7 +68,9 @@ def test_costly_rows_are_invalid_within_the_limit_and_long_valid_ones_pass(tmp_p
 def test_deep_json_is_one_reason_in_validate_and_one_line_in_load(tmp_path) -> None:
     deep = "[" * 10_000 + "]" * 10_000
     path = tmp_path / "deep.jsonl"
-    path.write_text(json.dumps({"instruction": "a", "output": "SELECT 1", "family": "sql"}) + "\n" + deep + "\n")
+    path.write_text(
+        json.dumps({"instruction": "a", "output": "SELECT 1", "family": "sql"}) + "\n" + deep + "\n"
+    )
     proc = run_module("trainer.data", "validate", str(path), timeout=LIMIT_S)
     assert_clean(proc, code=1)
     assert ":2: JSON nests too deeply" in proc.stdout

@@ -226,3 +226,26 @@ def test_released_file_encoding_and_output_types(tmp_path) -> None:
     mapping.write_bytes(b'{"\xff": "sql"}')
     proc = run_module("trainer.data", "validate", str(bom), "--mapping", str(mapping), timeout=LIMIT_S)
     assert_clean(proc, says="mapping file")
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "says"),
+    [
+        ("trainer.data", ("validate", "/dev/zero"), "not a regular file"),
+        ("analysis.uniformity", ("--ckpt", "tiny", "--bootstrap", "0", "--split", "{latin}"), "not UTF-8"),
+        (
+            "analysis.uniformity",
+            ("--ckpt", "tiny", "--bootstrap", "0", "--split", "{deep}"),
+            "not valid JSON",
+        ),
+        ("analysis.checkpoints", ("show", "{gguf}"), "not a readable GGUF"),
+    ],
+)
+def test_other_hostile_files_are_one_line(tmp_path, module, args, says) -> None:
+    """Inputs the issue does not name, of the same classes: a device, a non-UTF-8 or deep split, a fake GGUF."""
+    files = {"latin": tmp_path / "latin.jsonl", "deep": tmp_path / "deep.jsonl", "gguf": tmp_path / "x.gguf"}
+    files["latin"].write_bytes(b'{"id": "a", "output": "caf\xe9"}\n')
+    files["deep"].write_text("[" * 10_000 + "\n")
+    files["gguf"].write_bytes(b"GGUX not a model")
+    argv = [a.format(**files) for a in args]
+    assert_clean(run_module(module, *argv, home=make_home(tmp_path), timeout=LIMIT_S), says=says)

@@ -69,6 +69,8 @@ def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
     if path.exists():
         if path.is_dir():
             raise UserError(f"{path}: is a folder; give a .jsonl or .json file")
+        if not path.is_file():
+            raise UserError(f"{path}: not a regular file (a device or pipe); give a .jsonl or .json file")
         text = _read_utf8(path)
         if not text.strip():
             raise UserError(f"{path}: empty file (no rows); give a JSONL file with one JSON object per line")

@@ -31,7 +31,7 @@ from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
 from symbolscope import distributed
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import sha256_file
-from symbolscope.paths import store_root
+from symbolscope.paths import store_root, writable_dir
 from symbolscope.version import code_version
 
 log = get_logger(__name__)
@@ -231,6 +231,8 @@ def build_store(
     p = plan(ckpt, data, key, layers, opts)
     info = distributed.init_distributed()
     rank, world = info.rank, info.world
+    if rank == 0:
+        writable_dir(p.final.parent, "the store folder of SYMBOLSCOPE_HOME")  # before any extraction
     with distributed.leader_lock(p.final, rank, store_lock):
         existing = find_store(key, ckpt.fingerprint, data.fingerprint) if rank == 0 else None
         if distributed.broadcast(existing is not None and set(layers) <= set(existing.layers)):

@@ -135,7 +135,8 @@ def swap_in(work: Path, folder: Path, dist: DistInfo) -> None:
     """Replace ``folder`` by the finished run in ``work`` (no-op when they are the same)."""
     if dist.main and work != folder:
         old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
-        os.replace(folder, old)
+        if folder.exists() or folder.is_symlink():
+            os.replace(folder, old)  # a symlinked run is unlinked, never followed
         os.replace(work, folder)
         shutil.rmtree(old, ignore_errors=True)
     distributed.barrier()
@@ -147,8 +148,12 @@ def run_lock(folder: Path, dist: DistInfo) -> Iterator[None]:
     if not dist.main:
         yield
         return
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.with_name(f".{folder.name}.lock"), "a+") as fh:
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(folder.with_name(f".{folder.name}.lock"), "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as err:
+        raise UserError(f"{folder.parent}: cannot create the run folder there ({err.strerror})") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -8,6 +8,10 @@ from pathlib import Path
 from trainer.data.checkers.sandbox import CHECK_TIMEOUT_S, TimedChecker
 from trainer.data.infer import load_mapping
 from trainer.data.loaders import iter_records, released_row
+from trainer.data.schema import Sample
+
+#: Rows sent to the checker worker at a time.
+BATCH_ROWS = 256
 
 
 def validate_file(
@@ -23,22 +27,30 @@ def validate_file(
     rules = load_mapping(mapping) if mapping else []
     rows = 0
     problems: list[tuple[int, str]] = []
+    pending: list[tuple[int, Sample]] = []
     with TimedChecker(timeout or CHECK_TIMEOUT_S) as checker:
         for line, rec, err in tqdm(iter_records(path), desc="validate", unit="row", disable=None):
             rows += 1
-            why = err or _row_problem(line, rec, path, rules, checker)
-            if why:
-                problems.append((line, why))
-    return rows, problems
+            sample, why = (None, err) if err else released_row(line, rec, Path(str(path)).name, rules)
+            if sample is None:
+                problems.append((line, why or "invalid"))
+                continue
+            pending.append((line, sample))
+            if len(pending) == BATCH_ROWS:
+                problems += _check(checker, pending)
+                pending = []
+        problems += _check(checker, pending)
+    return rows, sorted(problems)
 
 
-def _row_problem(line: int, rec: object, path: str | Path, rules: list, checker: TimedChecker) -> str | None:
-    """Why the record on ``line`` is invalid, or None."""
-    sample, why = released_row(line, rec, Path(str(path)).name, rules)
-    if sample is None:
-        return why or "invalid"
-    bad = checker.reason(sample)
-    return f"{sample.family} checker rejects the output: {bad}" if bad else None
+def _check(checker: TimedChecker, pending: list[tuple[int, Sample]]) -> list[tuple[int, str]]:
+    """The problems among ``(line, sample)`` pairs found by the time-limited checkers."""
+    found = checker.reasons([s for _, s in pending])
+    return [
+        (line, f"{s.family} checker rejects the output: {bad}")
+        for (line, s), bad in zip(pending, found, strict=True)
+        if bad
+    ]
 
 
 def report(path: str | Path, rows: int, problems: list[tuple[int, str]]) -> str:

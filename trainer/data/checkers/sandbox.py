@@ -20,6 +20,8 @@ import os
 import resource
 import sys
 import threading
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from trainer.data.checkers import _REGISTRY, reason
@@ -73,14 +75,15 @@ def _serve(conn: Any, memory: int) -> None:
     def loop() -> None:
         while True:
             try:
-                item = conn.recv()
+                batch = conn.recv()
             except (EOFError, OSError):
                 return
-            try:
-                answer = reason(Sample(**item))
-            except MemoryError:
-                answer = "checking it needs more memory than allowed (output too costly to check)"
-            conn.send(answer)
+            for item in batch:  # one answer per row, sent as soon as it is known
+                try:
+                    answer = reason(Sample(**item))
+                except MemoryError:
+                    answer = "checking it needs more memory than allowed (output too costly to check)"
+                conn.send(answer)
 
     threading.stack_size(_STACK_BYTES)
     worker = threading.Thread(target=loop, daemon=True)
@@ -88,14 +91,30 @@ def _serve(conn: Any, memory: int) -> None:
     worker.join()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process ``pid`` (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class TimedChecker:
     """``reason(sample)`` of :mod:`trainer.data.checkers`, in a worker with a per-row time limit.
 
+    Rows go to the worker in batches and answers stream back one per row, so a busy machine
+    does not pay a round trip per row. The limit is the worker's *CPU* time on one row
+    (``timeout`` seconds), so a loaded machine does not turn slow-but-fine rows into
+    rejections; a row also fails after ``wall_factor × timeout`` seconds of wall time.
     Use as a context manager (the worker is stopped on exit).
     """
 
-    def __init__(self, timeout: float = CHECK_TIMEOUT_S, memory: int = CHECK_MEMORY_BYTES) -> None:
-        self.timeout, self.memory = timeout, memory
+    def __init__(
+        self, timeout: float = CHECK_TIMEOUT_S, memory: int = CHECK_MEMORY_BYTES, wall_factor: float = 20.0
+    ) -> None:
+        self.timeout, self.memory, self.wall = timeout, memory, max(30.0, wall_factor * timeout)
         self._proc: Any = None
         self._conn: Any = None
         self._warm: set[str] = set()
@@ -115,23 +134,51 @@ class TimedChecker:
             self._conn.close()
         self._proc = self._conn = None
 
-    def reason(self, sample: Sample) -> str | None:
-        """Why ``sample`` is invalid (or None); a check over the time limit or crashing is a reason."""
-        if sample.family not in self._warm:
-            self._warm.add(sample.family)
-            warm(sample.family)
-            self._stop()  # the next worker is forked with the new family's parsers loaded
+    def _prepare(self, samples: Sequence[Sample]) -> None:
+        """Warm the families not seen yet (restarting the worker so it inherits them), then start it."""
+        new = {s.family for s in samples} - self._warm
+        for family in sorted(new):
+            self._warm.add(family)
+            warm(family)
+        if new:
+            self._stop()  # the next worker is forked with the new families' parsers loaded
         if self._proc is None or not self._proc.is_alive():
             self._start()
+
+    def _answer(self, family: str) -> str | None:
+        """The worker's answer for the row it is on, or the reason it was stopped (then it is gone)."""
+        cpu0, t0 = _cpu_seconds(self._proc.pid), time.monotonic()
         try:
-            self._conn.send(sample.to_dict())
-            if self._conn.poll(self.timeout):
-                return self._conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+            while not self._conn.poll(min(0.05, self.timeout)):
+                if _cpu_seconds(self._proc.pid) - cpu0 > self.timeout or time.monotonic() - t0 > self.wall:
+                    self._stop()
+                    return f"{family}: checking took over {self.timeout:g} s of CPU time (output too costly to check; not accepted)"
+            return self._conn.recv()
+        except (EOFError, OSError):
             self._stop()
-            return f"{sample.family}: the checker crashed on this output (too large or malformed to check)"
-        self._stop()
-        return f"{sample.family}: checking took over {self.timeout:g} s (output too costly to check; not accepted)"
+            return f"{family}: the checker crashed on this output (too large or malformed to check)"
+
+    def reasons(self, samples: Sequence[Sample]) -> list[str | None]:
+        """Why each sample is invalid (or None), in order; a check over the limit or crashing is a reason."""
+        out: list[str | None] = []
+        while len(out) < len(samples):
+            rest = samples[len(out) :]
+            self._prepare(rest)
+            try:
+                self._conn.send([s.to_dict() for s in rest])
+            except (OSError, ValueError):
+                self._stop()
+            for sample in rest:
+                out.append(
+                    self._answer(sample.family) if self._proc is not None else "the checker could not start"
+                )
+                if self._proc is None:
+                    break  # the worker was stopped: the remaining rows go to a fresh one
+        return out
+
+    def reason(self, sample: Sample) -> str | None:
+        """Why ``sample`` is invalid (or None): :meth:`reasons` of one row."""
+        return self.reasons([sample])[0]
 
     def close(self) -> None:
         """Stop the worker."""

@@ -19,7 +19,7 @@ from support.hostile import assert_clean
 from trainer import toydata
 from trainer.config import CONFIG_DIR
 
-LIMIT_S = 120
+LIMIT_S = 300  # per CLI call; the shared 2-core machine runs at a load of ~15 during the suite
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import struct
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from support.hostile import assert_clean
 
 from trainer.config import CONFIG_DIR
 
-LIMIT_S = 120
+LIMIT_S = 300  # per CLI call; the shared 2-core machine runs at a load of ~15 during the suite
 TINY = REAL_HOME / "models" / "tiny-llama-seed0"
 
 
@@ -129,10 +128,9 @@ def test_one_bad_alias_does_not_break_list(tmp_path) -> None:
 
 
 def test_unusable_home_is_reported_before_any_conversion(tmp_path) -> None:
-    t0 = time.monotonic()
     proc = run_module("analysis.checkpoints", "prepare", home=Path("/proc/symbolscope-home"), timeout=LIMIT_S)
     assert_clean(proc, says="cannot write")
-    assert time.monotonic() - t0 < 20  # the GGUF conversion takes longer than this
+    assert "converting" not in proc.stderr  # convert_gguf logs this line before its ~20 s of work
 
 
 def test_fingerprint_cache_of_the_wrong_shape_is_rebuilt(tmp_path) -> None:

@@ -22,7 +22,7 @@ from support.hostile import assert_clean
 
 from analysis.checkpoints.fingerprint import fingerprint_folder
 
-LIMIT_S = 120
+LIMIT_S = 300  # per CLI call; the shared 2-core machine runs at a load of ~15 during the suite
 
 
 def _split(path: Path, per_family: int) -> Path:
@@ -124,9 +124,9 @@ def test_every_family_skipped_still_writes_and_draws(made, tmp_path) -> None:
     ],
 )
 def test_bad_options_are_refused_before_any_work(made, tmp_path, args, says) -> None:
-    t0 = time.monotonic()
-    assert_clean(_uniformity(made["home"], made["split"], tmp_path / "r", *args), says=says)
-    assert time.monotonic() - t0 < 30 and not (tmp_path / "r" / "uniformity").exists()
+    home = make_home(tmp_path)  # an empty store: any extraction would leave a folder in it
+    assert_clean(_uniformity(home, made["split"], tmp_path / "r", *args), says=says)
+    assert not (home / "store").exists() and not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("kind", ["file", "under-a-file", "unwritable"])
@@ -134,10 +134,10 @@ def test_out_is_checked_before_the_work(made, tmp_path, kind) -> None:
     mine = tmp_path / "mine.txt"
     mine.write_text("mine")
     out = {"file": mine, "under-a-file": mine / "sub", "unwritable": Path("/proc/symbolscope-out")}[kind]
-    t0 = time.monotonic()
-    proc = _uniformity(made["home"], made["split"], out)
+    home = make_home(tmp_path)
+    proc = _uniformity(home, made["split"], out)
     assert_clean(proc, says="cannot write")
-    assert time.monotonic() - t0 < 30 and mine.read_text() == "mine"
+    assert not (home / "store").exists() and mine.read_text() == "mine"
 
 
 @pytest.mark.parametrize(

@@ -183,10 +183,11 @@ def test_a_different_plan_discards_the_unfinished_extraction(
     def die(*a: object, **k: object) -> None:
         raise KeyboardInterrupt
 
+    real = PartialStore.write_shard
     monkeypatch.setattr(PartialStore, "write_shard", die)
     with pytest.raises(KeyboardInterrupt):
         ensure_store("tiny", layers="0", dataset=data, progress=False, shard_samples=4)
-    monkeypatch.undo()
+    monkeypatch.setattr(PartialStore, "write_shard", real)  # not undo(): that would drop the temporary home
     store = ensure_store("tiny", layers="1", dataset=data, progress=False, shard_samples=4)
     assert store.layers == [1] and list_partial() == []
 

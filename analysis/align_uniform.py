@@ -24,6 +24,7 @@ import torch
 from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.metrics.bootstrap import (
+    MIN_BOOTSTRAP,
     AlignmentResampler,
     UniformityResampler,
     bootstrap_counts,
@@ -88,8 +89,13 @@ class AlignUniformConfig:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise UserError(f"--{name} must be a positive number, got {value}")
-        if self.bootstrap < 0 or self.max_pairs < 1:
-            raise UserError("--bootstrap must be >= 0 and --max-pairs >= 1")
+        check_resamples(self.bootstrap, "--bootstrap")
+        if self.families is not None and not self.families:
+            raise UserError(
+                "--families names no family; give comma-separated names (e.g. sql,fol) or leave it out"
+            )
+        if self.max_pairs < 1:
+            raise UserError(f"--max-pairs must be >= 1, got {self.max_pairs}")
         if self.pairs not in PAIR_KINDS:
             raise UserError(f"unknown pairing '{self.pairs}'; choose one of {', '.join(PAIR_KINDS)}")
         if self.span not in SPANS or self.pooling not in POOLINGS:
@@ -165,8 +171,7 @@ def uniformity_report(
     """
     t = check_positive(t, "t")
     alpha = check_positive(alpha, "alpha")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
-        raise UserError(f"n_boot must be an integer >= 0, got {n_boot!r}")
+    check_resamples(n_boot, "n_boot")
     rows = UnitRows(vectors, ids, "vectors")
     fam = np.asarray([str(f) for f in families], dtype=object)
     if len(fam) != rows.n:
@@ -245,6 +250,19 @@ def _group_row(
         lo, hi, valid = percentile_ci(resample(counts), settings["level"])
         row["alignment_ci"], row["n_boot_valid_alignment"] = [lo, hi], valid
     return row
+
+
+def check_resamples(n_boot: Any, name: str) -> None:
+    """Raise :class:`UserError` unless ``n_boot`` is 0 (no intervals) or at least :data:`MIN_BOOTSTRAP`."""
+    if (
+        isinstance(n_boot, bool)
+        or not isinstance(n_boot, int)
+        or not (n_boot == 0 or n_boot >= MIN_BOOTSTRAP)
+    ):
+        raise UserError(
+            f"{name} {n_boot!r}: give 0 (no intervals) or at least {MIN_BOOTSTRAP} resamples "
+            "(fewer give intervals that may not contain the estimate)"
+        )
 
 
 def _select(store: Store, layer: LayerKey, families: set[str] | None, pairs: str) -> dict[str, Any]:

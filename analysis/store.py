@@ -30,9 +30,10 @@ from symbolscope.paths import store_root
 
 log = get_logger(__name__)
 
-#: Bumped whenever the meaning of stored vectors changes (span rule, numbering, pooling):
+#: Bumped whenever the meaning of stored vectors or of the manifest changes (span rule,
+#: numbering, pooling; 2: every shard's ``bytes`` and ``sha256`` are recorded and checked):
 #: part of every store's folder name, so an old store is never read as a new one.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 MANIFEST = "manifest.json"
 #: What a store key may hold: the span pooled, how it is pooled, the stored dtype.
 SPANS: tuple[str, ...] = ("symbol", "instruction", "last")
@@ -56,16 +57,29 @@ class StoreKey:
         return f"{self.checkpoint[:16]}-{self.dataset[:16]}-{self.span}-{self.pooling}-{self.dtype}-f{STORE_FORMAT}"
 
 
+def damaged(path: Path, what: str) -> UserError:
+    """The one-line error for a damaged store folder ``path``: what is wrong and the fix."""
+    return UserError(
+        f"store {path.name} is damaged ({what}); remove it with 'python -m analysis.extract rm {path.name}' "
+        "and re-run to extract it again"
+    )
+
+
 def _shard_view(path: Path, name: str, copy: bool) -> np.ndarray:
     """Tensor ``name`` of a safetensors file as a read-only memmap (or a copy), ``[n, d]`` float32."""
-    with open(path, "rb") as fh:
-        (hlen,) = struct.unpack("<Q", fh.read(8))
-        header = json.loads(fh.read(hlen))
-    info = header.get(name)
-    if info is None or info.get("dtype") != "F32":
-        raise UserError(f"{path}: no float32 tensor '{name}'; the store is damaged, remove it and re-extract")
-    start, end = info["data_offsets"]
-    shape = tuple(int(s) for s in info["shape"])
+    try:
+        with open(path, "rb") as fh:
+            (hlen,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(min(hlen, 100_000_000)))
+        info = header.get(name)
+        if not isinstance(info, dict) or info.get("dtype") != "F32":
+            raise ValueError(f"no float32 tensor '{name}'")
+        start, end = (int(v) for v in info["data_offsets"])
+        shape = tuple(int(s) for s in info["shape"])
+        if len(shape) != 2 or min(shape) < 0 or end - start != 4 * shape[0] * shape[1]:
+            raise ValueError(f"tensor '{name}' has an inconsistent shape")
+    except (OSError, struct.error, ValueError, TypeError, AttributeError, KeyError, RecursionError) as err:
+        raise damaged(path.parent, f"{path.name}: {err}") from None
     if end == start:
         return np.zeros(shape, dtype=np.float32)
     arr = np.memmap(path, dtype=np.float32, mode="r", offset=8 + hlen + start, shape=shape)
@@ -78,19 +92,69 @@ class Store:
     def __init__(self, path: Path, manifest: dict[str, Any]):
         self.path = Path(path)
         self.manifest = manifest
+        self._verified: set[str] = set()
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        """Open the store in folder ``path`` (raises :class:`UserError` if it is not one)."""
-        try:
-            manifest = json.loads((Path(path) / MANIFEST).read_text())
-        except (OSError, ValueError) as err:
-            raise UserError(f"{path}: not an activation store ({err})") from None
+        """Open the store in folder ``path`` (raises :class:`UserError` if it is not one).
+
+        Checks the manifest's shape and every shard's size (cheap); hashes are checked on the
+        first :meth:`read` of each shard.
+        """
+        manifest = read_manifest(Path(path))
+        if not is_suite_manifest(manifest):
+            raise UserError(
+                f"{path}: not an activation store of this suite (its {MANIFEST} lacks the store fields)"
+            )
         if manifest.get("format") != STORE_FORMAT:
             raise UserError(
-                f"{path}: store format {manifest.get('format')} is not {STORE_FORMAT}; re-extract"
+                f"{path}: store format {manifest.get('format')} is not {STORE_FORMAT}; remove it with "
+                f"'python -m analysis.extract rm {Path(path).name}' and re-extract"
             )
-        return cls(Path(path), manifest)
+        store = cls(Path(path), manifest)
+        store.check_sizes()
+        return store
+
+    def check_sizes(self) -> None:
+        """Raise the damaged-store error unless every shard exists with its recorded size."""
+        for shard in self.manifest["shards"]:
+            f = self.path / str(shard.get("file", ""))
+            if Path(str(shard.get("file", ""))).name != shard.get("file") or not f.is_file():
+                raise damaged(self.path, f"shard {shard.get('file')!r} is missing")
+            if f.stat().st_size != shard.get("bytes"):
+                raise damaged(
+                    self.path,
+                    f"{f.name} has {f.stat().st_size} bytes, the manifest says {shard.get('bytes')}",
+                )
+
+    def _follow_replacement(self) -> None:
+        """Adopt the on-disk manifest if the store was re-published with the same rows (e.g. more
+        layers added by another call); otherwise raise the damaged-store error."""
+        try:
+            fresh = read_manifest(self.path)
+        except UserError:
+            fresh = None
+        if (
+            not is_suite_manifest(fresh)
+            or fresh == self.manifest
+            or fresh["sample_ids"] != self.manifest["sample_ids"]
+        ):
+            self.check_sizes()  # raises the damaged-store error
+            return
+        self.manifest, self._verified = fresh, set()
+        self.check_sizes()
+
+    def _verify(self, shard: dict[str, Any]) -> None:
+        """Check a shard's sha256 against the manifest, once per process and shard."""
+        from symbolscope.io import sha256_file
+
+        name = shard["file"]
+        if name not in self._verified:
+            if sha256_file(self.path / name) != shard.get("sha256"):
+                raise damaged(
+                    self.path, f"{name} does not match its recorded sha256 (changed after extraction)"
+                )
+            self._verified.add(name)
 
     @property
     def name(self) -> str:
@@ -156,6 +220,12 @@ class Store:
         before modifying in place); several shards are concatenated; ``mmap=False`` always copies.
         """
         name = tensor_name(self.layer_key(layer))
+        try:
+            self.check_sizes()
+        except UserError:
+            self._follow_replacement()
+        for shard in self.manifest["shards"]:
+            self._verify(shard)
         parts = [_shard_view(self.path / s["file"], name, copy=not mmap) for s in self.manifest["shards"]]
         vectors = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         if vectors.shape != (len(self), self.dim):
@@ -167,6 +237,40 @@ class Store:
     def size_bytes(self) -> int:
         """Bytes on disk."""
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+
+
+#: Manifest keys every store of this suite has (any format), with their JSON types.
+_MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "format": int, "checkpoint": dict, "dataset": dict, "layers": list, "sample_ids": list,
+    "families": list, "tasks": list, "evol_of": list, "shards": list, "num_layers": int, "hidden_size": int,
+}  # fmt: skip
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The parsed ``manifest.json`` of folder ``path`` (a :class:`UserError` if unreadable or not an object)."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as err:
+        raise UserError(f"{path}: not an activation store ({type(err).__name__}: {str(err)[:100]})") from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: not an activation store ({MANIFEST} is not a JSON object)")
+    return manifest
+
+
+def is_suite_manifest(manifest: Any) -> bool:
+    """Whether ``manifest`` has the fields and types of a store manifest written by this suite."""
+    if not isinstance(manifest, dict):
+        return False
+    if any(not isinstance(manifest.get(k), t) for k, t in _MANIFEST_FIELDS.items()):
+        return False
+    ckpt, shards = manifest["checkpoint"], manifest["shards"]
+    n = len(manifest["sample_ids"])
+    return (
+        isinstance(ckpt.get("fingerprint"), str)
+        and isinstance(manifest["dataset"].get("fingerprint"), str)
+        and all(isinstance(s, dict) and isinstance(s.get("file"), str) for s in shards)
+        and len(manifest["families"]) == n == len(manifest["tasks"]) == len(manifest["evol_of"])
+    )
 
 
 def check_options(span: str, pooling: str, dtype: str) -> None:
@@ -223,6 +327,10 @@ def open_store(target: str | Path) -> Store:
     Raises :class:`UserError` when nothing (or more than one store) matches; never extracts
     (use :func:`analysis.extract` for that).
     """
+    if not str(target).strip():
+        raise UserError(
+            "an empty store name matches nothing; give a name from 'python -m analysis.extract ls'"
+        )
     path = Path(target).expanduser()
     if (path / MANIFEST).is_file():
         return Store.open(path)

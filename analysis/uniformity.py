@@ -17,6 +17,7 @@ from analysis.metrics import uniformity
 from analysis.store import POOLINGS, SPANS
 from symbolscope import callable_module
 from symbolscope.errors import run_cli
+from symbolscope.paths import writable_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,10 +84,14 @@ def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the study and write results + figures; print the table at the deepest layer."""
     args = build_parser().parse_args(argv)
-    result = align_uniform(args.ckpt, config=config_from(args))
+    config = config_from(args)
+    config.check()
+    writable_dir(Path(args.out), "--out")  # before the work, not after it
+    result = align_uniform(args.ckpt, config=config)
     json_path, csv_path = result.save(Path(args.out))
     rows = result.rows
-    show = max((r["layer"] for r in rows if r["layer"] != "final_norm"), default=rows[0]["layer"])
+    layers = [r["layer"] for r in rows]
+    show = max((x for x in layers if x != "final_norm"), default=layers[0] if layers else "last")
     print(format_table(rows, show))
     print(f"\nresults: {json_path}\n         {csv_path}")
     if not args.no_figures:

@@ -19,7 +19,14 @@ matplotlib.use("Agg")  # the one place that picks a backend: files only, no disp
 
 import figures
 from symbolscope.errors import UserError, run_cli
+from symbolscope.paths import writable_dir
 from symbolscope.results import Result
+
+#: Row keys a figure cannot draw without (checked before drawing; a file lacking them is one line).
+REQUIRE: dict[str, tuple[str, ...]] = {
+    "align_uniform": ("ckpt", "layer", "family", "alignment", "uniformity"),
+    "layers": ("ckpt", "layer", "family", "alignment", "uniformity"),
+}
 
 
 def make_command(name: str) -> str:
@@ -36,6 +43,11 @@ def missing_folders(results: Path, name: str) -> list[Path]:
 def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
     """Draw and save one figure; a result the figure cannot use is one line naming the file."""
     reads = figures.sources(name)
+    for a in reads:
+        res = loaded[a]
+        if not res.rows:
+            raise UserError(f"{res.path}: has no rows to draw; re-run the study")
+        Result.from_dict(res.to_dict(), str(res.path), REQUIRE.get(name, ()))  # one line if keys are missing
     arg = loaded[reads[0]] if isinstance(figures.REGISTRY[name][0], str) else {a: loaded[a] for a in reads}
     try:
         return figures.draw_saved([name], arg, out)
@@ -67,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"make them with: {make_command(args.name)}"
         )
     loaded = {a: Result.latest(results, a) for n in ready for a in figures.sources(n)}
+    if ready:
+        writable_dir(Path(out), "--out")  # checked once the results read, before anything is drawn
     for name in ready:
         origin = ", ".join(str(loaded[a].path) for a in figures.sources(name))
         for written in draw(name, loaded, out):

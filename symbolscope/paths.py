@@ -53,13 +53,40 @@ def settings() -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
         raise UserError(f"{path}: not valid TOML ({err})") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot read ({err.strerror})") from None
     unknown = set(data) - set(SETTINGS_SECTIONS)
     if unknown:
         raise UserError(f"{path}: unknown section(s) {sorted(unknown)}; expected [aliases] and [paths]")
+    for section in SETTINGS_SECTIONS:
+        if not isinstance(data.get(section, {}), dict):
+            raise UserError(f"{path}: '{section}' must be a table ([{section}] with name = \"value\" lines)")
+    for key, value in data.get("paths", {}).items():
+        if not isinstance(value, str):
+            raise UserError(f"{path}: paths.{key} must be a string (a folder), got {value!r}")
     return data
+
+
+def writable_dir(path: Path, what: str) -> Path:
+    """Create ``path`` if needed and check that files can be written in it (before long work).
+
+    Raises :class:`UserError` naming ``what`` (e.g. ``SYMBOLSCOPE_HOME``) when it cannot.
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise UserError(
+            f"{what} {path}: cannot write there ({err.strerror or type(err).__name__}); point it at a writable folder"
+        ) from None
+    return path
 
 
 def runs_dir() -> Path:

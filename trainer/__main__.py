@@ -16,7 +16,7 @@ import argparse
 from collections.abc import Sequence
 
 from symbolscope.errors import run_cli
-from trainer.config import STAGES, load_config
+from trainer.config import STAGES, check_run_name, load_config
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = parse_args(argv)
     cfg = load_config(args.config)
+    if args.run_name is not None:
+        check_run_name(args.run_name)
     from symbolscope.distributed import init_distributed
     from trainer.loop import RunRequest, run_stage, summary
     from trainer.runs import run_folder

@@ -9,6 +9,8 @@ means ``trainer/configs/cpu-tiny.{yaml,yml,toml}``; anything else is a path.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import tomllib
 import types
 import typing
@@ -19,6 +21,8 @@ from typing import Any, Literal
 from symbolscope.errors import UserError
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+#: A run name is one folder name: letters, digits, ``._-``, not starting with a dot or dash.
+RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 CONFIG_SUFFIXES = (".yaml", ".yml", ".toml")
 STAGES = ("injection", "infusion")
 
@@ -124,7 +128,12 @@ def config_path(name_or_path: str) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: not UTF-8 text (byte {err.start}); save the config as UTF-8") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot read ({err.strerror})") from None
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(text)
@@ -208,14 +217,39 @@ def _build(cls: type, raw: dict[str, Any], path: Path, prefix: str = "") -> Any:
     return cls(**{k: _convert(v, hints[k], f"{prefix}{k}", path) for k, v in raw.items()})
 
 
+def check_run_name(name: str, where: str = "--run-name") -> str:
+    """Return ``name`` if it is a single safe folder name (:data:`RUN_NAME`), else raise :class:`UserError`."""
+    if not isinstance(name, str) or not RUN_NAME.fullmatch(name):
+        raise UserError(
+            f"{where} {name!r}: a run name is one folder name (letters, digits, '.', '_', '-'; "
+            "not starting with '.' or '-'; no '/')"
+        )
+    return name
+
+
 def _check_ranges(cfg: TrainConfig, path: Path) -> None:
     def need(ok: bool, key: str, what: str) -> None:
         if not ok:
             raise UserError(f"{path}: '{key}' {what}")
 
     need(cfg.max_length >= 16, "max_length", "must be at least 16 tokens")
+    need(cfg.threads >= 0, "threads", "must be 0 (torch's default) or a positive count")
+    if cfg.run_name is not None:
+        check_run_name(cfg.run_name, f"{path}: run_name")
+    need(cfg.eval.batch_rows >= 1, "eval.batch_rows", "must be at least 1")
+    need(min(cfg.eval.symbolic_samples, cfg.eval.general_samples, cfg.eval.every_steps) >= 0, "eval",
+         "counts must not be negative")  # fmt: skip
     for stage in STAGES:
         s = cfg.stage(stage)
+        for key in ("lr", "warmup_ratio", "min_lr_ratio", "epochs", "weight_decay", "max_grad_norm",
+                    "general_fraction"):  # fmt: skip
+            need(math.isfinite(getattr(s, key)), f"{stage}.{key}", "must be a finite number")
+        need(
+            all(math.isfinite(b) and 0 <= b < 1 for b in s.adam_betas),
+            f"{stage}.adam_betas",
+            "must be in [0, 1)",
+        )
+        need(s.log_every >= 1, f"{stage}.log_every", "must be at least 1 (log every N steps)")
         need(s.lr > 0, f"{stage}.lr", "must be positive")
         need(0 <= s.warmup_ratio < 1, f"{stage}.warmup_ratio", "must be in [0, 1)")
         need(s.epochs > 0 or s.max_steps > 0, f"{stage}.epochs", "or max_steps must be positive")

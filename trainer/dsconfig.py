@@ -18,8 +18,8 @@ from symbolscope.errors import UserError
 def read_ds_config(path: Path) -> dict[str, Any]:
     """Parse a DeepSpeed JSON file (:class:`UserError` if it is not a JSON object)."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as err:
         raise UserError(f"{path}: not a readable DeepSpeed JSON config ({err})") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: a DeepSpeed config must be a JSON object")

@@ -18,6 +18,7 @@ from typing import Any
 
 import torch
 
+from symbolscope.errors import UserError
 from trainer.config import StageConfig
 
 STATE_FILE = "trainer_state.pt"
@@ -79,19 +80,114 @@ def build_scheduler(
 
 
 def rng_state() -> dict[str, Any]:
-    """Python, torch (and CUDA) RNG states."""
-    state = {"python": random.getstate(), "torch": torch.get_rng_state()}
+    """Python, torch (and CUDA) RNG states, as tensors (so the state loads with ``weights_only=True``).
+
+    Python's Mersenne Twister state is its 625 words as an int64 tensor ``[625]`` (the version and
+    the cached Gaussian are constants of ``random.Random``'s ``getrandbits`` path and are dropped).
+    """
+    version, words, gauss = random.getstate()
+    state = {
+        "python": torch.tensor(words, dtype=torch.int64),
+        "python_version": torch.tensor(version),
+        "torch": torch.get_rng_state(),
+    }
+    if gauss is not None:
+        state["python_gauss"] = torch.tensor(gauss, dtype=torch.float64)
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore :func:`rng_state`."""
-    random.setstate(state["python"])
+    """Restore :func:`rng_state` (also accepts the older plain-tuple Python state)."""
+    py = state["python"]
+    if isinstance(py, torch.Tensor):
+        gauss = state.get("python_gauss")
+        version = int(state.get("python_version", torch.tensor(3)))
+        py = (version, tuple(int(w) for w in py.tolist()), None if gauss is None else float(gauss))
+    random.setstate(py)
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def load_trusted_state(path: Path, mmap: bool = False) -> Any:
+    """``torch.load(path, weights_only=True)``: tensors and plain containers only, never code.
+
+    A missing, truncated or foreign file (or one written by a pre-tensor-RNG version that
+    needs arbitrary unpickling) is a :class:`UserError` naming it.
+    """
+    import pickle
+
+    if not path.is_file():
+        raise UserError(f"{path}: trainer state missing; start the run over with --overwrite")
+    try:
+        return torch.load(path, weights_only=True, map_location="cpu", mmap=mmap)
+    except pickle.UnpicklingError:
+        raise UserError(
+            f"{path}: this trainer state predates the safe format (or holds code), so it is not loaded; "
+            "start the run over with --overwrite"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as err:
+        first = (str(err).splitlines() or [type(err).__name__])[0][:200]
+        raise UserError(
+            f"{path}: unreadable trainer state ({first}); start the run over with --overwrite"
+        ) from None
+
+
+#: The only non-tensor classes a DeepSpeed ZeRO checkpoint of this trainer pickles (plain data
+#: holders whose construction runs no code from the file); anything else is refused unread.
+DEEPSPEED_GLOBALS = frozenset({
+    "deepspeed.utils.tensor_fragment.fragment_address",
+    "deepspeed.runtime.fp16.loss_scaler.LossScaler",
+    "deepspeed.runtime.fp16.loss_scaler.DynamicLossScaler",
+    "deepspeed.runtime.zero.config.ZeroStageEnum",
+})  # fmt: skip
+
+
+def _check_pickle(path: Path, allowed: frozenset[str]) -> None:
+    """Refuse ``path`` if its pickle names a global outside ``allowed`` (reads opcodes, runs nothing)."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception as err:
+        raise UserError(
+            f"{path}: unreadable checkpoint file ({type(err).__name__}); start the run over with --overwrite"
+        ) from None
+    extra = sorted(set(names) - allowed)
+    if extra:
+        raise UserError(
+            f"{path}: refusing to load a checkpoint that names {', '.join(extra[:3])} (code could run); "
+            "this trainer state predates the safe format or was tampered with; start the run over with --overwrite"
+        )
+
+
+def check_deepspeed_checkpoint(folder: Path) -> None:
+    """Refuse a DeepSpeed checkpoint whose pickles name anything beyond :data:`DEEPSPEED_GLOBALS`.
+
+    DeepSpeed itself unpickles with ``weights_only=False``; this scans every ``*.pt`` first.
+    """
+    for path in sorted(folder.rglob("*.pt")):
+        _check_pickle(path, frozenset() if path.name.startswith("rng-") else DEEPSPEED_GLOBALS)
+
+
+def check_resume_files(folder: Path) -> None:
+    """Pre-flight of a resume checkpoint, before the model and data are loaded: every pickle is
+    scanned, and a single-process state is opened (``weights_only=True``, memory-mapped) and its
+    weights file's header checked, so a planted, truncated or foreign file fails fast in one line."""
+    from analysis.checkpoints.fingerprint import check_safetensors
+
+    if (folder / "ckpt").is_dir():  # a DeepSpeed checkpoint
+        check_deepspeed_checkpoint(folder)
+        return
+    if (folder / STATE_FILE).is_file():
+        _check_pickle(folder / STATE_FILE, frozenset())
+    state = load_trusted_state(folder / STATE_FILE, mmap=True)
+    client = state.get("client") if isinstance(state, dict) else None
+    if not (isinstance(client, dict) and {"optimizer", "scheduler", "rng"} <= set(state)):
+        raise UserError(
+            f"{folder / STATE_FILE}: not a trainer state of this suite; start the run over with --overwrite"
+        )
+    check_safetensors(folder / WEIGHTS_FILE)
 
 
 class TorchEngine:
@@ -143,15 +239,29 @@ class TorchEngine:
         )
 
     def load_state(self, folder: Path) -> dict[str, Any]:
-        """Restore :meth:`save_state`; returns the client state."""
+        """Restore :meth:`save_state`; returns the client state.
+
+        The trainer state is read first (``weights_only=True``), then the weights (safetensors);
+        a file that is missing, truncated, foreign or of an older format is a :class:`UserError`.
+        """
         from safetensors.torch import load_model
 
-        load_model(self.module, str(folder / WEIGHTS_FILE))
-        state = torch.load(folder / STATE_FILE, weights_only=False)
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"])
-        return state["client"]
+        from analysis.checkpoints.fingerprint import check_safetensors
+
+        state = load_trusted_state(folder / STATE_FILE)
+        check_safetensors(folder / WEIGHTS_FILE)
+        try:
+            load_model(self.module, str(folder / WEIGHTS_FILE))
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            set_rng_state(state["rng"])
+            return dict(state["client"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
+            first = (str(err).strip().splitlines() or [""])[0][:120]
+            raise UserError(
+                f"{folder}: not a resume checkpoint of this run ({type(err).__name__}: {first}); "
+                "start the run over with --overwrite"
+            ) from None
 
     def full_state_dict(self) -> dict[str, torch.Tensor]:
         return self.module.state_dict()
@@ -209,10 +319,11 @@ class DeepSpeedEngine:
         torch.save(rng_state(), folder / f"rng-{self.engine.global_rank}.pt")
 
     def load_state(self, folder: Path) -> dict[str, Any]:
+        check_deepspeed_checkpoint(folder)
         _, state = self.engine.load_checkpoint(str(folder), tag="ckpt")
         rng = folder / f"rng-{self.engine.global_rank}.pt"
         if rng.is_file():
-            set_rng_state(torch.load(rng, weights_only=False))
+            set_rng_state(load_trusted_state(rng))
         return state["client"]
 
     def full_state_dict(self) -> dict[str, torch.Tensor] | None:

@@ -7,6 +7,7 @@ ranks, same plan and same normalisation, so the losses match the 1-process run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import math
@@ -26,6 +27,7 @@ from symbolscope.errors import UserError, get_logger
 from symbolscope.version import code_version
 from trainer import runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
+from trainer.engine import check_resume_files
 from trainer.evaluate import mask_dtype, mask_kind, validation_loss
 from trainer.forward import forward_loss
 from trainer.masking import encode_examples
@@ -125,9 +127,11 @@ def _validate(engine: Any, ex: dict[str, list], cfg: TrainConfig, dist: DistInfo
 def _inherited_validation(parent: Checkpoint, fingerprints: dict[str, str]) -> dict[str, Any]:
     """Validation losses already in the parent's run card, if measured on the same samples."""
     card = runs.read_card(parent.path) or {}
-    theirs = card.get("data", {}).get("fingerprints", {})
+    data = card.get("data") if isinstance(card.get("data"), dict) else {}
+    theirs = data.get("fingerprints") if isinstance(data.get("fingerprints"), dict) else {}
     same = all(theirs.get(k) == fingerprints[k] for k in ("val_symbolic", "val_general"))
-    return dict(card.get("validation", {})) if same else {}
+    validation = card.get("validation")
+    return dict(validation) if same and isinstance(validation, dict) else {}
 
 
 @dataclass
@@ -172,6 +176,8 @@ def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
     parent = parent_checkpoint(req)
     folder = runs.run_folder(stage, req.run_name or cfg.run_name or cfg.name, req.output)
     resume = runs.check_folder(folder, resume=req.resume, overwrite=req.overwrite)
+    if resume:
+        check_resume_files(runs.latest_state(folder))  # before the model and data are loaded
     tokenizer = load_tokenizer(parent)
     data = stage_data(cfg, stage)
     train_ex, report = encode_examples(tokenizer, data.train, cfg.max_length, cfg.overlong)
@@ -225,9 +231,15 @@ def _restore_or_validate(
     if sp.resume:
         state_dir = runs.latest_state(sp.folder)
         client = engine.load_state(state_dir)
-        state = LoopState(
-            client["step"], client["tokens"], client["real_tokens"], client["elapsed"], client["history"]
-        )
+        try:
+            state = LoopState(
+                int(client["step"]), int(client["tokens"]), int(client["real_tokens"]),
+                float(client["elapsed"]), list(client["history"]),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            raise UserError(
+                f"{state_dir}: trainer state lacks its step counters; start over with --overwrite"
+            ) from None
         old = runs.read_card(sp.folder) or {}
         card["started_at"] = old.get("started_at", card["started_at"])
         card["validation"] = old.get("validation", {})
@@ -290,7 +302,9 @@ def train_loop(
 ) -> None:
     """Step 3, train: steps until the plan is done, with periodic validation and trainer states."""
     cfg, s, total = req.config, req.config.stage(req.stage), sp.plan.total_steps
-    progress = Progress(sp.folder, dist, total, state.step, desc=f"{req.stage} {sp.folder.name}")
+    progress = Progress(
+        sp.folder, dist, total, state.step, desc=f"{req.stage} {sp.folder.name}", log_every=s.log_every
+    )
     try:
         while state.step < total:
             point = _train_step(req, sp, engine, state, dist)
@@ -308,6 +322,12 @@ def train_loop(
         raise UserError(str(err)) from None
     progress.close()
     final_val = _validate(engine, sp.val_ex, cfg, dist, sp.tokenizer.pad_token_id)  # step 4, validate
+    bad = {k: v for k, v in final_val.items() if isinstance(v, float) and not math.isfinite(v)}
+    if bad:  # diverged weights are never published as a finished run
+        msg = f"{req.stage}: validation loss after training is {bad}; the weights diverged; lower {req.stage}.lr"
+        if dist.main:
+            runs.write_card(sp.folder, {**card, "status": "failed", "error": msg})
+        raise UserError(msg)
     progress.scalars("val", final_val, state.step)
     card["validation"][req.stage] = final_val
     progress.finish()
@@ -338,15 +358,19 @@ def run_stage(req: RunRequest, dist: DistInfo) -> dict[str, Any]:
     if req.config.threads:
         torch.set_num_threads(req.config.threads)
     torch.manual_seed(req.config.seed)
-    sp = plan_stage(req, dist)
-    engine, ds_config = _build_engine(req, sp.parent, sp.plan.total_steps, dist)  # step 2, engine
-    runs.open_folder(sp.folder, resume=sp.resume, dist=dist)
-    card = _start_card(req, sp, ds_config, dist)
-    state = _restore_or_validate(req, sp, engine, card, dist)
-    if dist.main:
-        runs.write_card(sp.folder, card)
-    train_loop(req, sp, engine, state, card, dist)
-    publish(sp, engine, state, card, started, dist)
+    target = runs.run_folder(req.stage, req.run_name or req.config.run_name or req.config.name, req.output)
+    with runs.run_lock(target, dist):
+        sp = plan_stage(req, dist)
+        engine, ds_config = _build_engine(req, sp.parent, sp.plan.total_steps, dist)  # step 2, engine
+        work = runs.open_folder(sp.folder, resume=sp.resume, dist=dist)
+        card = _start_card(req, sp, ds_config, dist)
+        sp = dataclasses.replace(sp, folder=work)  # an --overwrite run is built beside the old one
+        state = _restore_or_validate(req, sp, engine, card, dist)
+        if dist.main:
+            runs.write_card(sp.folder, card)
+        train_loop(req, sp, engine, state, card, dist)
+        publish(sp, engine, state, card, started, dist)
+        runs.swap_in(work, target, dist)
     return card
 
 

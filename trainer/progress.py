@@ -13,15 +13,32 @@ TB_DIR = "tb"
 METRICS = "metrics.jsonl"
 
 
+def truncate_metrics(path: Path, step: int) -> None:
+    """Keep only the lines of ``metrics.jsonl`` up to ``step`` (a resume replays the steps after it)."""
+    if not path.is_file():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            if int(json.loads(line)["step"]) <= step:
+                kept.append(line + "\n")
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line from a kill
+    path.write_text("".join(kept), encoding="utf-8")
+
+
 class Progress:
     """Progress bar and scalar logs of one run; every method is a no-op off rank 0."""
 
-    def __init__(self, folder: Path, dist: DistInfo, total: int, start: int, desc: str) -> None:
+    def __init__(
+        self, folder: Path, dist: DistInfo, total: int, start: int, desc: str, log_every: int = 1
+    ) -> None:
         self.on = dist.main
         self.bar = self.writer = None
-        self.folder = folder
+        self.folder, self.total, self.log_every = folder, total, max(1, log_every)
         if not self.on:
             return
+        truncate_metrics(folder / METRICS, start)
         from torch.utils.tensorboard import SummaryWriter
         from tqdm.auto import tqdm
 
@@ -35,6 +52,8 @@ class Progress:
         step = point["step"]
         self.bar.update(1)
         self.bar.set_postfix(loss=f"{point['loss']:.4f}", tok_s=f"{point['real_tokens_per_s']:.0f}")
+        if step % self.log_every and step != self.total:
+            return
         for key in ("loss", "lr", "real_tokens_per_s", "packing_efficiency", "grad_norm"):
             self.writer.add_scalar(f"train/{key}", point[key], step)
         with open(self.folder / METRICS, "a") as fh:

@@ -14,10 +14,14 @@ Only rank 0 writes, except the per-rank shards of a DeepSpeed checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +31,7 @@ from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import runs_dir
+from trainer.config import check_run_name
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -41,11 +46,12 @@ def utc_now() -> str:
 
 
 def read_card(folder: Path) -> dict[str, Any] | None:
-    """The run card of ``folder``, or None if there is none (or it is unreadable)."""
+    """The run card of ``folder``, or None if there is none (or it is unreadable or not an object)."""
     try:
-        return json.loads((folder / RUN_CARD).read_text())
-    except (OSError, ValueError):
+        card = json.loads((folder / RUN_CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return None
+    return card if isinstance(card, dict) else None
 
 
 def write_card(folder: Path, card: dict[str, Any]) -> None:
@@ -54,8 +60,13 @@ def write_card(folder: Path, card: dict[str, Any]) -> None:
 
 
 def run_folder(stage: str, name: str, output: str | None = None) -> Path:
-    """``output`` if given, else ``runs_dir()/<stage>/<name>``."""
-    return Path(output).expanduser() if output else runs_dir() / stage / name
+    """``output`` if given, else ``runs_dir()/<stage>/<name>`` (``name`` must be a safe folder name)."""
+    if output:
+        path = Path(output).expanduser()
+        if path.name in ("", ".", "..") or path.resolve() == path.resolve().parent:
+            raise UserError(f"--output {output!r}: give a run folder, not '.', '..' or a root")
+        return path
+    return runs_dir() / stage / check_run_name(name, "run name")
 
 
 def check_folder(folder: Path, *, resume: bool, overwrite: bool) -> bool:
@@ -65,7 +76,14 @@ def check_folder(folder: Path, *, resume: bool, overwrite: bool) -> bool:
     - unfinished run: ``--resume`` continues it, ``--overwrite`` starts over, otherwise error;
     - nothing: start fresh (``--resume`` is an error).
     """
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} is a file, not a run folder; pick another --output or --run-name")
     card = read_card(folder)
+    if overwrite and not resume and folder.is_dir() and any(folder.iterdir()) and not is_run_card(card):
+        raise UserError(
+            f"{folder} is not empty and holds no run card of this suite; --overwrite only replaces a run "
+            "folder (pick another --output or --run-name)"
+        )
     if card and card.get("finished"):
         if not overwrite:
             raise UserError(
@@ -86,23 +104,91 @@ def check_folder(folder: Path, *, resume: bool, overwrite: bool) -> bool:
     return False
 
 
-def open_folder(folder: Path, *, resume: bool, dist: DistInfo) -> None:
-    """Create the run folder (rank 0), emptying it first unless resuming; all ranks wait."""
+def is_run_card(card: dict[str, Any] | None) -> bool:
+    """Whether ``card`` is a run card written by this suite's trainer."""
+    return isinstance(card, dict) and card.get("stage") in ("injection", "infusion") and "finished" in card
+
+
+def staging_folder(folder: Path) -> Path:
+    """The hidden sibling in which an ``--overwrite`` run is built before it replaces ``folder``."""
+    return folder.with_name(f".{folder.name}.overwrite")
+
+
+def open_folder(folder: Path, *, resume: bool, dist: DistInfo) -> Path:
+    """Create the folder the run writes into (rank 0); all ranks wait; return it.
+
+    Resuming or a fresh name: ``folder`` itself. Replacing an existing run: an empty hidden
+    sibling (:func:`staging_folder`); :func:`swap_in` moves it into place once the run succeeded,
+    so a failed ``--overwrite`` run leaves the old one untouched.
+    """
+    work = folder if resume or not folder.exists() else staging_folder(folder)
     distributed.barrier()
     if dist.main:
-        if not resume and folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        if work != folder and work.exists():
+            shutil.rmtree(work)  # our own leftover staging folder from a failed --overwrite
+        work.mkdir(parents=True, exist_ok=True)
     distributed.barrier()
+    return work
+
+
+def swap_in(work: Path, folder: Path, dist: DistInfo) -> None:
+    """Replace ``folder`` by the finished run in ``work`` (no-op when they are the same)."""
+    if dist.main and work != folder:
+        old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+        if folder.exists() or folder.is_symlink():
+            os.replace(folder, old)  # a symlinked run is unlinked, never followed
+        os.replace(work, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    distributed.barrier()
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path, dist: DistInfo) -> Iterator[None]:
+    """Hold an exclusive lock on run ``folder`` (rank 0) for the whole run; a second one is refused."""
+    if not dist.main:
+        yield
+        return
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(folder.with_name(f".{folder.name}.lock"), "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as err:
+        raise UserError(f"{folder.parent}: cannot create the run folder there ({err.strerror})") from None
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"{folder} is being trained by another process; wait for it or pick another --run-name"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def latest_state(folder: Path) -> Path | None:
-    """The newest complete resume checkpoint of a run, or None."""
+    """The newest complete resume checkpoint of a run, or None.
+
+    ``state/latest.json`` names a folder ``step-<N>`` directly inside ``state/``; anything else
+    (another path, a link out of the run, a malformed file) is a :class:`UserError`.
+    """
     try:
-        info = json.loads((folder / STATE_DIR / LATEST).read_text())
-    except (OSError, ValueError):
+        info = json.loads((folder / STATE_DIR / LATEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return None
-    path = folder / STATE_DIR / info["folder"]
+    except (OSError, ValueError, RecursionError) as err:
+        raise UserError(
+            f"{folder / STATE_DIR / LATEST}: unreadable ({type(err).__name__}); start over with --overwrite"
+        ) from None
+    name = info.get("folder") if isinstance(info, dict) else None
+    if not isinstance(name, str) or not re.fullmatch(r"step-[0-9]{1,12}", name):
+        raise UserError(
+            f"{folder / STATE_DIR / LATEST}: 'folder' must name a step-<N> folder of this run, got {name!r}; "
+            "start over with --overwrite"
+        )
+    path = folder / STATE_DIR / name
+    if path.is_symlink() or not path.resolve().is_relative_to((folder / STATE_DIR).resolve()):
+        raise UserError(f"{path}: leaves the run folder; start over with --overwrite")
     return path if path.is_dir() else None
 
 

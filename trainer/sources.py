@@ -50,8 +50,14 @@ def read_jsonl(path: Path) -> list[Sample]:
     """Samples from a JSONL file; a missing file or a malformed row is a :class:`UserError`."""
     if not path.is_file():
         raise UserError(f"data set {path}: file not found; build it or point data.collection elsewhere")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UserError(
+            f"data set {path}: not UTF-8 (byte offset {err.start}); convert it to UTF-8"
+        ) from None
     out = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -59,8 +65,8 @@ def read_jsonl(path: Path) -> list[Sample]:
             if not isinstance(row, dict) or not row.get("output"):
                 raise ValueError("needs at least 'instruction' and 'output'")
             out.append(Sample.from_dict({"id": f"{path.stem}-{n}", **row}))
-        except ValueError as err:
-            raise UserError(f"{path}:{n}: not a sample ({err})") from None
+        except (ValueError, RecursionError) as err:
+            raise UserError(f"{path}:{n}: not a sample ({type(err).__name__}: {str(err)[:120]})") from None
     if not out:
         raise UserError(f"data set {path}: no samples")
     return out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir, sha256_file
+from symbolscope.paths import writable_dir
 
 log = get_logger(__name__)
 
@@ -129,9 +130,11 @@ def build_tiny(base_dir: Path, out_dir: Path, seed: int = 0) -> Path:
 def ensure_embedded(models_dir: Path) -> tuple[Path, Path]:
     """Build the embedded ``base`` and ``tiny`` folders under ``models_dir`` if missing."""
     base = models_dir / BASE_DIRNAME
+    tiny = models_dir / TINY_DIRNAME
+    if not ((base / "config.json").is_file() and (tiny / "config.json").is_file()):
+        writable_dir(models_dir, "the models folder of SYMBOLSCOPE_HOME")  # before a long conversion
     if not (base / "config.json").is_file():
         convert_gguf(embedded_gguf(), base)
-    tiny = models_dir / TINY_DIRNAME
     if not (tiny / "config.json").is_file():
         build_tiny(base, tiny)
     return base, tiny

@@ -28,10 +28,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.checkpoints import embedded
-from analysis.checkpoints.fingerprint import fingerprint_folder, safetensors_param_count, weight_files
+from analysis.checkpoints.fingerprint import (
+    check_config_matches_weights,
+    fingerprint_folder,
+    read_config,
+    safetensors_param_count,
+    weight_files,
+)
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import sha256_file
-from symbolscope.paths import home, models_dir, runs_dir, settings
+from symbolscope.paths import home, models_dir, runs_dir, settings, settings_path, writable_dir
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -71,9 +77,15 @@ def latest_run(stage: str) -> Path | None:
     if not root.is_dir():
         return None
     for card_path in root.glob(f"*/{RUN_CARD}"):
+        if card_path.parent.name.startswith("."):
+            continue  # a staging or replaced folder of an --overwrite run
         try:
-            card = json.loads(card_path.read_text())
-        except (OSError, ValueError):
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            log.warning("skipping run %s: unreadable run card", card_path.parent)
+            continue
+        if not isinstance(card, dict):
+            log.warning("skipping run %s: its run card is not a JSON object", card_path.parent)
             continue
         if card.get("finished") and card.get("stage") == stage:
             key = str(card.get("finished_at", ""))
@@ -113,6 +125,7 @@ def _resolve_source(alias: str, source: str) -> Checkpoint:
     if path.is_file() and path.suffix == ".gguf":
         out = models_dir() / f"gguf-{sha256_file(path)[:16]}"
         if not (out / "config.json").is_file():
+            writable_dir(models_dir(), "the models folder of SYMBOLSCOPE_HOME")  # before the conversion
             embedded.convert_gguf(path, out)
         return Checkpoint(alias, "gguf", out, str(path), _fingerprint(out))
     if path.exists():
@@ -154,17 +167,43 @@ def resolve(alias: str) -> Checkpoint:
     if not alias:
         raise UserError("empty checkpoint alias; use one of " + ", ".join(BUILTIN))
     mapped = settings().get("aliases", {}).get(alias)
-    return _resolve_source(alias, str(mapped) if mapped else alias)
+    if mapped is not None and (not isinstance(mapped, str) or not mapped.strip()):
+        raise UserError(
+            f"alias '{alias}' in {settings_path()} maps to {mapped!r}; it must be a path, hub id or alias string"
+        )
+    return _resolve_source(alias, mapped.strip() if mapped else alias)
 
 
 def load_tokenizer(ckpt: Checkpoint) -> PreTrainedTokenizerBase:
     """The checkpoint's tokenizer (with its chat template); pad token set to EOS if it has none."""
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(ckpt.path)
+    try:
+        tok = AutoTokenizer.from_pretrained(ckpt.path)
+    except Exception as err:
+        raise UserError(
+            f"checkpoint '{ckpt.alias}' at {ckpt.path}: its tokenizer cannot be loaded "
+            f"({type(err).__name__}: {' '.join(str(err).split())[:120]})"
+        ) from None
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
+    if tok.chat_template:
+        _check_chat_template(ckpt, tok)
     return tok
+
+
+def _check_chat_template(ckpt: Checkpoint, tok: PreTrainedTokenizerBase) -> None:
+    """Render one exchange with the checkpoint's chat template (transformers' sandboxed Jinja);
+    a syntax error or a construct the sandbox blocks is a :class:`UserError` naming the checkpoint."""
+    try:
+        tok.apply_chat_template(
+            [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}], tokenize=False
+        )
+    except Exception as err:
+        raise UserError(
+            f"checkpoint '{ckpt.alias}' at {ckpt.path}: its chat template cannot be rendered "
+            f"({type(err).__name__}: {' '.join(str(err).split())[:120]})"
+        ) from None
 
 
 def load_model(ckpt: Checkpoint, dtype: str = "float32", **kwargs: Any) -> PreTrainedModel:
@@ -175,10 +214,12 @@ def load_model(ckpt: Checkpoint, dtype: str = "float32", **kwargs: Any) -> PreTr
     torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(dtype)
     if torch_dtype is None:
         raise UserError(f"unknown dtype '{dtype}'; use float32 or bfloat16")
+    check_config_matches_weights(ckpt.path)
     try:
         model = AutoModelForCausalLM.from_pretrained(ckpt.path, dtype=torch_dtype, **kwargs)
-    except (OSError, ValueError) as err:
-        raise UserError(f"checkpoint '{ckpt.alias}' at {ckpt.path}: cannot be loaded ({err})") from None
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise UserError(f"checkpoint '{ckpt.alias}' at {ckpt.path}: cannot be loaded ({first})") from None
     return model.eval()
 
 
@@ -192,7 +233,7 @@ def load(
 
 def describe(ckpt: Checkpoint) -> dict[str, Any]:
     """Architecture facts read from files alone (no weights loaded): params, layers, hidden size…"""
-    cfg = json.loads((ckpt.path / "config.json").read_text())
+    cfg = read_config(ckpt.path)
     params = sum(safetensors_param_count(f) for f in weight_files(ckpt.path))
     return {
         **ckpt.to_dict(),

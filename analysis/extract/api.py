@@ -12,8 +12,19 @@ from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.build import BuildOptions, build_store
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.layers import num_layers_of, parse_layers, sort_layers
-from analysis.store import MANIFEST, Store, StoreKey, check_options, find_store, list_stores, open_store
+from analysis.store import (
+    MANIFEST,
+    Store,
+    StoreKey,
+    check_options,
+    find_store,
+    is_suite_manifest,
+    list_stores,
+    open_store,
+    read_manifest,
+)
 from symbolscope.errors import UserError, get_logger
+from symbolscope.paths import store_root
 
 log = get_logger(__name__)
 
@@ -94,11 +105,27 @@ def extract(
 
 def remove_store(target: str | Path | Store) -> Path:
     """Delete one store (a :class:`Store`, its folder name, a unique name prefix, or its path)."""
-    store = target if isinstance(target, Store) else open_store(target)
-    if not (store.path / MANIFEST).is_file():
-        raise UserError(f"{store.path} is not an activation store (no {MANIFEST}); not removing it")
-    shutil.rmtree(store.path)
-    return store.path
+    path = target.path if isinstance(target, Store) else _store_folder(str(target))
+    root = store_root().resolve()
+    if path.is_symlink() or path.resolve().parent != root or path.name.startswith("."):
+        raise UserError(f"{path}: not a store folder directly under the store root {root}; not removing it")
+    if not is_suite_manifest(read_manifest(path)):
+        raise UserError(f"{path}: its {MANIFEST} is not a store manifest of this suite; not removing it")
+    shutil.rmtree(path)
+    return path
+
+
+def _store_folder(target: str) -> Path:
+    """The folder a store name, unique prefix or path names (any store format, even a damaged one)."""
+    if not target.strip() or target.strip() in (".", ".."):
+        raise UserError(f"{target!r} names no store; give a name from 'python -m analysis.extract ls'")
+    path = Path(target).expanduser()
+    if (path / MANIFEST).is_file():
+        return path
+    by_name = store_root() / target
+    if "/" not in target and (by_name / MANIFEST).is_file():
+        return by_name
+    return open_store(target).path
 
 
 __all__ = ["ensure_store", "extract", "list_stores", "remove_store"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import importlib.metadata
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.checkpoints import Checkpoint
+from analysis.checkpoints.fingerprint import check_config_matches_weights, read_config
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.engine import ShardJob, extract_shards
 from analysis.extract.samples import Dataset
@@ -30,7 +30,8 @@ from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
 from symbolscope import distributed
 from symbolscope.errors import UserError, get_logger
-from symbolscope.paths import store_root
+from symbolscope.io import sha256_file
+from symbolscope.paths import store_root, writable_dir
 from symbolscope.version import code_version
 
 log = get_logger(__name__)
@@ -72,7 +73,7 @@ def extraction_code_hash() -> str:
 
 def hidden_size_of(model_dir: Path) -> int:
     """Hidden size read from ``config.json``."""
-    cfg = json.loads((Path(model_dir) / "config.json").read_text())
+    cfg = read_config(Path(model_dir))
     cfg = cfg if "hidden_size" in cfg or "n_embd" in cfg else cfg.get("text_config", cfg)
     return int(cfg.get("hidden_size") or cfg["n_embd"])
 
@@ -101,7 +102,10 @@ def _manifest(
             tasks.append(s.task)
             evol.append(data.evol_of[i])
         skipped.extend({"id": sid, "reason": why} for _, sid, why in meta["skipped"])
-        shards.append({"file": shard_name(k), "rows": [start, len(ids)]})
+        f = partial.path / shard_name(k)
+        shards.append(
+            {"file": f.name, "rows": [start, len(ids)], "bytes": f.stat().st_size, "sha256": sha256_file(f)}
+        )
     return {
         "format": STORE_FORMAT,
         "checkpoint": {
@@ -172,7 +176,8 @@ def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey],
     """Step 1: the store's folder, shard size and the key under which unfinished shards resume."""
     if opts.batch_tokens < 1:
         raise UserError(f"--batch-tokens must be a positive number of tokens, got {opts.batch_tokens}")
-    num_layers = int(json.loads((ckpt.path / "config.json").read_text()).get("num_hidden_layers", 0))
+    check_config_matches_weights(ckpt.path)
+    num_layers = int(read_config(ckpt.path).get("num_hidden_layers", 0))
     dim = hidden_size_of(ckpt.path)
     per_shard = opts.shard_samples or default_shard_samples(len(layers), dim)
     num_shards = math.ceil(len(data.samples) / per_shard)
@@ -226,6 +231,8 @@ def build_store(
     p = plan(ckpt, data, key, layers, opts)
     info = distributed.init_distributed()
     rank, world = info.rank, info.world
+    if rank == 0:
+        writable_dir(p.final.parent, "the store folder of SYMBOLSCOPE_HOME")  # before any extraction
     with distributed.leader_lock(p.final, rank, store_lock):
         existing = find_store(key, ckpt.fingerprint, data.fingerprint) if rank == 0 else None
         if distributed.broadcast(existing is not None and set(layers) <= set(existing.layers)):

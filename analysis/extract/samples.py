@@ -66,21 +66,28 @@ def from_samples(
 def _from_jsonl(path: Path) -> Dataset:
     samples: list[Sample] = []
     evol: list[str | None] = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as err:
-                raise UserError(f"{path}:{lineno}: not valid JSON ({err})") from None
-            if not isinstance(row, dict):
-                raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
-            missing = [f for f in ("id", "output") if f not in row or (f == "id" and not row[f])]
-            if missing:
-                raise UserError(f"{path}:{lineno}: a sample needs {SAMPLE_FIELDS}; missing {missing}")
-            samples.append(Sample.from_dict(row))
-            evol.append(row.get("evol_of") or None)
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        raise UserError(f"{path}: not UTF-8 (byte offset {err.start}); convert it to UTF-8") from None
+    except OSError as err:
+        raise UserError(f"{path}: cannot read ({err.strerror})") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (ValueError, RecursionError) as err:
+            raise UserError(
+                f"{path}:{lineno}: not valid JSON ({type(err).__name__}: {str(err)[:100]})"
+            ) from None
+        if not isinstance(row, dict):
+            raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
+        missing = [f for f in ("id", "output") if f not in row or (f == "id" and not row[f])]
+        if missing:
+            raise UserError(f"{path}:{lineno}: a sample needs {SAMPLE_FIELDS}; missing {missing}")
+        samples.append(Sample.from_dict(row))
+        evol.append(row.get("evol_of") or None)
     return from_samples(samples, str(path), evol)
 
 

@@ -44,6 +44,9 @@ from analysis.metrics.geometry import (
 )
 from symbolscope.errors import UserError
 
+#: Fewest resamples a percentile interval is computed from (0 = no intervals): with fewer, the
+#: 2.5th/97.5th percentiles are the extreme resamples and may not even contain the estimate.
+MIN_BOOTSTRAP = 100
 FAST_MAX = 5000  # largest n for which the [n, n] kernel matrix is materialised
 _B_CHUNK = 64  # resamples per chunk for the [B, P] alignment weights
 

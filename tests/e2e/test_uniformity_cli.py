@@ -108,7 +108,7 @@ def test_end_to_end_matches_reference_formulas(
         "--layers",
         "all",
         "--bootstrap",
-        "50",
+        "100",
         "--out",
         setup["out"],
         "--t",
@@ -122,7 +122,7 @@ def test_end_to_end_matches_reference_formulas(
     files = sorted((Path(setup["out"]) / "uniformity").glob("*.json"))
     assert len(files) == 1 and files[0].with_suffix(".csv").is_file()
     result = json.loads(files[0].read_text())
-    assert result["config"]["bootstrap"] == 50 and result["config"]["seed"] == 0
+    assert result["config"]["bootstrap"] == 100 and result["config"]["seed"] == 0
     assert "latex" in " ".join(result["config"]["skipped"])  # one sample: skipped and named
     rows = result["rows"]
     for key in ROW_KEYS:

@@ -331,7 +331,7 @@ def test_report_nl_symbol_and_evol_modes() -> None:
     assert rows[-1]["alignment"] == pytest.approx(_ref_alignment(x, y, 2.0), rel=1e-6)
     assert rows[-1]["alignment_ci"] is None
     evol = np.array([[0, 1], [2, 3], [12, 13]])
-    rows = uniformity_report(x, fams, pairs="evol", evol_pairs=evol, n_boot=50)
+    rows = uniformity_report(x, fams, pairs="evol", evol_pairs=evol, n_boot=100)
     by = {r["family"]: r for r in rows}
     assert (by["sql"]["n_pairs"], by["fol"]["n_pairs"], by["all"]["n_pairs"]) == (2, 1, 3)
     assert by["all"]["alignment"] == pytest.approx(

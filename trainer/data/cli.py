@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a file in the released schema")
     v.add_argument("path")
     v.add_argument("--mapping", help="JSON mapping from instruction regexes to families")
+    v.add_argument(
+        "--check-timeout",
+        type=float,
+        default=None,
+        help="seconds one row's check may take before the row is reported invalid (default 3)",
+    )
     sh = sub.add_parser("show", help="print one sample by id")
     sh.add_argument("id")
     sh.add_argument("--seed", type=int, default=0)
@@ -74,7 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cmd == "validate":
         from trainer.data.validate import report, validate_file
 
-        rows, problems = validate_file(args.path, args.mapping)
+        if args.check_timeout is not None and not 0 < args.check_timeout <= 3600:
+            raise UserError(f"--check-timeout {args.check_timeout}: give seconds in (0, 3600]")
+        rows, problems = validate_file(args.path, args.mapping, timeout=args.check_timeout)
         print(report(args.path, rows, problems), file=sys.stdout)
         return 1 if problems else 0
     if args.cmd == "show":
@@ -89,10 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     return 0
         raise UserError(f"no sample with id '{args.id}' in {folder}; ids look like 'nl2sql-select-0001'")
     if args.cmd == "export":
+        from pathlib import Path
+
         from symbolscope.io import atomic_write_text
+        from symbolscope.paths import writable_dir
         from trainer.data.collection import ensure_collection
         from trainer.data.store import read_split
 
+        out = Path(args.out)
+        if out.is_dir() or args.out.endswith("/"):
+            raise UserError(
+                f"export: {args.out} is a folder; give a file path such as {out / (args.split + '.jsonl')}"
+            )
+        writable_dir(out.parent, "export: the folder of")  # before reading the split
         samples = read_split(ensure_collection(args.seed), args.split)
         atomic_write_text(
             args.out, "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in samples)

@@ -103,6 +103,8 @@ def load_mapping(path: str | Path) -> list[MappingRule]:
         raise UserError(f"{p}: cannot read the mapping file ({err.strerror}); check the path") from None
     except json.JSONDecodeError as err:
         raise UserError(f"{p}: the mapping file is not JSON (line {err.lineno}: {err.msg})") from None
+    except (UnicodeDecodeError, RecursionError) as err:
+        raise UserError(f"{p}: the mapping file is not UTF-8 JSON ({type(err).__name__})") from None
     if not isinstance(data, dict):
         raise UserError(f"{p}: the mapping file must be a JSON object")
     items = (

@@ -43,6 +43,22 @@ class LoadReport:
         return f"{self.source}: {self.rows} rows, {self.loaded} loaded, {len(self.problems)} invalid{first}"
 
 
+def _read_utf8(path: Path) -> str:
+    """The text of ``path`` (a leading UTF-8 BOM dropped); non-UTF-8 bytes are a :class:`UserError`."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"{path}: cannot read ({err.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise UserError(
+            f"{path}: line {line}: not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "convert the file to UTF-8"
+        ) from None
+
+
 def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
     """``(line, record, error)`` for a local ``.jsonl``/``.json`` file or a hub dataset name.
 
@@ -53,7 +69,9 @@ def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
     if path.exists():
         if path.is_dir():
             raise UserError(f"{path}: is a folder; give a .jsonl or .json file")
-        text = path.read_text(encoding="utf-8", errors="replace")
+        if not path.is_file():
+            raise UserError(f"{path}: not a regular file (a device or pipe); give a .jsonl or .json file")
+        text = _read_utf8(path)
         if not text.strip():
             raise UserError(f"{path}: empty file (no rows); give a JSONL file with one JSON object per line")
         if path.suffix == ".json" and text.lstrip().startswith("["):
@@ -61,6 +79,8 @@ def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
                 rows = json.loads(text)
             except json.JSONDecodeError as err:
                 raise UserError(f"{path}: line {err.lineno}: not valid JSON ({err.msg})") from None
+            except RecursionError:
+                raise UserError(f"{path}: JSON nests too deeply to read") from None
             yield from ((i + 1, r, None) for i, r in enumerate(rows))
             return
         for i, line in enumerate(text.splitlines(), start=1):
@@ -70,6 +90,8 @@ def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
                 yield i, json.loads(line), None
             except json.JSONDecodeError as err:
                 yield i, None, f"not valid JSON ({err.msg} at column {err.colno})"
+            except RecursionError:
+                yield i, None, "JSON nests too deeply to read"
         return
     name = str(source)
     if "/" not in name or name.startswith((".", "/")) or name.endswith((".jsonl", ".json")):
@@ -96,7 +118,9 @@ def released_row(
     if "output" not in rec:
         return None, "missing field 'output'"
     output = rec.get("output")
-    if not isinstance(output, str) or not output.strip():
+    if not isinstance(output, str):
+        return None, f"'output' must be a string, got {type(output).__name__}"
+    if not output.strip():
         return None, "empty output"
     instruction, inp = str(rec.get("instruction") or ""), str(rec.get("input") or "")
     family, task = rec.get("family"), rec.get("task")

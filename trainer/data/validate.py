@@ -5,32 +5,52 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trainer.data.checkers import reason
+from trainer.data.checkers.sandbox import CHECK_TIMEOUT_S, TimedChecker
 from trainer.data.infer import load_mapping
 from trainer.data.loaders import iter_records, released_row
+from trainer.data.schema import Sample
+
+#: Rows sent to the checker worker at a time.
+BATCH_ROWS = 256
 
 
-def validate_file(path: str | Path, mapping: str | Path | None = None) -> tuple[int, list[tuple[int, str]]]:
+def validate_file(
+    path: str | Path, mapping: str | Path | None = None, timeout: float | None = None
+) -> tuple[int, list[tuple[int, str]]]:
     """``(rows, problems)`` for ``path``: every row that is not JSON, misses ``output``, has an
-    empty output, names or maps to an unknown family, cannot be placed, or fails its checker."""
+    empty output, names or maps to an unknown family, cannot be placed, or fails its checker.
+
+    Checkers run in a worker with a per-row time limit (:class:`TimedChecker`): a row whose
+    check runs longer than ``timeout`` seconds or crashes the parser is a problem with that reason."""
     from tqdm import tqdm
 
     rules = load_mapping(mapping) if mapping else []
     rows = 0
     problems: list[tuple[int, str]] = []
-    for line, rec, err in tqdm(iter_records(path), desc="validate", unit="row", disable=None):
-        rows += 1
-        if err:
-            problems.append((line, err))
-            continue
-        sample, why = released_row(line, rec, Path(str(path)).name, rules)
-        if sample is None:
-            problems.append((line, why or "invalid"))
-            continue
-        bad = reason(sample)
-        if bad:
-            problems.append((line, f"{sample.family} checker rejects the output: {bad}"))
-    return rows, problems
+    pending: list[tuple[int, Sample]] = []
+    with TimedChecker(timeout or CHECK_TIMEOUT_S) as checker:
+        for line, rec, err in tqdm(iter_records(path), desc="validate", unit="row", disable=None):
+            rows += 1
+            sample, why = (None, err) if err else released_row(line, rec, Path(str(path)).name, rules)
+            if sample is None:
+                problems.append((line, why or "invalid"))
+                continue
+            pending.append((line, sample))
+            if len(pending) == BATCH_ROWS:
+                problems += _check(checker, pending)
+                pending = []
+        problems += _check(checker, pending)
+    return rows, sorted(problems)
+
+
+def _check(checker: TimedChecker, pending: list[tuple[int, Sample]]) -> list[tuple[int, str]]:
+    """The problems among ``(line, sample)`` pairs found by the time-limited checkers."""
+    found = checker.reasons([s for _, s in pending])
+    return [
+        (line, f"{s.family} checker rejects the output: {bad}")
+        for (line, s), bad in zip(pending, found, strict=True)
+        if bad
+    ]
 
 
 def report(path: str | Path, rows: int, problems: list[tuple[int, str]]) -> str:

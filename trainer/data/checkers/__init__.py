@@ -9,9 +9,13 @@ Submodules are imported on first use so that ``import trainer.data`` stays cheap
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 
 from trainer.data.schema import Sample
+
+#: Terminal colour/underline codes (sqlglot marks the error position with them).
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class CheckFailed(Exception):
@@ -66,7 +70,7 @@ def check_sample(sample: Sample) -> None:
     except RecursionError:
         raise CheckFailed(f"{sample.family}: output nests too deeply") from None
     except Exception as err:  # a parser's own error type: report it as a rejection, one line
-        msg = " ".join(str(err).split())[:200]
+        msg = " ".join(_ANSI.sub("", str(err)).split())[:200]
         raise CheckFailed(f"{sample.family}: {type(err).__name__}: {msg}") from None
 
 

@@ -48,13 +48,19 @@ def _fol_atoms(expr: Any, acc: list[tuple[str, int]]) -> None:
             _fol_atoms(getattr(expr, attr), acc)
 
 
+#: Nesting (and flat ``&``/``|`` chain) depth nltk may parse; deeper is a rejection, not a crash.
+FOL_MAX_DEPTH = 2_000
+
+
 def check_fol(sample: Sample) -> None:
     """Parse with ``nltk.sem.logic``; with a ``Predicates:`` declaration, every predicate used must
     be declared with the same arity."""
-    from nltk.sem.logic import Expression, LogicalExpressionException
+    from nltk.sem.logic import LogicalExpressionException, LogicParser
 
+    parser = LogicParser()
+    parser.MAX_PARSE_DEPTH = FOL_MAX_DEPTH  # nltk's 200 rejects valid long flat conjunctions
     try:
-        expr = Expression.fromstring(sample.output)
+        expr = parser.parse(sample.output)
     except LogicalExpressionException as err:
         raise CheckFailed(f"fol: {' '.join(str(err).split())[:160]}") from None
     preds = declared_predicates(sample.input)

@@ -47,8 +47,8 @@ MAX_EXPONENT = 100
 
 def _whitelisted(tree: ast.AST) -> None:
     for node in ast.walk(tree):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-            exp = node.right
+        if isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Pow):
+            exp = node.right if isinstance(node, ast.BinOp) else node.value
             if not (
                 isinstance(exp, ast.Constant)
                 and isinstance(exp.value, int | float)
@@ -121,6 +121,38 @@ def _json_context(text: str) -> Any:
         return None
 
 
+_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _local_refs_only(schema: Any, where: str) -> None:
+    """Refuse a schema whose ``$ref`` points outside itself (a URL or another file): never fetched."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key in _REF_KEYS:
+                ref = node.get(key)
+                if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
+                    raise CheckFailed(
+                        f"{where}: the schema refers to {str(ref)[:80]!r}; remote references are not fetched"
+                    )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _validator(schema: Any, where: str) -> Any:
+    """A Draft 2020-12 validator over a registry that retrieves nothing (no network, no files)."""
+    import jsonschema
+    import referencing
+
+    def refuse(uri: str) -> Any:
+        raise CheckFailed(f"{where}: the schema refers to {uri[:80]!r}; remote references are not fetched")
+
+    _local_refs_only(schema, where)
+    return jsonschema.Draft202012Validator(schema, registry=referencing.Registry(retrieve=refuse))
+
+
 def check_json(sample: Sample) -> None:
     """Parse with ``json``; when ``input`` is a JSON Schema, validate against it (``jsonschema``)."""
     import jsonschema
@@ -129,7 +161,7 @@ def check_json(sample: Sample) -> None:
     schema = _json_context(sample.input)
     if isinstance(schema, dict) and ("properties" in schema or "type" in schema):
         jsonschema.Draft202012Validator.check_schema(schema)
-        err = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+        err = jsonschema.exceptions.best_match(_validator(schema, "json").iter_errors(value))
         if err is not None:
             raise CheckFailed(f"json: {err.message[:160]}")
 
@@ -159,7 +191,7 @@ def check_api_call(sample: Sample) -> None:
             tool = by_name.get(call["name"])
             if tool is None:
                 raise CheckFailed(f"api_call: unknown tool {call['name']!r}")
-            v = jsonschema.Draft202012Validator(tool.get("parameters", {}))
+            v = _validator(tool.get("parameters", {}), f"api_call: {call['name']}")
             err = jsonschema.exceptions.best_match(v.iter_errors(call.get("arguments", {})))
             if err is not None:
                 raise CheckFailed(f"api_call: {call['name']}: {err.message[:160]}")

@@ -40,7 +40,11 @@ def plain(value, depth=0):
     if isinstance(value, set | frozenset):
         return sorted((plain(v, depth + 1) for v in value), key=repr)
     if isinstance(value, dict):
-        return {"__dict__": sorted(([plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()), key=repr)}
+        return {
+            "__dict__": sorted(
+                ([plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()), key=repr
+            )
+        }
     return repr(value)
 
 
@@ -97,7 +101,10 @@ def run_regex(job, shared):
     import re
 
     pattern = re.compile(job["pattern"])
-    return [[bool(pattern.fullmatch(s)) for s in job["pos"]], [bool(pattern.fullmatch(s)) for s in job["neg"]]]
+    return [
+        [bool(pattern.fullmatch(s)) for s in job["pos"]],
+        [bool(pattern.fullmatch(s)) for s in job["neg"]],
+    ]
 
 
 _GRAPH = {}
@@ -130,8 +137,9 @@ def run_plan(job, shared):
     import tempfile
 
     from pyperplan.grounding import ground
+    from pyperplan.heuristics.relaxation import hFFHeuristic
     from pyperplan.pddl.parser import Parser
-    from pyperplan.search import breadth_first_search
+    from pyperplan.search import greedy_best_first_search
 
     folder = tempfile.mkdtemp(dir=".")
     paths = {}
@@ -141,7 +149,7 @@ def run_plan(job, shared):
             fh.write(job[key])
     parser = Parser(paths["domain"], paths["problem"])
     task = ground(parser.parse_problem(parser.parse_domain()))
-    plan = breadth_first_search(task)
+    plan = greedy_best_first_search(task, hFFHeuristic(task))
     if plan is None:
         return {"plan": None, "valid": False}
     gold_parser = Parser(paths["domain"], paths["gold_problem"])

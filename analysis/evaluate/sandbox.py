@@ -13,6 +13,7 @@ Generated shell is never run: the ``bash`` family is only parsed (``bashlex``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -108,10 +109,8 @@ def _run_once(
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_jobs(

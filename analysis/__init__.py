@@ -11,7 +11,8 @@ The public API (what a notebook imports), loaded lazily so ``import analysis`` s
 Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoints`);
 ``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
 ``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
-``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``Result``.
+``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``evaluate``,
+``EvalConfig`` (:mod:`analysis.evaluate`); ``Result``.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ _EXPORTS = {
     "alignment": "analysis.metrics",
     "uniformity": "analysis.metrics",
     "AlignUniformConfig": "analysis.align_uniform",
+    "EvalConfig": "analysis.evaluate",
     "Result": "symbolscope.results",
 }
 #: Names that are both a submodule and the function it defines (callable modules).
-_CALLABLE_MODULES = ("extract", "align_uniform")
+_CALLABLE_MODULES = ("extract", "align_uniform", "evaluate")
 
 __all__ = sorted([*_EXPORTS, *_CALLABLE_MODULES])
 

@@ -7,7 +7,8 @@ line ``<nonce> {"i", "ok", "value", "error"}`` to the original stdout and flushe
 that has to kill the process keeps every finished job. Generated code's own output goes to a
 sink. Job kinds: ``call`` (exec code, call a function on argument lists), ``humaneval`` (exec
 code + tests, ``check(entry)``), ``sympy_equal``, ``sql``, ``regex``, ``sparql``, ``smt``
-(``z3`` on SMT-LIB text), ``plan`` (``pyperplan`` search on PDDL texts, then the plan checked
+(``z3`` on SMT-LIB text), ``checker`` (the collection's checker of a family whose
+checker evaluates the answer: the project folder is put on ``sys.path`` for it), ``plan`` (``pyperplan`` search on PDDL texts, then the plan checked
 against the gold goal).
 """
 
@@ -164,7 +165,18 @@ def run_plan(job, shared):
     return {"plan": [s.name for s in plan], "valid": bool(gold.goal_reached(state))}
 
 
+def run_checker(job, shared):
+    """The collection's own checker of a family (``reason``), for checkers that evaluate."""
+    if job["root"] not in sys.path:
+        sys.path.insert(0, job["root"])
+    from trainer.data.checkers import reason
+    from trainer.data.schema import Sample
+
+    return reason(Sample.from_dict(job["sample"]))
+
+
 KINDS = {
+    "checker": run_checker,
     "call": run_call, "humaneval": run_humaneval, "sympy_equal": run_sympy_equal, "sql": run_sql,
     "regex": run_regex, "sparql": run_sparql, "smt": run_smt, "plan": run_plan,
 }  # fmt: skip

@@ -18,12 +18,14 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from analysis.evaluate import delegation, normalise
 from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
+from analysis.evaluate.sandbox import run_jobs
 from trainer.data.checkers import reason
 from trainer.data.schema import Sample
 
@@ -47,8 +49,30 @@ class Item:
         return self.exact if self.executed is None else self.executed
 
 
+#: Families whose collection checker evaluates the answer (``math`` runs whitelisted arithmetic):
+#: their parse check runs in the sandbox, not in the suite's process.
+CHECK_IN_SANDBOX = frozenset({"math"})
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def parse_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Executor) -> list[bool]:
+    """:func:`parses` for every sample; the families of :data:`CHECK_IN_SANDBOX` in the sandbox."""
+    flags = [
+        parses(s, t) if s.family not in CHECK_IN_SANDBOX else False
+        for s, t in zip(samples, texts, strict=True)
+    ]
+    boxed = [i for i, s in enumerate(samples) if s.family in CHECK_IN_SANDBOX and texts[i].strip()]
+    jobs = [
+        {"kind": "checker", "root": ROOT, "sample": replace(samples[i], output=texts[i]).to_dict()}
+        for i in boxed
+    ]
+    for i, out in zip(boxed, run_jobs(jobs, limits=executor.limits) if jobs else [], strict=True):
+        flags[i] = out.ok and out.value is None
+    return flags
+
+
 def parses(sample: Sample, answer: str) -> bool:
-    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles)."""
+    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles), in process."""
     if not answer.strip():
         return False
     if sample.family == "regex":
@@ -70,7 +94,7 @@ def exec_rule(family: str) -> str:
 def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
     """One :class:`Item` per sample (an absent answer is the empty string)."""
     texts = [answers.get(s.id, "") for s in samples]
-    parsed = [parses(s, t) for s, t in zip(samples, texts, strict=True)]
+    parsed = parse_flags(samples, texts, executor)
     runnable = [i for i, s in enumerate(samples) if s.family in FAMILY_CHECKS and parsed[i]]
     flags = executor.judge([(samples[i], texts[i], FAMILY_CHECKS[samples[i].family]) for i in runnable])
     executed: list[bool | None] = [False if s.family in FAMILY_CHECKS else None for s in samples]
@@ -87,11 +111,12 @@ def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], exec
     """One :class:`Item` per sample of a delegation task (``executed`` = the solver's answer is right)."""
     items = []
     texts = [answers.get(s.id, "") for s in samples]
+    parsed = parse_flags(samples, texts, executor)
     flags = executor.judge(
         [(s, t, delegation.CHECKS[delegation.task_of(s) or ""]) for s, t in zip(samples, texts, strict=True)]
     )
-    for s, t, f in zip(samples, texts, flags, strict=True):
-        items.append(Item(s.id, delegation.task_of(s) or "", parses(s, t), normalise.exact(s.family, t, s.output),
+    for s, t, f, p in zip(samples, texts, flags, parsed, strict=True):
+        items.append(Item(s.id, delegation.task_of(s) or "", p, normalise.exact(s.family, t, s.output),
                           bool(f and t.strip())))  # fmt: skip
     return items
 

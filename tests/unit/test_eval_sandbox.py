@@ -71,3 +71,15 @@ def test_generated_code_fails_its_family_check_and_is_not_run_in_process():
     (flag,) = Executor(Limits(job_seconds=1.0)).judge([(sample, evil, FAMILY_CHECKS["python"])])
     assert flag is False
     assert marker not in os.environ
+
+
+def test_math_answers_are_checked_in_the_sandbox_not_in_process():
+    """The math checker evaluates whitelisted arithmetic: a tower of powers would take the suite's
+    memory; in the sandbox it fails its limits and the answer is simply not parsed."""
+    from analysis.evaluate import score
+
+    sample = Sample("m-1", "math-word-problem-program", "math", "How many?", "",
+                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    tower = "def solution():\n    return ((((9**100)**100)**100)**100)**100"
+    flags = score.parse_flags([sample, sample], [sample.output, tower], Executor(Limits(job_seconds=1.0)))
+    assert flags == [True, False]

@@ -220,6 +220,7 @@ def _checkpoint(
     if "symbolic" in cfg.tasks:
         t0 = time.perf_counter()
         items = score.score_symbolic([s for v in sym.values() for s in v], answers, executor)
+        facts["correct"] = {it.id: it.correct for it in items}
         rules = {f: f"exec: {score.exec_rule(f)}; exact: {normalise.rule(f)}" for f in sym}
         per, suites["symbolic"] = _suite_rows("symbolic", items, "family", rules, cfg.seed)
         rows += [*per, suites["symbolic"]]

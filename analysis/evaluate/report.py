@@ -96,11 +96,13 @@ def markdown(result: Result, samples: dict[str, Any]) -> str:
                 "",
                 "> " + s.instruction.replace("\n", "\n> "),
                 "",
-                "**gold**",
+                "*reference (the gold output)*",
                 _fence(s.output),
             ]
             for c in ckpts:
-                out += [f"**{c}**", _fence(facts.get(c, {}).get("examples", {}).get(sid, ""))]
+                ok = facts.get(c, {}).get("correct", {}).get(sid)
+                mark = "" if ok is None else (" — correct" if ok else " — wrong")
+                out += [f"**{c}**{mark}", _fence(facts.get(c, {}).get("examples", {}).get(sid, ""))]
     return "\n".join(out) + "\n"
 
 

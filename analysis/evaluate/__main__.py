@@ -27,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--predictions", default="", help="comma-separated JSONL files of {id, prediction}: no model"
     )
-    p.add_argument("--max-new-tokens", type=int, default=192)
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=128,
+        help="longest answer (the longest gold output of the test split is 103 tokens)",
+    )
     p.add_argument("--batch-tokens", type=int, default=6144, help="token budget per generation batch")
     p.add_argument("--general-per-task", type=int, default=20, help="questions per general task")
     p.add_argument("--seed", type=int, default=0)

@@ -54,7 +54,7 @@ class EvalConfig:
     per_family: int = 20
     tasks: tuple[str, ...] = SUITES
     predictions: tuple[str, ...] = ()
-    max_new_tokens: int = 192
+    max_new_tokens: int = 128
     batch_tokens: int = 6144
     general_per_task: int = 20
     nl_per_split: int = 32

@@ -5,7 +5,7 @@ per fact: table specs from :mod:`trainer.data.tasks.sql`, the graph from
 
 A sample of the collection keeps only its schema (``CREATE TABLE`` text), not rows; its
 databases are filled here deterministically from the sample id, with the value ranges of the
-generator's table specs, several times over (a query must give the gold result on every one:
+generator's table specs and values next to the gold query's numbers, several times over (a query must give the gold result on every one:
 test-suite execution accuracy, Zhong et al. 2020).
 """
 
@@ -24,7 +24,7 @@ from trainer.data.checkers.code import schema_ddl
 from trainer.data.checkers.pddl_check import sexpr_block
 from trainer.data.schema import Sample
 
-N_DATABASES = 3
+N_DATABASES = 4
 _WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma")
 
 
@@ -33,21 +33,21 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-def _column_values(table: str, rng: random.Random, n_rows: int, owners: dict[str, int]) -> dict[str, Any]:
-    from trainer.data.tasks.sql import TABLES
-
-    spec = next((t for t in TABLES if table in t.names), None)
-    cols = {c.name: c for c in spec.cols} if spec else {}
-
-    def value(name: str, kind: str) -> object:
-        if name.endswith("_id") and name[:-3] in owners:
-            return rng.randint(1, owners[name[:-3]])
-        col = cols.get(name)
-        if col is not None:
-            return rng.choice(col.choices) if col.choices else rng.randint(col.lo, col.hi)
-        return rng.randint(0, 100) if "INT" in kind.upper() else rng.choice(_WORDS)
-
-    return {"value": value}
+def _value(
+    cols: dict[str, Any], name: str, kind: str, rng: random.Random, owners: dict[str, int], near: list[int]
+) -> object:
+    """A value for column ``name``: a foreign key ``<noun>_id`` points at a row of its owner table;
+    an integer column often takes a value next to a number of the gold query (``near``: n-1, n,
+    n+1), so that off-by-one conditions change the result; otherwise the generator spec's choices
+    or range, or a small default."""
+    if name.endswith("_id") and name[:-3] in owners:
+        return rng.randint(1, owners[name[:-3]])
+    if "INT" in kind.upper() and near and rng.random() < 0.4:
+        return rng.choice(near)
+    col = cols.get(name)
+    if col is not None:
+        return rng.choice(col.choices) if col.choices else rng.randint(col.lo, col.hi)
+    return rng.randint(0, 100) if "INT" in kind.upper() else rng.choice(_WORDS)
 
 
 def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
@@ -58,6 +58,7 @@ def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
     ddl = schema_ddl(sample.input)
     if not ddl:
         return []
+    near = sorted({int(v) + d for v in re.findall(r"\b\d+\b", sample.output) for d in (-1, 0, 1)})
     scripts = []
     for k in range(n):
         rng = _rng(sample.id, k)
@@ -68,8 +69,12 @@ def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
         nouns = {spec.noun: sizes[t] for t in tables for spec in TABLES if t in spec.names}
         for t in tables:
             info = conn.execute(f'PRAGMA table_info("{t}")').fetchall()
-            make = _column_values(t, rng, sizes[t], nouns)["value"]
-            rows = [tuple(i + 1 if col[5] else make(col[1], col[2]) for col in info) for i in range(sizes[t])]
+            spec = next((x for x in TABLES if t in x.names), None)
+            cols = {c.name: c for c in spec.cols} if spec else {}
+            rows = [
+                tuple(i + 1 if col[5] else _value(cols, col[1], col[2], rng, nouns, near) for col in info)
+                for i in range(sizes[t])
+            ]
             conn.executemany(f'INSERT INTO "{t}" VALUES ({", ".join("?" for _ in info)})', rows)
         scripts.append("\n".join(conn.iterdump()))
         conn.close()

@@ -154,3 +154,12 @@ def test_wilson_interval_matches_the_closed_form():
     lo, hi = score.wilson(8, 10)
     assert lo == pytest.approx(0.4902, abs=1e-4) and hi == pytest.approx(0.9433, abs=1e-4)
     assert score.wilson(0, 0) is None
+
+
+def test_sql_off_by_one_constants_are_caught_by_the_sample_databases(split, executor):
+    """The databases hold values next to the gold query's numbers, so a condition off by one
+    (``> 85`` for ``> 86``) changes the result on at least one of them."""
+    picked = [s for s in split if s.family == "sql" and re.search(r"\b\d+\b", s.output)]
+    wrong = [re.sub(r"\b(\d+)\b", lambda m: str(int(m.group(1)) + 1), s.output, count=1) for s in picked]
+    flags = executor.judge([(s, w, FAMILY_CHECKS["sql"]) for s, w in zip(picked, wrong, strict=True)])
+    assert len(picked) >= 10 and not any(flags)

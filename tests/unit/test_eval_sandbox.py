@@ -83,3 +83,13 @@ def test_math_answers_are_checked_in_the_sandbox_not_in_process():
     tower = "def solution():\n    return ((((9**100)**100)**100)**100)**100"
     flags = score.parse_flags([sample, sample], [sample.output, tower], Executor(Limits(job_seconds=1.0)))
     assert flags == [True, False]
+
+
+def test_a_huge_allocation_in_a_math_program_is_scored_a_failure():
+    sample = Sample("m-2", "math-word-problem-program", "math", "How many?", "",
+                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    hog = "def solution():\n    data = bytearray(10 * 1024 ** 3)\n    return 5"
+    flags = Executor(Limits(job_seconds=2.0)).judge(
+        [(sample, hog, FAMILY_CHECKS["math"]), (sample, sample.output, FAMILY_CHECKS["math"])]
+    )
+    assert flags == [False, True]

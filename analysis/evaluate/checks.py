@@ -251,12 +251,14 @@ class Executor:
             start = len(jobs)
             if check.jobs is not None:
                 jobs.extend(check.jobs(sample, text))
+            end = len(jobs)  # the prediction's jobs only: the gold's follow
+            if check.jobs is not None:
                 key = (check.name, sample.id)
                 if key not in self._gold and key not in gold_slots:
                     g0 = len(jobs)
                     jobs.extend(check.jobs(sample, sample.output))
                     gold_slots[key] = (g0, len(jobs))
-            slots.append((start, len(jobs) if check.jobs is not None else start))
+            slots.append((start, end))
         shared = resources.sparql_shared() if any(j["kind"] == "sparql" for j in jobs) else {}
         outcomes = run_jobs(jobs, shared=shared, limits=self.limits) if jobs else []
         for key, (a, b) in gold_slots.items():

@@ -163,3 +163,16 @@ def test_sql_off_by_one_constants_are_caught_by_the_sample_databases(split, exec
     wrong = [re.sub(r"\b(\d+)\b", lambda m: str(int(m.group(1)) + 1), s.output, count=1) for s in picked]
     flags = executor.judge([(s, w, FAMILY_CHECKS["sql"]) for s, w in zip(picked, wrong, strict=True)])
     assert len(picked) >= 10 and not any(flags)
+
+
+def test_a_prediction_without_jobs_never_borrows_the_gold_outcome(split):
+    """Prose instead of a formula or a goal gives no sandbox job; with the gold not cached yet its
+    jobs come right after, and must not be read as the prediction's (a fresh executor each time)."""
+    logic = next(s for s in split if delegation.task_of(s) == "logic")
+    plan = next(s for s in split if delegation.task_of(s) == "planning")
+    for s in (logic, plan):
+        prose = "This is a first-order logic formula."
+        (flag,) = Executor(Limits(job_seconds=5.0)).judge(
+            [(s, prose, delegation.CHECKS[delegation.task_of(s)])]
+        )
+        assert flag is False

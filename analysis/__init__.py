@@ -11,7 +11,8 @@ The public API (what a notebook imports), loaded lazily so ``import analysis`` s
 Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoints`);
 ``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
 ``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
-``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``similarity``,
+``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``evaluate``,
+``EvalConfig`` (:mod:`analysis.evaluate`); ``similarity``,
 ``SimilarityConfig`` (:mod:`analysis.similarity`); ``projection``, ``ProjectionConfig``
 (:mod:`analysis.projection`); ``linear_cka``, ``hsic_unbiased``, ``mutual_knn``,
 ``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours`` (:mod:`analysis.metrics.similarity`); ``Result``.
@@ -34,6 +35,7 @@ _EXPORTS = {
     "alignment": "analysis.metrics",
     "uniformity": "analysis.metrics",
     "AlignUniformConfig": "analysis.align_uniform",
+    "EvalConfig": "analysis.evaluate",
     "SimilarityConfig": "analysis.similarity",
     "ProjectionConfig": "analysis.projection",
     "linear_cka": "analysis.metrics.similarity",
@@ -45,7 +47,7 @@ _EXPORTS = {
     "Result": "symbolscope.results",
 }
 #: Names that are both a submodule and the function it defines (callable modules).
-_CALLABLE_MODULES = ("extract", "align_uniform", "similarity", "projection")
+_CALLABLE_MODULES = ("extract", "align_uniform", "similarity", "projection", "evaluate")
 
 __all__ = sorted([*_EXPORTS, *_CALLABLE_MODULES])
 

@@ -97,7 +97,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("umap", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
              code=(*STUDY_CODE, "analysis/projection.py"), inputs=("collection", *on),
              outputs=("projection/*.json",)),
-        Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "5", "--out", r),
+        Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3", "--out", r),
              code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
              inputs=("collection", *on), outputs=("eval/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),

@@ -75,6 +75,8 @@ def test_public_names_resolve_to_the_library_functions() -> None:
         analysis.extract("")  # the package is callable as the library function
     with pytest.raises(UserError, match="no checkpoints given"):
         analysis.align_uniform([])
+    with pytest.raises(UserError, match="no checkpoints given"):
+        analysis.evaluate([], config=analysis.EvalConfig(tasks=("symbolic",)))
     import analysis.uniformity  # the CLI module shares the metric's name: both stay callable
 
     x = np.random.default_rng(0).normal(size=(20, 4))

@@ -1,0 +1,292 @@
+"""The executed evaluation as a library function: ``evaluate(aliases, config=EvalConfig(...))``.
+
+For each checkpoint: generate answers for the selected held-out samples (or read them from a
+predictions file), score the symbolic suite per family and the Symbol+Delegation suite per task
+(:mod:`analysis.evaluate.score`), run the general suite when its module is present
+(:mod:`analysis.evaluate.general`), and return a :class:`~symbolscope.results.Result` whose rows
+are per family/task plus the suite rows and their average (the paper's Symbolic / General /
+Symbol+Delegation / average). ``python -m analysis.evaluate`` is its CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.evaluate import delegation, general, normalise, score
+from analysis.evaluate.checks import Executor
+from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
+from analysis.evaluate.sandbox import Limits
+from symbolscope.errors import UserError, get_logger
+from symbolscope.results import Result
+from trainer.data.schema import Sample
+
+log = get_logger("analysis.evaluate")
+ANALYSIS = "eval"
+SUITES = ("symbolic", "general", "delegation")
+ROW_KEYS = (
+    "ckpt", "fingerprint", "suite", "family", "task", "n", "parse_rate", "parse_rate_ci", "exec_match",
+    "exec_match_ci", "exact_match", "exact_match_ci", "accuracy", "accuracy_ci",
+)  # fmt: skip
+INTERVALS = (
+    "95% intervals: Wilson score for a family's or task's proportions; percentile bootstrap (1000, "
+    "resampling samples within each family/task) for suite averages; the overall average's interval "
+    "is the normal approximation from the suites' intervals."
+)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Every setting of the evaluation (all recorded in the result's ``config``).
+
+    ``per_family``: samples per symbol family and per delegation task (0 = all of the split);
+    ``tasks``: suites to run; ``predictions``: JSONL files scored instead of generating (one per
+    checkpoint label); ``max_new_tokens``/``batch_tokens``: generation limits; ``general_per_task``
+    and ``nl_per_split``: sizes of the general suite; ``job_seconds``: sandbox time per program.
+    """
+
+    split: str = "test"
+    per_family: int = 20
+    tasks: tuple[str, ...] = SUITES
+    predictions: tuple[str, ...] = ()
+    max_new_tokens: int = 128
+    batch_tokens: int = 6144
+    general_per_task: int = 20
+    nl_per_split: int = 32
+    seed: int = 0
+    job_seconds: float = 5.0
+    examples: int = 3
+    dtype: str = "float32"
+    progress: bool = True
+    general_tasks: tuple[str, ...] | None = field(default=None)
+
+    def check(self) -> None:
+        """Raise :class:`UserError` for a setting outside its domain."""
+        unknown = [t for t in self.tasks if t not in SUITES]
+        if unknown or not self.tasks:
+            raise UserError(
+                f"--tasks: unknown suite '{(unknown or [''])[0]}'; choose from {', '.join(SUITES)}"
+            )
+        if self.per_family < 0 or self.max_new_tokens < 1 or self.batch_tokens < 1:
+            raise UserError("--per-family must be >= 0, --max-new-tokens and --batch-tokens >= 1")
+        if not self.job_seconds > 0:
+            raise UserError("--job-seconds must be > 0")
+
+
+def _order(samples: Sequence[Sample], seed: int) -> list[Sample]:
+    """Round-robin over tasks, each task's samples in a seeded order: a prefix covers every task."""
+    by_task: dict[str, list[Sample]] = {}
+    for s in samples:
+        by_task.setdefault(s.task, []).append(s)
+    for task, group in by_task.items():
+        random.Random(f"{seed}:{task}").shuffle(group)
+    out: list[Sample] = []
+    queues = [by_task[t] for t in sorted(by_task)]
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
+
+
+def select(samples: Sequence[Sample], key: str, per_group: int, seed: int) -> dict[str, list[Sample]]:
+    """``{group: samples}`` with at most ``per_group`` each (0 = all); ``key`` is ``family`` or
+    ``delegation`` (the delegation task of :mod:`analysis.evaluate.delegation`)."""
+    groups: dict[str, list[Sample]] = {}
+    for s in samples:
+        g = s.family if key == "family" else delegation.task_of(s)
+        if g:
+            groups.setdefault(g, []).append(s)
+    return {g: _order(v, seed)[: per_group or None] for g, v in sorted(groups.items())}
+
+
+def _delegation_samples(
+    samples: Sequence[Sample], cfg: EvalConfig, executor: Executor
+) -> tuple[dict[str, list[Sample]], list[str]]:
+    """Delegation samples per task, and the planning samples left out because pyperplan cannot
+    parse or solve their gold goal within the time limit (checked until enough are found)."""
+    chosen = select(samples, "delegation", 0, cfg.seed)
+    plans, kept, skipped = chosen.get("planning", []), [], []
+    want = cfg.per_family or len(plans)
+    while plans and len(kept) < want:
+        batch, plans = plans[: want - len(kept)], plans[want - len(kept) :]
+        ok = executor.judge([(s, s.output, delegation.CHECKS["planning"]) for s in batch])
+        kept += [s for s, good in zip(batch, ok, strict=True) if good]
+        skipped += [s.id for s, good in zip(batch, ok, strict=True) if not good]
+    if "planning" in chosen:
+        chosen["planning"] = kept
+    return {t: v[: cfg.per_family or None] for t, v in chosen.items()}, skipped
+
+
+def _generate(alias: str, samples: Sequence[Sample], cfg: EvalConfig) -> dict[str, Any]:
+    """Load ``alias``, generate an answer for every sample; model, tokenizer and facts."""
+    from analysis.checkpoints import load_model, load_tokenizer, resolve
+    from analysis.evaluate.generate import generate
+
+    ckpt = resolve(alias)
+    model, tok = load_model(ckpt, cfg.dtype), load_tokenizer(ckpt)
+    fmt = prompt_format(tok)
+    if fmt != "chat-template":
+        log.warning("%s has no chat template: prompts use the plain format (stated in the results)", alias)
+    t0 = time.perf_counter()
+    gens = generate(model, tok, [prompt_text(tok, s) for s in samples],
+                    stops=[(lambda text, f=s.family: finished(text, f)) for s in samples],
+                    max_new_tokens=cfg.max_new_tokens, batch_tokens=cfg.batch_tokens,
+                    progress=cfg.progress, desc=f"generate {alias}")  # fmt: skip
+    seconds = time.perf_counter() - t0
+    tokens = sum(len(g.token_ids) for g in gens)
+    return {
+        "model": model, "tokenizer": tok, "fingerprint": ckpt.fingerprint, "prompt_format": fmt,
+        "raw": {s.id: g.text for s, g in zip(samples, gens, strict=True)},
+        "generate_s": seconds, "generated_tokens": tokens,
+    }  # fmt: skip
+
+
+def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dict[str, Any]:
+    from analysis.evaluate.predictions import fingerprint, read_predictions
+
+    preds = read_predictions(path)
+    wanted = {s.id for s in samples}
+    unknown = sorted(set(preds) - split_ids)
+    missing = sorted(wanted - set(preds))
+    for what, ids in (
+        ("unknown ids (not in the split)", unknown),
+        ("selected samples without a prediction", missing),
+    ):
+        if ids:
+            log.warning(
+                "%s: %d %s: %s%s", path, len(ids), what, ", ".join(ids[:10]), " …" if len(ids) > 10 else ""
+            )
+    return {"fingerprint": fingerprint(path), "prompt_format": "predictions file", "raw": preds,
+            "unknown_ids": unknown, "missing_ids": missing}  # fmt: skip
+
+
+def _general_rows(alias: str, got: dict[str, Any], cfg: EvalConfig) -> tuple[list[dict[str, Any]], str]:
+    """The general suite's rows for a loaded model, and its status (``ok`` or why not)."""
+    if "model" not in got:
+        return [], "unavailable: needs a model (not run on a predictions file)"
+    rows = general.general_rows(got["model"], got["tokenizer"], tasks=cfg.general_tasks,
+                                per_task=cfg.general_per_task, seed=cfg.seed, progress=cfg.progress)  # fmt: skip
+    rows.append(
+        general.nl_loss_row(got["model"], got["tokenizer"], per_split=cfg.nl_per_split, seed=cfg.seed)
+    )
+    return [{**r, "suite": "general"} for r in rows], "ok"
+
+
+def _suite_rows(
+    suite: str, items: Sequence[score.Item], key: str, rules: dict[str, str], seed: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per-group rows (``key`` = ``family`` or ``task``) and the suite row."""
+    groups: dict[str, list[score.Item]] = {}
+    for it in items:
+        groups.setdefault(it.group, []).append(it)
+    rows = [
+        {"suite": suite, key: g, **score.group_row(v), "scoring": rules.get(g, "")}
+        for g, v in sorted(groups.items())
+    ]
+    return rows, {
+        "suite": suite,
+        key: "all",
+        **score.macro_row(items, seed),
+        "scoring": "mean over " + key + "s",
+    }
+
+
+def _checkpoint(
+    label: str,
+    source: str | None,
+    sym: dict[str, list[Sample]],
+    dele: dict[str, list[Sample]],
+    cfg: EvalConfig,
+    executor: Executor,
+    split_ids: set[str],
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """All rows of one checkpoint (or predictions file ``source``) and its facts for the config."""
+    wanted = list({s.id: s for v in (*sym.values(), *dele.values()) for s in v}.values())
+    got = _from_file(source, wanted, split_ids) if source else _generate(label, wanted, cfg)
+    answers = {s.id: extract_answer(got["raw"].get(s.id, ""), s.family) for s in wanted}
+    rows: list[dict[str, Any]] = []
+    suites: dict[str, dict[str, Any]] = {}
+    facts: dict[str, Any] = {k: v for k, v in got.items() if k not in ("model", "tokenizer", "raw")}
+    if "symbolic" in cfg.tasks:
+        t0 = time.perf_counter()
+        items = score.score_symbolic([s for v in sym.values() for s in v], answers, executor)
+        facts["correct"] = {it.id: it.correct for it in items}
+        rules = {f: f"exec: {score.exec_rule(f)}; exact: {normalise.rule(f)}" for f in sym}
+        per, suites["symbolic"] = _suite_rows("symbolic", items, "family", rules, cfg.seed)
+        rows += [*per, suites["symbolic"]]
+        facts["score_symbolic_s"] = time.perf_counter() - t0
+    if "delegation" in cfg.tasks:
+        t0 = time.perf_counter()
+        items = score.score_delegation([s for v in dele.values() for s in v], answers, executor)
+        rules = {t: c.rule for t, c in delegation.CHECKS.items()}
+        per, suites["delegation"] = _suite_rows("delegation", items, "task", rules, cfg.seed)
+        rows += [*per, suites["delegation"]]
+        facts["score_delegation_s"] = time.perf_counter() - t0
+    if "general" in cfg.tasks:
+        t0 = time.perf_counter()
+        general, facts["general"] = _general_rows(label, got, cfg)
+        agg = [r for r in general if r.get("task") == "all"] or (
+            [{"suite": "general", "task": "all", **score.average_row({r["task"]: r for r in general if r.get("accuracy") is not None})}]
+            if general else [])  # fmt: skip
+        rows += [r for r in general if r.get("task") != "all"] + agg
+        if agg:
+            suites["general"] = agg[0]
+        facts["general_s"] = time.perf_counter() - t0
+    rows.append({"suite": "average", "task": "all", **score.average_row(suites)})
+    for r in rows:
+        r.update(ckpt=label, fingerprint=got["fingerprint"], prompt_format=got["prompt_format"])
+    facts["examples"] = {s.id: answers[s.id] for v in sym.values() for s in v[: cfg.examples]}
+    facts["raw_examples"] = {s.id: got["raw"].get(s.id, "") for v in sym.values() for s in v[: cfg.examples]}
+    return rows, facts
+
+
+def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, str | None]]:
+    names = [a.strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases) if a.strip()]
+    if cfg.predictions:
+        if names and len(names) != len(cfg.predictions):
+            raise UserError("--ckpt: give one label per --predictions file, or none (labels = file names)")
+        return [(names[i] if names else Path(p).stem, p) for i, p in enumerate(cfg.predictions)]
+    if not names:
+        raise UserError("no checkpoints given; give one or more aliases, e.g. base,ours")
+    return [(n, None) for n in names]
+
+
+def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) -> Result:
+    """Symbolic, general and Symbol+Delegation scores of each checkpoint (or predictions file).
+
+    Returns a :class:`Result` (analysis ``eval``) with rows :data:`ROW_KEYS` (+ ``scoring``,
+    ``prompt_format``); ``result.save("results/")`` writes ``results/eval/<run-id>.json`` + ``.csv``.
+    """
+    from trainer.data import dataset_fingerprint, load_split
+
+    cfg = config or EvalConfig()
+    cfg.check()
+    labels = _labels(aliases, cfg)
+    samples = load_split(cfg.split)
+    if not samples:
+        raise UserError(
+            f"split '{cfg.split}' has no samples; build the collection (python -m trainer.data build)"
+        )
+    executor = Executor(Limits(job_seconds=cfg.job_seconds))
+    sym = select(samples, "family", cfg.per_family, cfg.seed) if "symbolic" in cfg.tasks else {}
+    dele, skipped = _delegation_samples(samples, cfg, executor) if "delegation" in cfg.tasks else ({}, [])
+    rows: list[dict[str, Any]] = []
+    per_ckpt: dict[str, Any] = {}
+    split_ids = {s.id for s in samples}
+    for label, source in labels:
+        r, per_ckpt[label] = _checkpoint(label, source, sym, dele, cfg, executor, split_ids)
+        rows += r
+    chosen = sorted({s.id for v in (*sym.values(), *dele.values()) for s in v})
+    config_out = {
+        **asdict(cfg), "ckpts": [lbl for lbl, _ in labels], "intervals": INTERVALS,
+        "dataset_fingerprint": dataset_fingerprint([s for s in samples if s.id in set(chosen)]),
+        "sample_ids": chosen, "planning_skipped": skipped, "checkpoints": per_ckpt,
+        "selection_digest": hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:16],
+    }  # fmt: skip
+    return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

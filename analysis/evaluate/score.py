@@ -1,0 +1,180 @@
+"""Per-sample scores of the symbolic and delegation suites, and the rows they aggregate into.
+
+Symbolic, per sample: ``parsed`` (the family's checker accepts the answer; for ``regex`` only
+``re.compile``, since the checker would match examples in process), ``exact`` (exact match after
+the family's normalisation, :mod:`analysis.evaluate.normalise`) and ``executed`` (the family's
+execution check, :mod:`analysis.evaluate.checks`; ``None`` for families without one).
+A family's ``accuracy`` is its execution match where it executes, else its exact match.
+Delegation, per sample: ``correct`` (the solver's answer equals the gold answer).
+
+Intervals: Wilson score intervals (95%) for a family's or task's proportions; for averages over
+families or tasks (the suite rows), a percentile bootstrap that resamples samples within each
+family or task (1,000 resamples, seeded).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.evaluate import delegation, normalise
+from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
+from analysis.evaluate.sandbox import run_jobs
+from analysis.metrics.proportion import wilson_interval
+from trainer.data.checkers import reason
+from trainer.data.schema import Sample
+
+Z95 = 1.959963984540054
+BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class Item:
+    """One scored sample (``executed`` is ``None`` where the family has no execution check)."""
+
+    id: str
+    group: str  # family (symbolic) or delegation task
+    parsed: bool
+    exact: bool
+    executed: bool | None
+
+    @property
+    def correct(self) -> bool:
+        """The headline: execution match where executable, else exact match."""
+        return self.exact if self.executed is None else self.executed
+
+
+#: Families whose collection checker evaluates the answer (``math`` runs whitelisted arithmetic):
+#: their parse check runs in the sandbox, not in the suite's process.
+CHECK_IN_SANDBOX = frozenset({"math"})
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def parse_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Executor) -> list[bool]:
+    """:func:`parses` for every sample; the families of :data:`CHECK_IN_SANDBOX` in the sandbox."""
+    flags = [
+        parses(s, t) if s.family not in CHECK_IN_SANDBOX else False
+        for s, t in zip(samples, texts, strict=True)
+    ]
+    boxed = [i for i, s in enumerate(samples) if s.family in CHECK_IN_SANDBOX and texts[i].strip()]
+    jobs = [
+        {"kind": "checker", "root": ROOT, "sample": replace(samples[i], output=texts[i]).to_dict()}
+        for i in boxed
+    ]
+    for i, out in zip(boxed, run_jobs(jobs, limits=executor.limits) if jobs else [], strict=True):
+        flags[i] = out.ok and out.value is None
+    return flags
+
+
+def parses(sample: Sample, answer: str) -> bool:
+    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles), in process."""
+    if not answer.strip():
+        return False
+    if sample.family == "regex":
+        try:
+            re.compile(answer)
+        except (re.error, RecursionError, OverflowError, ValueError):
+            return False
+        return True
+    return reason(replace(sample, output=answer)) is None
+
+
+def exec_rule(family: str) -> str:
+    """What the execution match of ``family`` compares (or why it has none)."""
+    if family in FAMILY_CHECKS:
+        return FAMILY_CHECKS[family].rule
+    return PARSED_ONLY.get(family, NO_EXEC)
+
+
+def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
+    """One :class:`Item` per sample (an absent answer is the empty string)."""
+    texts = [answers.get(s.id, "") for s in samples]
+    parsed = parse_flags(samples, texts, executor)
+    runnable = [i for i, s in enumerate(samples) if s.family in FAMILY_CHECKS and parsed[i]]
+    flags = executor.judge([(samples[i], texts[i], FAMILY_CHECKS[samples[i].family]) for i in runnable])
+    executed: list[bool | None] = [False if s.family in FAMILY_CHECKS else None for s in samples]
+    for i, f in zip(runnable, flags, strict=True):
+        executed[i] = f
+    return [
+        Item(s.id, s.family, parsed[i], bool(texts[i].strip()) and normalise.exact(s.family, texts[i], s.output),
+             executed[i])
+        for i, s in enumerate(samples)
+    ]  # fmt: skip
+
+
+def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
+    """One :class:`Item` per sample of a delegation task (``executed`` = the solver's answer is right)."""
+    items = []
+    texts = [answers.get(s.id, "") for s in samples]
+    parsed = parse_flags(samples, texts, executor)
+    flags = executor.judge(
+        [(s, t, delegation.CHECKS[delegation.task_of(s) or ""]) for s, t in zip(samples, texts, strict=True)]
+    )
+    for s, t, f, p in zip(samples, texts, flags, parsed, strict=True):
+        items.append(Item(s.id, delegation.task_of(s) or "", p, normalise.exact(s.family, t, s.output),
+                          bool(f and t.strip())))  # fmt: skip
+    return items
+
+
+def wilson(successes: int, n: int) -> list[float] | None:
+    """The 95% Wilson score interval of ``successes / n`` as a list (``None`` when ``n`` is 0)."""
+    return list(wilson_interval(successes, n)) if n else None
+
+
+def _rate(flags: Sequence[bool | None]) -> tuple[float | None, list[float] | None]:
+    vals = [bool(f) for f in flags if f is not None]
+    if not vals:
+        return None, None
+    return sum(vals) / len(vals), wilson(sum(vals), len(vals))
+
+
+def group_row(items: Sequence[Item]) -> dict[str, Any]:
+    """``n``, ``parse_rate``, ``exec_match``, ``exact_match``, ``accuracy`` (+ ``_ci``) of one group."""
+    row: dict[str, Any] = {"n": len(items)}
+    for key, flags in (("parse_rate", [i.parsed for i in items]), ("exact_match", [i.exact for i in items]),
+                       ("exec_match", [i.executed for i in items]), ("accuracy", [i.correct for i in items])):  # fmt: skip
+        row[key], row[f"{key}_ci"] = _rate(flags)
+    return row
+
+
+def macro_row(items: Sequence[Item], seed: int, n_boot: int = BOOTSTRAP) -> dict[str, Any]:
+    """The unweighted mean over groups of ``accuracy`` (and ``parse_rate``), with a bootstrap
+    interval that resamples samples within each group."""
+    groups: dict[str, list[Item]] = {}
+    for it in items:
+        groups.setdefault(it.group, []).append(it)
+    row: dict[str, Any] = {"n": len(items), "groups": len(groups)}
+    rng = np.random.default_rng(seed)
+    for key in ("accuracy", "parse_rate"):
+        arrays = [np.array([getattr(i, "correct" if key == "accuracy" else "parsed") for i in g], float)
+                  for g in groups.values()]  # fmt: skip
+        if not arrays:
+            row[key], row[f"{key}_ci"] = None, None
+            continue
+        row[key] = float(np.mean([a.mean() for a in arrays]))
+        boots = np.mean([a[rng.integers(0, len(a), (n_boot, len(a)))].mean(1) for a in arrays], axis=0)
+        row[f"{key}_ci"] = [float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))]
+    return row
+
+
+def average_row(scores: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The paper's average: the mean of the available suites' scores; its interval is the normal
+    approximation from the suites' intervals (treated as independent)."""
+    vals = {k: r for k, r in scores.items() if r.get("accuracy") is not None}
+    if not vals:
+        return {"accuracy": None, "accuracy_ci": None, "suites_averaged": []}
+    mean = sum(r["accuracy"] for r in vals.values()) / len(vals)
+    var = 0.0
+    for r in vals.values():
+        ci = r.get("accuracy_ci")
+        se = (ci[1] - ci[0]) / (2 * Z95) if ci else 0.0
+        var += se * se
+    half = Z95 * math.sqrt(var) / len(vals)
+    return {"accuracy": mean, "accuracy_ci": [max(0.0, mean - half), min(1.0, mean + half)],
+            "suites_averaged": sorted(vals)}  # fmt: skip

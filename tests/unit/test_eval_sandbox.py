@@ -1,0 +1,97 @@
+"""Generated code runs only in the sandbox: limits stop it, the suite survives, writes stay in the
+temporary folder, no environment is inherited."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from analysis.evaluate.checks import FAMILY_CHECKS, Executor
+from analysis.evaluate.sandbox import Limits, run_jobs
+from trainer.data.schema import Sample
+
+LIMITS = Limits(job_seconds=1.5, memory_mb=1024)
+
+
+def _call(code: str, entry: str = "f", args=([],)) -> dict:
+    return {"kind": "call", "code": code, "entry": entry, "args": [list(a) for a in args]}
+
+
+def test_infinite_loop_and_huge_allocation_fail_while_the_rest_runs():
+    jobs = [
+        _call("def f():\n    while True:\n        pass"),
+        _call("def f():\n    return len(bytearray(10 * 1024 ** 3))"),  # a 10 GB allocation
+        _call("def f(x):\n    return x * 2", args=([21],)),
+    ]
+    t0 = time.monotonic()
+    loop, alloc, ok = run_jobs(jobs, limits=LIMITS)
+    assert time.monotonic() - t0 < 60
+    assert not loop.ok and "time" in loop.error.lower()
+    assert alloc.ok and alloc.value == [["raises", "MemoryError"]]  # the limit refused it
+    assert ok.ok and ok.value == [["ok", 42]]
+
+
+def test_a_job_that_blocks_the_alarm_is_killed_with_its_process_group_and_the_next_job_still_runs():
+    blocker = _call(
+        "import signal, os, subprocess\n"
+        "def f():\n"
+        "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+        "    while True:\n"
+        "        pass"
+    )
+    after = _call("def f():\n    return 'alive'")
+    first, second = run_jobs([blocker, after], limits=Limits(job_seconds=1.0, startup_seconds=3.0))
+    # whichever limit comes first: the wall clock (process group killed) or RLIMIT_CPU (SIGXCPU)
+    assert not first.ok and ("wall-clock" in first.error or f"exit status -{signal.SIGXCPU}" in first.error)
+    assert second.ok and second.value == [["ok", "alive"]]
+
+
+def test_a_file_write_lands_only_in_the_temporary_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = "import os\ndef f():\n    open('escape.txt', 'w').write('x')\n    return [os.getcwd(), os.listdir('.')]"
+    (out,) = run_jobs([_call(code)], limits=LIMITS)
+    assert out.ok
+    cwd, listing = out.value[0][1]
+    assert listing == ["escape.txt"]  # the folder was empty before the write
+    assert "symbolscope-sandbox-" in cwd and not os.path.exists(cwd)  # removed afterwards
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_no_environment_secrets_are_inherited(monkeypatch):
+    monkeypatch.setenv("SYMBOLSCOPE_TEST_SECRET", "hunter2")
+    (out,) = run_jobs([_call("import os\ndef f():\n    return sorted(os.environ)")], limits=LIMITS)
+    assert out.ok and "SYMBOLSCOPE_TEST_SECRET" not in out.value[0][1]
+    assert set(out.value[0][1]) <= {"PATH", "LANG", "HOME", "TMPDIR", "LC_CTYPE"}
+
+
+def test_generated_code_fails_its_family_check_and_is_not_run_in_process():
+    marker = "SYMBOLSCOPE_RAN_IN_PROCESS"
+    sample = Sample("t-1", "nl2python-functions", "python", "Write f.", "def run_task(items):",
+                    "def run_task(items):\n    return sum(items)\n", "test")  # fmt: skip
+    evil = f"import os\nos.environ['{marker}'] = '1'\ndef run_task(items):\n    while True:\n        pass\n"
+    (flag,) = Executor(Limits(job_seconds=1.0)).judge([(sample, evil, FAMILY_CHECKS["python"])])
+    assert flag is False
+    assert marker not in os.environ
+
+
+def test_math_answers_are_checked_in_the_sandbox_not_in_process():
+    """The math checker evaluates whitelisted arithmetic: a tower of powers would take the suite's
+    memory; in the sandbox it fails its limits and the answer is simply not parsed."""
+    from analysis.evaluate import score
+
+    sample = Sample("m-1", "math-word-problem-program", "math", "How many?", "",
+                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    tower = "def solution():\n    return ((((9**100)**100)**100)**100)**100"
+    flags = score.parse_flags([sample, sample], [sample.output, tower], Executor(Limits(job_seconds=1.0)))
+    assert flags == [True, False]
+
+
+def test_a_huge_allocation_in_a_math_program_is_scored_a_failure():
+    sample = Sample("m-2", "math-word-problem-program", "math", "How many?", "",
+                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    hog = "def solution():\n    data = bytearray(10 * 1024 ** 3)\n    return 5"
+    flags = Executor(Limits(job_seconds=2.0)).judge(
+        [(sample, hog, FAMILY_CHECKS["math"]), (sample, sample.output, FAMILY_CHECKS["math"])]
+    )
+    assert flags == [False, True]

@@ -331,8 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_figures:
         import figures
 
-        for written in figures.draw_saved(("umap",), result, Path(args.out) / "figures"):
-            print(f"figure:  {written}")
+        figures.draw_and_list(("umap",), result, args.out)
     return 0
 
 

@@ -97,8 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_figures:
         import figures
 
-        for written in figures.draw_saved(("align_uniform", "layers"), result, Path(args.out) / "figures"):
-            print(f"figure:  {written}")
+        figures.draw_and_list(("align_uniform", "layers"), result, args.out)
     return 0
 
 

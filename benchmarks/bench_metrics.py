@@ -20,22 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _worker import peak_mb, run_worker
+
 SMALL = (20_000, 576)
 LARGE = (100_000, 4_096)
 T = 2.0
 SEED = 0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
 def _make_input(n: int, d: int, half: bool):  # -> torch.Tensor
@@ -56,7 +51,7 @@ def worker(kind: str, n: int, d: int, repeats: int, half: bool) -> None:
     from analysis.metrics.geometry import uniformity
 
     x = _make_input(n, d, half)
-    baseline = _peak_mb()
+    baseline = peak_mb()
     times, value = [], float("nan")
     for _ in range(repeats):
         start = time.perf_counter()
@@ -65,22 +60,12 @@ def worker(kind: str, n: int, d: int, repeats: int, half: bool) -> None:
         else:
             value = float(torch.pdist(x).pow(2).mul(-T).exp().mean().log())
         times.append(time.perf_counter() - start)
-    peak = _peak_mb()
+    peak = peak_mb()
     print(json.dumps({"times": times, "value": value, "baseline_mb": baseline, "peak_mb": peak}))
 
 
 def _run(kind: str, n: int, d: int, repeats: int, half: bool = False) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(n), str(d), str(repeats)]
-    if half:
-        cmd.append("--half")
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark worker {kind} N={n} d={d} failed:\n{proc.stderr}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["median_s"] = statistics.median(result["times"])
-    result["delta_mb"] = result["peak_mb"] - result["baseline_mb"]
-    return result
+    return run_worker(__file__, [kind, str(n), str(d), str(repeats), *(["--half"] if half else [])])
 
 
 def main() -> None:

@@ -26,22 +26,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _worker import peak_mb, run_worker
+
 SMALL = (20_000, 576)
 LARGE = (100_000, 4_096)
 BLOCK = 4_096
 SEED = 0
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
 def _block(gen, rows: int, d: int, w):  # -> tuple[torch.Tensor, torch.Tensor]
@@ -90,7 +85,7 @@ def worker(kind: str, n: int, d: int, repeats: int) -> None:
 
     times, value = [], float("nan")
     if kind == "stream":
-        baseline = _peak_mb()
+        baseline = peak_mb()
         start = time.perf_counter()
         gen = torch.Generator().manual_seed(SEED)
         w = torch.randn(d, d, generator=gen)
@@ -104,24 +99,16 @@ def worker(kind: str, n: int, d: int, repeats: int) -> None:
         times.append(time.perf_counter() - start)
     else:
         x, y = _make_input(n, d)
-        baseline = _peak_mb()
+        baseline = peak_mb()
         for _ in range(repeats):
             start = time.perf_counter()
             value = linear_cka(x, y) if kind == "features" else gram_cka(x, y)
             times.append(time.perf_counter() - start)
-    print(json.dumps({"times": times, "value": value, "baseline_mb": baseline, "peak_mb": _peak_mb()}))
+    print(json.dumps({"times": times, "value": value, "baseline_mb": baseline, "peak_mb": peak_mb()}))
 
 
 def _run(kind: str, n: int, d: int, repeats: int) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(n), str(d), str(repeats)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise SystemExit(f"benchmark worker {kind} N={n} d={d} failed:\n{proc.stderr}")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    result["median_s"] = statistics.median(result["times"])
-    result["delta_mb"] = result["peak_mb"] - result["baseline_mb"]
-    return result
+    return run_worker(__file__, [kind, str(n), str(d), str(repeats)])
 
 
 def main() -> None:

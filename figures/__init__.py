@@ -73,7 +73,14 @@ def draw_saved(names: Sequence[str], result: Result | Mapping[str, Result], out:
     return written
 
 
+def draw_and_list(names: Sequence[str], result: Result, results_dir: str | Path) -> None:
+    """What a study's CLI does after saving: draw its figures into ``<results_dir>/figures`` and
+    print one ``figure:`` line per file written."""
+    for written in draw_saved(names, result, Path(results_dir) / "figures"):
+        print(f"figure:  {written}")
+
+
 __all__ = [
-    "REGISTRY", "ability_vs_geometry", "align_uniform", "balance", "ckpt_colour", "draw_saved",
+    "REGISTRY", "ability_vs_geometry", "align_uniform", "balance", "ckpt_colour", "draw_and_list", "draw_saved",
     "family_colour", "family_marker", "layers", "overall", "probes", "save", "similarity", "sources", "training", "umap",
 ]  # fmt: skip

@@ -99,6 +99,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_figures:
         import figures
 
-        for written in figures.draw_saved(("probes",), result, Path(args.out) / "figures"):
-            print(f"figure:  {written}")
+        figures.draw_and_list(("probes",), result, args.out)
     return 0

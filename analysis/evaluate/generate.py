@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.extract.batching import plan_batches as extract_batches
 from symbolscope.errors import UserError, get_logger
 
 if TYPE_CHECKING:
@@ -50,18 +51,7 @@ def eos_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> froze
 def plan_batches(lengths: Sequence[int], max_new_tokens: int, batch_tokens: int) -> list[list[int]]:
     """Indices grouped into batches, longest prompts first, each with ``rows × (longest + new)``
     at most ``batch_tokens`` (a prompt too long for the budget alone gets a batch of its own)."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        width = (lengths[current[0]] if current else lengths[i]) + max_new_tokens
-        if current and (len(current) + 1) * width > batch_tokens:
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
+    return extract_batches([n + max_new_tokens for n in lengths], batch_tokens, longest_first=True)
 
 
 def _left_pad(encoded: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:

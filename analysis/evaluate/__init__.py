@@ -9,9 +9,24 @@ intervals), ``predictions`` (files of generations made elsewhere), ``report`` (t
 The package is callable: ``analysis.evaluate(["base", "ours"])``.
 """
 
-from analysis.evaluate.api import ANALYSIS, SUITES, EvalConfig, evaluate
+import importlib
+from typing import Any
+
 from symbolscope import callable_module
 
 __all__ = ["ANALYSIS", "SUITES", "EvalConfig", "evaluate"]
+
+
+def evaluate(*args: Any, **kwargs: Any) -> Any:
+    """:func:`analysis.evaluate.api.evaluate` (imported on first use, so that ``python -m
+    analysis.evaluate.bigbench`` does not load the whole package first)."""
+    return importlib.import_module("analysis.evaluate.api").evaluate(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ANALYSIS", "SUITES", "EvalConfig"):
+        return getattr(importlib.import_module("analysis.evaluate.api"), name)
+    raise AttributeError(f"module 'analysis.evaluate' has no attribute {name!r}")
+
 
 callable_module(__name__, evaluate)

@@ -30,7 +30,7 @@ def _rows() -> list[dict]:
 
 def test_probes_figure_values_per_layer_and_surface_line():
     rows = _rows()
-    assert figures.REGISTRY["probes"] == ("probes", figures.probes)
+    assert figures.REGISTRY["probes"][:2] == ("probes", figures.probes)
     fig = figures.probes(Result("probes", {}, rows))
     axes = fig.axes
     assert len(axes) == 2 * 3  # two targets x (accuracy, selectivity, compression)

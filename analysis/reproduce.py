@@ -88,7 +88,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("uniformity", "analysis.uniformity", ("--ckpt", ckpts, "--layers", "all", "--bootstrap", "1000",
              "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/align_uniform.py",
              "analysis/uniformity.py"), inputs=("collection", *on), outputs=("uniformity/*.json",)),
-        Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "0,6,12,18,24,-1",
+        Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "all",
              "--no-figures", "--out", r), code=(*STUDY_CODE, "probes"), inputs=("collection", *on),
              outputs=("probes/*.json",)),
         Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",

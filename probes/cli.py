@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--valid-split", default="analysis-valid", help="the corrupted twins of --split (valid target)"
     )
-    p.add_argument("--pca", default="32", help="PCA components after standardising, or 'none'")
+    p.add_argument(
+        "--pca", default="none", help="PCA components after standardising (default none: every dimension)"
+    )
     p.add_argument("--jobs", type=int, default=2, help="parallel workers over layers (-1 = every core)")
     p.add_argument("--no-control", action="store_true", help="skip the control tasks")
     p.add_argument("--no-surface", action="store_true", help="skip the bag-of-tokens surface baseline")

@@ -46,7 +46,7 @@ class ProbeConfig:
     pooling: str = "mean"
     inner_folds: int = 2
     Cs: tuple[float, ...] = (0.1, 1.0, 10.0)
-    pca: int | None = 32
+    pca: int | None = None
     control: bool = True
     surface: bool = True
     mdl: bool = True

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis.layers import LayerKey
 from analysis.store import Store
 from probes.fit import check_labels
 from probes.targets import Task, depth_tasks, group_ids, label_task, valid_task
@@ -135,3 +136,25 @@ def surface_counts(inputs: CheckpointInputs) -> np.ndarray:
     n = len(inputs.samples)
     inputs.bag_mismatch = sum(bags[n + k] != bags[int(o)] for k, o in enumerate(inputs.twin_of))
     return X
+
+
+def read_layer(store: Store, layer: LayerKey) -> np.ndarray:
+    """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
+    X, _, _ = store.read(layer)
+    X = np.asarray(X, dtype=np.float32)
+    bad = ~np.isfinite(X).all(axis=1)
+    if bad.any():
+        raise UserError(
+            f"store {store.name}: layer {layer} has non-finite (NaN/inf) vectors in {int(bad.sum())} rows "
+            f"(first: {store.sample_ids[int(np.flatnonzero(bad)[0])]}); remove the store and re-extract"
+        )
+    return X
+
+
+def layer_matrix(inputs: CheckpointInputs, layer: LayerKey) -> np.ndarray:
+    """``[N, d]``: the analysis rows, then (for ``valid``) the twins' rows."""
+    X = read_layer(inputs.store, layer)
+    if inputs.valid_store is None:
+        return X
+    Xv = read_layer(inputs.valid_store, layer)[inputs.twin_rows]
+    return np.concatenate([X, Xv], axis=0)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from probes.fit import ProbeSpec, cross_validate, interval, online_codelength
+from probes.fit import FoldPlan, ProbeSpec, cross_validate, interval, online_codelength, plan_folds
 from probes.targets import Task, control_labels
 
 
@@ -27,22 +27,27 @@ class Measures:
     transfer: bool = True
 
 
-def _probe(X: np.ndarray, task: Task, spec: ProbeSpec, what: Measures) -> dict[str, Any]:
+def _probe(X: np.ndarray, task: Task, plan: FoldPlan, spec: ProbeSpec, what: Measures) -> dict[str, Any]:
     """One task's out-of-fold results on ``X`` [N, d] (rows ``task.rows``)."""
     Xt = X[task.rows]
     transfer = None
     if what.transfer and task.evol_dest is not None and task.evol_dest.any():
         transfer = (task.evol_source, task.evol_dest)
-    cv = cross_validate(Xt, task.y, task.groups, spec, transfer=transfer)
+    yc = control_labels(task.y, task.surface_type, spec.seed) if what.control else None
+    cv = cross_validate(Xt, task.y, task.groups, spec, plan=plan, transfer=transfer, control=yc)
+    cpred = cv.pop("control_pred", None)
     out: dict[str, Any] = {"name": task.name, "y": task.y, **cv}
-    if what.control:
-        yc = control_labels(task.y, task.surface_type, spec.seed)
-        ctrl = cross_validate(Xt, yc, task.groups, spec, fixed_Cs=cv["Cs"])
-        out["control_correct"] = ctrl["pred"] == yc
+    if yc is not None:
+        out["control_correct"] = cpred == yc
     if what.mdl:
         C = float(np.median(cv["Cs"]))
-        out["bits"], out["uniform_bits"] = online_codelength(Xt, task.y, task.groups, C, spec)
+        out["bits"], out["uniform_bits"] = online_codelength(Xt, task.y, task.groups, C, spec, plan)
     return out
+
+
+def plan_tasks(tasks: dict[str, list[Task]], spec: ProbeSpec) -> dict[str, list[FoldPlan]]:
+    """Each task's :class:`~probes.fit.FoldPlan` (labels and groups only: made once, used per layer)."""
+    return {target: [plan_folds(t.y, t.groups, spec) for t in parts] for target, parts in tasks.items()}
 
 
 def _pooled_folds(parts: list[dict[str, Any]], key: str, folds: int) -> list[float]:
@@ -104,17 +109,23 @@ def transfer_summary(parts: list[dict[str, Any]], spec: ProbeSpec) -> dict[str, 
 
 
 def probe_layer(
-    X: np.ndarray, tasks: dict[str, list[Task]], spec: ProbeSpec, what: Measures
+    X: np.ndarray,
+    tasks: dict[str, list[Task]],
+    spec: ProbeSpec,
+    what: Measures,
+    plans: dict[str, list[FoldPlan]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """``{target: {"probe": row values, "evol_transfer": row values or None}}`` for vectors ``X``
-    [N, d] (each task indexes its rows of ``X``). BLAS runs single-threaded here: parallelism is
-    over layers, and many threads on tiny matrices of a busy machine slow each fit ~15x."""
+    [N, d] (each task indexes its rows of ``X``). ``plans``: from :func:`plan_tasks` (made here
+    when None). BLAS runs single-threaded here: parallelism is over layers, and many threads on
+    tiny matrices of a busy machine slow each fit ~15x."""
     from threadpoolctl import threadpool_limits
 
+    plans = plans or plan_tasks(tasks, spec)
     out: dict[str, dict[str, Any]] = {}
     with threadpool_limits(limits=1):
         for target, parts in tasks.items():
-            results = [_probe(X, t, spec, what) for t in parts]
+            results = [_probe(X, t, p, spec, what) for t, p in zip(parts, plans[target], strict=True)]
             out[target] = {
                 "probe": summarise(results, spec),
                 "evol_transfer": transfer_summary(results, spec),

@@ -14,15 +14,13 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-import numpy as np
-
 from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.store import Store, StoresOrAliases, named_stores
 from probes.config import ProbeConfig
-from probes.inputs import CheckpointInputs, build_tasks, load_inputs, surface_counts
-from probes.layer import Measures, probe_layer
-from symbolscope.errors import UserError, get_logger
+from probes.inputs import CheckpointInputs, build_tasks, layer_matrix, load_inputs, surface_counts
+from probes.layer import Measures, plan_tasks, probe_layer
+from symbolscope.errors import get_logger
 from symbolscope.results import Result
 
 log = get_logger("probes")
@@ -47,8 +45,10 @@ NOTES = {
     "uniform; compression = uniform codelength / online codelength",
     "baseline": "on probe and evol_transfer rows: the surface baseline's accuracy for that ckpt and "
     "target; on surface rows: the majority-class rate (chance)",
-    "pca": "vectors are standardised and reduced by PCA (fit on the training fold) before the "
-    "logistic regression; the inner CV that picks C reuses the outer fold's transform",
+    "features": "vectors are standardised on the training fold (and reduced by PCA there when "
+    "config.pca is set; default: every dimension) before the logistic regression; the inner CV "
+    "that picks C reuses the outer fold's transform; the control task uses the probe's folds, "
+    "transform and C",
 }
 
 
@@ -69,28 +69,6 @@ def results_readme() -> str:
     ]
     lines += [f"- **{k}**: {v}" for k, v in NOTES.items()]
     return "\n".join(lines) + "\n"
-
-
-def _read(store: Store, layer: LayerKey) -> np.ndarray:
-    """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
-    X, _, _ = store.read(layer)
-    X = np.asarray(X, dtype=np.float32)
-    bad = ~np.isfinite(X).all(axis=1)
-    if bad.any():
-        raise UserError(
-            f"store {store.name}: layer {layer} has non-finite (NaN/inf) vectors in {int(bad.sum())} rows "
-            f"(first: {store.sample_ids[int(np.flatnonzero(bad)[0])]}); remove the store and re-extract"
-        )
-    return X
-
-
-def _matrix(inputs: CheckpointInputs, layer: LayerKey) -> np.ndarray:
-    """``[N, d]``: the analysis rows, then (for ``valid``) the twins' rows."""
-    X = _read(inputs.store, layer)
-    if inputs.valid_store is None:
-        return X
-    Xv = _read(inputs.valid_store, layer)[inputs.twin_rows]
-    return np.concatenate([X, Xv], axis=0)
 
 
 def _row(
@@ -115,26 +93,46 @@ def _timed_probe_layer(*args: Any) -> tuple[dict[str, dict[str, Any]], float]:
     return out, time.process_time() - start
 
 
-def _layer_rows(
-    inputs: CheckpointInputs, tasks: dict, cfg: ProbeConfig, layers: list[LayerKey]
+def _probe_rows(
+    inputs: CheckpointInputs, tasks: dict, plans: dict, cfg: ProbeConfig, layers: list[LayerKey]
 ) -> list[dict]:
-    """Probe and evol-transfer rows of every layer, computed in parallel over layers."""
+    """Probe and evol-transfer rows of every layer and the surface rows, computed in parallel
+    (one job per layer; the surface baseline, the longest job, is submitted first)."""
     from joblib import Parallel, delayed
     from tqdm import tqdm
 
-    spec, what = cfg.spec(), Measures(cfg.control, cfg.mdl, cfg.transfer)
-    jobs = (delayed(_timed_probe_layer)(_matrix(inputs, layer), tasks, spec, what) for layer in layers)
+    spec = cfg.spec()
+    keys: list[LayerKey | None] = ([None] if cfg.surface else []) + list(layers)
+
+    def job(key: LayerKey | None) -> Any:
+        if key is None:
+            what = Measures(cfg.control, cfg.mdl, transfer=False)
+            return delayed(_timed_probe_layer)(surface_counts(inputs), tasks, spec, what, plans)
+        what = Measures(cfg.control, cfg.mdl, cfg.transfer)
+        return delayed(_timed_probe_layer)(layer_matrix(inputs, key), tasks, spec, what, plans)
+
     runner = Parallel(n_jobs=cfg.n_jobs, return_as="generator")
     bar = tqdm(total=len(layers), desc=f"probes {inputs.alias}", unit="layer", disable=not cfg.progress)
     rows: list[dict[str, Any]] = []
-    for layer, (out, cpu) in zip(layers, runner(jobs), strict=True):
+    surface: dict[str, dict[str, Any]] = {}
+    for key, (out, cpu) in zip(keys, runner(job(k) for k in keys), strict=True):
         inputs.cpu_seconds += cpu
+        if key is None:
+            surface = out
+            continue
         for target, res in out.items():
-            rows.append(_row(inputs, "probe", layer, target, res["probe"]))
+            rows.append(_row(inputs, "probe", key, target, res["probe"]))
             if res["evol_transfer"] is not None:
-                rows.append(_row(inputs, "evol_transfer", layer, target, res["evol_transfer"]))
+                rows.append(_row(inputs, "evol_transfer", key, target, res["evol_transfer"]))
         bar.update(1)
     bar.close()
+    for target, res in surface.items():
+        for r in rows:
+            if r["target"] == target:
+                r["baseline"] = res["probe"]["accuracy"]
+        rows.append(
+            _row(inputs, "surface", None, target, {**res["probe"], "baseline": res["probe"]["chance"]})
+        )
     return rows
 
 
@@ -153,18 +151,8 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: ProbeConfig) -> tuple
         )  # fmt: skip
     inputs = load_inputs(alias, store, valid_store)
     tasks, skipped = build_tasks(inputs, targets, cfg.folds)
-    rows = _layer_rows(inputs, tasks, cfg, layers)
-    if cfg.surface:
-        counts = surface_counts(inputs)
-        spec, what = cfg.spec(), Measures(cfg.control, cfg.mdl, transfer=False)
-        surface, cpu = _timed_probe_layer(counts, tasks, spec, what)
-        inputs.cpu_seconds += cpu
-        for target, res in surface.items():
-            values = {**res["probe"], "baseline": res["probe"]["chance"]}
-            rows.append(_row(inputs, "surface", None, target, values))
-            for r in rows:
-                if r["target"] == target and r["kind"] != "surface":
-                    r["baseline"] = res["probe"]["accuracy"]
+    plans = plan_tasks(tasks, cfg.spec())  # folds depend on labels only: made once, used per layer
+    rows = _probe_rows(inputs, tasks, plans, cfg, layers)
     info = {"depth_skipped": skipped, "valid_bag_mismatch": inputs.bag_mismatch,
             "probe_cpu_seconds": round(inputs.cpu_seconds, 1)}  # fmt: skip
     return rows, info

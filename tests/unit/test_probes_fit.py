@@ -118,3 +118,30 @@ def test_control_labels_are_a_function_of_the_surface_type_with_the_label_distri
 def test_check_labels_refuses(y, message):
     with pytest.raises(UserError, match=message):
         check_labels(y, 5, "target x")
+
+
+@pytest.mark.parametrize("shape", [(120, 30), (30, 120)])
+def test_pca_axes_are_the_leading_singular_vectors(shape):
+    """The partial-eigh PCA spans the same axes as numpy's SVD, whichever Gram matrix it uses."""
+    from probes.fit import Featuriser
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=shape) * np.linspace(3.0, 0.1, shape[1])
+    feat = Featuriser(X, pca=8)
+    Z = (X - X.mean(0)) / X.std(0)
+    _, _, vt = np.linalg.svd(Z, full_matrices=False)
+    # same axes up to sign: |cos| = 1 column by column
+    cos = np.abs(np.sum(feat.components * vt[:8].T, axis=0))
+    np.testing.assert_allclose(cos, 1.0, atol=1e-8)
+
+
+def test_planned_folds_give_the_same_results_as_unplanned():
+    """Folds planned once (reused across layers) change nothing against planning per call."""
+    from probes.layer import plan_tasks
+
+    X, y = _linear(n=150, seed=6)
+    tasks = {"t": [_task(y, (np.arange(150) % 9).astype(object))]}
+    plans = plan_tasks(tasks, SPEC)
+    assert probe_layer(X, tasks, SPEC, Measures(), plans) == probe_layer(X, tasks, SPEC, Measures())
+    for tr, te in plans["t"][0].outer:
+        assert not set(tr.tolist()) & set(te.tolist())

@@ -39,6 +39,7 @@ import numpy as np
 from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
+from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.io import atomic_file
@@ -291,21 +292,19 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = argparse.ArgumentParser(prog="python -m analysis.projection", description=__doc__.split("\n\n")[0])
-    p.add_argument("--ckpt", default="base,ours", help="comma-separated aliases (one panel each)")
-    p.add_argument("--layers", default="last", help="last | all | comma list (ints, negatives, final_norm)")
+    p = study_parser(
+        "python -m analysis.projection", __doc__, ckpt_help="comma-separated aliases (one panel each)"
+    )
+    add_layers_arg(p, "last")
     p.add_argument("--fits", default=",".join(FITS), help=f"comma list of {', '.join(FITS)}")
     p.add_argument("--pca-dims", type=int, default=50)
     p.add_argument("--n-neighbors", type=int, default=15)
     p.add_argument("--min-dist", type=float, default=0.1)
     p.add_argument("--random-state", type=int, default=0)
-    p.add_argument("--span", default="symbol", choices=SPANS)
-    p.add_argument("--split", default="analysis", help="collection split to project")
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
+    add_store_args(p, what="project")
     p.add_argument("--max-points", type=int, default=None, help="project a seeded subsample of this size")
     p.add_argument("--no-cache", action="store_true", help="fit again and do not write the cache")
-    p.add_argument("--out", default="results", help="results folder")
-    p.add_argument("--no-figures", action="store_true", help="skip drawing the figure")
+    add_output_args(p)
     return p
 
 
@@ -323,15 +322,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Project, save the result and draw the ``umap`` figure; print what ran and where it went."""
     args = build_parser().parse_args(argv)
     result = projection(args.ckpt, config=config_from(args))
-    json_path, csv_path = result.save(Path(args.out))
     c = result.config
-    print(f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
-          f"({c['seconds']:.1f} s)")  # fmt: skip
-    print(f"results: {json_path}\n         {csv_path}")
-    if not args.no_figures:
-        import figures
-
-        figures.draw_and_list(("umap",), result, args.out)
+    table = (f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
+             f"({c['seconds']:.1f} s)")  # fmt: skip
+    save_and_draw(result, args.out, None if args.no_figures else ("umap",), table=table)
     return 0
 
 

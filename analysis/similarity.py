@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +40,7 @@ from analysis.metrics.similarity import (
     mutual_knn,
 )
 from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
+from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
@@ -273,18 +273,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = argparse.ArgumentParser(prog="python -m analysis.similarity", description=__doc__.split("\n\n")[0])
-    p.add_argument("--ckpt", default="base,ours", help="comma-separated aliases; the first is the baseline")
-    p.add_argument("--layers", default="all", help="last | all | comma list (ints, negatives, final_norm)")
+    p = study_parser("python -m analysis.similarity", __doc__)
+    add_layers_arg(p, "all")
     p.add_argument("--measures", default=",".join(MEASURES), help=f"comma list of {', '.join(MEASURES)}")
     p.add_argument("--cross-layer", action="store_true", help="CKA for every layer pair (layer × layer)")
     p.add_argument("--k", type=int, default=10, help="neighbours for mutual k-NN")
     p.add_argument("--centroid-layers", default="last", help="layers of the centroid cosines (or none)")
-    p.add_argument("--span", default="symbol", choices=SPANS)
-    p.add_argument("--split", default="analysis", help="collection split to analyse")
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
-    p.add_argument("--out", default="results", help="results folder")
-    p.add_argument("--no-figures", action="store_true", help="skip drawing the figure")
+    add_store_args(p)
+    add_output_args(p)
     return p
 
 
@@ -301,13 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write results and the figure; print the per-layer table."""
     args = build_parser().parse_args(argv)
     result = similarity(args.ckpt, config=config_from(args))
-    json_path, csv_path = result.save(Path(args.out))
-    print(format_table(result.rows))
-    print(f"results: {json_path}\n         {csv_path}")
-    if not args.no_figures:
-        import figures
-
-        figures.draw_and_list(("similarity",), result, args.out)
+    save_and_draw(
+        result, args.out, None if args.no_figures else ("similarity",), table=format_table(result.rows)
+    )
     return 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from analysis.align_uniform import PAIR_KINDS, AlignUniformConfig, align_uniform
 from analysis.metrics import uniformity
-from analysis.store import POOLINGS, SPANS
+from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
 from symbolscope import callable_module
 from symbolscope.errors import run_cli
 from symbolscope.paths import writable_dir
@@ -22,10 +22,8 @@ from symbolscope.paths import writable_dir
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = argparse.ArgumentParser(prog="python -m analysis.uniformity", description=__doc__.split("\n\n")[0])
-    p.add_argument("--ckpt", default="base,ours", help="comma-separated aliases; the first is the baseline")
-    p.add_argument("--layers", default="last", help="last | all | comma list (ints, negatives, final_norm)")
-    p.add_argument("--span", default="symbol", choices=SPANS)
+    p = study_parser("python -m analysis.uniformity", __doc__)
+    add_layers_arg(p, "last")
     p.add_argument("--pairs", default="family", choices=PAIR_KINDS)
     p.add_argument("--t", type=float, default=2.0, help="uniformity temperature t > 0")
     p.add_argument("--alpha", type=float, default=2.0, help="alignment exponent alpha > 0")
@@ -33,10 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no intervals)")
     p.add_argument("--max-pairs", type=int, default=1000, help="cap on positive pairs per family")
     p.add_argument("--seed", type=int, default=0, help="seed for pair sampling and bootstrap")
-    p.add_argument("--split", default="analysis", help="collection split to analyse")
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
-    p.add_argument("--out", default="results", help="results folder")
-    p.add_argument("--no-figures", action="store_true", help="skip drawing the two figures")
+    add_store_args(p)
+    add_output_args(p, figure="the two figures")
     return p
 
 
@@ -88,16 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.check()
     writable_dir(Path(args.out), "--out")  # before the work, not after it
     result = align_uniform(args.ckpt, config=config)
-    json_path, csv_path = result.save(Path(args.out))
-    rows = result.rows
-    layers = [r["layer"] for r in rows]
+    layers = [r["layer"] for r in result.rows]
     show = max((x for x in layers if x != "final_norm"), default=layers[0] if layers else "last")
-    print(format_table(rows, show))
-    print(f"\nresults: {json_path}\n         {csv_path}")
-    if not args.no_figures:
-        import figures
-
-        figures.draw_and_list(("align_uniform", "layers"), result, args.out)
+    figs = None if args.no_figures else ("align_uniform", "layers")
+    save_and_draw(result, args.out, figs, table=format_table(result.rows, show))
     return 0
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from analysis.store import POOLINGS, SPANS
+from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
 from probes.config import ProbeConfig
 from probes.study import results_readme, run
 from symbolscope.io import atomic_write_text
@@ -19,15 +18,12 @@ from symbolscope.io import atomic_write_text
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = argparse.ArgumentParser(prog="python -m probes", description=__doc__.split("\n\n")[0])
-    p.add_argument("--ckpt", default="base,ours", help="comma-separated aliases; the first is the baseline")
+    p = study_parser("python -m probes", __doc__)
     p.add_argument("--target", default="all", help="family | task | depth | valid | all (or a comma list)")
-    p.add_argument("--layers", default="all", help="all | last | comma list (ints, negatives, final_norm)")
-    p.add_argument("--span", default="symbol", choices=SPANS)
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
+    add_layers_arg(p, "all")
+    add_store_args(p, what="probe")
     p.add_argument("--folds", type=int, default=5, help="outer grouped stratified folds")
     p.add_argument("--seed", type=int, default=0, help="seed of folds, control labels and MDL order")
-    p.add_argument("--split", default="analysis", help="collection split to probe")
     p.add_argument(
         "--valid-split", default="analysis-valid", help="the corrupted twins of --split (valid target)"
     )
@@ -39,8 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-surface", action="store_true", help="skip the bag-of-tokens surface baseline")
     p.add_argument("--no-mdl", action="store_true", help="skip the online-code description length")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--out", default="results", help="results folder")
-    p.add_argument("--no-figures", action="store_true", help="skip drawing the probes figure")
+    add_output_args(p, figure="the probes figure")
     return p
 
 
@@ -91,15 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the probes, write results + the figure, print the table at the deepest layer."""
     args = build_parser().parse_args(argv)
     result = run(args.ckpt, config=config_from(args))
-    json_path, csv_path = result.save(Path(args.out))
-    atomic_write_text(json_path.parent / "README.md", results_readme())
-    print(format_table(result.rows))
+    lines = [format_table(result.rows)]
     skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s["depth_skipped"]}
     for alias, fams in skipped.items():
-        print(f"depth skipped for {alias}: " + "; ".join(f"{f} ({why})" for f, why in fams.items()))
-    print(f"\nresults: {json_path}\n         {csv_path}")
-    if not args.no_figures:
-        import figures
-
-        figures.draw_and_list(("probes",), result, args.out)
+        lines.append(f"depth skipped for {alias}: " + "; ".join(f"{f} ({why})" for f, why in fams.items()))
+    json_path, _ = save_and_draw(
+        result, args.out, None if args.no_figures else ("probes",), table="\n".join(lines)
+    )
+    atomic_write_text(json_path.parent / "README.md", results_readme())
     return 0

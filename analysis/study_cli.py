@@ -1,0 +1,57 @@
+"""What every study CLI shares: the checkpoint/store arguments and the save → print → draw tail.
+
+``python -m analysis.uniformity``, ``analysis.similarity``, ``analysis.projection`` and
+``probes`` read the same stores and write results the same way; their common flags and their
+last steps are defined once here so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis.store import POOLINGS, SPANS
+from symbolscope.results import Result
+
+
+def study_parser(
+    prog: str, doc: str | None, *, ckpt_help: str = "comma-separated aliases; the first is the baseline"
+) -> argparse.ArgumentParser:
+    """A parser named ``prog`` (described by the first paragraph of ``doc``) with ``--ckpt``."""
+    p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
+    p.add_argument("--ckpt", default="base,ours", help=ckpt_help)
+    return p
+
+
+def add_layers_arg(p: argparse.ArgumentParser, default: str) -> None:
+    """``--layers``: ``all | last | comma list`` (see :mod:`analysis.layers`)."""
+    p.add_argument("--layers", default=default, help="all | last | comma list (ints, negatives, final_norm)")
+
+
+def add_store_args(p: argparse.ArgumentParser, *, what: str = "analyse") -> None:
+    """``--span``, ``--split``, ``--pooling``: which store the study reads."""
+    p.add_argument("--span", default="symbol", choices=SPANS)
+    p.add_argument("--split", default="analysis", help=f"collection split to {what}")
+    p.add_argument("--pooling", default="mean", choices=POOLINGS)
+
+
+def add_output_args(p: argparse.ArgumentParser, *, figure: str = "the figure") -> None:
+    """``--out`` (results folder) and ``--no-figures``."""
+    p.add_argument("--out", default="results", help="results folder")
+    p.add_argument("--no-figures", action="store_true", help=f"skip drawing {figure}")
+
+
+def save_and_draw(
+    result: Result, out: str, figure_names: tuple[str, ...] | None, *, table: str = ""
+) -> tuple[Path, Path]:
+    """Save ``result`` under ``out``, print ``table`` and where the files went, then draw
+    ``figure_names`` (None: none) from the result just saved; returns the JSON and CSV paths."""
+    json_path, csv_path = result.save(Path(out))
+    if table:
+        print(table)
+    print(f"\nresults: {json_path}\n         {csv_path}")
+    if figure_names:
+        import figures
+
+        figures.draw_and_list(figure_names, result, out)
+    return json_path, csv_path

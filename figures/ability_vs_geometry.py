@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 
 from figures.align_uniform import pick_layer
 from figures.common import ckpt_order, rows_of
-from figures.style import styled
+from figures.labels import place_labels
+from figures.style import family_colour, styled
 from symbolscope.errors import UserError
 from symbolscope.results import Result
 
@@ -125,11 +126,7 @@ def figure(results: Mapping[str, Result | dict[str, Any]], layer: int | str | No
     y = np.array([p["d_ability"] for p in pts])
     for ax, key, name in zip(axes, ("d_alignment", "d_uniformity"), ("alignment", "uniformity"), strict=True):
         x = np.array([p[key] for p in pts])
-        ax.scatter(x, y, s=28, color="#4c72b0", zorder=3)
-        for p in pts:
-            ax.annotate(
-                p["family"], (p[key], p["d_ability"]), xytext=(3, 3), textcoords="offset points", fontsize=7
-            )
+        ax.scatter(x, y, s=28, c=[family_colour(p["family"]) for p in pts], zorder=3)
         rho = spearman(x, y)
         lo, hi = spearman_ci(x, y)
         ax.set_title(
@@ -140,6 +137,7 @@ def figure(results: Mapping[str, Result | dict[str, Any]], layer: int | str | No
         ax.set_xlabel(f"Δ{name} ({ours} − {base}; lower = better)")
         ax.grid(alpha=0.3)
         ax.margins(0.12)
+        place_labels(ax, x, y, [p["family"] for p in pts])
     axes[0].set_ylabel(f"Δ execution-or-exact match ({ours} − {base}, points)")
     fig.suptitle(f"Ability change vs geometry change per family — layer {chosen}", fontsize=10)
 

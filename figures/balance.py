@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from figures.common import ckpt_order, rows_of
+from figures.labels import place_labels
 from figures.overall import suite_scores
 from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
@@ -42,6 +43,7 @@ def figure(result: Result | dict[str, Any]) -> Figure:
     rows = rows_of(result)
     scores = suite_scores(rows)
     fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    points: list[tuple[float, float, str]] = []
     for ck in (c for c in ckpt_order(rows) if c in scores):
         gen, sym = scores[ck].get("general"), scores[ck].get("symbolic")
         if gen is None or sym is None:
@@ -49,15 +51,18 @@ def figure(result: Result | dict[str, Any]) -> Figure:
         colour = ckpt_colour(ck)
         x, y = 100 * gen["accuracy"], 100 * sym["accuracy"]
         ax.errorbar(x, y, xerr=_err(gen), yerr=_err(sym), fmt="o", ms=9, color=colour, capsize=3, label=ck)
-        ax.annotate(ck, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=9)
+        points.append((x, y, ck))
     chance = general_chance(rows)
     if chance is not None:
         ax.axvline(100 * chance, ls="--", color="0.5", lw=1)
-        ax.text(100 * chance, 1, " chance", color="0.4", fontsize=7, va="bottom")
+        ax.text(100 * chance, 99, " chance", color="0.4", fontsize=7, va="top")
     ax.set_xlabel("General score (%)")
     ax.set_ylabel("Symbolic score (%)")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
+    if points:
+        xs, ys, names = zip(*points, strict=True)
+        place_labels(ax, xs, ys, names, fontsize=9)
     ax.set_title("Symbolic vs general ability", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")

@@ -304,10 +304,16 @@ def reproduce(steps: Sequence[Step], runner: Runner) -> list[dict[str, Any]]:
                 status, detail = runner.run_train(step)
             else:
                 status, detail = runner.run_study(step, state)
-        seconds = time.perf_counter() - t0
+        seconds = round(time.perf_counter() - t0, 2)
         runner.echo(f"{head}  {status} in {seconds:.1f} s" + (f" ({detail})" if detail else ""))
-        rows.append({"step": step.name, "status": status, "seconds": round(seconds, 2), "detail": detail,
-                     "command": f"python -m {step.module} {' '.join(step.args)}"})  # fmt: skip
+        if (
+            status == "ran" and step.name in state
+        ):  # remembered, so that a skipping run still says where time goes
+            state[step.name]["seconds"] = seconds
+            atomic_write_json(runner.results / STATE_FILE, state)
+        last = seconds if status == "ran" else state.get(step.name, {}).get("seconds")
+        rows.append({"step": step.name, "status": status, "seconds": seconds, "last_ran_seconds": last,
+                     "detail": detail, "command": f"python -m {step.module} {' '.join(step.args)}"})  # fmt: skip
         if status == "failed":
             break
     return rows
@@ -315,9 +321,13 @@ def reproduce(steps: Sequence[Step], runner: Runner) -> list[dict[str, Any]]:
 
 def summary(rows: list[dict[str, Any]], results: Path, total: float) -> str:
     """The closing table: status and wall time per step, then where results and figures are."""
-    lines = ["", f"{'step':<12} {'status':<14} {'seconds':>8}", "-" * 36]
-    lines += [f"{r['step']:<12} {r['status']:<14} {r['seconds']:>8.1f}" for r in rows]
-    lines += ["-" * 36, f"{'total':<27} {total:>8.1f}", ""]
+
+    def last(r: dict[str, Any]) -> str:
+        return "" if r.get("last_ran_seconds") is None else f"{r['last_ran_seconds']:.1f}"
+
+    lines = ["", f"{'step':<12} {'status':<14} {'seconds':>8} {'last run':>9}", "-" * 46]
+    lines += [f"{r['step']:<12} {r['status']:<14} {r['seconds']:>8.1f} {last(r):>9}" for r in rows]
+    lines += ["-" * 46, f"{'total':<27} {total:>8.1f}", ""]
     lines += [f"results: {results}/<analysis>/<run-id>.json|csv", f"figures: {results / 'figures'}/*.png|pdf"]
     lines += [f"times:   {results / REPORT_FILE}"]
     return "\n".join(lines)

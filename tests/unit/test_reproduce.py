@@ -67,9 +67,14 @@ def test_unchanged_steps_are_skipped_and_changed_ones_rerun(fake: Path) -> None:
     state = json.loads((fake / "results" / rp.STATE_FILE).read_text())
     assert set(state) == {"alpha", "beta"}
 
+    ran_seconds = [r["seconds"] for r in rows]
+    assert [state[s]["seconds"] for s in ("alpha", "beta")] == ran_seconds
+
     rows, lines = _run(fake, _steps(fake, "alpha", "beta"))
     assert [r["status"] for r in rows] == ["skipped", "skipped"] and _ran(fake) == []
     assert len(lines) == 2 and all("unchanged" in line for line in lines)  # one line per skipped step
+    assert [r["last_ran_seconds"] for r in rows] == ran_seconds  # a skipping run still says where time went
+    assert "last run" in rp.summary(rows, fake / "results", 0.0)
 
     (fake / "input.txt").write_text("v2")  # an input changed: both rerun
     rows, _ = _run(fake, _steps(fake, "alpha", "beta"))

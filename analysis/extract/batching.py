@@ -21,20 +21,16 @@ from analysis.store import POOLINGS
 DEFAULT_BATCH_TOKENS = 2048
 
 
-def plan_batches(
-    lengths: Sequence[int], batch_tokens: int = DEFAULT_BATCH_TOKENS, *, longest_first: bool = False
-) -> list[list[int]]:
+def plan_batches(lengths: Sequence[int], batch_tokens: int = DEFAULT_BATCH_TOKENS) -> list[list[int]]:
     """Group indices into ``lengths`` into padded batches under a token budget.
 
     Every batch ``b`` satisfies ``len(b) × max(lengths[b]) <= batch_tokens``, except that a
     single sample longer than the budget forms a batch of its own. Order is deterministic:
-    indices sorted by ``(length, index)``, or by ``(−length, index)`` with ``longest_first``
-    (generation: the widest batch first, so a budget problem shows at once).
+    indices sorted by ``(length, index)``.
     """
     if batch_tokens < 1:
         raise ValueError(f"batch_tokens must be >= 1, got {batch_tokens}")
-    sign = -1 if longest_first else 1
-    order = sorted(range(len(lengths)), key=lambda i: (sign * lengths[i], i))
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
     batches: list[list[int]] = []
     current: list[int] = []
     widest = 0

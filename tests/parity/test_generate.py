@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from analysis.checkpoints import load
-from analysis.evaluate.generate import generate, plan_batches
+from analysis.evaluate.generate import generate
 from analysis.evaluate.prompts import finished
 
 
@@ -45,7 +45,7 @@ def _one_at_a_time(model, tok, prompt: str, max_new: int, stop) -> list[int]:
     return kept
 
 
-@pytest.mark.parametrize("batch_tokens", [64, 100_000])
+@pytest.mark.parametrize("batch_tokens", [64, 160, 250, 100_000])
 def test_batched_equals_one_at_a_time(tiny_varied, batch_tokens):
     model, tok = tiny_varied
     prompts = [tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
@@ -61,11 +61,25 @@ def test_batched_equals_one_at_a_time(tiny_varied, batch_tokens):
     assert len(lengths) > 1, "rows should stop at different steps (pruning from the cache is exercised)"
 
 
-def test_plan_batches_respects_the_budget():
-    lengths = [5, 50, 7, 30, 30, 2, 90]
-    batches = plan_batches(lengths, max_new_tokens=10, batch_tokens=120)
-    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
-    for b in batches:
-        width = max(lengths[i] for i in b) + 10
-        assert len(b) == 1 or len(b) * width <= 120
-    assert batches[0] == [6]  # longest first, alone (100 wide)
+def test_finished_rows_are_refilled_from_the_queue_within_the_budget(tiny_varied, monkeypatch):
+    """Continuous batching: prompts join a batch that is already decoding (their cache merged in,
+    left-padded), and the batch never exceeds rows × (width + new tokens) <= batch_tokens."""
+    from analysis.evaluate import generate as gen_mod
+
+    model, tok = tiny_varied
+    prompts = [tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
+               for r in REQUESTS]  # fmt: skip
+    joined, widest = [], []
+    admit = gen_mod._Active.admit
+
+    def spy(self, rows, encoded):
+        joined.append(len(self.rows))
+        admit(self, rows, encoded)
+        widest.append(len(self.rows) * (self.width() + 20))
+
+    monkeypatch.setattr(gen_mod._Active, "admit", spy)
+    generate(
+        model, tok, prompts, stops=[lambda s: "e" in s] * len(prompts), max_new_tokens=20, batch_tokens=160
+    )
+    assert any(n > 0 for n in joined), "no prompt joined a batch that was already decoding"
+    assert max(widest) <= 160

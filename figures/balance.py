@@ -3,7 +3,8 @@ labelled point per checkpoint with 95% intervals as error bars.
 
 Reads ``results/eval`` (the suite aggregate rows, see :mod:`figures.overall`). The dashed
 vertical line is the General suite's chance level (the mean over tasks of the rows' ``chance``)
-when the per-task rows carry it.
+when the per-task rows carry it. Hollow grey marks are the paper's published 7B scores
+(:mod:`figures.paper`), for reference only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from figures import paper
 from figures.common import ckpt_order, rows_of
 from figures.labels import place_labels
 from figures.overall import suite_scores
@@ -52,6 +54,18 @@ def figure(result: Result | dict[str, Any]) -> Figure:
         x, y = 100 * gen["accuracy"], 100 * sym["accuracy"]
         ax.errorbar(x, y, xerr=_err(gen), yerr=_err(sym), fmt="o", ms=9, color=colour, capsize=3, label=ck)
         points.append((x, y, ck))
+    for model, (marker, ref) in paper.PAPER_7B.items():
+        ax.scatter(
+            ref["general"],
+            ref["symbolic"],
+            marker=marker,
+            s=48,
+            facecolors="none",
+            edgecolors=paper.COLOUR,
+            lw=1.2,
+            label=paper.label(model),
+            zorder=3,
+        )
     chance = general_chance(rows)
     if chance is not None:
         ax.axvline(100 * chance, ls="--", color="0.5", lw=1)
@@ -63,8 +77,8 @@ def figure(result: Result | dict[str, Any]) -> Figure:
     if points:
         xs, ys, names = zip(*points, strict=True)
         place_labels(ax, xs, ys, names, fontsize=9)
-    ax.set_title("Symbolic vs general ability", fontsize=10)
+    ax.set_title("Symbolic vs general ability (hollow: the paper's 7B)", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

@@ -4,7 +4,8 @@ average, one bar per checkpoint, the value written on each bar.
 Reads ``results/eval``: a suite's score is the ``accuracy`` of its aggregate row (``suite`` in
 ``symbolic``/``general``/``delegation`` with ``family`` or ``task`` equal to ``"all"``), the
 average is the row with ``suite == "average"``; error bars are the rows' ``accuracy_ci``. A suite
-a checkpoint was not scored on is marked ``n/a``.
+a checkpoint was not scored on is marked ``n/a``. Hollow grey marks to the right of each group are
+the paper's published 7B scores (:mod:`figures.paper`), for reference only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from figures import paper
 from figures.common import ckpt_order, rows_of
 from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
@@ -45,6 +47,24 @@ def _error(row: Mapping[str, Any]) -> tuple[float, float]:
     return (100 * (row["accuracy"] - ci[0]), 100 * (ci[1] - row["accuracy"]))
 
 
+def _paper_marks(ax: plt.Axes) -> None:
+    """The paper's 7B scores as hollow grey marks just right of each suite's bars."""
+    for m, (model, (marker, scores)) in enumerate(paper.PAPER_7B.items()):
+        xs = [g + 0.47 + 0.06 * (m - 1) for g, (suite, _) in enumerate(SUITES) if suite in scores]
+        ys = [scores[suite] for suite, _ in SUITES if suite in scores]
+        ax.scatter(
+            xs,
+            ys,
+            marker=marker,
+            s=26,
+            facecolors="none",
+            edgecolors=paper.COLOUR,
+            lw=1.1,
+            label=paper.label(model),
+            zorder=3,
+        )
+
+
 @styled
 def figure(result: Result | dict[str, Any]) -> Figure:
     """Grouped bars (percent) from a ``results/eval`` result."""
@@ -68,11 +88,13 @@ def figure(result: Result | dict[str, Any]) -> Figure:
             label = None
             ax.errorbar(x, value, yerr=[[lo], [hi]], fmt="none", ecolor="0.25", capsize=2, lw=0.8)
             ax.text(x, value + hi + 1, f"{value:.1f}", ha="center", va="bottom", fontsize=7)
+    _paper_marks(ax)
     ax.set_xticks(range(len(SUITES)), [label for _, label in SUITES])
+    ax.set_xlim(-0.6, len(SUITES) - 0.25)
     ax.set_ylabel("score (%)")
     ax.set_ylim(0, 110)
-    ax.set_title("Ability per suite (95% intervals)", fontsize=10)
-    ax.legend(fontsize=8, loc="upper right", ncols=max(1, len(ckpts)))
+    ax.set_title("Ability per suite (95% intervals; hollow: the paper's published 7B scores)", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", ncols=2)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig

@@ -4,6 +4,12 @@ Each notebook runs in a fresh temporary working folder on a kernel of the interp
 tests (a kernelspec for ``sys.executable`` written to a temporary ``JUPYTER_PATH``), with this
 checkout first on ``PYTHONPATH`` and a time limit per cell; any cell error fails the test. New
 notebooks in the folder are picked up automatically.
+
+The kernel builds and reads a small slice of the collection (``SYMBOLSCOPE_DATA_SCALE``: 4
+samples per family in the analysis split), so that a notebook comparing ``tiny`` with ``base``
+extracts ~80 samples of ``base``, not 800: a test must not lean on a cache that ``make
+reproduce`` or another test happened to fill (from an empty home on a busy machine the full
+split took most of nbclient's cell limit).
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from nbclient.exceptions import CellExecutionError
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 KERNEL = "symbolscope-tests"
-CELL_TIMEOUT = 600  # seconds per cell (numba's first UMAP compile is about a minute here)
+CELL_TIMEOUT = 600  # seconds per cell: the slowest cell takes < 150 s here, so twice as slow still fits
+DATA_SCALE = "0.05"  # the collection slice every notebook runs on (4 analysis samples per family)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +43,7 @@ def kernel(tmp_path_factory) -> str:
     mp = pytest.MonkeyPatch()
     mp.setenv("JUPYTER_PATH", str(root))
     mp.setenv("PYTHONPATH", str(REPO))
+    mp.setenv("SYMBOLSCOPE_DATA_SCALE", DATA_SCALE)
     mp.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend shows the figures
     yield KERNEL
     mp.undo()

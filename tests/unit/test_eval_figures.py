@@ -85,7 +85,38 @@ def test_overall_bar_heights_and_labels_are_the_aggregate_rows() -> None:
         "Symbol+Delegation",
         "average",
     ]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(CKPTS)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [f"paper: {m}" for m in PUBLISHED] + list(CKPTS)
+
+
+#: the paper's published 7B scores (project page, Overall figure), typed here from the page
+PUBLISHED = {
+    "LLaMA-2-Chat 7B": (22.59, 40.40, 16.71, 26.57),
+    "Symbol-LLM-Base 7B": (73.02, 37.76, 49.54, 53.44),
+    "Symbol-LLM-Instruct 7B": (71.88, 44.30, 52.54, 56.24),
+}
+
+
+def _marks(ax) -> dict[str, list[tuple[float, float]]]:
+    return {
+        c.get_label().removeprefix("paper: "): [tuple(p) for p in c.get_offsets()]
+        for c in ax.collections
+        if c.get_label().startswith("paper: ")
+    }
+
+
+def test_overall_and_balance_draw_the_papers_7b_scores_as_labelled_marks() -> None:
+    rows = eval_rows()
+    overall = _marks(figures.overall(Result("eval", {}, rows)).axes[0])
+    assert sorted(overall) == sorted(PUBLISHED)
+    for model, values in PUBLISHED.items():
+        assert [y for _, y in overall[model]] == pytest.approx(list(values))
+        xs = [x for x, _ in overall[model]]
+        assert [int(x) for x in xs] == [0, 1, 2, 3]  # one mark just right of each suite's bars
+    balance = _marks(figures.balance(Result("eval", {}, rows)).axes[0])
+    assert {m: p[0] for m, p in balance.items()} == {
+        m: pytest.approx((v[1], v[0])) for m, v in PUBLISHED.items()
+    }
 
 
 def test_balance_points_are_general_vs_symbolic() -> None:

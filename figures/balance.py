@@ -54,18 +54,8 @@ def figure(result: Result | dict[str, Any]) -> Figure:
         x, y = 100 * gen["accuracy"], 100 * sym["accuracy"]
         ax.errorbar(x, y, xerr=_err(gen), yerr=_err(sym), fmt="o", ms=9, color=colour, capsize=3, label=ck)
         points.append((x, y, ck))
-    for model, (marker, ref) in paper.PAPER_7B.items():
-        ax.scatter(
-            ref["general"],
-            ref["symbolic"],
-            marker=marker,
-            s=48,
-            facecolors="none",
-            edgecolors=paper.COLOUR,
-            lw=1.2,
-            label=paper.label(model),
-            zorder=3,
-        )
+    for model, (_, ref) in paper.PAPER_7B.items():
+        paper.mark(ax, model, [ref["general"]], [ref["symbolic"]], size=48)
     chance = general_chance(rows)
     if chance is not None:
         ax.axvline(100 * chance, ls="--", color="0.5", lw=1)

@@ -49,20 +49,10 @@ def _error(row: Mapping[str, Any]) -> tuple[float, float]:
 
 def _paper_marks(ax: plt.Axes) -> None:
     """The paper's 7B scores as hollow grey marks just right of each suite's bars."""
-    for m, (model, (marker, scores)) in enumerate(paper.PAPER_7B.items()):
+    for m, (model, (_, scores)) in enumerate(paper.PAPER_7B.items()):
         xs = [g + 0.47 + 0.06 * (m - 1) for g, (suite, _) in enumerate(SUITES) if suite in scores]
         ys = [scores[suite] for suite, _ in SUITES if suite in scores]
-        ax.scatter(
-            xs,
-            ys,
-            marker=marker,
-            s=26,
-            facecolors="none",
-            edgecolors=paper.COLOUR,
-            lw=1.1,
-            label=paper.label(model),
-            zorder=3,
-        )
+        paper.mark(ax, model, xs, ys, size=26)
 
 
 @styled

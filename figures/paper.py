@@ -8,7 +8,10 @@ them hollow and grey, labelled "paper".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
+
+from matplotlib.axes import Axes
 
 SOURCE: Final = "Xu et al. 2024 (Symbol-LLM), project page, Overall figure: published 7B scores"
 
@@ -26,3 +29,10 @@ COLOUR: Final = "0.3"
 def label(model: str) -> str:
     """The legend text of a paper mark."""
     return f"paper: {model}"
+
+
+def mark(ax: Axes, model: str, xs: Sequence[float], ys: Sequence[float], size: float) -> None:
+    """Draw ``model``'s published scores at ``(xs, ys)`` as hollow grey marks, labelled for the legend."""
+    marker = PAPER_7B[model][0]
+    style = {"facecolors": "none", "edgecolors": COLOUR, "lw": 1.1, "zorder": 3}
+    ax.scatter(xs, ys, marker=marker, s=size, label=label(model), **style)

@@ -25,14 +25,18 @@ _READ, _SELECT, _FUNCTION, _RECURSIVE = 20, 21, 31, 33
 _ATTACH, _DETACH, _PRAGMA = 24, 25, 19
 #: SQL functions refused everywhere (extension loading; file access of some builds)
 REFUSED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"})
+#: PRAGMAs that take an argument but only read (a table's columns, indexes, keys)
+READ_PRAGMAS = frozenset(
+    {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+)
 
 
 def setup_authorizer(action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
     """Authorizer for building a private database: everything but files and extensions."""
     if action in (_ATTACH, _DETACH):
         return sqlite3.SQLITE_DENY
-    if action == _PRAGMA and arg2 is not None:  # a PRAGMA with a value writes a setting
-        return sqlite3.SQLITE_DENY
+    if action == _PRAGMA and arg2 is not None and str(arg1).lower() not in READ_PRAGMAS:
+        return sqlite3.SQLITE_DENY  # a PRAGMA with a value writes a setting
     if action == _FUNCTION and str(arg2).lower() in REFUSED_FUNCTIONS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
@@ -107,13 +111,13 @@ def _algebra_refusal(query: str) -> str | None:
         algebra = prepareQuery(query).algebra
     except Exception:  # not importable here, or not a query: the engine will reject it itself
         return None
+    if algebra.get("datasetClause"):
+        return "FROM / FROM NAMED (loading a graph) is refused: queries run on the local graph only"
     stack, seen = [algebra], 0
     while stack and seen < 100_000:
         node, seen = stack.pop(), seen + 1
         if getattr(node, "name", None) == "ServiceGraphPattern":
             return "SERVICE (a remote endpoint) is refused: queries run on the local graph only"
-        if getattr(node, "name", None) and node.get("datasetClause"):
-            return "FROM / FROM NAMED (loading a graph) is refused: queries run on the local graph only"
         if isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list | tuple):

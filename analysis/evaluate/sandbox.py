@@ -54,7 +54,8 @@ HOW_TO_FIX = (
 @dataclass(frozen=True)
 class Limits:
     """Per-job seconds (alarm), per-process memory in MB (address space), file size in MB, the
-    sandbox's tmpfs in MB, processes of the sandbox (``RLIMIT_NPROC``), start-up seconds."""
+    sandbox's tmpfs in MB, processes of the sandbox (``RLIMIT_NPROC``), start-up seconds, and
+    whether a job may not create processes (the seccomp filter of the harness)."""
 
     job_seconds: float = 5.0
     memory_mb: int = 2048
@@ -62,6 +63,7 @@ class Limits:
     startup_seconds: float = 15.0
     tmpfs_mb: int = 64
     processes: int = 64
+    no_fork: bool = True
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def _run_once(
     """Run ``jobs`` in one sandbox; ``(finished outcomes by index, why it ended)``."""
     nonce = secrets.token_hex(16)
     header = json.dumps({"nonce": nonce, "job_seconds": limits.job_seconds, "shared": shared,
-                         "kinds": sorted({j["kind"] for j in jobs}), "seccomp": True,
+                         "kinds": sorted({j["kind"] for j in jobs}), "seccomp": limits.no_fork,
                          "pidns": mode == "bwrap"}).encode()  # fmt: skip
     payload = b"%010d" % len(header) + header + b"".join(json.dumps(j).encode() + b"\n" for j in jobs)
     folder = tempfile.mkdtemp(prefix="symbolscope-sandbox-")

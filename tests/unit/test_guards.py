@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from support.hostile import watched_server
 
 from symbolscope import guards
-from tests.support.hostile import watched_server
 from trainer.data.checkers import reason
 from trainer.data.schema import Sample
 

@@ -240,6 +240,17 @@ KINDS = {
     "call": run_call, "humaneval": run_humaneval, "sympy_equal": run_sympy_equal, "sql": run_sql,
     "regex": run_regex, "sparql": run_sparql, "smt": run_smt, "plan": run_plan,
 }  # fmt: skip
+#: A trivial job of each kind, run once in the zygote (never a generated one)
+WARM = {
+    "call": {"code": "def f(x):\n    return [x]", "entry": "f", "args": [[1]]},
+    "humaneval": {"code": "", "test": ""},
+    "sympy_equal": {"a": "sin(x)**2 + cos(x)**2", "b": "1"},
+    "sql": {"databases": ["CREATE TABLE t(a);"], "query": "SELECT count(*) FROM t"},
+    "regex": {"pattern": "a+", "pos": ["a"], "neg": ["b"]},
+    "sparql": {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"},
+    "smt": {"queries": ["(declare-const a Int)\n(assert (> a 1))"]},
+    "plan": {},
+}
 PRELOAD = {"sympy_equal": ("sympy", "sympy.parsing.sympy_parser"), "sql": ("sqlite3", "guards"),
            "sparql": ("rdflib", "rdflib.plugins.sparql", "guards"), "smt": ("z3",),
            "plan": ("pyperplan.search", "pyperplan.grounding", "pyperplan.pddl.parser",
@@ -325,8 +336,9 @@ def _zygote(sock, header):
     for name in {m for k in header.get("kinds", ()) for m in PRELOAD.get(k, ())}:
         with contextlib.suppress(ImportError):
             __import__(name)
-    if "sparql" in header.get("kinds", ()):
-        _graph(header.get("shared") or {})
+    for kind in header.get("kinds", ()):  # first calls import and build caches: forks inherit them
+        with contextlib.suppress(Exception):
+            KINDS[kind](WARM[kind], header.get("shared") or {}, None)
     while True:
         cmd = sock.recv(1)
         while True:

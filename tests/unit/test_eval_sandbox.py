@@ -96,3 +96,39 @@ def test_a_huge_allocation_in_a_math_program_is_scored_a_failure():
         [(sample, hog, FAMILY_CHECKS["math"]), (sample, sample.output, FAMILY_CHECKS["math"])]
     )
     assert flags == [False, True]
+
+
+def test_a_huge_job_seconds_value_is_one_line_exit_2(tmp_path):
+    from support.cli import run_module
+    from support.hostile import assert_clean
+
+    preds = tmp_path / "p.jsonl"
+    preds.write_text('{"id": "x", "prediction": "y"}\n')
+    for value in ("1e300", "inf", "nan", "0"):
+        r = run_module("analysis.evaluate", "--predictions", str(preds), "--job-seconds", value,
+                       "--out", str(tmp_path / "res"))  # fmt: skip
+        assert_clean(r, says="--job-seconds must be > 0 and <= 3600")
+    assert not (tmp_path / "res").exists()
+
+
+def test_without_a_sandbox_execution_is_not_run_and_the_unsandboxed_choice_is_recorded(monkeypatch):
+    from analysis.evaluate import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_status", lambda: (False, "bubblewrap (bwrap) is not installed"))
+    assert sandbox.choose_mode(False) == ("none", "execution scores not run: bubblewrap (bwrap) is not "
+                                          f"installed; {sandbox.HOW_TO_FIX}")  # fmt: skip
+    mode, note = sandbox.choose_mode(True)
+    assert mode == "unsandboxed" and "--allow-unsandboxed" in note
+    assert sandbox.isolation(mode).startswith("unsandboxed (--allow-unsandboxed)")
+    sample = Sample("m-3", "math-word-problem-program", "math", "How many?", "",
+                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    executor = Executor(LIMITS, mode="none")
+    try:
+        assert executor.judge([(sample, sample.output, FAMILY_CHECKS["math"])]) == [None]
+    finally:
+        executor.close()
+    executor = Executor(LIMITS, mode="unsandboxed")
+    try:
+        assert executor.judge([(sample, sample.output, FAMILY_CHECKS["math"])]) == [True]
+    finally:
+        executor.close()

@@ -216,10 +216,15 @@ def _checkpoint(
     """All rows of one checkpoint (or predictions file ``source``) and its facts for the config."""
     wanted = list({s.id: s for v in (*sym.values(), *dele.values()) for s in v}.values())
     got = _from_file(source, wanted, split_ids) if source else _generate(label, wanted, cfg)
-    answers = {s.id: extract_answer(got["raw"].get(s.id, ""), s.family) for s in wanted}
+    cap = score.MAX_PREDICTION_CHARS  # a longer answer is scored a failure, never parsed
+    raw = {s.id: got["raw"].get(s.id, "") for s in wanted}
+    answers = {
+        s.id: extract_answer(raw[s.id], s.family) if len(raw[s.id]) <= cap else raw[s.id] for s in wanted
+    }
     rows: list[dict[str, Any]] = []
     suites: dict[str, dict[str, Any]] = {}
     facts: dict[str, Any] = {k: v for k, v in got.items() if k not in ("model", "tokenizer", "raw")}
+    facts["over_cap_ids"] = sorted(i for i, t in answers.items() if len(t) > cap)
     if "symbolic" in cfg.tasks:
         t0 = time.perf_counter()
         items = score.score_symbolic([s for v in sym.values() for s in v], answers, executor)

@@ -286,6 +286,9 @@ def test_hostile_predictions_through_the_cli_are_failures_and_leave_nothing(tmp_
                 1
             ].id: f"SELECT ?s WHERE {{ SERVICE <http://127.0.0.1:{w.port}/q> {{ ?s ?p ?o }} }}",
             dele["table"][0].id: f"VACUUM INTO '{w.outside}/v.db'",
+            sym["regex"][0].id: "a" * (45 << 20),  # a 45 MB line
+            sym["xpath"][0].id: "/" + "a/" * 100_000 + "b",  # 200 KB of XPath
+            sym["ltl"][0].id: "(" * 100_000 + "lobby" + ")" * 100_000,
         }
         rows = [{"id": r["id"], "prediction": bad.get(r["id"], r["prediction"])} for r in _gold_rows(chosen)]
         preds = _write(w.outside.parent / "preds.jsonl", rows)
@@ -300,6 +303,7 @@ def test_hostile_predictions_through_the_cli_are_failures_and_leave_nothing(tmp_
     (path,) = (tmp_path / "res" / "eval").glob("*.json")
     data = json.loads(path.read_text())
     correct = data["config"]["checkpoints"]["preds"]["correct"]
+    assert data["config"]["checkpoints"]["preds"]["over_cap_ids"] == [sym["regex"][0].id]
     for sid in bad:
         if sid in correct:
             assert correct[sid] is False, sid

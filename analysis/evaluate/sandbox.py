@@ -140,7 +140,19 @@ def bwrap_command(lib: Path, limits: Limits) -> list[str]:
     return cmd
 
 
-def _limit(limits: Limits, n_jobs: int, mode: str) -> None:
+def _user_processes() -> int:
+    """How many processes the current real uid has (``RLIMIT_NPROC`` counts them all)."""
+    uid, n = os.getuid(), 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as fh:
+                    line = next(x for x in fh if x.startswith("Uid:"))
+                n += int(line.split()[1]) == uid
+    return n
+
+
+def _limit(limits: Limits, n_jobs: int, mode: str, nproc: int) -> None:
     """``preexec_fn``: resource limits of the child (runs in the child before exec)."""
     import resource
 
@@ -152,8 +164,8 @@ def _limit(limits: Limits, n_jobs: int, mode: str) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if mode == "bwrap":  # per user namespace; as root on the host it is not enforced (docs)
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    if nproc:  # the user's processes now + the sandbox's allowance; root is exempt (docs)
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
 def _parse(stdout: bytes, nonce: str, n: int) -> dict[int, Outcome]:
@@ -197,11 +209,12 @@ def _run_once(
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp" if mode == "bwrap" else str(work),
            "TMPDIR": "/tmp" if mode == "bwrap" else str(work)}  # fmt: skip
     wall = limits.startup_seconds + (limits.job_seconds + 1.0) * len(jobs)
+    nproc = _user_processes() + limits.processes if os.getuid() != 0 else 0
     try:
         proc = subprocess.Popen(
             _command(mode, str(work), lib, limits), cwd=work, env=env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=lambda: _limit(limits, len(jobs), mode),
+            preexec_fn=lambda: _limit(limits, len(jobs), mode, nproc),
         )  # fmt: skip
         try:
             out, _ = proc.communicate(payload, timeout=wall)

@@ -1,6 +1,6 @@
 """The program the sandbox runs (``python -I harness.py``): it executes generated code, never the
-suite. Standard library, installed third-party packages and :mod:`symbolscope.guards` (found next
-to this file in the sandbox, or in ``sys.argv[1]``) only; it imports nothing else of the project.
+suite. Standard library, installed third-party packages, :mod:`analysis.evaluate.jobkinds` and
+:mod:`symbolscope.guards` (copied next to it) only; it imports nothing else of the project.
 
 Three kinds of process, so that a job can change only its own outcome:
 
@@ -20,15 +20,13 @@ Three kinds of process, so that a job can change only its own outcome:
 HumanEval's tests run in the reporter, never with the generated code: each function of the
 generated module is a proxy whose arguments and results cross the socket as tagged JSON (tuples,
 sets, dicts, floats kept), so a test compares plain values and no predicted object's ``__eq__``
-is ever called. Job kinds: ``call``, ``humaneval``, ``sympy_equal``, ``sql``, ``regex``,
-``sparql``, ``smt``, ``plan`` (see the ``run_*`` functions).
+is ever called. Job kinds: :mod:`analysis.evaluate.jobkinds`.
 """
 
 import builtins
 import contextlib
 import ctypes
 import json
-import math
 import os
 import platform
 import resource
@@ -39,7 +37,9 @@ import struct
 import sys
 import time
 
-MAX_MESSAGE = 16 << 20
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jobkinds import KINDS, MAX_MESSAGE, PRELOAD, WARM, decode, encode, send
+
 WORK = "/tmp" if len(sys.argv) < 3 else sys.argv[2]
 
 
@@ -51,217 +51,7 @@ def _alarm(signum, frame):
     raise JobTimeout("job time limit")
 
 
-def plain(value, depth=0):
-    """A JSON-able, comparable form of a Python value (tuples become lists, sets sorted lists)."""
-    if depth > 20:
-        return repr(value)
-    if value is None or type(value) in (bool, int, str):
-        return value
-    if type(value) is float:
-        return value if math.isfinite(value) else repr(value)
-    if type(value) in (list, tuple):
-        return [plain(v, depth + 1) for v in value]
-    if type(value) in (set, frozenset):
-        return sorted((plain(v, depth + 1) for v in value), key=repr)
-    if type(value) is dict:
-        return {"__dict__": sorted(([plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()),
-                                   key=repr)}  # fmt: skip
-    return repr(value)
-
-
-def encode(value, depth=0):
-    """Tagged JSON of builtin data only (exact types; anything else is refused with TypeError)."""
-    if depth > 50:
-        raise TypeError("nested too deeply")
-    kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return value
-    if kind is float:
-        return value if math.isfinite(value) else {"$f": repr(value)}
-    if kind is list:
-        return [encode(v, depth + 1) for v in value]
-    tags = {tuple: "$t", set: "$s", frozenset: "$fs"}
-    if kind in tags:
-        return {tags[kind]: [encode(v, depth + 1) for v in value]}
-    if kind is dict:
-        return {"$d": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if kind is complex:
-        return {"$c": [value.real, value.imag]}
-    raise TypeError(f"{kind.__name__} is not plain data")
-
-
-def decode(data):
-    """Builtin values from :func:`encode`'s JSON (strict: an unknown shape is a ValueError)."""
-    if data is None or type(data) in (bool, int, float, str):
-        return data
-    if type(data) is list:
-        return [decode(v) for v in data]
-    if type(data) is dict and len(data) == 1:
-        (tag, body), = data.items()  # fmt: skip
-        if tag == "$f" and body in ("nan", "inf", "-inf"):
-            return float(body)
-        if tag == "$c" and type(body) is list and len(body) == 2:
-            return complex(float(body[0]), float(body[1]))
-        if tag in ("$t", "$s", "$fs") and type(body) is list:
-            items = [decode(v) for v in body]
-            return tuple(items) if tag == "$t" else set(items) if tag == "$s" else frozenset(items)
-        if tag == "$d" and type(body) is list:
-            return {decode(k): decode(v) for k, v in body}
-    raise ValueError("not plain data")
-
-
-# --- job kinds (run in a job process) ------------------------------------------------------------
-
-
-def run_call(job, shared, conn):
-    env = {"__name__": "__generated__"}
-    exec(compile(job["code"], "<generated>", "exec"), env)
-    fn = env[job["entry"]]
-    out = []
-    for args in job["args"]:
-        try:
-            out.append(["ok", plain(fn(*args))])
-        except Exception as err:
-            out.append(["raises", type(err).__name__])
-    return out
-
-
-def run_humaneval(job, shared, conn):
-    """Serve calls of the generated module's functions (the test runs in the reporter)."""
-    env = {"__name__": "__generated__"}
-    exec(compile(job["code"], "<generated>", "exec"), env)
-    names = sorted(k for k, v in env.items() if callable(v) and not k.startswith("__"))
-    _send(conn, {"names": names})
-    reader = conn.makefile("rb")
-    while True:
-        line = reader.readline(MAX_MESSAGE)
-        if not line:
-            return None
-        call = json.loads(line)
-        try:
-            value = env[call["fn"]](*decode(call["args"]), **decode(call["kwargs"]))
-            reply = {"value": encode(value)}
-        except Exception as err:
-            reply = {"raises": type(err).__name__}
-        _send(conn, reply)
-
-
-def run_sympy_equal(job, shared, conn):
-    import sympy
-    from sympy.parsing.sympy_parser import parse_expr
-
-    a, b = parse_expr(job["a"]), parse_expr(job["b"])
-    return bool(sympy.simplify(a - b) == 0)
-
-
-def run_sql(job, shared, conn):
-    import guards
-
-    results = []
-    for setup in job["databases"]:
-        db = guards.query_connection(setup)
-        try:
-            results.append([plain(r) for r in db.execute(job["query"]).fetchmany(10_000)])
-        finally:
-            db.close()
-    return results
-
-
-def run_regex(job, shared, conn):
-    import re
-
-    pattern = re.compile(job["pattern"])
-    return [
-        [bool(pattern.fullmatch(s)) for s in job["pos"]],
-        [bool(pattern.fullmatch(s)) for s in job["neg"]],
-    ]
-
-
-_GRAPH = {}
-
-
-def _graph(shared):
-    from rdflib import Graph
-
-    if "g" not in _GRAPH:
-        _GRAPH["g"] = Graph().parse(data=shared["graph_nt"], format="nt")
-    return _GRAPH["g"]
-
-
-def run_sparql(job, shared, conn):
-    import guards
-
-    result = guards.local_sparql(_graph(shared), job["query"], shared.get("namespaces"))
-    if result.type == "ASK":
-        return {"ask": bool(result.askAnswer)}
-    return {"rows": [[None if v is None else str(v) for v in row] for row in list(result)[:10_000]]}
-
-
-def run_smt(job, shared, conn):
-    import z3
-
-    out = []
-    for text in job["queries"]:
-        solver = z3.Solver()
-        solver.set("timeout", int(job.get("timeout_ms", 2000)))
-        solver.from_string(text)
-        out.append(str(solver.check()))
-    return out
-
-
-def run_plan(job, shared, conn):
-    from pyperplan.grounding import ground
-    from pyperplan.heuristics.relaxation import hFFHeuristic
-    from pyperplan.pddl.parser import Parser
-    from pyperplan.search import greedy_best_first_search
-
-    paths = {}
-    for key in ("domain", "problem", "gold_problem"):
-        paths[key] = os.path.abspath(key + ".pddl")
-        with open(paths[key], "w", encoding="utf-8") as fh:
-            fh.write(job[key])
-    parser = Parser(paths["domain"], paths["problem"])
-    task = ground(parser.parse_problem(parser.parse_domain()))
-    plan = greedy_best_first_search(task, hFFHeuristic(task))
-    if plan is None:
-        return {"plan": None, "valid": False}
-    gold_parser = Parser(paths["domain"], paths["gold_problem"])
-    gold = ground(gold_parser.parse_problem(gold_parser.parse_domain()))
-    state, ops = gold.initial_state, {op.name: op for op in gold.operators}
-    for step in plan:
-        op = ops.get(step.name)
-        if op is None or not op.applicable(state):
-            return {"plan": [s.name for s in plan], "valid": False}
-        state = op.apply(state)
-    return {"plan": [s.name for s in plan], "valid": bool(gold.goal_reached(state))}
-
-
-KINDS = {
-    "call": run_call, "humaneval": run_humaneval, "sympy_equal": run_sympy_equal, "sql": run_sql,
-    "regex": run_regex, "sparql": run_sparql, "smt": run_smt, "plan": run_plan,
-}  # fmt: skip
-#: A trivial job of each kind, run once in the zygote (never a generated one)
-WARM = {
-    "call": {"code": "def f(x):\n    return [x]", "entry": "f", "args": [[1]]},
-    "humaneval": {"code": "", "test": ""},
-    "sympy_equal": {"a": "sin(x)**2 + cos(x)**2", "b": "1"},
-    "sql": {"databases": ["CREATE TABLE t(a);"], "query": "SELECT count(*) FROM t"},
-    "regex": {"pattern": "a+", "pos": ["a"], "neg": ["b"]},
-    "sparql": {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"},
-    "smt": {"queries": ["(declare-const a Int)\n(assert (> a 1))"]},
-    "plan": {},
-}
-PRELOAD = {"sympy_equal": ("sympy", "sympy.parsing.sympy_parser"), "sql": ("sqlite3", "guards"),
-           "sparql": ("rdflib", "rdflib.plugins.sparql", "guards"), "smt": ("z3",),
-           "plan": ("pyperplan.search", "pyperplan.grounding", "pyperplan.pddl.parser",
-                    "pyperplan.heuristics.relaxation")}  # fmt: skip
-
-
 # --- process plumbing ----------------------------------------------------------------------------
-
-
-def _send(conn, message):
-    conn.sendall((json.dumps(message) + "\n").encode())
 
 
 def _libc():
@@ -323,9 +113,9 @@ def _job_process(conn, header):
     except BaseException as err:  # a generated program's failure, whatever it is
         reply["error"] = f"{type(err).__name__}: {str(err)[:200]}"
     try:
-        _send(conn, reply)
+        send(conn, reply)
     except (TypeError, ValueError):
-        _send(conn, {"ok": False, "value": None, "error": "result is not JSON"})
+        send(conn, {"ok": False, "value": None, "error": "result is not JSON"})
     except OSError:
         pass
     os._exit(0)
@@ -388,7 +178,7 @@ class Remote:
         self.name, self.reader, self.conn = name, reader, conn
 
     def __call__(self, *args, **kwargs):
-        _send(self.conn, {"fn": self.name, "args": encode(list(args)), "kwargs": encode(kwargs)})
+        send(self.conn, {"fn": self.name, "args": encode(list(args)), "kwargs": encode(kwargs)})
         reply = json.loads(self.reader.readline(MAX_MESSAGE) or b"null")
         if type(reply) is not dict or ("value" not in reply and "raises" not in reply):
             raise RuntimeError("the generated code did not answer")
@@ -402,7 +192,7 @@ class Remote:
 
 def _drive(job, conn):
     """Run ``job`` in its job process; the reporter's side (HumanEval's test runs here)."""
-    _send(conn, job)
+    send(conn, job)
     reader = conn.makefile("rb")
     if job["kind"] == "humaneval":
         hello = json.loads(reader.readline(MAX_MESSAGE) or b"null")

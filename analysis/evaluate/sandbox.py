@@ -40,6 +40,7 @@ from typing import Any
 from symbolscope import guards
 
 HARNESS = Path(__file__).with_name("harness.py")
+JOBKINDS = Path(__file__).with_name("jobkinds.py")
 GUARDS = Path(guards.__file__)
 MODES = ("bwrap", "unsandboxed")
 SANDBOX_UID = 65534
@@ -123,7 +124,7 @@ def _visible_python() -> list[str]:
 
 def bwrap_command(lib: Path, limits: Limits) -> list[str]:
     """The ``bwrap`` argument list up to (not including) the command; ``lib`` is bound at
-    ``/sandbox`` read-only (the harness and its guards)."""
+    ``/sandbox`` read-only (the harness, its job kinds and guards)."""
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--uid", str(SANDBOX_UID),
            "--gid", str(SANDBOX_UID), "--hostname", "sandbox", "--cap-drop", "ALL"]  # fmt: skip
     for path in _SYSTEM:
@@ -190,41 +191,55 @@ def _command(mode: str, folder: str, lib: Path, limits: Limits) -> list[str]:
     return [sys.executable, "-I", str(lib / "harness.py"), str(lib), folder]
 
 
-def _run_once(
+def _header(
     jobs: Sequence[dict[str, Any]], shared: dict[str, Any], limits: Limits, mode: str
-) -> tuple[dict[int, Outcome], str]:
-    """Run ``jobs`` in one sandbox; ``(finished outcomes by index, why it ended)``."""
+) -> tuple[str, bytes]:
+    """``(nonce, what the harness reads on stdin)``: a length-prefixed header, then a job per line."""
     nonce = secrets.token_hex(16)
     header = json.dumps({"nonce": nonce, "job_seconds": limits.job_seconds, "shared": shared,
                          "kinds": sorted({j["kind"] for j in jobs}), "seccomp": limits.no_fork,
                          "pidns": mode == "bwrap"}).encode()  # fmt: skip
-    payload = b"%010d" % len(header) + header + b"".join(json.dumps(j).encode() + b"\n" for j in jobs)
-    folder = tempfile.mkdtemp(prefix="symbolscope-sandbox-")
-    lib = Path(folder) / "lib"
-    work = Path(folder) / "work"
-    lib.mkdir()
-    work.mkdir()
-    shutil.copy(HARNESS, lib / "harness.py")
-    shutil.copy(GUARDS, lib / "guards.py")
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp" if mode == "bwrap" else str(work),
-           "TMPDIR": "/tmp" if mode == "bwrap" else str(work)}  # fmt: skip
+    return nonce, b"%010d" % len(header) + header + b"".join(json.dumps(j).encode() + b"\n" for j in jobs)
+
+
+def _communicate(proc: subprocess.Popen[bytes], payload: bytes, wall: float) -> tuple[bytes, str]:
+    """Send the jobs, collect the lines; the whole process group is killed in any case."""
+    try:
+        out, _ = proc.communicate(payload, timeout=wall)
+        return out, f"exit status {proc.returncode}"
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        out, _ = proc.communicate()
+        return out, f"wall-clock limit of {wall:.0f} s"
+    finally:
+        _kill_group(proc.pid)
+
+
+def _run_once(
+    jobs: Sequence[dict[str, Any]], shared: dict[str, Any], limits: Limits, mode: str
+) -> tuple[dict[int, Outcome], str]:
+    """Run ``jobs`` in one sandbox; ``(finished outcomes by index, why it ended)``."""
+    nonce, payload = _header(jobs, shared, limits, mode)
+    folder = Path(tempfile.mkdtemp(prefix="symbolscope-sandbox-"))
+    lib, work = folder / "lib", folder / "work"
+    inside = "/tmp" if mode == "bwrap" else str(work)
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": inside, "TMPDIR": inside}
     wall = limits.startup_seconds + (limits.job_seconds + 1.0) * len(jobs)
     nproc = _user_processes() + limits.processes if os.getuid() != 0 else 0
     try:
-        proc = subprocess.Popen(
-            _command(mode, str(work), lib, limits), cwd=work, env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-            preexec_fn=lambda: _limit(limits, len(jobs), mode, nproc),
-        )  # fmt: skip
+        lib.mkdir()
+        work.mkdir()
+        for src in (HARNESS, JOBKINDS, GUARDS):
+            shutil.copy(src, lib / src.name)
         try:
-            out, _ = proc.communicate(payload, timeout=wall)
-            why = f"exit status {proc.returncode}"
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            out, _ = proc.communicate()
-            why = f"wall-clock limit of {wall:.0f} s"
-        finally:
-            _kill_group(proc.pid)
+            proc = subprocess.Popen(
+                _command(mode, str(work), lib, limits), cwd=work, env=env, stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=lambda: _limit(limits, len(jobs), mode, nproc),
+            )  # fmt: skip
+        except OSError as err:
+            return {}, f"the sandbox could not start: {err}"
+        out, why = _communicate(proc, payload, wall)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return _parse(out, nonce, len(jobs)), why

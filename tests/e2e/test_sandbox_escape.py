@@ -338,3 +338,37 @@ def test_without_bwrap_execution_scores_are_not_run_and_nothing_executes(tmp_pat
     assert cron["exec_match"] == 1.0
     assert all(x["accuracy"] is None for x in data["rows"] if x.get("suite") == "delegation")
     assert os.path.exists(path)
+
+
+def test_when_the_suite_is_killed_nothing_of_the_sandbox_survives(tmp_path):
+    """The hostile trial left a process running after evaluate was killed: with bwrap's
+    --die-with-parent the whole PID namespace goes with the suite."""
+    import signal
+    import subprocess
+    import sys
+
+    from support.cli import REPO
+    from support.escapes import SURVIVOR
+
+    job = ("import os, time\ndef f():\n    if os.fork() == 0:\n"
+           f"        os.execv('/bin/sleep', ['sleep', '{SURVIVOR}'])\n    while True:\n        time.sleep(0.1)")  # fmt: skip
+    script = ("from analysis.evaluate.sandbox import Limits, run_jobs\n"
+              f"run_jobs([{{'kind': 'call', 'code': {job!r}, 'entry': 'f', 'args': [[]]}}], "
+              "limits=Limits(job_seconds=60, no_fork=False))\n")  # fmt: skip
+    (tmp_path / "suite.py").write_text(script)  # not on a command line: only the sleep carries the marker
+    suite = subprocess.Popen(
+        [sys.executable, str(tmp_path / "suite.py")], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not survivors() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert survivors(), "the job never started"
+        suite.send_signal(signal.SIGKILL)
+        suite.wait()
+        deadline = time.monotonic() + 10
+        while survivors() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert survivors() == []
+    finally:
+        suite.kill()

@@ -32,9 +32,12 @@ FAMILIES = ("sql", "regex", "math", "python", "sparql")
 def _baseline_module(folder: Path):
     """The runner of :data:`BASELINE` (its sandbox.py and harness.py), imported from ``folder``."""
     for name in ("sandbox.py", "harness.py"):
-        text = subprocess.run(["git", "show", f"{BASELINE}:analysis/evaluate/{name}"], cwd=ROOT,
-                              capture_output=True, text=True, check=True).stdout  # fmt: skip
-        (folder / name).write_text(text)
+        got = subprocess.run(["git", "show", f"{BASELINE}:analysis/evaluate/{name}"], cwd=ROOT,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+        if got.returncode != 0:
+            raise SystemExit(f"bench_sandbox: the baseline runner needs the git history ({BASELINE}): "
+                             f"{got.stderr.strip()[:200]}")  # fmt: skip
+        (folder / name).write_text(got.stdout)
     spec = importlib.util.spec_from_file_location("baseline_sandbox", folder / "sandbox.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["baseline_sandbox"] = module  # dataclasses look their module up

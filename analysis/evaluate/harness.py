@@ -277,6 +277,7 @@ def main():
     _libc().prctl(
         4, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)
     )  # PR_SET_DUMPABLE 0: no ptrace, /proc/<pid>/mem or fd of ours
+    nonce = header.pop("nonce")  # not in the header the zygote (and so every job) inherits
     zsock, theirs = socket.socketpair()
     zpid = os.fork()
     if zpid == 0:
@@ -288,7 +289,6 @@ def main():
     pidns = bool(header.get("pidns")) and os.getpid() < 10
     keep = {1, os.getpid(), zpid}
     signal.signal(signal.SIGALRM, _alarm)
-    nonce = header["nonce"]
     for i, line in enumerate(sys.stdin.buffer):
         job = json.loads(line)
         zsock.settimeout(30.0)

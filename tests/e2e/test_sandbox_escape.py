@@ -372,3 +372,20 @@ def test_when_the_suite_is_killed_nothing_of_the_sandbox_survives(tmp_path):
         assert survivors() == []
     finally:
         suite.kill()
+
+
+def test_allow_unsandboxed_runs_execution_and_says_so_in_every_row(tmp_path, chosen):
+    preds = _write(tmp_path / "gold.jsonl", _gold_rows(chosen))
+    env = {"PATH": str(tmp_path / "no-bin")}  # bwrap cannot be found
+    r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "2", "--tasks", "symbolic",
+                   "--allow-unsandboxed", "--out", str(tmp_path / "res"), "--no-progress", env=env, timeout=900)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "running generated code unsandboxed (--allow-unsandboxed)" in r.stderr
+    (path,) = (tmp_path / "res" / "eval").glob("*.json")
+    data = json.loads(path.read_text())
+    assert all(row["isolation"].startswith("unsandboxed (--allow-unsandboxed)") for row in data["rows"])
+    assert (
+        data["config"]["isolation"].startswith("unsandboxed") and data["config"]["allow_unsandboxed"] is True
+    )
+    for fam in EXECUTING:
+        assert next(x for x in data["rows"] if x.get("family") == fam)["exec_match"] == 1.0

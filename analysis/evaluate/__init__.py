@@ -2,8 +2,8 @@
 
 ``evaluate(aliases, config=EvalConfig(...)) -> Result`` (:mod:`analysis.evaluate.api`);
 ``python -m analysis.evaluate`` is its CLI. Submodules: ``prompts`` (what is asked, where an
-answer ends), ``generate`` (batched greedy decoding), ``sandbox``/``harness`` (generated code
-runs only there), ``resources`` (databases, PDDL files, graph), ``checks`` (execution checks per
+answer ends), ``generate`` (batched greedy decoding), ``sandbox``/``harness``/``jobkinds``
+(generated code runs only there: a bubblewrap namespace sandbox, ``docs/sandbox.md``), ``resources`` (databases, PDDL files, graph), ``checks`` (execution checks per
 family), ``delegation`` (solvers), ``normalise`` (exact match), ``score`` (items, rows,
 intervals), ``predictions`` (files of generations made elsewhere), ``report`` (table, Markdown).
 The package is callable: ``analysis.evaluate(["base", "ours"])``.

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--general-per-task", type=int, default=20, help="questions per general task")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--job-seconds", type=float, default=5.0, help="sandbox time limit per program")
+    p.add_argument(
+        "--allow-unsandboxed",
+        action="store_true",
+        help="without bubblewrap, run generated code with process limits only (recorded as isolation)",
+    )
     p.add_argument("--examples", type=int, default=3, help="generations per family in the Markdown report")
     p.add_argument("--out", default="results", help="results folder")
     p.add_argument("--no-progress", action="store_true")
@@ -51,7 +56,7 @@ def config_from(args: argparse.Namespace) -> EvalConfig:
         predictions=tuple(p.strip() for p in args.predictions.split(",") if p.strip()),
         max_new_tokens=args.max_new_tokens, batch_tokens=args.batch_tokens,
         general_per_task=args.general_per_task, seed=args.seed, job_seconds=args.job_seconds,
-        examples=args.examples, progress=not args.no_progress,
+        examples=args.examples, progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
     )  # fmt: skip
 
 
@@ -76,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{ck}: {len(facts[key])} {key.replace('_', ' ')}: {', '.join(facts[key][:10])}")
         if facts.get("general", "ok") != "ok":
             print(f"{ck}: general suite {facts['general']}")
+    if result.config.get("sandbox_note"):
+        print(result.config["sandbox_note"])
     print(f"\nresults: {json_path}\n         {csv_path}\nreport:  {md}")
     return 0
 

@@ -21,7 +21,7 @@ from typing import Any
 from analysis.evaluate import delegation, general, normalise, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
-from analysis.evaluate.sandbox import Limits
+from analysis.evaluate.sandbox import Limits, choose_mode, isolation
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
 from trainer.data.schema import Sample
@@ -31,8 +31,10 @@ ANALYSIS = "eval"
 SUITES = ("symbolic", "general", "delegation")
 ROW_KEYS = (
     "ckpt", "fingerprint", "suite", "family", "task", "n", "parse_rate", "parse_rate_ci", "exec_match",
-    "exec_match_ci", "exact_match", "exact_match_ci", "accuracy", "accuracy_ci",
+    "exec_match_ci", "exact_match", "exact_match_ci", "accuracy", "accuracy_ci", "isolation",
 )  # fmt: skip
+#: Longest per-program time limit accepted (seconds).
+MAX_JOB_SECONDS = 3600.0
 INTERVALS = (
     "95% intervals: Wilson score for a family's or task's proportions; percentile bootstrap (1000, "
     "resampling samples within each family/task) for suite averages; the overall average's interval "
@@ -47,7 +49,9 @@ class EvalConfig:
     ``per_family``: samples per symbol family and per delegation task (0 = all of the split);
     ``tasks``: suites to run; ``predictions``: JSONL files scored instead of generating (one per
     checkpoint label); ``max_new_tokens``/``batch_tokens``: generation limits; ``general_per_task``
-    and ``nl_per_split``: sizes of the general suite; ``job_seconds``: sandbox time per program.
+    and ``nl_per_split``: sizes of the general suite; ``job_seconds``: sandbox time per program;
+    ``allow_unsandboxed``: without a working bubblewrap, run generated code with process limits only
+    (else execution-based scores are not run).
     """
 
     split: str = "test"
@@ -64,6 +68,7 @@ class EvalConfig:
     dtype: str = "float32"
     progress: bool = True
     general_tasks: tuple[str, ...] | None = field(default=None)
+    allow_unsandboxed: bool = False
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -74,8 +79,8 @@ class EvalConfig:
             )
         if self.per_family < 0 or self.max_new_tokens < 1 or self.batch_tokens < 1:
             raise UserError("--per-family must be >= 0, --max-new-tokens and --batch-tokens >= 1")
-        if not self.job_seconds > 0:
-            raise UserError("--job-seconds must be > 0")
+        if not 0 < self.job_seconds <= MAX_JOB_SECONDS:
+            raise UserError(f"--job-seconds must be > 0 and <= {MAX_JOB_SECONDS:g}, not {self.job_seconds!r}")
 
 
 def _order(samples: Sequence[Sample], seed: int) -> list[Sample]:
@@ -113,6 +118,8 @@ def _delegation_samples(
     chosen = select(samples, "delegation", 0, cfg.seed)
     plans, kept, skipped = chosen.get("planning", []), [], []
     want = cfg.per_family or len(plans)
+    if executor.mode == "none":  # nothing executes: the gold goals cannot be checked
+        kept, plans = plans[:want], []
     while plans and len(kept) < want:
         batch, plans = plans[: want - len(kept)], plans[want - len(kept) :]
         ok = executor.judge([(s, s.output, delegation.CHECKS["planning"]) for s in batch])
@@ -209,10 +216,15 @@ def _checkpoint(
     """All rows of one checkpoint (or predictions file ``source``) and its facts for the config."""
     wanted = list({s.id: s for v in (*sym.values(), *dele.values()) for s in v}.values())
     got = _from_file(source, wanted, split_ids) if source else _generate(label, wanted, cfg)
-    answers = {s.id: extract_answer(got["raw"].get(s.id, ""), s.family) for s in wanted}
+    cap = score.MAX_PREDICTION_CHARS  # a longer answer is scored a failure, never parsed
+    raw = {s.id: got["raw"].get(s.id, "") for s in wanted}
+    answers = {
+        s.id: extract_answer(raw[s.id], s.family) if len(raw[s.id]) <= cap else raw[s.id] for s in wanted
+    }
     rows: list[dict[str, Any]] = []
     suites: dict[str, dict[str, Any]] = {}
     facts: dict[str, Any] = {k: v for k, v in got.items() if k not in ("model", "tokenizer", "raw")}
+    facts["over_cap_ids"] = sorted(i for i, t in answers.items() if len(t) > cap)
     if "symbolic" in cfg.tasks:
         t0 = time.perf_counter()
         items = score.score_symbolic([s for v in sym.values() for s in v], answers, executor)
@@ -273,20 +285,29 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
         raise UserError(
             f"split '{cfg.split}' has no samples; build the collection (python -m trainer.data build)"
         )
-    executor = Executor(Limits(job_seconds=cfg.job_seconds))
+    mode, note = choose_mode(cfg.allow_unsandboxed)
+    if note:
+        log.warning("%s", note)
+    executor = Executor(Limits(job_seconds=cfg.job_seconds), mode)
     sym = select(samples, "family", cfg.per_family, cfg.seed) if "symbolic" in cfg.tasks else {}
     dele, skipped = _delegation_samples(samples, cfg, executor) if "delegation" in cfg.tasks else ({}, [])
     rows: list[dict[str, Any]] = []
     per_ckpt: dict[str, Any] = {}
     split_ids = {s.id for s in samples}
-    for label, source in labels:
-        r, per_ckpt[label] = _checkpoint(label, source, sym, dele, cfg, executor, split_ids)
-        rows += r
+    try:
+        for label, source in labels:
+            r, per_ckpt[label] = _checkpoint(label, source, sym, dele, cfg, executor, split_ids)
+            rows += r
+    finally:
+        executor.close()
+    for row in rows:
+        row["isolation"] = isolation(mode)
     chosen = sorted({s.id for v in (*sym.values(), *dele.values()) for s in v})
     config_out = {
         **asdict(cfg), "ckpts": [lbl for lbl, _ in labels], "intervals": INTERVALS,
         "dataset_fingerprint": dataset_fingerprint([s for s in samples if s.id in set(chosen)]),
         "sample_ids": chosen, "planning_skipped": skipped, "checkpoints": per_ckpt,
         "selection_digest": hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:16],
+        "isolation": isolation(mode), "sandbox_note": note, "max_prediction_chars": score.MAX_PREDICTION_CHARS,
     }  # fmt: skip
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

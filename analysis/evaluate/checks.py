@@ -1,26 +1,29 @@
 """Execution checks: what "the prediction executes to the gold result" means, per family.
 
 A :class:`Check` turns an answer into sandbox jobs (:mod:`analysis.evaluate.harness`) and judges
-the prediction's outcomes against the gold output's outcomes; a check without jobs judges in
-process (parsers only: RDKit, ``json``/``jsonschema``, ElementPath, ``croniter``; nothing of a
-prediction is executed in the suite's process). :class:`Executor` batches the jobs of many
+the prediction's outcomes against the gold output's outcomes (plain JSON data); a check without
+jobs judges with parsers only (RDKit, ``json``/``jsonschema``, ElementPath, ``croniter``). Both
+the jobs of a prediction and every judgement are made in the checker worker, never in the
+suite's process. :class:`Executor` batches the jobs of many
 answers into the sandbox and caches the gold outcomes across checkpoints.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from typing import Any
 
 from analysis.evaluate import resources
 from analysis.evaluate.sandbox import Limits, Outcome, run_jobs
 from trainer.data.checkers.code import regex_examples
+from trainer.data.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
 from trainer.data.schema import Sample
 
 Jobs = Callable[[Sample, str], list[dict[str, Any]]]
@@ -234,40 +237,99 @@ NO_EXEC = "no executable checker: exact match only"
 PARSED_ONLY = {"bash": "parsed with bashlex, never executed: exact match only"}
 
 
-class Executor:
-    """Judges answers with their checks, running sandbox jobs in batches; gold outcomes are cached
-    by (check, sample id) so every checkpoint after the first reuses them."""
+def _resolve(module: str, qualname: str) -> Callable[..., Any]:
+    """A check function by module and name (only of the evaluation's own modules)."""
+    if module not in ("analysis.evaluate.checks", "analysis.evaluate.delegation"):
+        raise ValueError(f"not a check module: {module}")
+    return getattr(importlib.import_module(module), qualname)
 
-    def __init__(self, limits: Limits | None = None) -> None:
+
+def _worker_jobs(module: str, qualname: str, sample: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    return _resolve(module, qualname)(Sample.from_dict(sample), text)
+
+
+def _worker_judge(
+    module: str, qualname: str, sample: dict[str, Any], text: str, pred: list[Any], gold: list[Any]
+) -> bool:
+    judge = _resolve(module, qualname)
+    try:
+        return bool(
+            judge(Sample.from_dict(sample), text, [Outcome(*o) for o in pred], [Outcome(*o) for o in gold])
+        )
+    except (TypeError, KeyError, IndexError, ValueError, AttributeError):
+        return False  # an outcome of an unexpected shape is a failed prediction
+
+
+CALLS.update({"eval-jobs": _worker_jobs, "eval-judge": _worker_judge})
+
+
+def _name(fn: Callable[..., Any]) -> tuple[str, str]:
+    return fn.__module__, fn.__qualname__
+
+
+class Executor:
+    """Judges answers with their checks. Predicted and gold jobs run in separate sandboxes (a
+    gold program never shares a process with predicted code), in batches; gold outcomes are
+    cached by (check, sample id) so every checkpoint after the first reuses them. Building a
+    prediction's jobs and judging it run in the forked, time- and memory-limited checker worker
+    (:class:`~trainer.data.checkers.sandbox.TimedChecker`), never in the suite's process.
+
+    ``mode``: ``bwrap``, ``unsandboxed`` or ``none`` (execution not run: checks with jobs give
+    ``None``)."""
+
+    def __init__(self, limits: Limits | None = None, mode: str = "bwrap") -> None:
         self.limits = limits or Limits()
+        self.mode = mode
+        self.worker = TimedChecker(timeout=max(CHECK_TIMEOUT_S, self.limits.job_seconds))
         self._gold: dict[tuple[str, str], list[Outcome]] = {}
 
-    def judge(self, items: Sequence[tuple[Sample, str, Check]]) -> list[bool]:
-        """One match flag per ``(sample, answer text, check)``."""
+    def close(self) -> None:
+        """Stop the checker worker."""
+        self.worker.close()
+
+    def _run(self, jobs: list[dict[str, Any]]) -> list[Outcome]:
+        if not jobs:
+            return []
+        shared = resources.sparql_shared() if any(j.get("kind") == "sparql" for j in jobs) else {}
+        return run_jobs(jobs, shared=shared, limits=self.limits, mode=self.mode)
+
+    def judge(self, items: Sequence[tuple[Sample, str, Check]]) -> list[bool | None]:
+        """One match flag per ``(sample, answer text, check)`` (``None``: an execution check not
+        run because there is no sandbox)."""
+        run = [i for i, (_, _, c) in enumerate(items) if c.jobs is None or self.mode != "none"]
+        samples = [items[i][0] for i in run]
+        built = self.worker.calls(
+            "eval-jobs", [(*_name(items[i][2].jobs), items[i][0].to_dict(), items[i][1]) for i in run
+                          if items[i][2].jobs is not None], samples)  # type: ignore[arg-type]  # fmt: skip
         jobs: list[dict[str, Any]] = []
-        slots: list[tuple[int, int]] = []  # where each item's predicted jobs are in ``jobs``
+        gold_jobs: list[dict[str, Any]] = []
+        slots: dict[int, tuple[int, int]] = {}
         gold_slots: dict[tuple[str, str], tuple[int, int]] = {}
-        for sample, text, check in items:
+        made = iter(built)
+        for i in run:
+            sample, _, check = items[i]
+            if check.jobs is None:
+                continue
+            ok, got = next(made)
             start = len(jobs)
-            if check.jobs is not None:
-                jobs.extend(check.jobs(sample, text))
-            end = len(jobs)  # the prediction's jobs only: the gold's follow
-            if check.jobs is not None:
-                key = (check.name, sample.id)
-                if key not in self._gold and key not in gold_slots:
-                    g0 = len(jobs)
-                    jobs.extend(check.jobs(sample, sample.output))
-                    gold_slots[key] = (g0, len(jobs))
-            slots.append((start, end))
-        shared = resources.sparql_shared() if any(j["kind"] == "sparql" for j in jobs) else {}
-        outcomes = run_jobs(jobs, shared=shared, limits=self.limits) if jobs else []
+            jobs.extend(got if ok and isinstance(got, list) else [])
+            slots[i] = (start, len(jobs))
+            key = (check.name, sample.id)
+            if key not in self._gold and key not in gold_slots:
+                g0 = len(gold_jobs)
+                gold_jobs.extend(check.jobs(sample, sample.output))
+                gold_slots[key] = (g0, len(gold_jobs))
+        outcomes, gold_out = self._run(jobs), self._run(gold_jobs)
         for key, (a, b) in gold_slots.items():
-            self._gold[key] = outcomes[a:b]
-        flags = []
-        for (sample, text, check), (a, b) in zip(items, slots, strict=True):
+            self._gold[key] = gold_out[a:b]
+        asks = []
+        for i in run:
+            sample, text, check = items[i]
+            a, b = slots.get(i, (0, 0))
             gold = self._gold.get((check.name, sample.id), [])
-            try:
-                flags.append(bool(check.judge(sample, text, outcomes[a:b], gold)))
-            except (TypeError, KeyError, IndexError, ValueError, AttributeError):
-                flags.append(False)  # an outcome of an unexpected shape is a failed prediction
+            asks.append((*_name(check.judge), sample.to_dict(), text,
+                         [astuple(o) for o in outcomes[a:b]], [astuple(o) for o in gold]))  # fmt: skip
+        flags: list[bool | None] = [None] * len(items)
+        for i, (ok, value) in zip(run, self.worker.calls("eval-judge", asks, samples), strict=True):
+            flags[i] = ok and value is True
         return flags

@@ -80,6 +80,9 @@ def markdown(result: Result, samples: dict[str, Any]) -> str:
         "",
         "Prompt format per checkpoint: "
         + ", ".join(f"{c}: {facts.get(c, {}).get('prompt_format')}" for c in ckpts),
+        "",
+        f"Generated code ran under: {result.config.get('isolation', 'not recorded')}"
+        + (f" ({result.config['sandbox_note']})" if result.config.get("sandbox_note") else ""),
     ]
     rules = {r.get("family"): r.get("scoring") for r in result.rows if r["suite"] == "symbolic"}
     by_family: dict[str, list[str]] = {}

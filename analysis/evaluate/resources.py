@@ -17,9 +17,9 @@ import hashlib
 import json
 import random
 import re
-import sqlite3
 from typing import Any
 
+from symbolscope import guards
 from trainer.data.checkers.code import schema_ddl
 from trainer.data.checkers.pddl_check import sexpr_block
 from trainer.data.schema import Sample
@@ -62,8 +62,7 @@ def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
     scripts = []
     for k in range(n):
         rng = _rng(sample.id, k)
-        conn = sqlite3.connect(":memory:")
-        conn.executescript(ddl)
+        conn = guards.private_database(ddl)  # the schema comes from a file: no files, no extensions
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         sizes = {t: rng.randint(10, 16) for t in tables}
         nouns = {spec.noun: sizes[t] for t in tables for spec in TABLES if t in spec.names}

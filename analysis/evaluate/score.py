@@ -18,16 +18,15 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from analysis.evaluate import delegation, normalise
 from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
-from analysis.evaluate.sandbox import run_jobs
 from analysis.metrics.proportion import wilson_interval
 from trainer.data.checkers import reason
+from trainer.data.checkers.sandbox import CALLS
 from trainer.data.schema import Sample
 
 Z95 = 1.959963984540054
@@ -43,37 +42,61 @@ class Item:
     parsed: bool
     exact: bool
     executed: bool | None
+    not_run: bool = False  # an execution check that did not run (no sandbox)
 
     @property
-    def correct(self) -> bool:
-        """The headline: execution match where executable, else exact match."""
+    def correct(self) -> bool | None:
+        """The headline: execution match where executable, else exact match (``None``: not run)."""
+        if self.not_run:
+            return None
         return self.exact if self.executed is None else self.executed
 
 
-#: Families whose collection checker evaluates the answer (``math`` runs whitelisted arithmetic):
-#: their parse check runs in the sandbox, not in the suite's process.
-CHECK_IN_SANDBOX = frozenset({"math"})
-ROOT = str(Path(__file__).resolve().parents[2])
+#: Longest answer scored (characters); a longer one is scored a failure without being parsed.
+MAX_PREDICTION_CHARS = 256 * 1024
+
+
+def _parses_call(sample: dict[str, Any], answer: str) -> bool:
+    return parses(Sample.from_dict(sample), answer)
+
+
+CALLS.update({"eval-parses": _parses_call, "eval-exact": normalise.exact})
+
+
+def _in_worker(
+    executor: Executor, name: str, args: list[tuple[Any, ...]], samples: Sequence[Sample]
+) -> list[bool]:
+    """A registered boolean call on each argument tuple, in the checker worker (failure: False)."""
+    if not args:
+        return []
+    return [ok and value is True for ok, value in executor.worker.calls(name, args, samples)]
 
 
 def parse_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Executor) -> list[bool]:
-    """:func:`parses` for every sample; the families of :data:`CHECK_IN_SANDBOX` in the sandbox."""
-    flags = [
-        parses(s, t) if s.family not in CHECK_IN_SANDBOX else False
-        for s, t in zip(samples, texts, strict=True)
-    ]
-    boxed = [i for i, s in enumerate(samples) if s.family in CHECK_IN_SANDBOX and texts[i].strip()]
-    jobs = [
-        {"kind": "checker", "root": ROOT, "sample": replace(samples[i], output=texts[i]).to_dict()}
-        for i in boxed
-    ]
-    for i, out in zip(boxed, run_jobs(jobs, limits=executor.limits) if jobs else [], strict=True):
-        flags[i] = out.ok and out.value is None
+    """:func:`parses` for every sample, in the forked checker worker (never in this process);
+    an answer longer than :data:`MAX_PREDICTION_CHARS` does not parse."""
+    todo = [i for i, t in enumerate(texts) if t.strip() and len(t) <= MAX_PREDICTION_CHARS]
+    flags = [False] * len(samples)
+    got = _in_worker(executor, "eval-parses", [(samples[i].to_dict(), texts[i]) for i in todo], samples)
+    for i, f in zip(todo, got, strict=True):
+        flags[i] = f
+    return flags
+
+
+def exact_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Executor) -> list[bool]:
+    """Exact match after each family's normalisation, in the checker worker."""
+    todo = [i for i, t in enumerate(texts) if t.strip() and len(t) <= MAX_PREDICTION_CHARS]
+    flags = [False] * len(samples)
+    got = _in_worker(
+        executor, "eval-exact", [(samples[i].family, texts[i], samples[i].output) for i in todo], samples
+    )
+    for i, f in zip(todo, got, strict=True):
+        flags[i] = f
     return flags
 
 
 def parses(sample: Sample, answer: str) -> bool:
-    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles), in process."""
+    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles)."""
     if not answer.strip():
         return False
     if sample.family == "regex":
@@ -92,18 +115,25 @@ def exec_rule(family: str) -> str:
     return PARSED_ONLY.get(family, NO_EXEC)
 
 
+def _needs_sandbox(family: str) -> bool:
+    return family in FAMILY_CHECKS and FAMILY_CHECKS[family].jobs is not None
+
+
 def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
-    """One :class:`Item` per sample (an absent answer is the empty string)."""
+    """One :class:`Item` per sample (an absent answer is the empty string). Without a sandbox
+    (``executor.mode == "none"``) the executing families' items are marked ``not_run``."""
     texts = [answers.get(s.id, "") for s in samples]
     parsed = parse_flags(samples, texts, executor)
+    exact = exact_flags(samples, texts, executor)
     runnable = [i for i, s in enumerate(samples) if s.family in FAMILY_CHECKS and parsed[i]]
     flags = executor.judge([(samples[i], texts[i], FAMILY_CHECKS[samples[i].family]) for i in runnable])
     executed: list[bool | None] = [False if s.family in FAMILY_CHECKS else None for s in samples]
     for i, f in zip(runnable, flags, strict=True):
         executed[i] = f
+    off = executor.mode == "none"
     return [
-        Item(s.id, s.family, parsed[i], bool(texts[i].strip()) and normalise.exact(s.family, texts[i], s.output),
-             executed[i])
+        Item(s.id, s.family, parsed[i], exact[i], None if off and _needs_sandbox(s.family) else executed[i],
+             not_run=off and _needs_sandbox(s.family))
         for i, s in enumerate(samples)
     ]  # fmt: skip
 
@@ -112,13 +142,16 @@ def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], exec
     """One :class:`Item` per sample of a delegation task (``executed`` = the solver's answer is right)."""
     items = []
     texts = [answers.get(s.id, "") for s in samples]
+    capped = ["" if len(t) > MAX_PREDICTION_CHARS else t for t in texts]
     parsed = parse_flags(samples, texts, executor)
+    exact = exact_flags(samples, texts, executor)
     flags = executor.judge(
-        [(s, t, delegation.CHECKS[delegation.task_of(s) or ""]) for s, t in zip(samples, texts, strict=True)]
+        [(s, t, delegation.CHECKS[delegation.task_of(s) or ""]) for s, t in zip(samples, capped, strict=True)]
     )
-    for s, t, f, p in zip(samples, texts, flags, parsed, strict=True):
-        items.append(Item(s.id, delegation.task_of(s) or "", p, normalise.exact(s.family, t, s.output),
-                          bool(f and t.strip())))  # fmt: skip
+    off = executor.mode == "none"
+    for s, t, f, p, e in zip(samples, capped, flags, parsed, exact, strict=True):
+        items.append(Item(s.id, delegation.task_of(s) or "", p, e, None if off else bool(f and t.strip()),
+                          not_run=off))  # fmt: skip
     return items
 
 
@@ -153,7 +186,7 @@ def macro_row(items: Sequence[Item], seed: int, n_boot: int = BOOTSTRAP) -> dict
     rng = np.random.default_rng(seed)
     for key in ("accuracy", "parse_rate"):
         arrays = [np.array([getattr(i, "correct" if key == "accuracy" else "parsed") for i in g], float)
-                  for g in groups.values()]  # fmt: skip
+                  for g in groups.values() if key == "parse_rate" or not any(i.not_run for i in g)]  # fmt: skip
         if not arrays:
             row[key], row[f"{key}_ci"] = None, None
             continue

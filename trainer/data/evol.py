@@ -68,7 +68,8 @@ def _rename_sql_query(sql: str, mapping: dict[str, str]) -> str:
 def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Connection:
     """A database with ``ddl``'s tables filled by position: row values depend on the table and
     column index, the type and ``literals`` (the query's constants), never on names."""
-    from trainer.data.checkers.code import bounded_sqlite
+    from symbolscope import guards
+    from trainer.data.checkers.code import SQL_STEP_LIMIT, bounded_sqlite
 
     conn = bounded_sqlite()
     conn.executescript(ddl)
@@ -95,7 +96,7 @@ def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Co
             rows.append(row)
         marks = ", ".join("?" for _ in cols)
         conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-    return conn
+    return guards.read_only(conn, SQL_STEP_LIMIT)  # the queries that run next come from a file
 
 
 def _evolve_sql(sample: Sample, rng: random.Random) -> Sample:

@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 
+from symbolscope import guards
 from trainer.data.checkers import CheckFailed
 from trainer.data.schema import Sample
 
@@ -49,23 +50,15 @@ SQL_STEP_LIMIT = 2_000
 
 def bounded_sqlite() -> sqlite3.Connection:
     """An in-memory SQLite connection that aborts any statement running too long (for example an
-    endless recursive CTE in an untrusted file) with ``sqlite3.OperationalError: interrupted``."""
-    conn = sqlite3.connect(":memory:")
-    steps = [0]
-
-    def tick() -> int:
-        steps[0] += 1
-        return int(steps[0] > SQL_STEP_LIMIT)
-
-    conn.set_progress_handler(tick, 1000)
-    return conn
+    endless recursive CTE in an untrusted file) with ``sqlite3.OperationalError: interrupted``,
+    and refuses files and extensions (:func:`symbolscope.guards.private_database`)."""
+    return guards.private_database(steps=SQL_STEP_LIMIT)
 
 
 def sqlite_with_schema(ddl: str) -> sqlite3.Connection:
-    """An in-memory, step-bounded SQLite database with the tables of ``ddl`` (no rows)."""
-    conn = bounded_sqlite()
-    conn.executescript(ddl)
-    return conn
+    """An in-memory, step-bounded SQLite database with the tables of ``ddl`` (no rows), switched
+    to reading only (:func:`symbolscope.guards.read_only`): where a query from a file runs."""
+    return guards.read_only(guards.private_database(ddl, SQL_STEP_LIMIT), SQL_STEP_LIMIT)
 
 
 def check_sql(sample: Sample) -> None:

@@ -15,13 +15,14 @@ costs a fork.
 from __future__ import annotations
 
 import importlib
+import json
 import multiprocessing as mp
 import os
 import resource
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from trainer.data.checkers import _REGISTRY, reason
@@ -31,6 +32,9 @@ from trainer.data.schema import Sample
 CHECK_TIMEOUT_S = 3.0
 #: Memory the worker may use beyond what it has at start (bytes).
 CHECK_MEMORY_BYTES = 2 << 30
+#: Functions the worker may run besides ``reason`` (registered by name before the worker starts;
+#: the worker is forked, so it inherits them): ``TimedChecker.calls(name, argument tuples)``.
+CALLS: dict[str, Callable[..., Any]] = {}
 #: Stack of the thread that runs a check, and the recursion limit that goes with it.
 _STACK_BYTES = 256 << 20
 _RECURSION_LIMIT = 60_000
@@ -59,6 +63,23 @@ def _no_network(*args: Any, **kwargs: Any) -> Any:
     raise OSError("network access is disabled while checking untrusted rows")
 
 
+def _one(item: Any) -> Any:
+    """The answer to one request: ``reason`` of a sample dict, or ``[True, value]`` /
+    ``[False, why]`` of a registered call ``("call", name, args)``."""
+    call = isinstance(item, tuple) and item[:1] == ("call",)
+    try:
+        if call:
+            return [True, CALLS[item[1]](*item[2])]
+        return reason(Sample(**item))
+    except MemoryError:
+        why = "checking it needs more memory than allowed (output too costly to check)"
+    except RecursionError:
+        why = "nested too deeply to check"
+    except Exception as err:  # a registered call's failure is its answer, one line
+        why = f"{type(err).__name__}: {str(err)[:200]}"
+    return [False, why] if call else why
+
+
 def _serve(conn: Any, memory: int) -> None:
     """Worker loop: receive a sample dict, answer with its reason (or None); run in a deep-stack thread.
 
@@ -79,11 +100,7 @@ def _serve(conn: Any, memory: int) -> None:
             except (EOFError, OSError):
                 return
             for item in batch:  # one answer per row, sent as soon as it is known
-                try:
-                    answer = reason(Sample(**item))
-                except MemoryError:
-                    answer = "checking it needs more memory than allowed (output too costly to check)"
-                conn.send(answer)
+                conn.send_bytes(json.dumps(_one(item)).encode())
 
     threading.stack_size(_STACK_BYTES)
     worker = threading.Thread(target=loop, daemon=True)
@@ -153,28 +170,49 @@ class TimedChecker:
                 if _cpu_seconds(self._proc.pid) - cpu0 > self.timeout or time.monotonic() - t0 > self.wall:
                     self._stop()
                     return f"{family}: checking took over {self.timeout:g} s of CPU time (output too costly to check; not accepted)"
-            return self._conn.recv()
-        except (EOFError, OSError):
+            return json.loads(self._conn.recv_bytes(64 << 20))
+        except (EOFError, OSError, ValueError, RecursionError):
             self._stop()
             return f"{family}: the checker crashed on this output (too large or malformed to check)"
 
-    def reasons(self, samples: Sequence[Sample]) -> list[str | None]:
-        """Why each sample is invalid (or None), in order; a check over the limit or crashing is a reason."""
-        out: list[str | None] = []
-        while len(out) < len(samples):
-            rest = samples[len(out) :]
-            self._prepare(rest)
+    def _stream(
+        self, requests: Sequence[Any], labels: Sequence[str], warm_for: Sequence[Sample]
+    ) -> list[Any]:
+        """The worker's answer to each request, in order; a string (the reason) for a request
+        that went over the limit or crashed the worker."""
+        out: list[Any] = []
+        while len(out) < len(requests):
+            rest, names = requests[len(out) :], labels[len(out) :]
+            self._prepare(warm_for)
             try:
-                self._conn.send([s.to_dict() for s in rest])
+                self._conn.send(list(rest))
             except (OSError, ValueError):
                 self._stop()
-            for sample in rest:
-                out.append(
-                    self._answer(sample.family) if self._proc is not None else "the checker could not start"
-                )
+            for label in names:
+                out.append(self._answer(label) if self._proc is not None else "the checker could not start")
                 if self._proc is None:
-                    break  # the worker was stopped: the remaining rows go to a fresh one
+                    break  # the worker was stopped: the remaining requests go to a fresh one
         return out
+
+    def reasons(self, samples: Sequence[Sample]) -> list[str | None]:
+        """Why each sample is invalid (or None), in order; a check over the limit or crashing is a reason."""
+        answers = self._stream([s.to_dict() for s in samples], [s.family for s in samples], samples)
+        return [a if a is None or isinstance(a, str) else "the checker gave no reason" for a in answers]
+
+    def calls(
+        self,
+        name: str,
+        args: Sequence[tuple[Any, ...]],
+        warm_for: Sequence[Sample] = (),
+        label: str = "check",
+    ) -> list[tuple[bool, Any]]:
+        """``(True, value)`` or ``(False, why)`` of the registered :data:`CALLS` ``name`` on each
+        argument tuple, in the worker (each call under the per-row limits; the families of
+        ``warm_for`` are warmed first). Values come back as JSON, never as pickles."""
+        answers = self._stream([("call", name, tuple(a)) for a in args], [label] * len(args), warm_for)
+        return [
+            (a[0] is True, a[1]) if isinstance(a, list) and len(a) == 2 else (False, str(a)) for a in answers
+        ]
 
     def reason(self, sample: Sample) -> str | None:
         """Why ``sample`` is invalid (or None): :meth:`reasons` of one row."""

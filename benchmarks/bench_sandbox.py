@@ -1,0 +1,101 @@
+"""Benchmark: jobs per second through the bubblewrap sandbox vs the runner it replaced.
+
+Run from the repo root: ``.venv/bin/python benchmarks/bench_sandbox.py [--per-family 8] [--repeats 3]``.
+
+The jobs are what the evaluation runs for gold answers of the test split's executing families
+(``sql``, ``regex``, ``math``, ``python`` incl. HumanEval, ``sparql``: ``--per-family`` samples
+each), batched 32 to a sandbox as :class:`~analysis.evaluate.checks.Executor` sends them. The
+baseline is today's runner before this change (``analysis/evaluate/sandbox.py`` and
+``harness.py`` at commit :data:`BASELINE`, read from git: ``python -I``, own session, rlimits, every
+job in the one harness process); ours is :func:`analysis.evaluate.sandbox.run_jobs` in ``bwrap``
+mode (a sandbox start per batch, a zygote fork per job, clean-up after each job), and, for
+reference, the same runner ``unsandboxed``. Each is warmed once; medians of ``--repeats``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "ef3b8eb"
+FAMILIES = ("sql", "regex", "math", "python", "sparql")
+
+
+def _baseline_module(folder: Path):
+    """The runner of :data:`BASELINE` (its sandbox.py and harness.py), imported from ``folder``."""
+    for name in ("sandbox.py", "harness.py"):
+        got = subprocess.run(["git", "show", f"{BASELINE}:analysis/evaluate/{name}"], cwd=ROOT,
+                             capture_output=True, text=True, check=False)  # fmt: skip
+        if got.returncode != 0:
+            raise SystemExit(f"bench_sandbox: the baseline runner needs the git history ({BASELINE}): "
+                             f"{got.stderr.strip()[:200]}")  # fmt: skip
+        (folder / name).write_text(got.stdout)
+    spec = importlib.util.spec_from_file_location("baseline_sandbox", folder / "sandbox.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_sandbox"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _jobs(per_family: int) -> tuple[list[dict], dict]:
+    from analysis.evaluate import resources
+    from analysis.evaluate.api import select
+    from analysis.evaluate.checks import FAMILY_CHECKS
+    from trainer.data import load_split
+
+    chosen = select(load_split("test"), "family", per_family, 0)
+    jobs = [j for f in FAMILIES for s in chosen.get(f, []) for j in FAMILY_CHECKS[f].jobs(s, s.output)]
+    return jobs, resources.sparql_shared()
+
+
+def _rate(run, jobs: list[dict], repeats: int) -> tuple[float, int]:
+    run(jobs[:4])  # warm: imports, caches
+    times, ok = [], 0
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = run(jobs)
+        times.append(time.perf_counter() - t0)
+        ok = sum(o.ok for o in out)
+    return len(jobs) / statistics.median(times), ok
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--per-family", type=int, default=8)
+    p.add_argument("--repeats", type=int, default=3)
+    args = p.parse_args()
+    from analysis.evaluate.sandbox import Limits, bwrap_status, run_jobs
+
+    works, why = bwrap_status()
+    if not works:
+        raise SystemExit(f"bench_sandbox needs a working bubblewrap: {why}")
+    jobs, shared = _jobs(args.per_family)
+    print(f"{len(jobs)} jobs ({', '.join(FAMILIES)}; {args.per_family} gold samples each), batches of 32, "
+          f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        old = _baseline_module(Path(tmp))
+        base, base_ok = _rate(
+            lambda j: old.run_jobs(j, shared=shared, limits=old.Limits()), jobs, args.repeats
+        )
+        ours, ours_ok = _rate(lambda j: run_jobs(j, shared=shared, limits=Limits()), jobs, args.repeats)
+        plain, plain_ok = _rate(lambda j: run_jobs(j, shared=shared, limits=Limits(), mode="unsandboxed"), jobs,
+                                args.repeats)  # fmt: skip
+    print(f"{'runner':<40} {'jobs/s':>8} {'ok':>5}")
+    print(f"{f'before this change ({BASELINE}, baseline)':<40} {base:>8.1f} {base_ok:>5}")
+    print(f"{'bwrap sandbox (ours)':<40} {ours:>8.1f} {ours_ok:>5}")
+    print(f"{'same runner, --allow-unsandboxed':<40} {plain:>8.1f} {plain_ok:>5}")
+    print(f"sandbox: {ours / base:.2f}x jobs/s vs the runner before this change ({len(jobs)} gold jobs, "
+          f"batches of 32; target >= 0.5x)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

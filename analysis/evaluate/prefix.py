@@ -87,8 +87,14 @@ def _last_logprobs(
         positions[r, width - len(s) :] = torch.arange(prefix, prefix + len(s))
     kv = _expanded(model, cache, rows) if prefix else None
     extra = {_cache_kwarg(model): kv} if kv is not None else {}
-    out = model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=kv is not None,
-                logits_to_keep=1, **extra)  # fmt: skip
+    out = model(
+        input_ids=ids,
+        attention_mask=mask,
+        position_ids=positions,
+        use_cache=kv is not None,
+        logits_to_keep=1,
+        **extra,
+    )
     return torch.log_softmax(out.logits[:, -1].double(), dim=-1)
 
 

@@ -117,8 +117,22 @@ def _home_without_mmlu(tmp_path: Path) -> Path:
 
 def test_absent_mmlu_leaves_the_other_suites_whole_and_says_so(tmp_path: Path) -> None:
     home, out = _home_without_mmlu(tmp_path), tmp_path / "res"
-    r = run_module("analysis.evaluate", "--ckpt", "tiny", "--tasks", "symbolic,general", "--per-family", "1",
-                   "--max-new-tokens", "4", "--no-progress", "--out", str(out), home=home, cwd=tmp_path)  # fmt: skip
+    r = run_module(
+        "analysis.evaluate",
+        "--ckpt",
+        "tiny",
+        "--tasks",
+        "symbolic,general",
+        "--per-family",
+        "1",
+        "--max-new-tokens",
+        "4",
+        "--no-progress",
+        "--out",
+        str(out),
+        home=home,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     (path,) = (out / "eval").glob("*.json")
     data = json.loads(path.read_text())

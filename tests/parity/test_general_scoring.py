@@ -70,8 +70,19 @@ def _topic(n: int = 6, gold: str | None = None) -> mmlu.Topic:
     for i in range(n):
         letter = gold or "ABCD"[i % 4]
         q = f"Question {i}: " + "which of these is the one " * (1 + i % 3) + "?"
-        lines.append(json.dumps({"question": q, "answer_a": f"alpha {i}", "answer_b": "beta", "answer_c": "gamma " * i,
-                                 "answer_d": "delta", "correct_answer": letter, "topic": "hand made"}))  # fmt: skip
+        lines.append(
+            json.dumps(
+                {
+                    "question": q,
+                    "answer_a": f"alpha {i}",
+                    "answer_b": "beta",
+                    "answer_c": "gamma " * i,
+                    "answer_d": "delta",
+                    "correct_answer": letter,
+                    "topic": "hand made",
+                }
+            )
+        )
     return mmlu.parse(lines, "hand.jsonl")[0]
 
 

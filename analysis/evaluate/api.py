@@ -235,7 +235,7 @@ def _checkpoint(
     got = _from_file(source, wanted, split_ids) if source else _generate(label, wanted, cfg)
     answers = {s.id: extract_answer(got["raw"].get(s.id, ""), s.family) for s in wanted}
     rows: list[dict[str, Any]] = []
-    items: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     suites: dict[str, dict[str, Any]] = {}
     facts: dict[str, Any] = {k: v for k, v in got.items() if k not in ("model", "tokenizer", "raw")}
     if "symbolic" in cfg.tasks:
@@ -255,7 +255,7 @@ def _checkpoint(
         facts["score_delegation_s"] = time.perf_counter() - t0
     if "general" in cfg.tasks:
         t0 = time.perf_counter()
-        gen_rows, items, facts["general"] = _general_rows(got, cfg, data)
+        gen_rows, records, facts["general"] = _general_rows(got, cfg, data)
         rows += gen_rows
         suites["general"] = next(r for r in gen_rows if r.get("task") == "all") if gen_rows else {}
         facts["general_s"] = time.perf_counter() - t0
@@ -263,11 +263,11 @@ def _checkpoint(
     for r in rows:
         r.setdefault("prompt_format", got["prompt_format"])
         r.update(ckpt=label, fingerprint=got["fingerprint"])
-    for it in items:
-        it["ckpt"] = label
+    for rec in records:
+        rec["ckpt"] = label
     facts["examples"] = {s.id: answers[s.id] for v in sym.values() for s in v[: cfg.examples]}
     facts["raw_examples"] = {s.id: got["raw"].get(s.id, "") for v in sym.values() for s in v[: cfg.examples]}
-    return rows, facts, items
+    return rows, facts, records
 
 
 def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:

@@ -94,14 +94,17 @@ def test_without_bbh_general_is_mmlu_alone_and_says_so(tmp_path: Path) -> None:
     assert len(items) == 57 and "General = MMLU alone: BBH absent" in r.stdout
 
 
-def test_bbh_folder_from_the_settings_file(tmp_path: Path) -> None:
+def test_bbh_folder_from_the_settings_file_beside_the_symbolic_suite(tmp_path: Path) -> None:
     _bbh(tmp_path / "bbh-data")
     (tmp_path / "symbolscope.toml").write_text('[paths]\nbbh = "bbh-data"\n')
     out = tmp_path / "res"
-    r = run_module("analysis.evaluate", *GENERAL, "--out", str(out), cwd=tmp_path)
+    both = ("--tasks", "symbolic,general", "--per-family", "1", "--max-new-tokens", "4")
+    r = run_module("analysis.evaluate", *GENERAL, *both, "--out", str(out), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    data, _ = _result(out)
+    data, items = _result(out)
     assert _row(data, "bbh")["n"] == 2 and data["config"]["general_data"]["bbh"]["folder"] == "bbh-data"
+    assert any(row["suite"] == "symbolic" and row.get("family") == "all" for row in data["rows"])
+    assert len(items) == 57 + 2 and {i["ckpt"] for i in items} == {"tiny"}
 
 
 def _home_without_mmlu(tmp_path: Path) -> Path:

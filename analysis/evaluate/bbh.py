@@ -8,11 +8,13 @@ is used) or that ``bbh/`` folder itself, with one ``{task}.json`` per task holdi
 Scoring, as lm-evaluation-harness's ``bbh_zeroshot`` (``lm_eval/tasks/bbh/zeroshot/
 _zeroshot_template_yaml``: ``output_type: generate_until``, ``until: ["</s>", "Q:", "\\n\\n"]``,
 ``do_sample: false``, ``num_fewshot: 0``, metric ``exact_match``; each task's ``doc_to_text:
-"Q: {{input}}\\nA:"``): prompt ``Q: {input}\\nA:`` (no chat template), greedy generation until a
-blank line, ``Q:`` or EOS, the text cut at the first stop string, then exact match of the
-stripped text against the stripped target. One difference, stated in the rows: lm-eval puts a
-one-line task description before the question; the task files carry none, so none is used.
-Item ids: ``bbh/<task>/<index of the example in its file>``.
+"Q: {{input}}\\nA:"`` after the task's ``description``): the task description, a blank line, then
+``Q: {input}\\nA:`` (no chat template), greedy generation until a blank line, ``Q:`` or EOS, the
+text cut at the first stop string, then exact match of the stripped text against the stripped
+target. lm-eval's descriptions come from the repository's ``cot-prompts/{task}.txt`` (the text
+after the last ``\\n-----\\n``, up to the first ``\\n\\nQ:``; its ``bbh/_generate_configs.py``):
+read from there when the folder is a checkout; without ``cot-prompts/`` the prompt has no
+description, as the rows state. Item ids: ``bbh/<task>/<index of the example in its file>``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from symbolscope.errors import UserError
 
 STOPS = ("\n\n", "Q:")
 PROMPT = "Q: {input}\nA:"
-PROMPT_FORMAT = "lm-eval bbh_zeroshot: 'Q: {input}\\nA:' (no task description), until blank line, Q: or EOS"
+PROMPT_FORMAT = "lm-eval bbh_zeroshot: {description}'Q: {input}\\nA:', until a blank line, Q: or EOS"
 SCORING = "exact match of the stripped generation (cut at the first stop) and the stripped target"
 HOW = "give --bbh DIR or [paths] bbh in symbolscope.toml: a BIG-Bench-Hard checkout or its bbh/ folder"
 
@@ -38,17 +40,19 @@ class Example:
     input: str
     target: str
 
-    def prompt(self) -> str:
-        """The 0-shot prompt ``Q: {input}\\nA:``."""
-        return PROMPT.format(input=self.input)
-
 
 @dataclass(frozen=True)
 class Task:
-    """A BBH task: its name (the file's stem) and its examples in file order."""
+    """A BBH task: its name (the file's stem), its examples in file order and lm-eval's task
+    description with its blank line (``""`` when the folder has no ``cot-prompts/``)."""
 
     name: str
     examples: tuple[Example, ...]
+    description: str = ""
+
+    def prompt(self, example: Example) -> str:
+        """The 0-shot prompt: ``{description}Q: {input}\\nA:``."""
+        return self.description + PROMPT.format(input=example.input)
 
 
 def configured() -> str | None:
@@ -93,15 +97,28 @@ def parse(text: str, name: str, where: str) -> Task:
     return Task(name, tuple(out))
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: cannot read it as UTF-8 text ({err})") from None
+
+
+def description(cot_prompt: str) -> str:
+    """lm-eval's task description from the text of ``cot-prompts/{task}.txt``, with its blank line."""
+    return cot_prompt.split("\n-----\n")[-1].split("\n\nQ:")[0] + "\n\n"
+
+
 def load(folder: str | Path) -> list[Task]:
-    """Every task of a BBH folder, sorted by name (all checked before any model runs)."""
+    """Every task of a BBH folder, sorted by name (all checked before any model runs), with its
+    description from ``cot-prompts/`` beside the task files' folder when there is one."""
     tasks = []
     for path in task_files(folder):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise UserError(f"{path}: cannot read it as UTF-8 text ({err})") from None
-        tasks.append(parse(text, path.stem, str(path)))
+        task = parse(_read(path), path.stem, str(path))
+        cot = path.parent.parent / "cot-prompts" / f"{path.stem}.txt"
+        if cot.is_file():
+            task = Task(task.name, task.examples, description(_read(cot)))
+        tasks.append(task)
     return tasks
 
 

@@ -139,11 +139,11 @@ def bbh_items(
     """One record per scored example: ``id, task, generation, answer, gold, correct``."""
     from analysis.evaluate.generate import generate
 
-    chosen = [ex for t in tasks for ex in t.examples[:per_task]]
+    chosen = [(t, ex) for t in tasks for ex in t.examples[:per_task]]
     gens = generate(
         model,
         tokenizer,
-        [ex.prompt() for ex in chosen],
+        [t.prompt(ex) for t, ex in chosen],
         stops=[bbh.finished] * len(chosen),
         max_new_tokens=max_new_tokens,
         batch_tokens=batch_tokens,
@@ -151,7 +151,7 @@ def bbh_items(
         desc="bbh",
     )
     records = []
-    for ex, g in zip(chosen, gens, strict=True):
+    for (_, ex), g in zip(chosen, gens, strict=True):
         answer = bbh.cut(g.text).strip()
         records.append(
             {
@@ -172,9 +172,16 @@ def bbh_rows(records: Sequence[dict[str, Any]], tasks: Sequence[bbh.Task]) -> li
     rows = []
     for t in tasks:
         mine = [r for r in records if r["id"].startswith(f"bbh/{t.name}/")]
-        rows.append(_row(f"bbh/{t.name}", sum(r["correct"] for r in mine), len(mine), **facts))
+        described = "lm-eval's, from cot-prompts/" if t.description else "none: no cot-prompts/ in the folder"
+        rows.append(
+            _row(f"bbh/{t.name}", sum(r["correct"] for r in mine), len(mine), **facts, description=described)
+        )
     hits = sum(r["correct"] for r in records)
-    return [*rows, _row("bbh", hits, len(records), **facts, tasks=len(tasks))]
+    described = sum(bool(t.description) for t in tasks)
+    return [
+        *rows,
+        _row("bbh", hits, len(records), **facts, tasks=len(tasks), tasks_with_description=described),
+    ]
 
 
 def suite_row(

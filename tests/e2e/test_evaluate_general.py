@@ -38,6 +38,10 @@ def _bbh(folder: Path) -> Path:
     for name, exs in tasks.items():
         payload = {"examples": [{"input": i, "target": t} for i, t in exs]}
         (folder / "bbh" / f"{name}.json").write_text(json.dumps(payload))
+    (folder / "cot-prompts").mkdir()
+    (folder / "cot-prompts" / "navigate.txt").write_text(
+        "Given navigation steps, are we back?\n\nQ: Stay.\nA: Yes\n"
+    )
     return folder
 
 
@@ -74,6 +78,11 @@ def test_mmlu_and_bbh_rows_and_every_item_on_record(tmp_path: Path) -> None:
     assert suite["accuracy"] == pytest.approx((m["accuracy"] + b["accuracy"]) / 2)
     assert suite["scoring"] == "mean of MMLU and BBH accuracy (the paper's General)"
     assert _row(data, "bbh/navigate")["n"] == 1 and _row(data, "mmlu/moral scenarios")["n"] == 1
+    assert _row(data, "bbh/navigate")["description"].startswith("lm-eval's")
+    assert (
+        _row(data, "bbh/boolean_expressions")["description"].startswith("none")
+        and b["tasks_with_description"] == 1
+    )
     used = data["config"]["general_data"]
     assert used["mmlu"]["status"] == "used" and used["bbh"]["tasks"] == ["boolean_expressions", "navigate"]
     assert "items:" in r.stdout and "General = mean of MMLU and BBH" in r.stdout

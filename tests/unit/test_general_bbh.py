@@ -32,7 +32,27 @@ def test_checkout_and_bbh_folder_both_load_tasks_in_name_order(tmp_path: Path) -
         tasks = bbh.load(where)
         assert [t.name for t in tasks] == ["boolean_expressions", "web_of_lies"]
         assert tasks[0].examples[0] == bbh.Example("bbh/boolean_expressions/0", "not True is", "False")
-    assert tasks[1].examples[0].prompt() == "Q: Does Ka tell the truth?\nA:"
+    assert tasks[1].prompt(tasks[1].examples[0]) == "Q: Does Ka tell the truth?\nA:"  # no cot-prompts/
+
+
+def test_a_checkouts_cot_prompts_give_lm_evals_task_description(tmp_path: Path) -> None:
+    write_task(
+        tmp_path / "repo" / "bbh", "web_of_lies", [{"input": "Does Ka tell the truth?", "target": "Yes"}]
+    )
+    write_task(tmp_path / "repo" / "bbh", "navigate", [{"input": "Turn left. Start?", "target": "No"}])
+    (tmp_path / "repo" / "cot-prompts").mkdir()
+    (tmp_path / "repo" / "cot-prompts" / "web_of_lies.txt").write_text(
+        "canary line\n-----\nEvaluate a random boolean function expressed as a word problem.\n\n"
+        "Q: Question: Fidel lies. Does Fidel tell the truth?\nA: Let's think step by step.\nSo the answer is No.\n"
+    )
+    for where in (tmp_path / "repo", tmp_path / "repo" / "bbh"):
+        navigate, lies = bbh.load(where)
+        assert lies.prompt(lies.examples[0]) == (
+            "Evaluate a random boolean function expressed as a word problem.\n\nQ: Does Ka tell the truth?\nA:"
+        )
+        assert (
+            navigate.description == "" and navigate.prompt(navigate.examples[0]) == "Q: Turn left. Start?\nA:"
+        )
 
 
 @pytest.mark.parametrize(

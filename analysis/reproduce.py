@@ -54,6 +54,14 @@ STORE_CODE = (
     "analysis/layers.py",
 )
 STUDY_CODE = (*STORE_CODE, "analysis/metrics")
+#: MMLU questions per topic in the evaluate step (57 topics, 5-shot), sized so that the General
+#: suite stays under 5 minutes for 3 checkpoints of SmolLM2-135M on 2 quiet cores. Measured on
+#: ``base`` (2026-12-06, CPU seconds of one thread, so contention from other jobs does not count):
+#: the 57 topics' shots (28.3k tokens) 74 s, each further question per topic 27.4 s (57 questions,
+#: 0.48 s each: 2.1 items/s), the held-out NL loss 9.2 s; i.e. 0.56 items/s at 1 per topic and
+#: 1.10 items/s at 3. Three checkpoints at 1 per topic: 332 CPU s, ~250 s wall at the ~500
+#: tokens/s of 2 cores (1.3x one thread); at 2 per topic 414 CPU s, ~315 s: over the budget.
+GENERAL_PER_TASK = 1
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,8 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("umap", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
              code=(*STUDY_CODE, "analysis/projection.py"), inputs=("collection", *on),
              outputs=("projection/*.json",)),
-        Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3", "--out", r),
+        Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
+             "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
              code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
              inputs=("collection", *on), outputs=("eval/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),

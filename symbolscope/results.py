@@ -3,7 +3,9 @@
 Every study returns a :class:`Result`; ``result.save("results/")`` writes both files atomically.
 The JSON holds ``analysis``, ``run_id``, ``created``, the full ``config`` that produced it
 (arguments, seeds, code version) and a list of ``rows`` (flat objects); figures read only these
-files. ``Result.load(path)`` and ``Result.latest(out, analysis)`` read them back.
+files. ``Result.load(path)`` and ``Result.latest(out, analysis)`` read them back. A result with
+per-item records (``items``: what each scored item was, the prediction and the gold) also writes
+``<run-id>.items.jsonl``, one JSON object per line.
 """
 
 from __future__ import annotations
@@ -45,8 +47,9 @@ def _flat(value: Any) -> Any:
 class Result:
     """What a study returns: the ``config`` that produced it and its flat ``rows``.
 
-    ``columns`` orders the CSV's first columns (the rest follow sorted); ``path`` is set once the
-    result has been saved or loaded.
+    ``columns`` orders the CSV's first columns (the rest follow sorted); ``items`` are per-item
+    records written to ``<run-id>.items.jsonl`` by :meth:`save` (not kept in the JSON); ``path``
+    is set once the result has been saved or loaded.
     """
 
     analysis: str
@@ -56,6 +59,7 @@ class Result:
     run_id: str = ""
     created: str = ""
     path: Path | None = field(default=None, compare=False)
+    items: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.config = {**self.config}
@@ -86,8 +90,12 @@ class Result:
         return buf.getvalue()
 
     def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
-        """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` atomically; return both paths."""
+        """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` (and ``.items.jsonl`` when there
+        are items) atomically; return the JSON and CSV paths."""
         folder = Path(out) / self.analysis
+        if self.items:
+            lines = "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in self.items)
+            atomic_write_text(folder / f"{self.run_id}.items.jsonl", lines)
         json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict())
         csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv())
         self.path = json_path

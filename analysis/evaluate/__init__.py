@@ -5,7 +5,9 @@
 answer ends), ``generate`` (batched greedy decoding), ``sandbox``/``harness``/``jobkinds``
 (generated code runs only there: a bubblewrap namespace sandbox, ``docs/sandbox.md``), ``resources`` (databases, PDDL files, graph), ``checks`` (execution checks per
 family), ``delegation`` (solvers), ``normalise`` (exact match), ``score`` (items, rows,
-intervals), ``predictions`` (files of generations made elsewhere), ``report`` (table, Markdown).
+intervals), ``predictions`` (files of generations made elsewhere), ``report`` (table, Markdown), ``general``
+(MMLU from ``mmlu``, BBH from ``bbh``, scored with ``prefix`` and ``choices``), ``items``
+(the per-item records).
 The package is callable: ``analysis.evaluate(["base", "ours"])``.
 """
 
@@ -18,8 +20,8 @@ __all__ = ["ANALYSIS", "SUITES", "EvalConfig", "evaluate"]
 
 
 def evaluate(*args: Any, **kwargs: Any) -> Any:
-    """:func:`analysis.evaluate.api.evaluate` (imported on first use, so that ``python -m
-    analysis.evaluate.bigbench`` does not load the whole package first)."""
+    """:func:`analysis.evaluate.api.evaluate` (imported on first use, so that importing a
+    submodule such as ``analysis.evaluate.mmlu`` does not load the whole package first)."""
     return importlib.import_module("analysis.evaluate.api").evaluate(*args, **kwargs)
 
 

@@ -34,7 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="longest answer (the longest gold output of the test split is 103 tokens)",
     )
     p.add_argument("--batch-tokens", type=int, default=6144, help="token budget per generation batch")
-    p.add_argument("--general-per-task", type=int, default=20, help="questions per general task")
+    p.add_argument(
+        "--general-per-task", type=int, default=20, help="questions per MMLU topic and per BBH task (>= 1)"
+    )
+    p.add_argument("--mmlu-shots", type=int, default=5, help="MMLU shots, 0..5 (default 5, as the paper)")
+    p.add_argument(
+        "--bbh", default=None, help="BIG-Bench-Hard folder (a checkout or its bbh/); default [paths] bbh"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--job-seconds", type=float, default=5.0, help="sandbox time limit per program")
     p.add_argument(
@@ -55,8 +61,9 @@ def config_from(args: argparse.Namespace) -> EvalConfig:
         tasks=tuple(t.strip() for t in args.tasks.split(",") if t.strip()),
         predictions=tuple(p.strip() for p in args.predictions.split(",") if p.strip()),
         max_new_tokens=args.max_new_tokens, batch_tokens=args.batch_tokens,
-        general_per_task=args.general_per_task, seed=args.seed, job_seconds=args.job_seconds,
-        examples=args.examples, progress=not args.no_progress, allow_unsandboxed=args.allow_unsandboxed,
+        general_per_task=args.general_per_task, mmlu_shots=args.mmlu_shots, bbh=args.bbh,
+        seed=args.seed, job_seconds=args.job_seconds, examples=args.examples, progress=not args.no_progress,
+        allow_unsandboxed=args.allow_unsandboxed,
     )  # fmt: skip
 
 
@@ -84,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.config.get("sandbox_note"):
         print(result.config["sandbox_note"])
     print(f"\nresults: {json_path}\n         {csv_path}\nreport:  {md}")
+    if result.items:
+        print(f"items:   {json_path.with_suffix('.items.jsonl')}")
     return 0
 
 

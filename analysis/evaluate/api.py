@@ -2,8 +2,8 @@
 
 For each checkpoint: generate answers for the selected held-out samples (or read them from a
 predictions file), score the symbolic suite per family and the Symbol+Delegation suite per task
-(:mod:`analysis.evaluate.score`), run the general suite when its module is present
-(:mod:`analysis.evaluate.general`), and return a :class:`~symbolscope.results.Result` whose rows
+(:mod:`analysis.evaluate.score`), run the general suite — MMLU 5-shot and BBH 0-shot — on the
+loaded model (:mod:`analysis.evaluate.general`), and return a :class:`~symbolscope.results.Result` whose rows
 are per family/task plus the suite rows and their average (the paper's Symbolic / General /
 Symbol+Delegation / average). ``python -m analysis.evaluate`` is its CLI.
 """
@@ -14,11 +14,11 @@ import hashlib
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.evaluate import delegation, general, normalise, score
+from analysis.evaluate import delegation, general, mmlu, normalise, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
@@ -49,9 +49,10 @@ class EvalConfig:
     ``per_family``: samples per symbol family and per delegation task (0 = all of the split);
     ``tasks``: suites to run; ``predictions``: JSONL files scored instead of generating (one per
     checkpoint label); ``max_new_tokens``/``batch_tokens``: generation limits; ``general_per_task``
-    and ``nl_per_split``: sizes of the general suite; ``job_seconds``: sandbox time per program;
-    ``allow_unsandboxed``: without a working bubblewrap, run generated code with process limits only
-    (else execution-based scores are not run).
+    (questions per MMLU topic and per BBH task), ``mmlu_shots`` (0..5) and ``nl_per_split``: sizes
+    of the general suite; ``bbh``: the BBH folder (None: ``[paths] bbh`` of the settings, or no
+    BBH); ``job_seconds``: sandbox time per program; ``allow_unsandboxed``: without a working
+    bubblewrap, run generated code with process limits only (else execution-based scores are not run).
     """
 
     split: str = "test"
@@ -61,13 +62,14 @@ class EvalConfig:
     max_new_tokens: int = 128
     batch_tokens: int = 6144
     general_per_task: int = 20
+    mmlu_shots: int = mmlu.DEFAULT_SHOTS
+    bbh: str | None = None
     nl_per_split: int = 32
     seed: int = 0
     job_seconds: float = 5.0
     examples: int = 3
     dtype: str = "float32"
     progress: bool = True
-    general_tasks: tuple[str, ...] | None = field(default=None)
     allow_unsandboxed: bool = False
 
     def check(self) -> None:
@@ -81,6 +83,20 @@ class EvalConfig:
             raise UserError("--per-family must be >= 0, --max-new-tokens and --batch-tokens >= 1")
         if not 0 < self.job_seconds <= MAX_JOB_SECONDS:
             raise UserError(f"--job-seconds must be > 0 and <= {MAX_JOB_SECONDS:g}, not {self.job_seconds!r}")
+        if self.general_per_task < 1:
+            raise UserError(f"--general-per-task must be at least 1, not {self.general_per_task}")
+        mmlu.check_shots(self.mmlu_shots)
+
+    def general_config(self) -> general.GeneralConfig:
+        """The general suite's part of the config."""
+        return general.GeneralConfig(
+            shots=self.mmlu_shots,
+            per_task=self.general_per_task,
+            nl_per_split=self.nl_per_split,
+            seed=self.seed,
+            batch_tokens=self.batch_tokens,
+            progress=self.progress,
+        )
 
 
 def _order(samples: Sequence[Sample], seed: int) -> list[Sample]:
@@ -173,16 +189,21 @@ def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dic
             "unknown_ids": unknown, "missing_ids": missing}  # fmt: skip
 
 
-def _general_rows(alias: str, got: dict[str, Any], cfg: EvalConfig) -> tuple[list[dict[str, Any]], str]:
-    """The general suite's rows for a loaded model, and its status (``ok`` or why not)."""
+def _general_rows(
+    got: dict[str, Any], cfg: EvalConfig, data: general.Data | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
+    """The general suite's rows and per-item records for a loaded model, and its status."""
     if "model" not in got:
-        return [], "unavailable: needs a model (not run on a predictions file)"
-    rows = general.general_rows(got["model"], got["tokenizer"], tasks=cfg.general_tasks,
-                                per_task=cfg.general_per_task, seed=cfg.seed, progress=cfg.progress)  # fmt: skip
-    rows.append(
-        general.nl_loss_row(got["model"], got["tokenizer"], per_split=cfg.nl_per_split, seed=cfg.seed)
-    )
-    return [{**r, "suite": "general"} for r in rows], "ok"
+        return [], [], "unavailable: needs a model (not run on a predictions file)"
+    if data is None or not (data.topics or data.tasks):
+        why = data.mmlu_missing if data is not None else "no data"
+        return (
+            [general.suite_row(None, None, data.bbh_missing if data else "", why)],
+            [],
+            f"unavailable: {why}",
+        )
+    rows, items = general.run(got["model"], got["tokenizer"], data, cfg.general_config())
+    return rows, items, "ok"
 
 
 def _suite_rows(
@@ -212,8 +233,10 @@ def _checkpoint(
     cfg: EvalConfig,
     executor: Executor,
     split_ids: set[str],
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """All rows of one checkpoint (or predictions file ``source``) and its facts for the config."""
+    data: general.Data | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
+    """All rows of one checkpoint (or predictions file ``source``), its facts for the config and
+    its per-item records (General)."""
     wanted = list({s.id: s for v in (*sym.values(), *dele.values()) for s in v}.values())
     got = _from_file(source, wanted, split_ids) if source else _generate(label, wanted, cfg)
     cap = score.MAX_PREDICTION_CHARS  # a longer answer is scored a failure, never parsed
@@ -222,6 +245,7 @@ def _checkpoint(
         s.id: extract_answer(raw[s.id], s.family) if len(raw[s.id]) <= cap else raw[s.id] for s in wanted
     }
     rows: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
     suites: dict[str, dict[str, Any]] = {}
     facts: dict[str, Any] = {k: v for k, v in got.items() if k not in ("model", "tokenizer", "raw")}
     facts["over_cap_ids"] = sorted(i for i, t in answers.items() if len(t) > cap)
@@ -242,20 +266,30 @@ def _checkpoint(
         facts["score_delegation_s"] = time.perf_counter() - t0
     if "general" in cfg.tasks:
         t0 = time.perf_counter()
-        general, facts["general"] = _general_rows(label, got, cfg)
-        agg = [r for r in general if r.get("task") == "all"] or (
-            [{"suite": "general", "task": "all", **score.average_row({r["task"]: r for r in general if r.get("accuracy") is not None})}]
-            if general else [])  # fmt: skip
-        rows += [r for r in general if r.get("task") != "all"] + agg
-        if agg:
-            suites["general"] = agg[0]
+        gen_rows, records, facts["general"] = _general_rows(got, cfg, data)
+        rows += gen_rows
+        suites["general"] = next(r for r in gen_rows if r.get("task") == "all") if gen_rows else {}
         facts["general_s"] = time.perf_counter() - t0
     rows.append({"suite": "average", "task": "all", **score.average_row(suites)})
     for r in rows:
-        r.update(ckpt=label, fingerprint=got["fingerprint"], prompt_format=got["prompt_format"])
+        r.setdefault("prompt_format", got["prompt_format"])
+        r.update(ckpt=label, fingerprint=got["fingerprint"])
+    for rec in records:
+        rec["ckpt"] = label
     facts["examples"] = {s.id: answers[s.id] for v in sym.values() for s in v[: cfg.examples]}
     facts["raw_examples"] = {s.id: got["raw"].get(s.id, "") for v in sym.values() for s in v[: cfg.examples]}
-    return rows, facts
+    return rows, facts, records
+
+
+def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:
+    """The General suite's data (checked now, before any generation), or None when not needed."""
+    if "general" not in cfg.tasks or all(source for _, source in labels):
+        return None
+    data = general.prepare(cfg.bbh, only_suite=cfg.tasks == ("general",))
+    for line in (data.mmlu_missing, data.bbh_missing):
+        if line:
+            log.warning("general suite: %s", line)
+    return data
 
 
 def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, str | None]]:
@@ -273,13 +307,16 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
     """Symbolic, general and Symbol+Delegation scores of each checkpoint (or predictions file).
 
     Returns a :class:`Result` (analysis ``eval``) with rows :data:`ROW_KEYS` (+ ``scoring``,
-    ``prompt_format``); ``result.save("results/")`` writes ``results/eval/<run-id>.json`` + ``.csv``.
+    ``prompt_format``) and per-item records ``result.items`` (General); ``result.save("results/")``
+    writes ``results/eval/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
+    are checked before any model runs (:func:`analysis.evaluate.general.prepare`).
     """
     from trainer.data import dataset_fingerprint, load_split
 
     cfg = config or EvalConfig()
     cfg.check()
     labels = _labels(aliases, cfg)
+    data = _general_data(cfg, labels)
     samples = load_split(cfg.split)
     if not samples:
         raise UserError(
@@ -292,12 +329,13 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
     sym = select(samples, "family", cfg.per_family, cfg.seed) if "symbolic" in cfg.tasks else {}
     dele, skipped = _delegation_samples(samples, cfg, executor) if "delegation" in cfg.tasks else ({}, [])
     rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
     per_ckpt: dict[str, Any] = {}
     split_ids = {s.id for s in samples}
     try:
         for label, source in labels:
-            r, per_ckpt[label] = _checkpoint(label, source, sym, dele, cfg, executor, split_ids)
-            rows += r
+            r, per_ckpt[label], got = _checkpoint(label, source, sym, dele, cfg, executor, split_ids, data)
+            rows, items = rows + r, items + got
     finally:
         executor.close()
     for row in rows:
@@ -309,5 +347,8 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
         "sample_ids": chosen, "planning_skipped": skipped, "checkpoints": per_ckpt,
         "selection_digest": hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:16],
         "isolation": isolation(mode), "sandbox_note": note, "max_prediction_chars": score.MAX_PREDICTION_CHARS,
+        "general_data": data.record() if data is not None else None,
     }  # fmt: skip
-    return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)
+    result = Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)
+    result.items = items
+    return result

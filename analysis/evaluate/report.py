@@ -31,13 +31,20 @@ def headline(result: Result) -> list[dict[str, Any]]:
     return out
 
 
+def general_notes(result: Result) -> list[str]:
+    """What the General score is made of, per distinct wording (e.g. MMLU alone: BBH absent)."""
+    rules = [r.get("scoring") for r in result.rows if r["suite"] == "general" and r.get("task") == "all"]
+    return [f"General = {rule}" for rule in dict.fromkeys(r for r in rules if r)]
+
+
 def format_table(result: Result) -> str:
     """Family/task × checkpoint accuracy table (percent, 95% interval), then the suite summary."""
     ckpts = list(result.config.get("ckpts", []))
     groups = list(dict.fromkeys(
         (r["suite"], r.get("family") or r.get("task")) for r in result.rows
         if (r.get("family") or r.get("task")) != "all"))  # fmt: skip
-    head = f"{'suite':<10} {'family/task':<22}" + "".join(f" {c[:18]:>18}" for c in ckpts)
+    wide = max([22, *(len(g) for _, g in groups)])
+    head = f"{'suite':<10} {'family/task':<{wide}}" + "".join(f" {c[:18]:>18}" for c in ckpts)
     lines = [head, "-" * len(head)]
     for suite, g in groups:
         cells = []
@@ -49,12 +56,12 @@ def format_table(result: Result) -> str:
                 cells.append(f"{'loss ' + format(hit[0]['loss'], '.3f'):>18}")
             else:
                 cells.append(f"{_pct(value, hit[0].get('accuracy_ci') if hit else None):>18}")
-        lines.append(f"{suite:<10} {g:<22}" + "".join(f" {x}" for x in cells))
+        lines.append(f"{suite:<10} {g:<{wide}}" + "".join(f" {x}" for x in cells))
     lines += ["", f"{'ckpt':<12} {'Symbolic':>16} {'General':>16} {'Symbol+Deleg.':>16} {'average':>16}"]
     for h in headline(result):
         lines.append(f"{h['ckpt']:<12}" + "".join(
             f" {_pct(h[s], h[s + '_ci']):>16}" for s in ("symbolic", "general", "delegation", "average")))  # fmt: skip
-    return "\n".join(lines)
+    return "\n".join(lines + general_notes(result))
 
 
 def _fence(text: str) -> str:
@@ -76,6 +83,7 @@ def markdown(result: Result, samples: dict[str, Any]) -> str:
             + " |"
         )
     facts = result.config.get("checkpoints", {})
+    out += ["", *general_notes(result)] if general_notes(result) else []
     out += [
         "",
         "Prompt format per checkpoint: "

@@ -1,20 +1,23 @@
-"""General suite against independent references: choice log-likelihoods equal one full forward
-per (context, choice) on ``tiny``; a model forced towards one answer scores 1.0 (0.0 reversed);
-the held-out NL loss equals a by-hand response-token cross-entropy on two samples."""
+"""General suite against independent references: choice log-likelihoods (the tree scorer and the
+shared-prefix MMLU scorer) equal one full forward per (context, choice) on ``tiny``; the
+shared-prefix picks equal the plain path's; a model that always answers the gold letter scores
+1.0 (0.0 when the gold is another letter); the held-out NL loss equals a by-hand response-token
+cross-entropy on two samples."""
 
 from __future__ import annotations
 
+import copy
 import json
-from pathlib import Path
-from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
-from support.extract import make_home
 
 from analysis.checkpoints import load_model, load_tokenizer, resolve
-from analysis.evaluate.choices import batches, choice_loglik, encode_query
-from analysis.evaluate.general import general_rows, nl_loss_row, pick
+from analysis.evaluate import mmlu
+from analysis.evaluate.choices import Query, batches, choice_loglik, encode_query
+from analysis.evaluate.general import mmlu_items, mmlu_rows, nl_loss_row, pick
+from analysis.evaluate.prefix import common_prefix, one_token, shared_prefix_loglik
 
 
 @pytest.fixture(scope="module")
@@ -61,55 +64,101 @@ def test_continuation_tokens_follow_the_context(tiny) -> None:
     assert list(q.context) == tok("Answer:")["input_ids"]
 
 
-class _Forced(torch.nn.Module):
-    """A constructed LM whose next-token distribution always favours ``favoured`` tokens."""
-
-    def __init__(self, vocab: int, favoured: set[int]) -> None:
-        super().__init__()
-        self.emb = torch.nn.Embedding(vocab, 4)
-        self.head = torch.nn.Linear(4, vocab)
-        with torch.no_grad():
-            self.head.weight.zero_()
-            self.head.bias.fill_(-30.0)
-            self.head.bias[sorted(favoured)] = 0.0
-        self.base_model = lambda input_ids, **_: SimpleNamespace(last_hidden_state=self.emb(input_ids))
-
-    def get_output_embeddings(self) -> torch.nn.Module:
-        return self.head
-
-
-def _task(home: Path, right: str, wrong: list[list[str]], reverse: bool) -> None:
-    examples = [
-        {
-            "input": f"question {i}",
-            "target_scores": {right: int(not reverse), **{w: int(reverse) for w in ws}},
-        }
-        for i, ws in enumerate(wrong)
-    ]
-    (home / "bigbench").mkdir(exist_ok=True)
-    (home / "bigbench" / "navigate.json").write_text(json.dumps({"examples": examples}))
-
-
-@pytest.mark.parametrize(("reverse", "expected"), [(False, 1.0), (True, 0.0)])
-def test_forced_answer_scores_one_and_reversed_zero(
-    tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reverse: bool, expected: float
-) -> None:
-    _, tok = tiny
-    home = make_home(tmp_path)
-    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(home))
-    wrong = [["London", "Berlin"], ["Rome"], ["Madrid", "Lisbon", "Vienna"], ["Oslo"]]
-    _task(home, "Paris", wrong, reverse)
-    favoured = set(encode_query(tok, "Q: x\nA: ", ["Paris"]).choices[0])
-    assert all(set(encode_query(tok, "Q: x\nA: ", w).choices[0]) - favoured for ws in wrong for w in ws)
-    forced = _Forced(len(tok), favoured)
-    for progress in (False, True):
-        (row,) = general_rows(forced, tok, tasks=["navigate"], per_task=10, seed=0, progress=progress)
-        assert row["n"] == 4 and row["accuracy"] == expected and row["accuracy_norm"] == expected
-        assert row["chance"] == pytest.approx(
-            (1 / 3 + 1 / 2 + 1 / 4 + 1 / 2) / 4 if not reverse else (2 / 3 + 1 / 2 + 3 / 4 + 1 / 2) / 4
+def _topic(n: int = 6, gold: str | None = None) -> mmlu.Topic:
+    """A hand-made topic of ``n`` questions of varied lengths (golds cycle A..D unless ``gold``)."""
+    lines = []
+    for i in range(n):
+        letter = gold or "ABCD"[i % 4]
+        q = f"Question {i}: " + "which of these is the one " * (1 + i % 3) + "?"
+        lines.append(
+            json.dumps(
+                {
+                    "question": q,
+                    "answer_a": f"alpha {i}",
+                    "answer_b": "beta",
+                    "answer_c": "gamma " * i,
+                    "answer_d": "delta",
+                    "correct_answer": letter,
+                    "topic": "hand made",
+                }
+            )
         )
-        lo, hi = row["accuracy_ci"]
-        assert lo <= row["accuracy"] <= hi and row["suite"] == "general" and row["task"] == "navigate"
+    return mmlu.parse(lines, "hand.jsonl")[0]
+
+
+@pytest.mark.parametrize("shots", [0, 2])
+def test_shared_prefix_logliks_equal_one_plain_forward_per_choice(tiny, shots: int) -> None:
+    model, tok = tiny
+    real = mmlu.load()[3]  # a real topic too: its 5 shots make a long shared prefix
+    for topic, k in ((_topic(), shots), (real, 5)):
+        queries = [
+            encode_query(tok, mmlu.prompt(topic, q, k), mmlu.CHOICES) for q in mmlu.scored(topic, k, 4)
+        ]
+        assert all(one_token(q) for q in queries) and common_prefix([q.context for q in queries]) > 10
+        for max_tokens in (100_000, 1):  # all questions in one batch, then one per batch
+            (got,) = shared_prefix_loglik(model, [queries], pad_id=0, max_tokens=max_tokens)
+            for q, g in zip(queries, got, strict=True):
+                assert g == pytest.approx(_reference(model, q), abs=1e-4)
+
+
+def test_several_token_choices_fall_back_to_the_full_context(tiny) -> None:
+    model, tok = tiny
+    queries = [
+        encode_query(tok, f"Shared words here. Item {i}. Answer:", [" yes", " no way at all"])
+        for i in range(3)
+    ]
+    assert not any(one_token(q) for q in queries)
+    (got,) = shared_prefix_loglik(model, [queries], pad_id=0)
+    for q, g in zip(queries, got, strict=True):
+        assert g == pytest.approx(_reference(model, q), abs=1e-4)
+
+
+def test_common_prefix_leaves_each_context_a_token() -> None:
+    assert common_prefix([(1, 2, 3, 4), (1, 2, 3, 5), (1, 2, 9)]) == 2
+    assert common_prefix([(1, 2, 3), (1, 2, 3)]) == 2 and common_prefix([(7,), (7, 8)]) == 0
+    assert common_prefix([(4, 5, 6, 7)]) == 3
+
+
+def test_shared_prefix_picks_equal_the_plain_paths_picks(tiny) -> None:
+    model, tok = tiny
+    topics = mmlu.load()[:4]
+    records = mmlu_items(model, tok, topics, shots=5, per_task=3)
+    plain = []
+    for t in topics:
+        for q in mmlu.scored(t, 5, 3):
+            query = encode_query(tok, mmlu.prompt(t, q, 5), mmlu.CHOICES)
+            pairs = [Query(query.context, (c,)) for c in query.choices]
+            plain.append(np.concatenate(choice_loglik(model, pairs, pad_id=0)))
+    assert [r["pick"] for r in records] == [mmlu.LETTERS[int(np.argmax(p))] for p in plain]
+    assert np.abs(np.array([r["loglik"] for r in records]) - np.array(plain)).max() < 1e-4
+    assert [r["id"] for r in records][:3] == [q.id for q in mmlu.scored(topics[0], 5, 3)]
+
+
+def _prefers(model, tok, letter: str):
+    """``model`` whose next token is always ``letter`` (with its leading space), whatever the input."""
+    forced = copy.deepcopy(model)
+    (token,) = tok(f" {letter}", add_special_tokens=False)["input_ids"]
+    head = torch.nn.Linear(forced.config.hidden_size, forced.config.vocab_size, bias=True)
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.fill_(-30.0)
+        head.bias[token] = 0.0
+    forced.lm_head = head
+    return forced
+
+
+@pytest.mark.parametrize(("gold", "expected"), [("B", 1.0), ("C", 0.0)])
+def test_a_model_that_prefers_the_gold_letter_scores_one(tiny, gold: str, expected: float) -> None:
+    model, tok = tiny
+    forced = _prefers(model, tok, "B")
+    topic = _topic(9, gold=gold)
+    records = mmlu_items(forced, tok, [topic], shots=2, per_task=10)
+    rows = mmlu_rows(records, [topic], 2)
+    assert [r["task"] for r in rows] == ["mmlu/hand made", "mmlu"]
+    assert rows[-1]["n"] == 7 and rows[-1]["accuracy"] == expected and rows[-1]["chance"] == 0.25
+    assert all(r["pick"] == "B" and r["correct"] is (expected == 1.0) for r in records)
+    lo, hi = rows[-1]["accuracy_ci"]
+    assert lo <= expected <= hi and hi - lo < 0.5
 
 
 @torch.no_grad()
@@ -150,8 +199,6 @@ def test_pick_is_seeded_and_capped() -> None:
 
 
 def test_nl_loss_without_chat_template_says_why(tiny) -> None:
-    import copy
-
     model, tok = tiny
     plain = copy.deepcopy(tok)
     plain.chat_template = None

@@ -157,6 +157,11 @@ def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
         a.ids, b.ids, (f"the stores of '{a.alias}' and '{b.alias}'", "extract both from the same split")
     )
     n = len(ia)
+    if n < 4:
+        raise UserError(
+            f"--split {cfg.split}: '{a.alias}' and '{b.alias}' share {n} original sample(s); "
+            "CKA, mutual k-NN and Procrustes need at least 4 (use a larger split)"
+        )
     matched = _matched(a, b, cfg)
     pairs = [(la, lb) for la in a.layers for lb in b.layers] if cfg.cross_layer else matched
     selves: dict[tuple[str, LayerKey], float] = {}
@@ -262,7 +267,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             if cross and la in best:
                 line += f"  {best[la]['layer_b']!s:>15} ({best[la]['value']:.3f})"
             lines.append(line)
-        ranked = sorted((v["cka"], la) for (la, _), v in cells.items() if "cka" in v)
+        # by CKA alone: layer keys mix ints and 'final_norm', so ties must not compare them
+        ranked = sorted(((v["cka"], la) for (la, _), v in cells.items() if "cka" in v), key=lambda t: t[0])
         if ranked:
             lines.append(
                 "changed most (lowest CKA): " + ", ".join(f"layer {la} ({c:.3f})" for c, la in ranked[:3])

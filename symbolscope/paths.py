@@ -15,10 +15,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from symbolscope.errors import UserError
+from symbolscope.errors import UserError, get_logger
 
 SETTINGS_FILE = "symbolscope.toml"
 SETTINGS_SECTIONS = ("aliases", "paths")
+#: The keys ``[paths]`` understands.
+PATHS_KEYS = ("runs",)
+_WARNED: set[str] = set()
 
 
 def home() -> Path:
@@ -48,8 +51,17 @@ def settings_path() -> Path:
 
 
 def settings() -> dict[str, Any]:
-    """The user's settings file as a dict (``{}`` when there is none)."""
+    """The user's settings file as a dict (``{}`` when there is none).
+
+    ``$SYMBOLSCOPE_CONFIG`` naming a missing file or a folder is a :class:`UserError` (never
+    silently ignored); unknown ``[paths]`` keys are logged as one warning naming them.
+    """
     path = settings_path()
+    if os.environ.get("SYMBOLSCOPE_CONFIG") and not path.is_file():
+        what = (
+            "is a folder" if path.is_dir() else "is not a regular file" if path.exists() else "does not exist"
+        )
+        raise UserError(f"SYMBOLSCOPE_CONFIG={path}: {what}; point it at a settings .toml file or unset it")
     if not path.is_file():
         return {}
     try:
@@ -69,6 +81,12 @@ def settings() -> dict[str, Any]:
     for key, value in data.get("paths", {}).items():
         if not isinstance(value, str):
             raise UserError(f"{path}: paths.{key} must be a string (a folder), got {value!r}")
+    unknown_paths = sorted(set(data.get("paths", {})) - set(PATHS_KEYS))
+    if unknown_paths and str(path) not in _WARNED:  # once per file and process
+        _WARNED.add(str(path))
+        get_logger("paths").warning(
+            "%s: unknown [paths] key(s) %s ignored; known: %s", path, unknown_paths, ", ".join(PATHS_KEYS)
+        )
     return data
 
 

@@ -40,7 +40,14 @@ from analysis.metrics.similarity import (
     mutual_knn,
 )
 from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
+from analysis.study_cli import (
+    add_layers_arg,
+    add_output_args,
+    add_store_args,
+    check_out,
+    save_and_draw,
+    study_parser,
+)
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
@@ -302,10 +309,12 @@ def config_from(args: argparse.Namespace) -> SimilarityConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write results and the figure; print the per-layer table."""
     args = build_parser().parse_args(argv)
-    result = similarity(args.ckpt, config=config_from(args))
-    save_and_draw(
-        result, args.out, None if args.no_figures else ("similarity",), table=format_table(result.rows)
-    )
+    config = config_from(args)
+    config.check()
+    figs = None if args.no_figures else ("similarity",)
+    check_out(args.out, ANALYSIS, figs)  # before the work, not after it
+    result = similarity(args.ckpt, config=config)
+    save_and_draw(result, args.out, figs, table=format_table(result.rows))
     return 0
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope.errors import UserError
-from symbolscope.io import atomic_write_json, atomic_write_text
+from symbolscope.io import atomic_write_json, atomic_write_text, check_replaceable
+from symbolscope.reading import read_json
 from symbolscope.version import code_version
 
 #: The keys every results file has.
@@ -86,10 +87,16 @@ class Result:
         return buf.getvalue()
 
     def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
-        """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` atomically; return both paths."""
+        """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` atomically; return both paths.
+
+        Both are owned writes (:mod:`symbolscope.io`): a file the suite did not write is never
+        replaced, and ``<out>/<analysis>`` must be a real folder, not a symlink.
+        """
         folder = Path(out) / self.analysis
-        json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict())
-        csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv())
+        for ext in ("json", "csv"):  # both refused before either is written
+            check_replaceable(folder / f"{self.run_id}.{ext}")
+        json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict(), owned=True)
+        csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv(), owned=True)
         self.path = json_path
         return json_path, csv_path
 
@@ -112,12 +119,7 @@ class Result:
         Raises :class:`UserError` naming the file (and the row) when it is not a results file.
         """
         path = Path(path)
-        try:
-            if path.stat().st_size > _MAX_BYTES:
-                raise UserError(f"{path}: {path.stat().st_size} bytes is too large for a results file")
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as err:
-            raise UserError(f"{path}: not a readable results file ({type(err).__name__}: {err})") from None
+        data = read_json(path, "results file", _MAX_BYTES)
         return cls.from_dict(data, str(path), require)
 
     @classmethod
@@ -151,9 +153,7 @@ class Result:
         """The newest ``<out>/<analysis>/<run-id>.json`` (run ids sort by time)."""
         folder = Path(out) / analysis
         files = (
-            sorted(folder.glob("*.json"), key=lambda p: (p.name, p.stat().st_mtime))
-            if folder.is_dir()
-            else []
+            sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
         )
         if not files:
             raise UserError(f"no result files in {folder}/; run the '{analysis}' study first")

@@ -29,7 +29,7 @@ from analysis.checkpoints import RUN_CARD
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError
-from symbolscope.io import atomic_write_json
+from symbolscope.io import atomic_write_json, disk_write
 from symbolscope.paths import runs_dir
 from trainer.config import check_run_name
 
@@ -192,6 +192,11 @@ def latest_state(folder: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (0 if it is gone)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
 def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dist: DistInfo) -> Path:
     """Write a resume checkpoint for ``step`` atomically (temp folder, rename, then latest.json)."""
     root = folder / STATE_DIR
@@ -200,7 +205,16 @@ def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dis
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
     distributed.barrier()
-    engine.save_state(tmp, client)
+    try:
+        with disk_write(tmp):  # a full disk: one line, the previous checkpoint stays for --resume
+            engine.save_state(tmp, client)
+    except UserError as err:
+        written = _bytes_in(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UserError(
+            f"resume checkpoint of step {step} (needs more than the {written} bytes written): {err}; "
+            "continue with --resume"
+        ) from None
     distributed.barrier()
     if dist.main:
         shutil.rmtree(final, ignore_errors=True)
@@ -223,8 +237,16 @@ def save_final_model(engine: Any, tokenizer: PreTrainedTokenizerBase, folder: Pa
     if dist.main:
         tmp = folder / ".final-tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        engine.module.save_pretrained(tmp, state_dict=state, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
+        try:
+            with disk_write(tmp):
+                engine.module.save_pretrained(tmp, state_dict=state, safe_serialization=True)
+                tokenizer.save_pretrained(tmp)
+        except UserError as err:
+            written = _bytes_in(tmp)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise UserError(
+                f"final model (needs more than the {written} bytes written): {err}; continue with --resume"
+            ) from None
         for item in tmp.iterdir():
             os.replace(item, folder / item.name)
         tmp.rmdir()

@@ -83,7 +83,9 @@ def check_rows(rows: Iterable[Mapping[str, Any]], fields: Mapping[str, Field], w
             if value is None and spec.null:
                 continue
             if not _fits(spec.kind, value):
-                need = f"a finite {spec.kind}" if spec.kind in ("number", "interval") else f"a {spec.kind}"
+                need = {"number": "a finite number", "interval": "a [low, high] pair of finite numbers"}.get(
+                    spec.kind, f"a {spec.kind}"
+                )
                 raise UserError(
                     f"{where}: row {i}: field '{name}' is {_describe(value)}; the figure needs {need}"
                     f"{' or null' if spec.null else ''} (re-run the study that wrote it)"

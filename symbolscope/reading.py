@@ -49,10 +49,11 @@ def read_bytes(path: str | os.PathLike[str], what: str = "file", max_bytes: int 
         raise UserError(f"{what} {path}: no such file") from None
     except OSError as err:
         raise UserError(f"{what} {path}: cannot open ({err.strerror})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise UserError(f"{what} {path}: {_kind(st.st_mode)}; give a regular file")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UserError(f"{what} {path}: {_kind(st.st_mode)}; give a regular file")
         if st.st_size > max_bytes:
             raise UserError(f"{what} {path}: {st.st_size} bytes is over the {max_bytes} byte limit")
         try:

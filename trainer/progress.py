@@ -23,7 +23,7 @@ def truncate_metrics(path: Path, step: int) -> None:
         try:
             if int(json.loads(line)["step"]) <= step:
                 kept.append(line + "\n")
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             continue  # a torn last line from a kill
     path.write_text("".join(kept), encoding="utf-8")
 

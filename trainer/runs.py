@@ -31,6 +31,7 @@ from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json, disk_write
 from symbolscope.paths import runs_dir
+from symbolscope.reading import read_json
 from trainer.config import check_run_name
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ def utc_now() -> str:
 def read_card(folder: Path) -> dict[str, Any] | None:
     """The run card of ``folder``, or None if there is none (or it is unreadable or not an object)."""
     try:
-        card = json.loads((folder / RUN_CARD).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        card = read_json(folder / RUN_CARD, "run card", 64 << 20)
+    except UserError:
         return None
     return card if isinstance(card, dict) else None
 

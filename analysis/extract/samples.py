@@ -17,6 +17,7 @@ from pathlib import Path
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import store_root
+from symbolscope.reading import read_text
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
@@ -66,12 +67,7 @@ def from_samples(
 def _from_jsonl(path: Path) -> Dataset:
     samples: list[Sample] = []
     evol: list[str | None] = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as err:
-        raise UserError(f"{path}: not UTF-8 (byte offset {err.start}); convert it to UTF-8") from None
-    except OSError as err:
-        raise UserError(f"{path}: cannot read ({err.strerror})") from None
+    lines = read_text(path, "split file").splitlines()
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue

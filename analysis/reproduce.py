@@ -279,7 +279,7 @@ def read_state(path: Path) -> dict[str, Any]:
     if not os.path.lexists(path):
         return {}
     try:
-        state = read_json(path, "reproduce state file", 64 << 20)
+        state = read_json(path, "damaged state file", 64 << 20)
     except UserError as err:
         raise UserError(f"{err}; delete it to re-run every step") from None
     if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):

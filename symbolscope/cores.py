@@ -15,6 +15,7 @@ from symbolscope.errors import UserError, get_logger
 MAX_JOBS = 256
 
 log = get_logger("cores")
+_WARNED: set[tuple[str, int]] = set()
 
 
 def usable_cores() -> int:
@@ -37,7 +38,8 @@ def worker_count(jobs: int, flag: str = "--jobs", *, warn: bool = True) -> int:
     if jobs == -1:
         return cores
     if jobs > cores:
-        if warn:
+        if warn and (flag, jobs) not in _WARNED:  # once per process
+            _WARNED.add((flag, jobs))
             log.warning("%s %d: only %d core(s) usable here; starting %d worker(s)", flag, jobs, cores, cores)
         return cores
     return jobs

@@ -193,6 +193,13 @@ def latest_state(folder: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+def _after_full_disk(folder: Path) -> str:
+    """How to go on once space is freed: resume from the last checkpoint, or start over if none."""
+    if latest_state(folder) is not None:
+        return "then continue with --resume"
+    return "then start over with --overwrite (no earlier checkpoint to resume from)"
+
+
 def _bytes_in(folder: Path) -> int:
     """Bytes of the files under ``folder`` (0 if it is gone)."""
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
@@ -214,7 +221,7 @@ def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dis
         shutil.rmtree(tmp, ignore_errors=True)
         raise UserError(
             f"resume checkpoint of step {step} (needs more than the {written} bytes written): {err}; "
-            "continue with --resume"
+            f"{_after_full_disk(folder)}"
         ) from None
     distributed.barrier()
     if dist.main:
@@ -246,7 +253,7 @@ def save_final_model(engine: Any, tokenizer: PreTrainedTokenizerBase, folder: Pa
             written = _bytes_in(tmp)
             shutil.rmtree(tmp, ignore_errors=True)
             raise UserError(
-                f"final model (needs more than the {written} bytes written): {err}; continue with --resume"
+                f"final model (needs more than the {written} bytes written): {err}; {_after_full_disk(folder)}"
             ) from None
         for item in tmp.iterdir():
             os.replace(item, folder / item.name)

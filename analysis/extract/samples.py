@@ -17,7 +17,7 @@ from pathlib import Path
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import store_root
-from symbolscope.reading import read_text
+from symbolscope.reading import json_lines
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
@@ -67,16 +67,7 @@ def from_samples(
 def _from_jsonl(path: Path) -> Dataset:
     samples: list[Sample] = []
     evol: list[str | None] = []
-    lines = read_text(path, "split file").splitlines()
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError) as err:
-            raise UserError(
-                f"{path}:{lineno}: not valid JSON ({type(err).__name__}: {str(err)[:100]})"
-            ) from None
+    for lineno, row in json_lines(path, "split file"):
         if not isinstance(row, dict):
             raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
         missing = [f for f in ("id", "output") if f not in row or (f == "id" and not row[f])]

@@ -63,7 +63,7 @@ def test_a_malformed_results_file_is_one_line_and_draws_nothing(tmp_path: Path) 
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert (
         len(res.stderr.strip().splitlines()) == 1
-        and "deadbeef.json: not a readable results file" in res.stderr
+        and "deadbeef.json: not valid JSON" in res.stderr
     )
     assert not (tmp_path / "figures").exists()
 

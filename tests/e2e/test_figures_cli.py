@@ -61,10 +61,7 @@ def test_a_malformed_results_file_is_one_line_and_draws_nothing(tmp_path: Path) 
     (tmp_path / "training" / "20990101-000000-deadbeef.json").write_text('{"config": {}, "rows": [')
     res = run_module("figures", "all", "--results", str(tmp_path))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert (
-        len(res.stderr.strip().splitlines()) == 1
-        and "deadbeef.json: not valid JSON" in res.stderr
-    )
+    assert len(res.stderr.strip().splitlines()) == 1 and "deadbeef.json: not valid JSON" in res.stderr
     assert not (tmp_path / "figures").exists()
 
 

@@ -104,7 +104,8 @@ def test_a_figure_reading_two_analyses_gets_both_or_is_named_missing(
     _uniformity(tmp_path)
     assert main(["all", "--results", str(tmp_path)]) == 0
     assert f"pair: missing {tmp_path}/training/ — make it with: make both" in capsys.readouterr().out
-    Result("training", {}, [{"stage": "injection", "step": 1, "metric": "loss", "value": 1.0}]).save(tmp_path)
+    row = {"stage": "injection", "run": "r", "source": "card", "step": 1, "metric": "loss", "value": 1.0}
+    Result("training", {}, [row]).save(tmp_path)
     assert main(["pair", "--results", str(tmp_path)]) == 0
     assert set(seen[0]) == {"uniformity", "training"} and seen[0]["training"].analysis == "training"
     assert (tmp_path / "figures" / "pair.png").is_file()

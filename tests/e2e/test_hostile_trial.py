@@ -48,7 +48,7 @@ def test_out_naming_a_file_or_a_read_only_folder_is_refused_before_the_work(tmp_
     afile = tmp_path / "results.txt"
     afile.write_text("mine\n")
     proc = run_module(*_study(module, split, afile), home=home, timeout=LIMIT_S)
-    assert_clean(proc, says=f"--out {afile}: is a file")
+    assert_clean(proc, says=f"cannot write there ({afile} is a file, not a folder)")
     assert afile.read_text() == "mine\n"
     with read_only_dir(tmp_path / "ro") as ro:
         proc = run_module(*_study(module, split, ro), home=home, timeout=LIMIT_S)

@@ -57,10 +57,21 @@ def free_bytes(path: str | os.PathLike[str]) -> int | None:
         return None
 
 
+class WriteRefused(UserError):
+    """A write the file system refused (full disk, quota, read-only, permission).
+
+    ``reason`` names the path, what it needed and what was free; the message adds how to go on.
+    """
+
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(f"{reason}; {hint}")
+        self.reason = reason
+
+
 def write_error(
     path: str | os.PathLike[str], err: BaseException, need: int | None = None
-) -> UserError | None:
-    """The one-line :class:`UserError` for a write the file system refused, or None if ``err``
+) -> WriteRefused | None:
+    """The one-line :class:`WriteRefused` for a write the file system refused, or None if ``err``
     is another failure. A full disk names ``need`` (bytes, when known) and the bytes free."""
     free = free_bytes(Path(path).parent)
     code = getattr(err, "errno", None)
@@ -69,12 +80,12 @@ def write_error(
         full = free < _NEARLY_FULL  # torch.save reports a short write only as "unexpected pos"
     if full:
         needs = f"needs {need} bytes, " if need is not None else ""
-        return UserError(
-            f"cannot write {path}: no space left on the device ({needs}{free} bytes free); "
-            "free some space or write elsewhere and rerun: finished work is kept"
+        return WriteRefused(
+            f"cannot write {path}: no space left on the device ({needs}{free} bytes free)",
+            "free some space or write elsewhere and rerun: finished work is kept",
         )
     if code in _REFUSED:
-        return UserError(f"cannot write {path}: {os.strerror(code)}; choose a writable folder")
+        return WriteRefused(f"cannot write {path}: {os.strerror(code)}", "choose a writable folder")
     return None
 
 

@@ -141,7 +141,7 @@ def test_full_disk_under_the_store_writer_is_one_line_and_the_rerun_resumes(tmp_
         home = make_home(disk)
         proc = run_module(*args, home=home, timeout=LIMIT_S)
         err = assert_clean(proc, says="no space left on the device (needs ")
-        assert ".partial/shard-0000" in err and "finished work is kept" in err
+        assert ".partial/shard-0000" in err and "finished shards are kept" in err and "a rerun resumes" in err
         (partial,) = (home / "store").glob(".*.partial")
         done = sorted(p.name for p in partial.glob("shard-*.safetensors"))
         assert done and not list(partial.glob(".*tmp*"))  # finished shards kept, no torn file

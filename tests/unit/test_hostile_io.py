@@ -247,3 +247,24 @@ def test_a_missing_field_is_named_and_null_is_allowed_where_figures_skip_it() ->
         ),
     ):
         check_rows([{**row, "alignment_ci": [0.1, "a"]}], FIELDS["uniformity"], "u.json")
+
+
+def test_deep_json_in_a_store_manifest_or_a_training_set_is_one_line(tmp_path: Path) -> None:
+    from analysis.store import MANIFEST, read_manifest
+    from trainer.sources import read_jsonl
+
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / MANIFEST).write_text('{"shards": ' + deep_json() + "}")
+    with pytest.raises(
+        UserError, match=r"store: not an activation store \(store manifest .*JSON nests too deeply"
+    ):
+        read_manifest(store)
+    (store / MANIFEST).unlink()
+    os.mkfifo(store / MANIFEST)
+    with pytest.raises(UserError, match="a FIFO"):
+        read_manifest(store)
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps({"instruction": "Q", "output": "A"}) + "\n" + deep_json() + "\n")
+    with pytest.raises(UserError, match=r"train\.jsonl:2: not a sample \(RecursionError"):
+        read_jsonl(data)

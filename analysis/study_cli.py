@@ -8,14 +8,12 @@ last steps are defined once here so that they cannot drift apart.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.store import POOLINGS, SPANS
-from symbolscope.errors import UserError
 from symbolscope.io import check_folder, check_replaceable
+from symbolscope.paths import writable_dir
 from symbolscope.results import Result
 
 
@@ -46,26 +44,6 @@ def add_output_args(p: argparse.ArgumentParser, *, figure: str = "the figure") -
     p.add_argument("--no-figures", action="store_true", help=f"skip drawing {figure}")
 
 
-def _writable(folder: Path) -> None:
-    """Whether files could be made in ``folder`` (or, if absent, in its nearest existing
-    ancestor, where it would be created), tested by writing and removing a probe file there;
-    nothing is left behind, not even the folder."""
-    base = folder
-    while not os.path.lexists(base) and base != base.parent:
-        base = base.parent
-    if not base.is_dir():
-        raise UserError(
-            f"--out {folder}: cannot write there ({base} is a file, not a folder); give a results folder"
-        )
-    try:
-        with tempfile.TemporaryFile(dir=base):
-            pass
-    except OSError as err:
-        raise UserError(
-            f"--out {folder}: cannot write there ({err.strerror or type(err).__name__}); choose a writable folder"
-        ) from None
-
-
 def check_out(
     out: str | Path, analysis: str, figure_names: Sequence[str] | None = (), fixed: Sequence[str] = ()
 ) -> Path:
@@ -79,7 +57,7 @@ def check_out(
     folders = [root / analysis] + ([root / "figures"] if figure_names else [])
     for folder in folders:
         check_folder(folder)
-        _writable(folder)
+        writable_dir(folder, "--out", create=False)  # a refused run leaves nothing, not even a folder
     for name in fixed:
         check_replaceable(root / analysis / name)
     for name in figure_names or ():

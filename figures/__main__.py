@@ -20,7 +20,7 @@ matplotlib.use("Agg")  # the one place that picks a backend: files only, no disp
 import figures
 from figures.common import rows_of
 from symbolscope.errors import UserError, run_cli
-from symbolscope.io import check_folder
+from symbolscope.io import check_folder, check_replaceable
 from symbolscope.paths import writable_dir
 from symbolscope.results import Result
 
@@ -79,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ready:
         check_folder(Path(out))  # never through a symlinked folder
         writable_dir(Path(out), "--out")  # checked once the results read, before anything is drawn
+        for name in ready:  # a file of the user's under a figure's name: refused before any is drawn
+            for ext in ("png", "pdf"):
+                check_replaceable(Path(out) / f"{name}.{ext}")
     for name in ready:
         origin = ", ".join(str(loaded[a].path) for a in figures.sources(name))
         for written in draw(name, loaded, out):

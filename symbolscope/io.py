@@ -215,11 +215,19 @@ def _publish_owned(tmp: Path, path: Path) -> None:
             {"about": "files symbolscope wrote here (name: sha256)", "files": files}, indent=1, sort_keys=True
         )
         fd, name = tempfile.mkstemp(prefix=f".{LEDGER}.tmp-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(ledger + "\n")
-        os.chmod(name, publish_mode())
-        os.replace(tmp, path)
-        os.replace(name, path.parent / LEDGER)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(ledger + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(name, publish_mode())
+            os.replace(
+                tmp, path
+            )  # a crash between the renames leaves an unlisted file: refused later, never lost
+            os.replace(name, path.parent / LEDGER)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
 
 
 @contextlib.contextmanager
@@ -235,7 +243,6 @@ def atomic_file(
     folder is one :class:`UserError` naming ``path`` and ``need`` (bytes, when known).
     """
     path = Path(path)
-    tmp: Path | None = None
     with disk_write(path, need):
         if owned:
             check_folder(path.parent)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -90,16 +91,27 @@ def settings() -> dict[str, Any]:
     return data
 
 
-def writable_dir(path: Path, what: str) -> Path:
-    """Create ``path`` if needed and check that files can be written in it (before long work).
+def writable_dir(path: Path, what: str, *, create: bool = True) -> Path:
+    """Check, before long work, that files can be written in folder ``path``; return it.
 
-    Raises :class:`UserError` naming ``what`` (e.g. ``SYMBOLSCOPE_HOME``) when it cannot.
+    With ``create`` the folder is made if needed and a probe file written and removed in it.
+    Without, nothing is left behind: the probe goes to ``path`` or, if it does not exist yet,
+    to its nearest existing ancestor (where it would be created). Raises :class:`UserError`
+    naming ``what`` (e.g. ``SYMBOLSCOPE_HOME``, ``--out``) when it cannot.
     """
+    base = path
+    if not create:
+        while not os.path.lexists(base) and base != base.parent:
+            base = base.parent
+        if not base.is_dir():
+            raise UserError(
+                f"{what} {path}: cannot write there ({base} is a file, not a folder); give a folder"
+            )
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=".write-test-", dir=base):
+            pass
     except OSError as err:
         raise UserError(
             f"{what} {path}: cannot write there ({err.strerror or type(err).__name__}); point it at a writable folder"

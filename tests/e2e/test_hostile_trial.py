@@ -104,8 +104,17 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
     assert_clean(proc, says=f"{results / 'figures'}: is a symlink")
     assert list(elsewhere.iterdir()) == []
     (results / "figures").unlink()
-    proc = run_module("figures", "umap", "--results", str(results), timeout=LIMIT_S)
-    assert proc.returncode == 0, proc.stderr
+    (results / "figures").mkdir()
+    (results / "figures" / "umap.pdf").write_text("the user's file")
+    proc = run_module("figures", "all", "--results", str(results), timeout=LIMIT_S)
+    assert_clean(proc, says=f"{results / 'figures' / 'umap.pdf'}: exists and was not written by symbolscope")
+    assert [p.name for p in (results / "figures").iterdir()] == [
+        "umap.pdf"
+    ]  # nothing drawn, nothing replaced
+    (results / "figures" / "umap.pdf").unlink()
+    for _ in range(2):  # the second run replaces the suite's own files
+        proc = run_module("figures", "umap", "--results", str(results), timeout=LIMIT_S)
+        assert proc.returncode == 0, proc.stderr
     assert (results / "figures" / "umap.png").read_bytes()[:4] == b"\x89PNG"
 
 

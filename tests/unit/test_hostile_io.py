@@ -268,3 +268,18 @@ def test_deep_json_in_a_store_manifest_or_a_training_set_is_one_line(tmp_path: P
     data.write_text(json.dumps({"instruction": "Q", "output": "A"}) + "\n" + deep_json() + "\n")
     with pytest.raises(UserError, match=r"train\.jsonl:2: not a sample \(RecursionError"):
         read_jsonl(data)
+
+
+def test_out_preflight_leaves_nothing_behind_and_names_a_file_in_the_way(tmp_path: Path) -> None:
+    from analysis.study_cli import check_out
+
+    out = tmp_path / "results"
+    assert check_out(out, "probes", ("probes",), fixed=("README.md",)) == out
+    assert list(tmp_path.iterdir()) == []  # not even the folder: a refused run later leaves nothing
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(
+        UserError, match=r"--out .*afile/probes: cannot write there \(.*afile is a file, not a folder\)"
+    ):
+        check_out(tmp_path / "afile", "probes")
+    assert paths.writable_dir(tmp_path / "made", "--out") == tmp_path / "made"  # create=True makes it
+    assert [p.name for p in (tmp_path / "made").iterdir()] == []

@@ -39,7 +39,14 @@ import numpy as np
 from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
+from analysis.study_cli import (
+    add_layers_arg,
+    add_output_args,
+    add_store_args,
+    check_out,
+    save_and_draw,
+    study_parser,
+)
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.io import atomic_file
@@ -321,11 +328,14 @@ def config_from(args: argparse.Namespace) -> ProjectionConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     """Project, save the result and draw the ``umap`` figure; print what ran and where it went."""
     args = build_parser().parse_args(argv)
-    result = projection(args.ckpt, config=config_from(args))
+    config = config_from(args)
+    figs = None if args.no_figures else ("umap",)
+    check_out(args.out, ANALYSIS, figs)  # before the work, not after it
+    result = projection(args.ckpt, config=config)
     c = result.config
     table = (f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
              f"({c['seconds']:.1f} s)")  # fmt: skip
-    save_and_draw(result, args.out, None if args.no_figures else ("umap",), table=table)
+    save_and_draw(result, args.out, figs, table=table)
     return 0
 
 

@@ -38,6 +38,7 @@ from typing import Any
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import atomic_write_json, sha256_file
 from symbolscope.paths import runs_dir
+from symbolscope.reading import read_json
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = ("symbolscope", "analysis", "trainer", "probes", "figures")
@@ -284,12 +285,12 @@ def training_pid(folder: Path) -> int | None:
 
 def read_state(path: Path) -> dict[str, Any]:
     """The state file (``{}`` when absent); a damaged one is named, never trusted."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         return {}
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UserError(f"{path}: damaged state file ({err}); delete it to re-run every step") from None
+        state = read_json(path, "damaged state file", 64 << 20)
+    except UserError as err:
+        raise UserError(f"{err}; delete it to re-run every step") from None
     if not isinstance(state, dict) or not all(isinstance(v, dict) for v in state.values()):
         raise UserError(f"{path}: not a reproduce state file; delete it to re-run every step")
     return state

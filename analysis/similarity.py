@@ -40,7 +40,14 @@ from analysis.metrics.similarity import (
     mutual_knn,
 )
 from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
+from analysis.study_cli import (
+    add_layers_arg,
+    add_output_args,
+    add_store_args,
+    check_out,
+    save_and_draw,
+    study_parser,
+)
 from symbolscope import callable_module
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
@@ -157,6 +164,11 @@ def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
         a.ids, b.ids, (f"the stores of '{a.alias}' and '{b.alias}'", "extract both from the same split")
     )
     n = len(ia)
+    if n < 4:
+        raise UserError(
+            f"--split {cfg.split}: '{a.alias}' and '{b.alias}' share {n} original sample(s); "
+            "CKA, mutual k-NN and Procrustes need at least 4 (use a larger split)"
+        )
     matched = _matched(a, b, cfg)
     pairs = [(la, lb) for la in a.layers for lb in b.layers] if cfg.cross_layer else matched
     selves: dict[tuple[str, LayerKey], float] = {}
@@ -262,7 +274,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             if cross and la in best:
                 line += f"  {best[la]['layer_b']!s:>15} ({best[la]['value']:.3f})"
             lines.append(line)
-        ranked = sorted((v["cka"], la) for (la, _), v in cells.items() if "cka" in v)
+        # by CKA alone: layer keys mix ints and 'final_norm', so ties must not compare them
+        ranked = sorted(((v["cka"], la) for (la, _), v in cells.items() if "cka" in v), key=lambda t: t[0])
         if ranked:
             lines.append(
                 "changed most (lowest CKA): " + ", ".join(f"layer {la} ({c:.3f})" for c, la in ranked[:3])
@@ -296,10 +309,12 @@ def config_from(args: argparse.Namespace) -> SimilarityConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the study; write results and the figure; print the per-layer table."""
     args = build_parser().parse_args(argv)
-    result = similarity(args.ckpt, config=config_from(args))
-    save_and_draw(
-        result, args.out, None if args.no_figures else ("similarity",), table=format_table(result.rows)
-    )
+    config = config_from(args)
+    config.check()
+    figs = None if args.no_figures else ("similarity",)
+    check_out(args.out, ANALYSIS, figs)  # before the work, not after it
+    result = similarity(args.ckpt, config=config)
+    save_and_draw(result, args.out, figs, table=format_table(result.rows))
     return 0
 
 

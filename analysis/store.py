@@ -27,6 +27,7 @@ import numpy as np
 from analysis.layers import LayerKey, normalise_layer, tensor_name
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
+from symbolscope.reading import read_json
 
 log = get_logger(__name__)
 
@@ -249,9 +250,9 @@ _MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
 def read_manifest(path: Path) -> dict[str, Any]:
     """The parsed ``manifest.json`` of folder ``path`` (a :class:`UserError` if unreadable or not an object)."""
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as err:
-        raise UserError(f"{path}: not an activation store ({type(err).__name__}: {str(err)[:100]})") from None
+        manifest = read_json(path / MANIFEST, "store manifest")
+    except UserError as err:
+        raise UserError(f"{path}: not an activation store ({err})") from None
     if not isinstance(manifest, dict):
         raise UserError(f"{path}: not an activation store ({MANIFEST} is not a JSON object)")
     return manifest

@@ -8,9 +8,12 @@ last steps are defined once here so that they cannot drift apart.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.store import POOLINGS, SPANS
+from symbolscope.io import check_folder, check_replaceable
+from symbolscope.paths import writable_dir
 from symbolscope.results import Result
 
 
@@ -39,6 +42,28 @@ def add_output_args(p: argparse.ArgumentParser, *, figure: str = "the figure") -
     """``--out`` (results folder) and ``--no-figures``."""
     p.add_argument("--out", default="results", help="results folder")
     p.add_argument("--no-figures", action="store_true", help=f"skip drawing {figure}")
+
+
+def check_out(
+    out: str | Path, analysis: str, figure_names: Sequence[str] | None = (), fixed: Sequence[str] = ()
+) -> Path:
+    """Before any work: ``<out>/<analysis>`` (and ``<out>/figures`` when drawing) are real,
+    writable folders and the fixed-name files a run replaces (``fixed`` in ``<out>/<analysis>``,
+    the figures' PNG + PDF) are absent or the suite's own; else one :class:`UserError`.
+
+    Every study CLI (and ``analysis.evaluate``) calls this first, so a bad ``--out`` costs nothing.
+    """
+    root = Path(out)
+    folders = [root / analysis] + ([root / "figures"] if figure_names else [])
+    for folder in folders:
+        check_folder(folder)
+        writable_dir(folder, "--out", create=False)  # a refused run leaves nothing, not even a folder
+    for name in fixed:
+        check_replaceable(root / analysis / name)
+    for name in figure_names or ():
+        for ext in ("png", "pdf"):
+            check_replaceable(root / "figures" / f"{name}.{ext}")
+    return root
 
 
 def save_and_draw(

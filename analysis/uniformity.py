@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from analysis.align_uniform import PAIR_KINDS, AlignUniformConfig, align_uniform
+from analysis.align_uniform import ANALYSIS, PAIR_KINDS, AlignUniformConfig, align_uniform
 from analysis.metrics import uniformity
-from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
+from analysis.study_cli import (
+    add_layers_arg,
+    add_output_args,
+    add_store_args,
+    check_out,
+    save_and_draw,
+    study_parser,
+)
 from symbolscope import callable_module
 from symbolscope.errors import run_cli
-from symbolscope.paths import writable_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,11 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = config_from(args)
     config.check()
-    writable_dir(Path(args.out), "--out")  # before the work, not after it
+    figs = None if args.no_figures else ("align_uniform", "layers")
+    check_out(args.out, ANALYSIS, figs)  # before the work, not after it
     result = align_uniform(args.ckpt, config=config)
     layers = [r["layer"] for r in result.rows]
     show = max((x for x in layers if x != "final_norm"), default=layers[0] if layers else "last")
-    figs = None if args.no_figures else ("align_uniform", "layers")
     save_and_draw(result, args.out, figs, table=format_table(result.rows, show))
     return 0
 

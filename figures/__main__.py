@@ -18,15 +18,11 @@ import matplotlib
 matplotlib.use("Agg")  # the one place that picks a backend: files only, no display
 
 import figures
+from figures.common import rows_of
 from symbolscope.errors import UserError, run_cli
+from symbolscope.io import check_folder, check_replaceable
 from symbolscope.paths import writable_dir
 from symbolscope.results import Result
-
-#: Row keys a figure cannot draw without (checked before drawing; a file lacking them is one line).
-REQUIRE: dict[str, tuple[str, ...]] = {
-    "align_uniform": ("ckpt", "layer", "family", "alignment", "uniformity"),
-    "layers": ("ckpt", "layer", "family", "alignment", "uniformity"),
-}
 
 
 def make_command(name: str) -> str:
@@ -47,11 +43,10 @@ def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
         res = loaded[a]
         if not res.rows:
             raise UserError(f"{res.path}: has no rows to draw; re-run the study")
-        Result.from_dict(res.to_dict(), str(res.path), REQUIRE.get(name, ()))  # one line if keys are missing
     arg = loaded[reads[0]] if isinstance(figures.REGISTRY[name][0], str) else {a: loaded[a] for a in reads}
     try:
         return figures.draw_saved([name], arg, out)
-    except (KeyError, TypeError, ValueError, IndexError) as err:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
         files = ", ".join(str(loaded[a].path) for a in reads)
         raise UserError(
             f"{files}: cannot draw '{name}' from it ({type(err).__name__}: {err}); "
@@ -79,8 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"make them with: {make_command(args.name)}"
         )
     loaded = {a: Result.latest(results, a) for n in ready for a in figures.sources(n)}
+    for res in loaded.values():
+        rows_of(res)  # every row a figure reads checked (file, row, field) before anything is drawn
     if ready:
+        check_folder(Path(out))  # never through a symlinked folder
         writable_dir(Path(out), "--out")  # checked once the results read, before anything is drawn
+        for name in ready:  # a file of the user's under a figure's name: refused before any is drawn
+            for ext in ("png", "pdf"):
+                check_replaceable(Path(out) / f"{name}.{ext}")
     for name in ready:
         origin = ", ".join(str(loaded[a].path) for a in figures.sources(name))
         for written in draw(name, loaded, out):

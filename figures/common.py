@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from figures.rows import FIELDS, check_rows
 from figures.style import OKABE_ITO
 from symbolscope.io import save_figure
 from symbolscope.results import Result
@@ -22,8 +23,15 @@ CKPT_COLOURS = OKABE_ITO
 
 
 def rows_of(result: Result | Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The rows of a :class:`~symbolscope.results.Result` (or of a results payload dict)."""
-    return list(result.rows if isinstance(result, Result) else result["rows"])
+    """The rows of a :class:`~symbolscope.results.Result` (or of a results payload dict), checked
+    against what the figures need of its analysis (:mod:`figures.rows`; one line if a row is bad)."""
+    if isinstance(result, Result):
+        rows, analysis, where = result.rows, result.analysis, str(result.path or result.analysis)
+    else:
+        rows, analysis = result["rows"], str(result.get("analysis", ""))
+        where = analysis or "result"
+    check_rows(rows, FIELDS.get(analysis, {}), where)
+    return list(rows)
 
 
 def config_of(result: Result | Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,14 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from analysis.study_cli import add_layers_arg, add_output_args, add_store_args, save_and_draw, study_parser
+from analysis.study_cli import (
+    add_layers_arg,
+    add_output_args,
+    add_store_args,
+    check_out,
+    save_and_draw,
+    study_parser,
+)
 from probes.config import ProbeConfig
 from probes.study import results_readme, run
 from symbolscope.io import atomic_write_text
@@ -85,13 +92,15 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the probes, write results + the figure, print the table at the deepest layer."""
     args = build_parser().parse_args(argv)
-    result = run(args.ckpt, config=config_from(args))
+    config = config_from(args)
+    config.check()
+    figs = None if args.no_figures else ("probes",)
+    check_out(args.out, "probes", figs, fixed=("README.md",))  # before the work, not after it
+    result = run(args.ckpt, config=config)
     lines = [format_table(result.rows)]
     skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s["depth_skipped"]}
     for alias, fams in skipped.items():
         lines.append(f"depth skipped for {alias}: " + "; ".join(f"{f} ({why})" for f, why in fams.items()))
-    json_path, _ = save_and_draw(
-        result, args.out, None if args.no_figures else ("probes",), table="\n".join(lines)
-    )
-    atomic_write_text(json_path.parent / "README.md", results_readme())
+    json_path, _ = save_and_draw(result, args.out, figs, table="\n".join(lines))
+    atomic_write_text(json_path.parent / "README.md", results_readme(), owned=True)
     return 0

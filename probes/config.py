@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from analysis.store import POOLINGS, SPANS
 from probes.fit import ProbeSpec
 from probes.targets import TARGETS
+from symbolscope.cores import worker_count
 from symbolscope.errors import UserError
 
 
@@ -72,8 +73,9 @@ class ProbeConfig:
             )
         if not 0.0 < self.level < 1.0:
             raise UserError(f"level must be in (0, 1), got {self.level}")
-        if not isinstance(self.n_jobs, int) or self.n_jobs == 0:
-            raise UserError(f"--jobs must be a non-zero integer, got {self.n_jobs}")
+        worker_count(self.n_jobs)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise UserError(f"--seed must be an integer from 0 to 2**32 - 1, got {self.seed!r}")
 
     @property
     def target_list(self) -> tuple[str, ...]:

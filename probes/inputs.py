@@ -3,7 +3,6 @@ corrupted twins of ``valid``, the targets built from them, and the bag-of-tokens
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from analysis.store import Store
 from probes.fit import check_labels
 from probes.targets import Task, depth_tasks, group_ids, label_task, valid_task
 from symbolscope.errors import UserError
+from symbolscope.reading import json_lines
 from trainer.data.corrupt import original_of, pretokens
 from trainer.data.schema import Sample
 from trainer.data.splits import DERIVED_SPLITS, SPLITS
@@ -48,9 +48,8 @@ def split_samples(split: str) -> list[Sample]:
         return load_split(split, include_evol=(split == "analysis"))
     path = Path(split)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [Sample.from_dict(json.loads(line)) for line in lines if line.strip()]
-    except (OSError, ValueError, TypeError) as err:
+        return [Sample.from_dict(row) for _, row in json_lines(path, "the store's split")]
+    except (ValueError, TypeError, AttributeError) as err:
         raise UserError(f"{path}: cannot read the store's split to label its rows ({err})") from None
 
 

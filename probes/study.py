@@ -20,6 +20,7 @@ from analysis.store import Store, StoresOrAliases, named_stores
 from probes.config import ProbeConfig
 from probes.inputs import CheckpointInputs, build_tasks, layer_matrix, load_inputs, surface_counts
 from probes.layer import Measures, plan_tasks, probe_layer
+from symbolscope.cores import worker_count
 from symbolscope.errors import get_logger
 from symbolscope.results import Result
 
@@ -111,7 +112,7 @@ def _probe_rows(
         what = Measures(cfg.control, cfg.mdl, cfg.transfer)
         return delayed(_timed_probe_layer)(layer_matrix(inputs, key), tasks, spec, what, plans)
 
-    runner = Parallel(n_jobs=cfg.n_jobs, return_as="generator")
+    runner = Parallel(n_jobs=min(worker_count(cfg.n_jobs, warn=False), len(keys)), return_as="generator")
     bar = tqdm(total=len(layers), desc=f"probes {inputs.alias}", unit="layer", disable=not cfg.progress)
     rows: list[dict[str, Any]] = []
     surface: dict[str, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ line ``error: <message>`` and returns exit status 2, never a traceback.
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -46,4 +47,12 @@ def run_cli(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[s
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # the backstop for a full disk that no writer named
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(
+            f"error: cannot write {err.filename or '(a file)'}: {err.strerror}; free some space and rerun",
+            file=sys.stderr,
+        )
+        return 2
     return int(status or 0)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from symbolscope.errors import UserError
+from symbolscope.errors import UserError, get_logger
 
 SETTINGS_FILE = "symbolscope.toml"
 SETTINGS_SECTIONS = ("aliases", "paths")
+#: The keys ``[paths]`` understands.
+PATHS_KEYS = ("runs",)
+_WARNED: set[str] = set()
 
 
 def home() -> Path:
@@ -48,8 +52,17 @@ def settings_path() -> Path:
 
 
 def settings() -> dict[str, Any]:
-    """The user's settings file as a dict (``{}`` when there is none)."""
+    """The user's settings file as a dict (``{}`` when there is none).
+
+    ``$SYMBOLSCOPE_CONFIG`` naming a missing file or a folder is a :class:`UserError` (never
+    silently ignored); unknown ``[paths]`` keys are logged as one warning naming them.
+    """
     path = settings_path()
+    if os.environ.get("SYMBOLSCOPE_CONFIG") and not path.is_file():
+        what = (
+            "is a folder" if path.is_dir() else "is not a regular file" if path.exists() else "does not exist"
+        )
+        raise UserError(f"SYMBOLSCOPE_CONFIG={path}: {what}; point it at a settings .toml file or unset it")
     if not path.is_file():
         return {}
     try:
@@ -69,19 +82,36 @@ def settings() -> dict[str, Any]:
     for key, value in data.get("paths", {}).items():
         if not isinstance(value, str):
             raise UserError(f"{path}: paths.{key} must be a string (a folder), got {value!r}")
+    unknown_paths = sorted(set(data.get("paths", {})) - set(PATHS_KEYS))
+    if unknown_paths and str(path) not in _WARNED:  # once per file and process
+        _WARNED.add(str(path))
+        get_logger("paths").warning(
+            "%s: unknown [paths] key(s) %s ignored; known: %s", path, unknown_paths, ", ".join(PATHS_KEYS)
+        )
     return data
 
 
-def writable_dir(path: Path, what: str) -> Path:
-    """Create ``path`` if needed and check that files can be written in it (before long work).
+def writable_dir(path: Path, what: str, *, create: bool = True) -> Path:
+    """Check, before long work, that files can be written in folder ``path``; return it.
 
-    Raises :class:`UserError` naming ``what`` (e.g. ``SYMBOLSCOPE_HOME``) when it cannot.
+    With ``create`` the folder is made if needed and a probe file written and removed in it.
+    Without, nothing is left behind: the probe goes to ``path`` or, if it does not exist yet,
+    to its nearest existing ancestor (where it would be created). Raises :class:`UserError`
+    naming ``what`` (e.g. ``SYMBOLSCOPE_HOME``, ``--out``) when it cannot.
     """
+    base = path
+    if not create:
+        while not os.path.lexists(base) and base != base.parent:
+            base = base.parent
+        if not base.is_dir():
+            raise UserError(
+                f"{what} {path}: cannot write there ({base} is a file, not a folder); give a folder"
+            )
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=".write-test-", dir=base):
+            pass
     except OSError as err:
         raise UserError(
             f"{what} {path}: cannot write there ({err.strerror or type(err).__name__}); point it at a writable folder"

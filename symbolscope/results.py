@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope.errors import UserError
-from symbolscope.io import atomic_write_json, atomic_write_text
+from symbolscope.io import atomic_write_json, atomic_write_text, check_replaceable
+from symbolscope.reading import read_json
 from symbolscope.version import code_version
 
 #: The keys every results file has.
@@ -91,13 +92,20 @@ class Result:
 
     def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
         """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` (and ``.items.jsonl`` when there
-        are items) atomically; return the JSON and CSV paths."""
+        are items) atomically; return the JSON and CSV paths.
+
+        All are owned writes (:mod:`symbolscope.io`): a file the suite did not write is never
+        replaced, and ``<out>/<analysis>`` must be a real folder, not a symlink.
+        """
         folder = Path(out) / self.analysis
+        exts = ("json", "csv", "items.jsonl") if self.items else ("json", "csv")
+        for ext in exts:  # all refused before any is written
+            check_replaceable(folder / f"{self.run_id}.{ext}")
         if self.items:
             lines = "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in self.items)
-            atomic_write_text(folder / f"{self.run_id}.items.jsonl", lines)
-        json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict())
-        csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv())
+            atomic_write_text(folder / f"{self.run_id}.items.jsonl", lines, owned=True)
+        json_path = atomic_write_json(folder / f"{self.run_id}.json", self.to_dict(), owned=True)
+        csv_path = atomic_write_text(folder / f"{self.run_id}.csv", self.to_csv(), owned=True)
         self.path = json_path
         return json_path, csv_path
 
@@ -120,12 +128,7 @@ class Result:
         Raises :class:`UserError` naming the file (and the row) when it is not a results file.
         """
         path = Path(path)
-        try:
-            if path.stat().st_size > _MAX_BYTES:
-                raise UserError(f"{path}: {path.stat().st_size} bytes is too large for a results file")
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as err:
-            raise UserError(f"{path}: not a readable results file ({type(err).__name__}: {err})") from None
+        data = read_json(path, "results file", _MAX_BYTES)
         return cls.from_dict(data, str(path), require)
 
     @classmethod
@@ -159,9 +162,7 @@ class Result:
         """The newest ``<out>/<analysis>/<run-id>.json`` (run ids sort by time)."""
         folder = Path(out) / analysis
         files = (
-            sorted(folder.glob("*.json"), key=lambda p: (p.name, p.stat().st_mtime))
-            if folder.is_dir()
-            else []
+            sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
         )
         if not files:
             raise UserError(f"no result files in {folder}/; run the '{analysis}' study first")

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope.errors import UserError
+from symbolscope.reading import read_json
 
 
 def read_ds_config(path: Path) -> dict[str, Any]:
     """Parse a DeepSpeed JSON file (:class:`UserError` if it is not a JSON object)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as err:
-        raise UserError(f"{path}: not a readable DeepSpeed JSON config ({err})") from None
+    data = read_json(path, "DeepSpeed JSON config", 16 << 20)
     if not isinstance(data, dict):
         raise UserError(f"{path}: a DeepSpeed config must be a JSON object")
     return data

@@ -320,6 +320,9 @@ def train_loop(
         if dist.main:
             runs.write_card(sp.folder, {**card, "status": "failed", "error": str(err)})
         raise UserError(str(err)) from None
+    except UserError:
+        progress.close()  # the bar ends its line, so the error is a line of its own
+        raise
     progress.close()
     final_val = _validate(engine, sp.val_ex, cfg, dist, sp.tokenizer.pad_token_id)  # step 4, validate
     bad = {k: v for k, v in final_val.items() if isinstance(v, float) and not math.isfinite(v)}

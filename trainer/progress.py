@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope.distributed import DistInfo
+from symbolscope.io import disk_write
 
 TB_DIR = "tb"
 METRICS = "metrics.jsonl"
@@ -22,7 +23,7 @@ def truncate_metrics(path: Path, step: int) -> None:
         try:
             if int(json.loads(line)["step"]) <= step:
                 kept.append(line + "\n")
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             continue  # a torn last line from a kill
     path.write_text("".join(kept), encoding="utf-8")
 
@@ -54,10 +55,11 @@ class Progress:
         self.bar.set_postfix(loss=f"{point['loss']:.4f}", tok_s=f"{point['real_tokens_per_s']:.0f}")
         if step % self.log_every and step != self.total:
             return
-        for key in ("loss", "lr", "real_tokens_per_s", "packing_efficiency", "grad_norm"):
-            self.writer.add_scalar(f"train/{key}", point[key], step)
-        with open(self.folder / METRICS, "a") as fh:
-            fh.write(json.dumps(point) + "\n")
+        with disk_write(self.folder / METRICS):
+            for key in ("loss", "lr", "real_tokens_per_s", "packing_efficiency", "grad_norm"):
+                self.writer.add_scalar(f"train/{key}", point[key], step)
+            with open(self.folder / METRICS, "a") as fh:
+                fh.write(json.dumps(point) + "\n")
 
     def scalars(self, prefix: str, values: dict[str, float | None], step: int) -> None:
         """Log named scalars (e.g. validation losses) at ``step``."""

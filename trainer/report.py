@@ -18,7 +18,6 @@ Figures read only result files, so this turns every run card
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ from analysis.checkpoints import RUN_CARD
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import sha256_file
 from symbolscope.paths import runs_dir
+from symbolscope.reading import read_json
 from symbolscope.results import Result
 from trainer.config import STAGES
 
@@ -62,10 +62,7 @@ def _number(value: Any, where: str) -> float:
 
 
 def _read_card(path: Path) -> dict[str, Any]:
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as err:
-        raise UserError(f"{path}: not a readable run card ({type(err).__name__}: {err})") from None
+    card = read_json(path, "run card", 64 << 20)
     if not isinstance(card, dict) or not isinstance(card.get("history", []), list):
         raise UserError(f"{path}: not a run card (needs an object with a 'history' list)")
     if not isinstance(card.get("validation", {}), dict):

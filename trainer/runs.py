@@ -29,8 +29,9 @@ from analysis.checkpoints import RUN_CARD
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError
-from symbolscope.io import atomic_write_json
+from symbolscope.io import atomic_write_json, disk_write
 from symbolscope.paths import runs_dir
+from symbolscope.reading import read_json
 from trainer.config import check_run_name
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ def utc_now() -> str:
 def read_card(folder: Path) -> dict[str, Any] | None:
     """The run card of ``folder``, or None if there is none (or it is unreadable or not an object)."""
     try:
-        card = json.loads((folder / RUN_CARD).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        card = read_json(folder / RUN_CARD, "run card", 64 << 20)
+    except UserError:
         return None
     return card if isinstance(card, dict) else None
 
@@ -192,6 +193,18 @@ def latest_state(folder: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
+def _after_full_disk(folder: Path) -> str:
+    """How to go on once space is freed: resume from the last checkpoint, or start over if none."""
+    if latest_state(folder) is not None:
+        return "then continue with --resume"
+    return "then start over with --overwrite (no earlier checkpoint to resume from)"
+
+
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (0 if it is gone)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
 def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dist: DistInfo) -> Path:
     """Write a resume checkpoint for ``step`` atomically (temp folder, rename, then latest.json)."""
     root = folder / STATE_DIR
@@ -200,7 +213,16 @@ def save_state(engine: Any, folder: Path, step: int, client: dict[str, Any], dis
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
     distributed.barrier()
-    engine.save_state(tmp, client)
+    try:
+        with disk_write(tmp):  # a full disk: one line, the previous checkpoint stays for --resume
+            engine.save_state(tmp, client)
+    except UserError as err:
+        written = _bytes_in(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UserError(
+            f"resume checkpoint of step {step} (needs more than the {written} bytes written): {err}; "
+            f"{_after_full_disk(folder)}"
+        ) from None
     distributed.barrier()
     if dist.main:
         shutil.rmtree(final, ignore_errors=True)
@@ -223,8 +245,16 @@ def save_final_model(engine: Any, tokenizer: PreTrainedTokenizerBase, folder: Pa
     if dist.main:
         tmp = folder / ".final-tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        engine.module.save_pretrained(tmp, state_dict=state, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
+        try:
+            with disk_write(tmp):
+                engine.module.save_pretrained(tmp, state_dict=state, safe_serialization=True)
+                tokenizer.save_pretrained(tmp)
+        except UserError as err:
+            written = _bytes_in(tmp)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise UserError(
+                f"final model (needs more than the {written} bytes written): {err}; {_after_full_disk(folder)}"
+            ) from None
         for item in tmp.iterdir():
             os.replace(item, folder / item.name)
         tmp.rmdir()

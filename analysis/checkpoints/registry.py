@@ -20,7 +20,6 @@ CLI: ``python -m analysis.checkpoints list | show ALIAS | prepare`` (:mod:`analy
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -38,6 +37,7 @@ from analysis.checkpoints.fingerprint import (
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import sha256_file
 from symbolscope.paths import home, models_dir, runs_dir, settings, settings_path, writable_dir
+from symbolscope.reading import read_json
 from symbolscope.sources import get
 
 if TYPE_CHECKING:
@@ -81,8 +81,8 @@ def latest_run(stage: str) -> Path | None:
         if card_path.parent.name.startswith("."):
             continue  # a staging or replaced folder of an --overwrite run
         try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
+            card = read_json(card_path, "run card", 64 << 20)
+        except UserError:
             log.warning("skipping run %s: unreadable run card", card_path.parent)
             continue
         if not isinstance(card, dict):

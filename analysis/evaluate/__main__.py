@@ -12,6 +12,7 @@ from pathlib import Path
 
 from analysis.evaluate.api import SUITES, EvalConfig, evaluate
 from analysis.evaluate.report import format_table, write_markdown
+from analysis.study_cli import check_out
 from symbolscope.errors import run_cli
 
 
@@ -75,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = config_from(args)
     if not cfg.predictions and not args.ckpt:
         args.ckpt = "base,ours"
+    check_out(args.out, "eval")  # before generation and scoring, not after them
     result = evaluate(args.ckpt, config=cfg)
     json_path, csv_path = result.save(Path(args.out))
     samples = {s.id: s for s in load_split(cfg.split)}

@@ -30,7 +30,7 @@ from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
 from symbolscope import distributed
 from symbolscope.errors import UserError, get_logger
-from symbolscope.io import sha256_file
+from symbolscope.io import WriteRefused, sha256_file
 from symbolscope.paths import store_root, writable_dir
 from symbolscope.version import code_version
 
@@ -140,10 +140,13 @@ def _manifest(
     }
 
 
-def _write_error(err: OSError, final: Path, done: int, total: int) -> UserError:
-    why = (
-        "no space left on device" if err.errno in (errno.ENOSPC, errno.EDQUOT) else (err.strerror or str(err))
-    )
+def _write_error(err: OSError | WriteRefused, final: Path, done: int, total: int) -> UserError:
+    if isinstance(err, WriteRefused):  # names the file, the bytes it needed and the bytes free
+        why = err.reason
+    elif err.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = "no space left on device"
+    else:
+        why = err.strerror or str(err)
     return UserError(
         f"writing store {final.name} in {final.parent} failed: {why}; nothing was published, "
         f"{done}/{total} finished shards are kept in {partial_dir(final).name} and a rerun resumes from them"
@@ -250,7 +253,7 @@ def build_store(
             if rank == 0:
                 publish(job, p, opts, world)
             distributed.barrier()
-        except OSError as err:
+        except (OSError, WriteRefused) as err:
             finished = sum(partial.done(k) for k in range(p.num_shards)) if partial.path.is_dir() else 0
             raise _write_error(err, p.final, finished, p.num_shards) from None
     store = Store.open(p.final)

@@ -17,6 +17,7 @@ from pathlib import Path
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import store_root
+from symbolscope.reading import json_lines
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
@@ -66,21 +67,7 @@ def from_samples(
 def _from_jsonl(path: Path) -> Dataset:
     samples: list[Sample] = []
     evol: list[str | None] = []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError as err:
-        raise UserError(f"{path}: not UTF-8 (byte offset {err.start}); convert it to UTF-8") from None
-    except OSError as err:
-        raise UserError(f"{path}: cannot read ({err.strerror})") from None
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except (ValueError, RecursionError) as err:
-            raise UserError(
-                f"{path}:{lineno}: not valid JSON ({type(err).__name__}: {str(err)[:100]})"
-            ) from None
+    for lineno, row in json_lines(path, "split file"):
         if not isinstance(row, dict):
             raise UserError(f"{path}:{lineno}: expected a JSON object (a sample row)")
         missing = [f for f in ("id", "output") if f not in row or (f == "id" and not row[f])]

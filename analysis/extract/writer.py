@@ -29,7 +29,7 @@ import numpy as np
 from analysis.checkpoints.fingerprint import check_safetensors
 from analysis.store import MANIFEST
 from symbolscope.errors import UserError, get_logger
-from symbolscope.io import atomic_write_json
+from symbolscope.io import atomic_write_bytes, atomic_write_json, disk_write
 
 log = get_logger(__name__)
 
@@ -83,7 +83,8 @@ class PartialStore:
                 return sum(self.done(i) for i in range(int(self.plan["num_shards"])))
             log.info("discarding an unfinished extraction of %s made with a different plan", self.final.name)
             shutil.rmtree(self.path)
-        self.path.mkdir(parents=True)
+        with disk_write(self.path):
+            self.path.mkdir(parents=True)
         atomic_write_json(plan_file, self.plan)
         return 0
 
@@ -101,21 +102,13 @@ class PartialStore:
 
     def write_shard(self, index: int, tensors: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Path:
         """Write shard ``index`` (fp32 ``[n, d]`` tensors, JSON-able ``meta``) atomically."""
-        from safetensors.numpy import save_file
+        from safetensors.numpy import save
 
-        path = self.path / shard_name(index)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
-            save_file(arrays, str(tmp), metadata={"symbolscope": json.dumps(meta)})
-            os.chmod(tmp, 0o644)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        return path
+        arrays = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
+        # serialised in memory, then the one atomic writer: a full disk is one line naming the
+        # shard and its size, and the finished shards stay for the rerun to resume from
+        data = save(arrays, metadata={"symbolscope": json.dumps(meta)})
+        return atomic_write_bytes(self.path / shard_name(index), data)
 
     def shard_meta(self, index: int) -> dict[str, Any]:
         """The metadata stored in shard ``index``."""

@@ -114,6 +114,8 @@ class CrossMoments:
         = (Σx)ᵀ(Σ x yᵀ)(Σy) − Σx·Σ b x − Σy·Σ a y + Σ a b``.
         """
         n = self.n
+        if n < 4:
+            raise UserError(f"unbiased HSIC / CKA needs at least 4 samples, got {n}; use a larger split")
         trace = float((self.cross * self.cross).sum()) - self.sq_xy
         k_sum = float(self.sum_x @ self.sum_x) - self.sq_x
         l_sum = float(self.sum_y @ self.sum_y) - self.sq_y

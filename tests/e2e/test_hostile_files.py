@@ -234,7 +234,7 @@ def test_released_file_encoding_and_output_types(tmp_path) -> None:
         (
             "analysis.uniformity",
             ("--ckpt", "tiny", "--bootstrap", "0", "--split", "{deep}"),
-            "not valid JSON",
+            "JSON nests too deeply to read",
         ),
         ("analysis.checkpoints", ("show", "{gguf}"), "not a readable GGUF"),
     ],

@@ -196,15 +196,19 @@ def test_full_disk_is_one_line_exit_2_and_publishes_nothing(
 ) -> None:
     split = write_jsonl(tmp_path / "s.jsonl", make_samples(5, seed=6))
 
-    def enospc(*a: object, **k: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    real = Path.write_bytes
 
-    monkeypatch.setattr("safetensors.numpy.save_file", enospc)
+    def enospc(self: Path, data: bytes) -> int:  # the disk fills at the first shard
+        if "shard-" in self.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", enospc)
     code = run_cli(main, ["--ckpt", "tiny", "--split", str(split), "--layers", "0", "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
-    assert (
-        code == 2 and len(err) == 1 and "no space left on device" in err[0] and err[0].startswith("error:")
-    ), err
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: writing store"), err
+    assert "shard-00000.safetensors: no space left on the device (needs " in err[0], err
+    assert "0/1 finished shards are kept" in err[0] and "a rerun resumes from them" in err[0], err
     assert list_stores() == [] and not any(p.name.startswith(".shard") for p in store_root().rglob("*"))
 
 

@@ -66,3 +66,70 @@ def watched_server() -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _mount(folder: Path, options: str) -> bool:
+    """``mount -t tmpfs -o OPTIONS tmpfs FOLDER``; False when this process may not mount."""
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    return proc.returncode == 0
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, free: int, size_mb: int = 20) -> Iterator[Path]:
+    """``folder`` on a ``size_mb`` MB tmpfs filled until about ``free`` bytes are left: a full disk.
+
+    Needs the right to mount (root, as in CI and on the shared machine). Where mounting is
+    refused the same failure is produced by ``RLIMIT_FSIZE`` (writes past ``free`` bytes fail
+    with EFBIG, which the suite reports exactly as a full disk; Python ignores SIGXFSZ); children
+    inherit the limit. Either way the folder is unmounted / the limit restored on exit.
+    """
+    import os
+    import resource
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if _mount(folder, f"size={size_mb}m"):
+        try:
+            filler = folder / ".filler"
+            with open(filler, "wb") as fh:
+                chunk = b"\0" * (1 << 20)
+                while (left := os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize) > free:
+                    try:
+                        fh.write(chunk[: max(4096, min(len(chunk), left - free))])
+                        fh.flush()
+                    except OSError:
+                        break
+            yield folder
+        finally:
+            subprocess.run(["umount", "-l", str(folder)], check=False)
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (free, hard))
+    try:
+        yield folder
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+@contextlib.contextmanager
+def read_only_dir(folder: Path) -> Iterator[Path]:
+    """An empty folder no one can write into: a read-only tmpfs (root ignores ``chmod``), or
+    ``chmod 0555`` where mounting is refused (then we are not root and the mode holds)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if _mount(folder, "ro,size=1m"):
+        try:
+            yield folder
+        finally:
+            subprocess.run(["umount", "-l", str(folder)], check=False)
+        return
+    folder.chmod(0o555)
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)
+
+
+def deep_json(depth: int = 100_000) -> str:
+    """A JSON array nested ``depth`` deep (valid JSON; far beyond any parser's recursion limit)."""
+    return "[" * depth + "]" * depth

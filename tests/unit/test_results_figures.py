@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from support.cli import run_module
 import figures
 from analysis.layers import select_layers as parse_layers
 from symbolscope.errors import UserError
+from symbolscope.io import LEDGER
 from symbolscope.results import Result
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +62,10 @@ def test_result_files_carry_config_and_agree(tmp_path: Path) -> None:
     assert Result.latest(tmp_path, "uniformity").path == jpath
     assert Result.load(jpath).rows == result.rows and Result.load(jpath).run_id == result.run_id
     assert [list(table[0])[:2]] == [["ckpt", "layer"]]
-    assert not [p for p in (tmp_path / "uniformity").iterdir() if p.name.startswith(".")]
+    hidden = [p for p in (tmp_path / "uniformity").iterdir() if p.name.startswith(".")]
+    assert [p.name for p in hidden] == [LEDGER]  # no temporary file left, only the ownership ledger
+    owned = json.loads(hidden[0].read_text())["files"]
+    assert owned == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (jpath, cpath)}
 
 
 def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: Path) -> None:

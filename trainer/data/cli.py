@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from symbolscope.cores import worker_count
 from symbolscope.errors import UserError, get_logger
 
 log = get_logger(__name__)
@@ -68,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         share = DEFAULT_EVOL_SHARE if args.evol_share is None else args.evol_share
         if not 0.0 <= share <= 1.0:
             raise UserError(f"--evol-share {share}: must be a fraction in [0, 1], e.g. 0.06")
-        folder = ensure_built(args.seed, share, force=args.force, workers=args.workers)
+        folder = ensure_built(
+            args.seed, share, force=args.force, workers=worker_count(args.workers, "--workers")
+        )
         print(f"{folder} ({time.perf_counter() - t0:.1f}s)")
         return 0
     if args.cmd == "stats":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symbolscope.errors import UserError
+from symbolscope.reading import read_json
 from trainer.data.schema import FAMILIES
 
 
@@ -97,14 +98,7 @@ def load_mapping(path: str | Path) -> list[MappingRule]:
     """Read a mapping file: a JSON object ``{"<regex on instruction>": "<family>"}`` or
     ``{"rules": [{"pattern": ..., "family": ..., "task": ...}, ...]}``; rules apply in order."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise UserError(f"{p}: cannot read the mapping file ({err.strerror}); check the path") from None
-    except json.JSONDecodeError as err:
-        raise UserError(f"{p}: the mapping file is not JSON (line {err.lineno}: {err.msg})") from None
-    except (UnicodeDecodeError, RecursionError) as err:
-        raise UserError(f"{p}: the mapping file is not UTF-8 JSON ({type(err).__name__})") from None
+    data = read_json(p, "mapping file", 16 << 20)
     if not isinstance(data, dict):
         raise UserError(f"{p}: the mapping file must be a JSON object")
     items = (

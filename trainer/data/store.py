@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from symbolscope.errors import UserError
+from symbolscope.reading import read_json
 from trainer.data.schema import SAMPLE_FIELDS, Sample
 
 DATASET_DIR = "dataset"
@@ -89,6 +89,6 @@ def read_card(folder: Path) -> dict[str, Any]:
     """The collection's ``card.json``."""
     path = folder / CARD_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise UserError(f"{path}: unreadable collection card ({err}); rebuild the collection") from None
+        return read_json(path, "collection card")
+    except UserError as err:
+        raise UserError(f"{err}; rebuild the collection") from None

@@ -3,7 +3,7 @@ labelled point per checkpoint with 95% intervals as error bars.
 
 Reads ``results/eval`` (the suite aggregate rows, see :mod:`figures.overall`). The dashed
 vertical line is the General suite's chance level (the mean over tasks of the rows' ``chance``)
-when the per-task rows carry it. Hollow grey marks are the paper's published 7B scores
+when the per-task rows carry it: MMLU's 0.25 (BBH's exact-match tasks have no chance level). Hollow grey marks are the paper's published 7B scores
 (:mod:`figures.paper`), for reference only.
 """
 
@@ -59,7 +59,7 @@ def figure(result: Result | dict[str, Any]) -> Figure:
     chance = general_chance(rows)
     if chance is not None:
         ax.axvline(100 * chance, ls="--", color="0.5", lw=1)
-        ax.text(100 * chance, 99, " chance", color="0.4", fontsize=7, va="top")
+        ax.text(100 * chance, 99, " chance (multiple choice)", color="0.4", fontsize=7, va="top")
     ax.set_xlabel("General score (%)")
     ax.set_ylabel("Symbolic score (%)")
     ax.set_xlim(0, 100)

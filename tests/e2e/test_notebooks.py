@@ -6,7 +6,7 @@ checkout first on ``PYTHONPATH`` and a time limit per cell; any cell error fails
 notebooks in the folder are picked up automatically.
 
 A notebook that reads ``base`` declares in its metadata the slice of the collection its test
-runs on (``"symbolscope": {"test_data_scale": 0.15}``: 6 analysis samples per family, so ~120
+runs on (``"symbolscope": {"test_data_scale": 0.05}``: 4 analysis samples per family, so ~70
 samples of ``base`` are extracted, not 800); the kernel gets it as ``SYMBOLSCOPE_DATA_SCALE``. A
 test must not lean on a cache that ``make reproduce`` or another test happened to fill: from an
 empty home on a busy machine the full split took most of nbclient's cell limit. Notebooks on

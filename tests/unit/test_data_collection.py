@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.home import share_sources
 
 from symbolscope.errors import UserError, run_cli
 from trainer.data import collection
@@ -24,7 +25,7 @@ SCALE = "0.05"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    home = tmp_path_factory.mktemp("home")
+    home = share_sources(tmp_path_factory.mktemp("home"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SYMBOLSCOPE_HOME", str(home))
         mp.setenv("SYMBOLSCOPE_DATA_SCALE", SCALE)
@@ -111,7 +112,7 @@ def test_fingerprint_is_stable_and_content_sensitive(built: Path) -> None:
 def test_same_seed_rebuild_is_byte_identical(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(tmp_path))
+    monkeypatch.setenv("SYMBOLSCOPE_HOME", str(share_sources(tmp_path / "home")))
     again = ensure_built(0, scale=float(SCALE))
     assert again.name == built.name
 

@@ -98,6 +98,14 @@ def test_similarity_cli_matches_reference_formulas(
     assert {r["fingerprint_a"] for r in rows} != {r["fingerprint_b"] for r in cka}
 
 
+def _newest_result(folder: Path, seen: set[Path]) -> Path:
+    """The one result file written since ``seen`` was taken (run ids of one second sort by their
+    random suffix, so the name alone does not say which run is newer)."""
+    (new,) = set(folder.glob("*.json")) - seen
+    seen.add(new)
+    return new
+
+
 def test_projection_fits_caches_and_aligns(setup: dict[str, str], capsys: pytest.CaptureFixture) -> None:
     args = ["--ckpt", f"{setup['a']},{setup['b']}", "--split", setup["split"], "--out", setup["out"]]
     start = time.perf_counter()
@@ -120,13 +128,14 @@ def test_projection_fits_caches_and_aligns(setup: dict[str, str], capsys: pytest
 
     caches = sorted(Path(setup["home"]).glob("store/projections/*/*.safetensors"))
     assert len(caches) == 4
+    seen = set((Path(setup["out"]) / "projection").glob("*.json"))
     assert projection_cli.main(args) == 0  # second run: every embedding from the cache
-    again = json.loads(sorted((Path(setup["out"]) / "projection").glob("*.json"))[-1].read_text())
+    again = json.loads(_newest_result(Path(setup["out"]) / "projection", seen).read_text())
     assert again["config"]["fitted"] == 0 and again["config"]["cached"] == 4
     assert [(r["x"], r["y"]) for r in again["rows"]] == [(r["x"], r["y"]) for r in rows]
     caches[0].write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage")  # a damaged cache is refitted
     assert projection_cli.main([*args, "--fits", "separate,aligned"]) == 0
-    third = json.loads(sorted((Path(setup["out"]) / "projection").glob("*.json"))[-1].read_text())
+    third = json.loads(_newest_result(Path(setup["out"]) / "projection", seen).read_text())
     assert third["config"]["fitted"] >= 1
     assert "from the cache" in capsys.readouterr().out
 

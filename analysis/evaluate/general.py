@@ -321,6 +321,18 @@ class GeneralConfig:
     progress: bool = False
 
 
+def _absent_row(task: str, why: str | None, prompt_format: str) -> dict[str, Any]:
+    """The row of a General part (``mmlu`` or ``bbh``) whose data is absent, saying why."""
+    return {
+        "suite": SUITE,
+        "task": task,
+        "n": 0,
+        "accuracy": None,
+        "note": why,
+        "prompt_format": prompt_format,
+    }
+
+
 def run(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, data: Data, cfg: GeneralConfig
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -336,16 +348,7 @@ def run(
         rows += mmlu_rows(got, data.topics, cfg.shots)
         parts["mmlu"], items = rows[-1], items + got
     else:
-        rows.append(
-            {
-                "suite": SUITE,
-                "task": "mmlu",
-                "n": 0,
-                "accuracy": None,
-                "note": data.mmlu_missing,
-                "prompt_format": "lm-eval mmlu",
-            }
-        )
+        rows.append(_absent_row("mmlu", data.mmlu_missing, "lm-eval mmlu"))
     if data.tasks:
         got = bbh_items(
             model,
@@ -359,16 +362,7 @@ def run(
         rows += bbh_rows(got, data.tasks)
         parts["bbh"], items = rows[-1], items + got
     else:
-        rows.append(
-            {
-                "suite": SUITE,
-                "task": "bbh",
-                "n": 0,
-                "accuracy": None,
-                "note": data.bbh_missing,
-                "prompt_format": bbh.PROMPT_FORMAT,
-            }
-        )
+        rows.append(_absent_row("bbh", data.bbh_missing, bbh.PROMPT_FORMAT))
     rows.append(suite_row(parts["mmlu"], parts["bbh"], data.bbh_missing, data.mmlu_missing))
     rows.append(nl_loss_row(model, tokenizer, per_split=cfg.nl_per_split, seed=cfg.seed))
     return rows, items

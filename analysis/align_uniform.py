@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from analysis.extract import ensure_store
-from analysis.layers import LayerKey, select_layers
+from analysis.layers import LayerKey, layers_option, select_layers
 from analysis.metrics.bootstrap import (
     MIN_BOOTSTRAP,
     AlignmentResampler,
@@ -39,8 +39,18 @@ from analysis.metrics.geometry import (
     uniformity,
 )
 from analysis.metrics.pairs import align_by_ids, derive_seed, evol_pairs_indices, family_pairs
-from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
+from analysis.store import (
+    POOLINGS,
+    SPANS,
+    Store,
+    StoresOrAliases,
+    named_stores,
+    pooling_option,
+    span_option,
+    split_option,
+)
 from symbolscope import callable_module
+from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
 
@@ -70,18 +80,18 @@ class AlignUniformConfig:
     intervals); ``max_pairs``: cap on positive pairs per family; ``seed`` seeds pairs and bootstrap.
     """
 
-    layers: str = "last"
-    span: str = "symbol"
-    pairs: str = "family"
-    t: float = 2.0
-    alpha: float = 2.0
-    families: tuple[str, ...] | None = None
-    bootstrap: int = 1000
-    max_pairs: int = 1000
-    seed: int = 0
-    split: str = "analysis"
-    pooling: str = "mean"
-    level: float = 0.95
+    layers: str = layers_option("last")
+    span: str = span_option()
+    pairs: str = option("family", "which pairs are positives", choices=PAIR_KINDS)
+    t: float = option(2.0, "uniformity temperature t > 0")
+    alpha: float = option(2.0, "alignment exponent alpha > 0")
+    families: tuple[str, ...] | None = option(None, "comma-separated families (none: all in the store)")
+    bootstrap: int = option(1000, "bootstrap resamples (0 = no intervals)")
+    max_pairs: int = option(1000, "cap on positive pairs per family")
+    seed: int = option(0, "seed for pair sampling and bootstrap")
+    split: str = split_option()
+    pooling: str = pooling_option()
+    level: float = option(0.95, "confidence level of the bootstrap intervals")
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -102,6 +112,10 @@ class AlignUniformConfig:
             raise UserError(f"span must be one of {SPANS} and pooling one of {POOLINGS}")
         if not 0.0 < self.level < 1.0:
             raise UserError(f"level must be in (0, 1), got {self.level}")
+
+
+#: The study's defaults, which :func:`uniformity_report`'s keywords share.
+_DEFAULT = AlignUniformConfig()
 
 
 def _positives(
@@ -142,15 +156,15 @@ def uniformity_report(
     vectors: ArrayLike,
     families: Sequence[str],
     *,
-    pairs: str = "family",
+    pairs: str = _DEFAULT.pairs,
     y: ArrayLike | None = None,
     evol_pairs: np.ndarray | None = None,
-    t: float = 2.0,
-    alpha: float = 2.0,
-    max_pairs: int = 1000,
-    n_boot: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
+    t: float = _DEFAULT.t,
+    alpha: float = _DEFAULT.alpha,
+    max_pairs: int = _DEFAULT.max_pairs,
+    n_boot: int = _DEFAULT.bootstrap,
+    seed: int = _DEFAULT.seed,
+    level: float = _DEFAULT.level,
     block_size: int = DEFAULT_BLOCK_SIZE,
     ids: Sequence[object] | None = None,
 ) -> list[dict[str, Any]]:

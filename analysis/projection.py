@@ -37,17 +37,20 @@ from typing import Any
 import numpy as np
 
 from analysis.extract import ensure_store
-from analysis.layers import LayerKey, select_layers
-from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
+from analysis.layers import LayerKey, layers_option, select_layers
+from analysis.store import (
+    POOLINGS,
+    SPANS,
+    Store,
+    StoresOrAliases,
+    named_stores,
+    pooling_option,
+    span_option,
+    split_option,
 )
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
 from symbolscope import callable_module
+from symbolscope.cli import option, options_from
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.io import atomic_file
 from symbolscope.results import Result
@@ -70,19 +73,19 @@ class ProjectionConfig:
     drawn with ``random_state``; None = all).
     """
 
-    layers: str = "last"
-    pca_dims: int = 50
-    n_neighbors: int = 15
-    min_dist: float = 0.1
-    metric: str = "cosine"
-    random_state: int = 0
-    fits: tuple[str, ...] = FITS
-    alignment_regularisation: float = 1e-2
-    span: str = "symbol"
-    split: str = "analysis"
-    pooling: str = "mean"
-    max_points: int | None = None
-    cache: bool = True
+    layers: str = layers_option("last")
+    pca_dims: int = option(50, "PCA components before UMAP (fewer when the data has fewer)")
+    n_neighbors: int = option(15, "UMAP neighbours")
+    min_dist: float = option(0.1, "UMAP minimum distance")
+    metric: str = option("cosine", "UMAP metric", cli=False)
+    random_state: int = option(0, "seed of UMAP and of the --max-points subsample")
+    fits: tuple[str, ...] = option(FITS, "comma list of fits", choices=FITS)
+    alignment_regularisation: float = option(1e-2, "AlignedUMAP's pull between consecutive panels", cli=False)
+    span: str = span_option()
+    split: str = split_option("project")
+    pooling: str = pooling_option()
+    max_points: int | None = option(None, "project a seeded subsample of this size (none: all)")
+    cache: bool = option(True, "fit again and do not write the cache")
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -298,31 +301,20 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
     p = study_parser(
-        "python -m analysis.projection", __doc__, ckpt_help="comma-separated aliases (one panel each)"
+        "python -m analysis.projection",
+        __doc__,
+        ProjectionConfig,
+        ckpt_help="comma-separated aliases (one panel each)",
     )
-    add_layers_arg(p, "last")
-    p.add_argument("--fits", default=",".join(FITS), help=f"comma list of {', '.join(FITS)}")
-    p.add_argument("--pca-dims", type=int, default=50)
-    p.add_argument("--n-neighbors", type=int, default=15)
-    p.add_argument("--min-dist", type=float, default=0.1)
-    p.add_argument("--random-state", type=int, default=0)
-    add_store_args(p, what="project")
-    p.add_argument("--max-points", type=int, default=None, help="project a seeded subsample of this size")
-    p.add_argument("--no-cache", action="store_true", help="fit again and do not write the cache")
     add_output_args(p)
     return p
 
 
 def config_from(args: argparse.Namespace) -> ProjectionConfig:
     """The typed config from parsed arguments."""
-    fits = tuple(f.strip() for f in args.fits.split(",") if f.strip())
-    return ProjectionConfig(
-        layers=args.layers, pca_dims=args.pca_dims, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
-        random_state=args.random_state, fits=fits, span=args.span, split=args.split, pooling=args.pooling,
-        max_points=args.max_points, cache=not args.no_cache,
-    )  # fmt: skip
+    return options_from(ProjectionConfig, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

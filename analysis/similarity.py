@@ -30,7 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from analysis.extract import ensure_store
-from analysis.layers import LayerKey, select_layers
+from analysis.layers import LayerKey, layers_option, select_layers
 from analysis.metrics.pairs import align_by_ids
 from analysis.metrics.similarity import (
     DEFAULT_BLOCK_SIZE,
@@ -39,16 +39,19 @@ from analysis.metrics.similarity import (
     cross_moments,
     mutual_knn,
 )
-from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
+from analysis.store import (
+    POOLINGS,
+    SPANS,
+    Store,
+    StoresOrAliases,
+    named_stores,
+    pooling_option,
+    span_option,
+    split_option,
 )
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
 from symbolscope import callable_module
+from symbolscope.cli import option, options_from
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
 
@@ -73,15 +76,15 @@ class SimilarityConfig:
     (``none`` for none); ``block_size``: rows per block of the feature-space sums.
     """
 
-    layers: str = "all"
-    measures: tuple[str, ...] = MEASURES
-    cross_layer: bool = False
-    k: int = 10
-    centroid_layers: str = "last"
-    span: str = "symbol"
-    split: str = "analysis"
-    pooling: str = "mean"
-    block_size: int = DEFAULT_BLOCK_SIZE
+    layers: str = layers_option("all")
+    measures: tuple[str, ...] = option(MEASURES, "comma list of measures", choices=MEASURES)
+    cross_layer: bool = option(False, "CKA for every layer pair (layer × layer)")
+    k: int = option(10, "neighbours for mutual k-NN")
+    centroid_layers: str = option("last", "layers of the centroid cosines (or none)")
+    span: str = span_option()
+    split: str = split_option()
+    pooling: str = pooling_option()
+    block_size: int = option(DEFAULT_BLOCK_SIZE, "rows per block of the feature-space sums", cli=False)
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -285,25 +288,15 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = study_parser("python -m analysis.similarity", __doc__)
-    add_layers_arg(p, "all")
-    p.add_argument("--measures", default=",".join(MEASURES), help=f"comma list of {', '.join(MEASURES)}")
-    p.add_argument("--cross-layer", action="store_true", help="CKA for every layer pair (layer × layer)")
-    p.add_argument("--k", type=int, default=10, help="neighbours for mutual k-NN")
-    p.add_argument("--centroid-layers", default="last", help="layers of the centroid cosines (or none)")
-    add_store_args(p)
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
+    p = study_parser("python -m analysis.similarity", __doc__, SimilarityConfig)
     add_output_args(p)
     return p
 
 
 def config_from(args: argparse.Namespace) -> SimilarityConfig:
     """The study's typed config from parsed arguments."""
-    measures = tuple(m.strip() for m in args.measures.split(",") if m.strip())
-    return SimilarityConfig(
-        layers=args.layers, measures=measures, cross_layer=args.cross_layer, k=args.k,
-        centroid_layers=args.centroid_layers, span=args.span, split=args.split, pooling=args.pooling,
-    )  # fmt: skip
+    return options_from(SimilarityConfig, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from analysis.layers import LayerKey, normalise_layer, tensor_name
+from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
 from symbolscope.reading import read_json
@@ -40,6 +41,25 @@ MANIFEST = "manifest.json"
 SPANS: tuple[str, ...] = ("symbol", "instruction", "last")
 POOLINGS: tuple[str, ...] = ("mean", "last")
 DTYPES: tuple[str, ...] = ("float32", "bfloat16")
+
+
+def span_option() -> Any:
+    """The ``span`` field of a config (``--span``): which tokens' hidden states are pooled."""
+    return option(
+        "symbol", "tokens pooled: the symbolic output, the instruction, or the last token", choices=SPANS
+    )
+
+
+def pooling_option() -> Any:
+    """The ``pooling`` field of a config (``--pooling``)."""
+    return option("mean", "how the span's hidden states are pooled", choices=POOLINGS)
+
+
+def split_option(what: str = "analyse") -> Any:
+    """The ``split`` field of a config (``--split``): the collection split (or a .jsonl of samples)."""
+    return option(
+        "analysis", f"collection split to {what} (train, analysis, test, or a .jsonl file of samples)"
+    )
 
 
 @dataclass(frozen=True)

@@ -11,44 +11,24 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from analysis.align_uniform import ANALYSIS, PAIR_KINDS, AlignUniformConfig, align_uniform
+from analysis.align_uniform import ANALYSIS, AlignUniformConfig, align_uniform
 from analysis.metrics import uniformity
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
-)
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
 from symbolscope import callable_module
+from symbolscope.cli import options_from
 from symbolscope.errors import run_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = study_parser("python -m analysis.uniformity", __doc__)
-    add_layers_arg(p, "last")
-    p.add_argument("--pairs", default="family", choices=PAIR_KINDS)
-    p.add_argument("--t", type=float, default=2.0, help="uniformity temperature t > 0")
-    p.add_argument("--alpha", type=float, default=2.0, help="alignment exponent alpha > 0")
-    p.add_argument("--families", default=None, help="comma-separated families (default: all in the store)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no intervals)")
-    p.add_argument("--max-pairs", type=int, default=1000, help="cap on positive pairs per family")
-    p.add_argument("--seed", type=int, default=0, help="seed for pair sampling and bootstrap")
-    add_store_args(p)
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
+    p = study_parser("python -m analysis.uniformity", __doc__, AlignUniformConfig)
     add_output_args(p, figure="the two figures")
     return p
 
 
 def config_from(args: argparse.Namespace) -> AlignUniformConfig:
     """The study's typed config from parsed arguments."""
-    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else None
-    return AlignUniformConfig(
-        layers=args.layers, span=args.span, pairs=args.pairs, t=args.t, alpha=args.alpha,
-        families=families, bootstrap=args.bootstrap, max_pairs=args.max_pairs, seed=args.seed,
-        split=args.split, pooling=args.pooling,
-    )  # fmt: skip
+    return options_from(AlignUniformConfig, args)
 
 
 def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:

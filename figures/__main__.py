@@ -21,7 +21,7 @@ import figures
 from figures.common import rows_of
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import check_folder, check_replaceable
-from symbolscope.paths import writable_dir
+from symbolscope.paths import RESULTS, writable_dir
 from symbolscope.results import Result
 
 
@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate one figure or all of them; print the files written and what is missing."""
     parser = argparse.ArgumentParser(prog="python -m figures", description=__doc__.split("\n\n")[0])
     parser.add_argument("name", help=f"one of {', '.join(figures.REGISTRY)} or 'all'")
-    parser.add_argument("--results", default="results", help="results folder (default: results)")
+    parser.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
     parser.add_argument("--out", default=None, help="output folder (default: <results>/figures)")
     args = parser.parse_args(argv)
     if args.name != "all" and args.name not in figures.REGISTRY:

@@ -23,6 +23,7 @@ from typing import Any
 
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json, atomic_write_text, check_replaceable
+from symbolscope.paths import RESULTS
 from symbolscope.reading import read_json
 from symbolscope.version import code_version
 
@@ -90,7 +91,7 @@ class Result:
             writer.writerow({k: _flat(r.get(k)) for k in keys})
         return buf.getvalue()
 
-    def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
+    def save(self, out: str | os.PathLike[str] = RESULTS) -> tuple[Path, Path]:
         """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` (and ``.items.jsonl`` when there
         are items) atomically; return the JSON and CSV paths.
 

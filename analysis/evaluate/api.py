@@ -22,6 +22,7 @@ from analysis.evaluate import delegation, general, mmlu, normalise, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
+from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
 from trainer.data.schema import Sample
@@ -42,6 +43,10 @@ INTERVALS = (
 )
 
 
+#: The General suite's defaults, which the evaluation's options share.
+_GENERAL = general.GeneralConfig()
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """Every setting of the evaluation (all recorded in the result's ``config``).
@@ -55,22 +60,26 @@ class EvalConfig:
     bubblewrap, run generated code with process limits only (else execution-based scores are not run).
     """
 
-    split: str = "test"
-    per_family: int = 20
-    tasks: tuple[str, ...] = SUITES
-    predictions: tuple[str, ...] = ()
-    max_new_tokens: int = 128
-    batch_tokens: int = 6144
-    general_per_task: int = 20
-    mmlu_shots: int = mmlu.DEFAULT_SHOTS
-    bbh: str | None = None
-    nl_per_split: int = 32
-    seed: int = 0
-    job_seconds: float = 5.0
-    examples: int = 3
-    dtype: str = "float32"
-    progress: bool = True
-    allow_unsandboxed: bool = False
+    split: str = option("test", "collection split (the held-out test split)")
+    per_family: int = option(20, "samples per family and per delegation task (0 = all)")
+    tasks: tuple[str, ...] = option(SUITES, "comma-separated suites", choices=SUITES)
+    predictions: tuple[str, ...] = option((), "comma-separated JSONL files of {id, prediction}: no model")
+    max_new_tokens: int = option(
+        128, "longest answer (the longest gold output of the test split is 103 tokens)"
+    )
+    batch_tokens: int = option(_GENERAL.batch_tokens, "token budget per generation batch")
+    general_per_task: int = option(_GENERAL.per_task, "questions per MMLU topic and per BBH task (>= 1)")
+    mmlu_shots: int = option(_GENERAL.shots, "MMLU shots, 0..5 (5 as the paper)")
+    bbh: str | None = option(None, "BIG-Bench-Hard folder (a checkout or its bbh/); none: [paths] bbh")
+    nl_per_split: int = option(_GENERAL.nl_per_split, "held-out NL samples per split for the NL loss")
+    seed: int = option(_GENERAL.seed, "seed of the sample order")
+    job_seconds: float = option(5.0, "sandbox time limit per program")
+    examples: int = option(3, "generations per family in the Markdown report")
+    dtype: str = option("float32", "dtype the model is loaded in", cli=False)
+    progress: bool = option(True, "no progress bars")
+    allow_unsandboxed: bool = option(
+        False, "without bubblewrap, run generated code with process limits only (recorded as isolation)"
+    )
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from analysis.extract.api import ensure_store, extract, remove_store
 from analysis.extract.build import BuildOptions
+from analysis.extract.config import ExtractConfig
 from symbolscope import callable_module
 
-__all__ = ["BuildOptions", "ensure_store", "extract", "remove_store"]
+__all__ = ["BuildOptions", "ExtractConfig", "ensure_store", "extract", "remove_store"]
 
 callable_module(__name__, extract)

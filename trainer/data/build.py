@@ -22,12 +22,12 @@ from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir, atomic_write_json, sha256_file
 from symbolscope.paths import data_dir
 from symbolscope.sources import available, get, missing_line, record
+from trainer.data.config import DEFAULTS
 from trainer.data.fingerprint import dataset_fingerprint, output_hash
 from trainer.data.schema import Sample
 
 log = get_logger(__name__)
 BUILD_VERSION = "1"
-DEFAULT_EVOL_SHARE = 0.06
 CANDIDATE_FACTOR = 4
 SLOW_TASKS = ("nl2latex-formula",)
 MIN_TASK_SIZE = 8
@@ -88,7 +88,9 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale: float = 1.0) -> Path:
+def collection_dir(
+    seed: int = DEFAULTS.seed, evol_share: float = DEFAULTS.evol_share, scale: float = 1.0
+) -> Path:
     """The cache folder of the collection built with ``seed``, ``evol_share`` and ``scale`` by this code."""
     absent = ",".join(missing_sources())  # a source added later gives a new folder
     key = f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}" + (f":without:{absent}" if absent else "")
@@ -200,7 +202,11 @@ def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
 
 
 def build_collection(
-    out_dir: Path, seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, workers: int = 2, scale: float = 1.0
+    out_dir: Path,
+    seed: int = DEFAULTS.seed,
+    evol_share: float = DEFAULTS.evol_share,
+    workers: int = DEFAULTS.workers,
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
     the analysis split) for quick test builds."""
@@ -294,10 +300,10 @@ def general_limit() -> int:
 
 
 def ensure_built(
-    seed: int = 0,
-    evol_share: float = DEFAULT_EVOL_SHARE,
-    force: bool = False,
-    workers: int = 2,
+    seed: int = DEFAULTS.seed,
+    evol_share: float = DEFAULTS.evol_share,
+    force: bool = DEFAULTS.force,
+    workers: int = DEFAULTS.workers,
     scale: float | None = None,
 ) -> Path:
     """The collection's folder, building it first (atomically) if missing or ``force``.

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from symbolscope.errors import UserError
+from trainer.data.config import DEFAULTS
 from trainer.data.fingerprint import dataset_fingerprint
 from trainer.data.mixing import mix
 from trainer.data.schema import FAMILIES, Sample
@@ -29,7 +30,7 @@ __all__ = [
 GENERAL_SPLITS: tuple[str, ...] = ("train", "test")
 
 
-def ensure_collection(seed: int = 0) -> Path:
+def ensure_collection(seed: int = DEFAULTS.seed) -> Path:
     """Build the embedded collection for ``seed`` if it is not cached yet (atomically); return its
     folder. Fast when it is already built."""
     from trainer.data.build import ensure_built
@@ -43,7 +44,11 @@ def _check_split(split: str, allowed: Sequence[str]) -> None:
 
 
 def load_split(
-    split: str, *, families: Sequence[str] | None = None, seed: int = 0, include_evol: bool = False
+    split: str,
+    *,
+    families: Sequence[str] | None = None,
+    seed: int = DEFAULTS.seed,
+    include_evol: bool = False,
 ) -> list[Sample]:
     """The samples of ``split`` (``train``, ``analysis``, ``test`` or ``analysis-valid``), optionally
     only ``families``, in a deterministic order (family, task, id). With ``include_evol`` the split's
@@ -75,7 +80,7 @@ def load_split(
     return samples
 
 
-def load_general(split: str, seed: int = 0) -> list[Sample]:
+def load_general(split: str, seed: int = DEFAULTS.seed) -> list[Sample]:
     """General natural-language samples (family ``nl``) of ``split`` (``train`` or ``test``)."""
     from trainer.data.store import read_split
 
@@ -83,7 +88,7 @@ def load_general(split: str, seed: int = 0) -> list[Sample]:
     return read_split(ensure_collection(seed), f"general_{split}")
 
 
-def evol_pairs(split: str, seed: int = 0) -> list[tuple[str, str]]:
+def evol_pairs(split: str, seed: int = DEFAULTS.seed) -> list[tuple[str, str]]:
     """``(original id, evolved id)`` for every Symbol-Evol pair of ``split``."""
     from trainer.data.evol import original_id
     from trainer.data.store import read_split

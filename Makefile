@@ -58,7 +58,7 @@ test: lint
 	exit $$status
 
 # The whole study, one subprocess CLI per step (analysis/reproduce.py holds the table of arguments):
-# collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> umap ->
+# collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> projection ->
 # evaluate -> training report -> figures. A finished training stage is skipped, an interrupted one
 # resumed; every other step is skipped while its fingerprint (code, arguments, inputs) is unchanged.
 reproduce: install

@@ -2,7 +2,7 @@
 
 The whole study on the embedded default, as ``make reproduce`` runs it from a fresh clone::
 
-    collection → injection → infusion → extract → uniformity → probes → similarity → umap
+    collection → injection → infusion → extract → uniformity → probes → similarity → projection
                → evaluate → training report → figures
 
 Each step is its own CLI run in a subprocess (``python -m MODULE ...``), so this orchestrator adds
@@ -113,21 +113,21 @@ def plan(
         Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
              "--layers", "all"), code=STORE_CODE, inputs=("collection", *on)),
         Step("uniformity", "analysis.uniformity", ("--ckpt", ckpts, "--layers", "all", "--bootstrap", "1000",
-             "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/align_uniform.py",
-             "analysis/uniformity.py"), inputs=("collection", *on), outputs=("uniformity/*.json",)),
+             "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/uniformity"),
+             inputs=("collection", *on), outputs=("uniformity/*.json",)),
         Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "all",
              "--no-figures", "--out", r), code=(*STUDY_CODE, "probes"), inputs=("collection", *on),
              outputs=("probes/*.json",)),
         Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",
              "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/similarity.py"),
              inputs=("collection", "ckpt:base", "ckpt:ours"), outputs=("similarity/*.json",)),
-        Step("umap", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
+        Step("projection", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
              code=(*STUDY_CODE, "analysis/projection.py"), inputs=("collection", *on),
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
              code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
-             inputs=("collection", *on), outputs=("eval/*.json",)),
+             inputs=("collection", *on), outputs=("evaluate/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),
              inputs=("runs",), outputs=("training/*.json",)),
         Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"),

@@ -1,4 +1,4 @@
-"""What fine-tuning changed, layer by layer: ``similarity(stores, config=...)`` and its CLI.
+"""What fine-tuning changed, layer by layer: ``analysis.similarity.run(stores, config=Config(...))`` and its CLI.
 
 ``python -m analysis.similarity --ckpt base,ours [--layers all] [--measures cka,mutual_knn,procrustes]
 [--cross-layer] [--k 10] [--out results/]``
@@ -50,7 +50,6 @@ from analysis.store import (
     split_option,
 )
 from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
-from symbolscope import callable_module
 from symbolscope.cli import option, options_from
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
@@ -67,7 +66,7 @@ ROW_KEYS = (
 
 
 @dataclass(frozen=True)
-class SimilarityConfig:
+class Config:
     """Every setting of the study (all recorded in the result's ``config``).
 
     ``layers``: ``last | all | "0,10,-1,final_norm"`` (negative indices count from each model's
@@ -122,11 +121,11 @@ class Side:
 
     def read(self, layer: LayerKey, idx: np.ndarray | None = None) -> np.ndarray:
         """``[m, d]`` vectors of ``layer`` for the study's rows (``idx`` picks among them)."""
-        vectors = self.store.read(layer)[0]
+        vectors = self.store.read(layer).vectors
         return vectors[self.rows if idx is None else self.rows[idx]]
 
 
-def _side(alias: str, given: Store | None, cfg: SimilarityConfig) -> Side:
+def _side(alias: str, given: Store | None, cfg: Config) -> Side:
     store = given or ensure_store(alias, split=cfg.split, span=cfg.span, pooling=cfg.pooling, layers="all")
     try:
         layers = select_layers(cfg.layers, store.layers)
@@ -140,7 +139,7 @@ def _side(alias: str, given: Store | None, cfg: SimilarityConfig) -> Side:
     return Side(alias, store, rows, layers)
 
 
-def _matched(a: Side, b: Side, cfg: SimilarityConfig) -> list[tuple[LayerKey, LayerKey]]:
+def _matched(a: Side, b: Side, cfg: Config) -> list[tuple[LayerKey, LayerKey]]:
     """The (layer of a, layer of b) pairs compared one to one (position by position)."""
     if len(a.layers) == len(b.layers):
         return list(zip(a.layers, b.layers, strict=True))
@@ -161,7 +160,7 @@ def _row(a: Side, b: Side, la: LayerKey, lb: LayerKey, measure: str, value: floa
             "family_a": None, "family_b": None, **extra}  # fmt: skip
 
 
-def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
+def _pair_rows(a: Side, b: Side, cfg: Config) -> list[dict[str, Any]]:
     """Every row comparing checkpoint ``b`` with the baseline ``a`` on their shared samples."""
     ia, ib = align_by_ids(
         a.ids, b.ids, (f"the stores of '{a.alias}' and '{b.alias}'", "extract both from the same split")
@@ -201,7 +200,7 @@ def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def _centroid_rows(side: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
+def _centroid_rows(side: Side, cfg: Config) -> list[dict[str, Any]]:
     """Family × family centroid cosines of one checkpoint at ``cfg.centroid_layers``."""
     if cfg.centroid_layers == "none":
         return []
@@ -221,7 +220,7 @@ def _centroid_rows(side: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig | None = None) -> Result:
+def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> Result:
     """CKA, mutual k-NN and Procrustes of every checkpoint against the first, and centroid cosines.
 
     ``stores_or_aliases``: ``"base,ours"``, ``["base", "ours"]``, ``{alias: Store}`` (from
@@ -229,7 +228,7 @@ def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig |
     :class:`~symbolscope.results.Result` with the rows described in this module's docstring;
     ``result.save("results/")`` writes ``results/similarity/<run-id>.json`` + ``.csv``.
     """
-    cfg = config or SimilarityConfig()
+    cfg = config or Config()
     cfg.check()
     sides = [_side(alias, store, cfg) for alias, store in named_stores(stores_or_aliases)]
     rows: list[dict[str, Any]] = []
@@ -289,14 +288,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
-    p = study_parser("python -m analysis.similarity", __doc__, SimilarityConfig)
+    p = study_parser("python -m analysis.similarity", __doc__, Config)
     add_output_args(p)
     return p
 
 
-def config_from(args: argparse.Namespace) -> SimilarityConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The study's typed config from parsed arguments."""
-    return options_from(SimilarityConfig, args)
+    return options_from(Config, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -306,12 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.check()
     figs = None if args.no_figures else ("similarity",)
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
-    result = similarity(args.ckpt, config=config)
+    result = run(args.ckpt, config=config)
     save_and_draw(result, args.out, figs, table=format_table(result.rows))
     return 0
 
-
-callable_module(__name__, similarity)
 
 if __name__ == "__main__":
     raise SystemExit(run_cli(main))

@@ -5,7 +5,7 @@ One folder per (checkpoint fingerprint, dataset fingerprint, span, pooling, dtyp
 in dataset order) and ``manifest.json``. Consumers call::
 
     store = ensure_store("base", split="analysis", span="symbol")   # extracts on a miss
-    vectors, sample_ids, families = store.read(-1)                  # [n, d] float32
+    vectors, sample_ids, families = store.read(-1)                  # a Vectors record, [n, d] float32
 
 A cache hit costs no model or tokenizer load (and no torch import): it resolves the checkpoint
 (fingerprints are cached), loads the split, hashes it and opens the manifest. Layer keys are
@@ -20,7 +20,7 @@ import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -60,6 +60,15 @@ def split_option(what: str = "analyse") -> Any:
     return option(
         "analysis", f"collection split to {what} (train, analysis, test, or a .jsonl file of samples)"
     )
+
+
+class Vectors(NamedTuple):
+    """One layer of a store (:meth:`Store.read`): ``vectors`` ``[n, d]`` float32, row ``i`` the
+    sample ``ids[i]`` of family ``families[i]``; unpacks as ``vectors, ids, families``."""
+
+    vectors: np.ndarray
+    ids: list[str]
+    families: list[str]
 
 
 @dataclass(frozen=True)
@@ -234,8 +243,9 @@ class Store:
             )
         return key
 
-    def read(self, layer: int | str, mmap: bool = True) -> tuple[np.ndarray, list[str], list[str]]:
-        """``(vectors [n, d] float32, sample_ids, families)`` for ``layer``.
+    def read(self, layer: int | str, mmap: bool = True) -> Vectors:
+        """:class:`Vectors` ``(vectors [n, d] float32, ids, families)`` of ``layer``; it unpacks as
+        the tuple ``vectors, ids, families = store.read(layer)``.
 
         With one shard and ``mmap=True`` the vectors are a read-only memory map of the file (copy
         before modifying in place); several shards are concatenated; ``mmap=False`` always copies.
@@ -253,7 +263,7 @@ class Store:
             raise UserError(
                 f"store {self.name}: layer {layer} has shape {vectors.shape}, manifest says ({len(self)}, {self.dim})"
             )
-        return vectors, self.sample_ids, self.families
+        return Vectors(vectors, self.sample_ids, self.families)
 
     def size_bytes(self) -> int:
         """Bytes on disk."""

@@ -1,7 +1,7 @@
 """Figure ``ability_vs_geometry``: per family, the change in executed ability from base to ours
 against the change in its representation geometry, with Spearman's rho on each panel.
 
-Reads two results: ``results/eval`` (per-family ``symbolic`` rows; ability = ``exec_match``
+Reads two results: ``results/evaluate`` (per-family ``symbolic`` rows; ability = ``exec_match``
 where the family executes, else ``exact_match``) and ``results/uniformity`` (per-family
 ``alignment`` and ``uniformity`` at the deepest integer layer, i.e. the last block). One point per
 family present in both; left panel Δalignment, right panel Δuniformity (ours − base, lower =
@@ -21,15 +21,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from figures.align_uniform import pick_layer
 from figures.common import ckpt_order, rows_of
 from figures.labels import place_labels
 from figures.style import family_colour, styled
+from figures.uniformity import pick_layer
 from symbolscope.errors import UserError
 from symbolscope.results import Result
 
 #: The analyses this figure reads, in the order the registry names them.
-READS = ("eval", "uniformity")
+READS = ("evaluate", "uniformity")
 N_BOOT = 2000
 
 
@@ -117,11 +117,11 @@ def deltas(
 
 @styled
 def figure(results: Mapping[str, Result | dict[str, Any]], layer: int | str | None = None) -> Figure:
-    """Two scatter panels from ``{"eval": Result, "uniformity": Result}``."""
+    """Two scatter panels from ``{"evaluate": Result, "uniformity": Result}``."""
     missing = [k for k in READS if k not in results]
     if missing:
         raise UserError(f"ability_vs_geometry needs the {' and '.join(missing)} result(s)")
-    pts, (base, ours), chosen = deltas(rows_of(results["eval"]), rows_of(results["uniformity"]), layer)
+    pts, (base, ours), chosen = deltas(rows_of(results["evaluate"]), rows_of(results["uniformity"]), layer)
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4), sharey=True)
     y = np.array([p["d_ability"] for p in pts])
     for ax, key, name in zip(axes, ("d_alignment", "d_uniformity"), ("alignment", "uniformity"), strict=True):

@@ -1,6 +1,6 @@
 """``python -m probes --ckpt base,ours``: the probing study from the shell.
 
-A thin adapter: arguments → :class:`probes.config.ProbeConfig` → :func:`probes.study.run` →
+A thin adapter: arguments → :class:`probes.config.Config` → :func:`probes.study.run` →
 ``Result.save`` → a table of the last layer → the ``probes`` figure.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
-from probes.config import ProbeConfig
+from probes.config import Config
 from probes.study import results_readme, run
 from symbolscope.cli import options_from
 from symbolscope.io import atomic_write_text
@@ -19,14 +19,14 @@ from symbolscope.io import atomic_write_text
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
-    p = study_parser("python -m probes", __doc__, ProbeConfig)
+    p = study_parser("python -m probes", __doc__, Config)
     add_output_args(p, figure="the probes figure")
     return p
 
 
-def config_from(args: argparse.Namespace) -> ProbeConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The study's typed config from parsed arguments."""
-    return options_from(ProbeConfig, args)
+    return options_from(Config, args)
 
 
 def _fmt(value: Any, spec: str = ".3f") -> str:

@@ -29,7 +29,7 @@ def parse_targets(spec: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class ProbeConfig:
+class Config:
     """Every setting of the probes.
 
     ``targets``: ``"all"`` or a comma list of ``family, task, depth, valid``; ``layers``: ``all |

@@ -1,7 +1,7 @@
 """``python -m analysis.evaluate --ckpt base,injection,ours``: the executed evaluation, from the shell.
 
-A thin adapter: arguments → :class:`analysis.evaluate.EvalConfig` → :func:`analysis.evaluate.evaluate`
-→ ``Result.save`` (``results/eval/<run-id>.json`` + ``.csv``) → the Markdown report → the table.
+A thin adapter: arguments → :class:`analysis.evaluate.Config` → :func:`analysis.evaluate.run`
+→ ``Result.save`` (``results/evaluate/<run-id>.json`` + ``.csv``) → the Markdown report → the table.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.evaluate.api import EvalConfig, evaluate
+from analysis.evaluate.api import ANALYSIS, Config, run
 from analysis.evaluate.report import format_table, write_markdown
 from analysis.study_cli import CKPTS, check_out
 from symbolscope.cli import add_options, options_from
@@ -24,14 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ckpt", default="", help=f"comma-separated aliases (labels with --predictions) (default: {CKPTS})"
     )
-    add_options(p, EvalConfig)
+    add_options(p, Config)
     p.add_argument("--out", default=RESULTS, help=f"results folder (default: {RESULTS})")
     return p
 
 
-def config_from(args: argparse.Namespace) -> EvalConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The evaluation's typed config from parsed arguments."""
-    return options_from(EvalConfig, args)
+    return options_from(Config, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,8 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = config_from(args)
     if not cfg.predictions and not args.ckpt:
         args.ckpt = CKPTS
-    check_out(args.out, "eval")  # before generation and scoring, not after them
-    result = evaluate(args.ckpt, config=cfg)
+    check_out(args.out, ANALYSIS)  # before generation and scoring, not after them
+    result = run(args.ckpt, config=cfg)
     json_path, csv_path = result.save(Path(args.out))
     samples = {s.id: s for s in load_split(cfg.split)}
     md = write_markdown(result, samples, args.out)

@@ -1,4 +1,4 @@
-"""The executed evaluation as a library function: ``evaluate(aliases, config=EvalConfig(...))``.
+"""The executed evaluation as a library function: ``analysis.evaluate.run(aliases, config=Config(...))``.
 
 For each checkpoint: generate answers for the selected held-out samples (or read them from a
 predictions file), score the symbolic suite per family and the Symbol+Delegation suite per task
@@ -28,7 +28,7 @@ from symbolscope.results import Result
 from trainer.data.schema import Sample
 
 log = get_logger("analysis.evaluate")
-ANALYSIS = "eval"
+ANALYSIS = "evaluate"  # results/<ANALYSIS>/<run-id>.json (before 2026-12: eval/)
 SUITES = ("symbolic", "general", "delegation")
 ROW_KEYS = (
     "ckpt", "fingerprint", "suite", "family", "task", "n", "parse_rate", "parse_rate_ci", "exec_match",
@@ -48,7 +48,7 @@ _GENERAL = general.GeneralConfig()
 
 
 @dataclass(frozen=True)
-class EvalConfig:
+class Config:
     """Every setting of the evaluation (all recorded in the result's ``config``).
 
     ``per_family``: samples per symbol family and per delegation task (0 = all of the split);
@@ -136,7 +136,7 @@ def select(samples: Sequence[Sample], key: str, per_group: int, seed: int) -> di
 
 
 def _delegation_samples(
-    samples: Sequence[Sample], cfg: EvalConfig, executor: Executor
+    samples: Sequence[Sample], cfg: Config, executor: Executor
 ) -> tuple[dict[str, list[Sample]], list[str]]:
     """Delegation samples per task, and the planning samples left out because pyperplan cannot
     parse or solve their gold goal within the time limit (checked until enough are found)."""
@@ -155,7 +155,7 @@ def _delegation_samples(
     return {t: v[: cfg.per_family or None] for t, v in chosen.items()}, skipped
 
 
-def _generate(alias: str, samples: Sequence[Sample], cfg: EvalConfig) -> dict[str, Any]:
+def _generate(alias: str, samples: Sequence[Sample], cfg: Config) -> dict[str, Any]:
     """Load ``alias``, generate an answer for every sample; model, tokenizer and facts."""
     from analysis.checkpoints import load_model, load_tokenizer, resolve
     from analysis.evaluate.generate import generate
@@ -199,7 +199,7 @@ def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dic
 
 
 def _general_rows(
-    got: dict[str, Any], cfg: EvalConfig, data: general.Data | None
+    got: dict[str, Any], cfg: Config, data: general.Data | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     """The general suite's rows and per-item records for a loaded model, and its status."""
     if "model" not in got:
@@ -239,7 +239,7 @@ def _checkpoint(
     source: str | None,
     sym: dict[str, list[Sample]],
     dele: dict[str, list[Sample]],
-    cfg: EvalConfig,
+    cfg: Config,
     executor: Executor,
     split_ids: set[str],
     data: general.Data | None,
@@ -290,7 +290,7 @@ def _checkpoint(
     return rows, facts, records
 
 
-def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:
+def _general_data(cfg: Config, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:
     """The General suite's data (checked now, before any generation), or None when not needed."""
     if "general" not in cfg.tasks or all(source for _, source in labels):
         return None
@@ -301,7 +301,7 @@ def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> 
     return data
 
 
-def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, str | None]]:
+def _labels(aliases: str | Sequence[str], cfg: Config) -> list[tuple[str, str | None]]:
     names = [a.strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases) if a.strip()]
     if cfg.predictions:
         if names and len(names) != len(cfg.predictions):
@@ -312,17 +312,17 @@ def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, st
     return [(n, None) for n in names]
 
 
-def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) -> Result:
+def run(aliases: str | Sequence[str], *, config: Config | None = None) -> Result:
     """Symbolic, general and Symbol+Delegation scores of each checkpoint (or predictions file).
 
     Returns a :class:`Result` (analysis ``eval``) with rows :data:`ROW_KEYS` (+ ``scoring``,
     ``prompt_format``) and per-item records ``result.items`` (General); ``result.save("results/")``
-    writes ``results/eval/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
+    writes ``results/evaluate/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
     are checked before any model runs (:func:`analysis.evaluate.general.prepare`).
     """
     from trainer.data import dataset_fingerprint, load_split
 
-    cfg = config or EvalConfig()
+    cfg = config or Config()
     cfg.check()
     labels = _labels(aliases, cfg)
     data = _general_data(cfg, labels)

@@ -250,7 +250,7 @@ def generate(
     without adding any), one :class:`Generation` per prompt in the order given.
 
     ``max_new_tokens`` and ``batch_tokens`` have no defaults here: the caller's config
-    (:class:`analysis.evaluate.api.EvalConfig`, :class:`analysis.evaluate.general.GeneralConfig`)
+    (:class:`analysis.evaluate.Config`, :class:`analysis.evaluate.general.GeneralConfig`)
     holds them, so that a library call and the CLI cannot disagree."""
     import torch
     from tqdm.auto import tqdm

@@ -1,5 +1,6 @@
-"""The write side's public functions: :func:`extract` (what a notebook calls), :func:`ensure_store`
-(one checkpoint, extracting on a miss) and :func:`remove_store`."""
+"""The write side's public functions: :func:`run` (what a notebook calls:
+``analysis.extract.run``), :func:`ensure_store` (one checkpoint, extracting on a miss) and
+:func:`remove_store`."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def ensure_store(
     return build_store(ckpt, data, key, wanted, opts)
 
 
-def extract(
+def run(
     aliases: str | Sequence[str],
     *,
     split: str = DEFAULTS.split,
@@ -89,9 +90,10 @@ def extract(
     """``{alias: Store}`` for each checkpoint alias, extracting what is missing (with a progress bar).
 
     ``aliases``: ``["base", "ours"]`` or ``"base,ours"``; the keywords are the fields of
-    :class:`~analysis.extract.config.ExtractConfig` (``extract(aliases, **asdict(config))``). Each store holds, per sample of ``split``
-    and per layer, the hidden state pooled over ``span``; read it with ``store.read(layer)`` →
-    ``(vectors [n, d] float32, sample_ids, families)``.
+    :class:`~analysis.extract.config.ExtractConfig` (``run(aliases, **asdict(config))``). Each
+    store holds, per sample of ``split`` and per layer, the hidden state pooled over ``span``;
+    ``store.read(layer)`` gives a :class:`~analysis.store.Vectors` record ``(vectors [n, d]
+    float32, ids, families)``.
     """
     names = [a.strip() for a in aliases.split(",")] if isinstance(aliases, str) else [str(a) for a in aliases]
     names = [a for a in names if a]
@@ -129,4 +131,4 @@ def _store_folder(target: str) -> Path:
     return open_store(target).path
 
 
-__all__ = ["ensure_store", "extract", "list_stores", "remove_store"]
+__all__ = ["ensure_store", "list_stores", "remove_store", "run"]

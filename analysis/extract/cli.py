@@ -5,7 +5,7 @@
     python -m analysis.extract ls [--json]
     python -m analysis.extract rm NAME... | --ckpt ALIAS | --all | --partial
 
-A thin adapter: argparse → :func:`analysis.extract.api.extract` / ``list_stores`` / ``remove_store``.
+A thin adapter: argparse → :func:`analysis.extract.run` / ``list_stores`` / ``remove_store``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import asdict
 from typing import Any
 
 from analysis.checkpoints import resolve
-from analysis.extract.api import extract, remove_store
+from analysis.extract.api import remove_store, run
 from analysis.extract.config import ExtractConfig
 from analysis.store import list_partial, list_stores
 from symbolscope.cli import add_options, options_from
@@ -44,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError("--ckpt needs at least one checkpoint alias (e.g. base,ours)")
     for alias in aliases:
         t0 = time.perf_counter()
-        store = extract([alias], **asdict(config))[alias]
+        store = run([alias], **asdict(config))[alias]
         print(
             f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
             f"skipped={store.manifest['dataset']['n_skipped']}  ({time.perf_counter() - t0:.2f} s)"

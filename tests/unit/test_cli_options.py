@@ -135,26 +135,26 @@ def _cases() -> list[tuple[str, Callable[[], argparse.ArgumentParser], list[str]
     from importlib import import_module
 
     from analysis import reproduce
-    from analysis.align_uniform import AlignUniformConfig
+    from analysis.evaluate import Config as EvaluateConfig
     from analysis.evaluate import __main__ as evaluate_cli
-    from analysis.evaluate.api import EvalConfig
     from analysis.extract import cli as extract_cli
     from analysis.extract.config import ExtractConfig
     from probes import cli as probes_cli
-    from probes.config import ProbeConfig
+    from probes.config import Config as ProbeConfig
     from trainer import report
     from trainer.data import cli as data_cli
     from trainer.data.config import BuildConfig
 
-    uniformity, similarity, projection = (
-        import_module(f"analysis.{m}") for m in ("uniformity", "similarity", "projection")
-    )
+    similarity, projection = (import_module(f"analysis.{m}") for m in ("similarity", "projection"))
+    from analysis.uniformity import Config as UniformityConfig
+    from analysis.uniformity import cli as uniformity
+
     return [
-        ("uniformity", uniformity.build_parser, [], AlignUniformConfig),
-        ("similarity", similarity.build_parser, [], similarity.SimilarityConfig),
-        ("projection", projection.build_parser, [], projection.ProjectionConfig),
+        ("uniformity", uniformity.build_parser, [], UniformityConfig),
+        ("similarity", similarity.build_parser, [], similarity.Config),
+        ("projection", projection.build_parser, [], projection.Config),
         ("probes", probes_cli.build_parser, [], ProbeConfig),
-        ("evaluate", evaluate_cli.build_parser, [], EvalConfig),
+        ("evaluate", evaluate_cli.build_parser, [], EvaluateConfig),
         ("training report", report.build_parser, [], report.ReportConfig),
         ("reproduce", reproduce.build_parser, [], reproduce.ReproduceConfig),
         ("extract", lambda: _subparser(extract_cli.build_parser(), "run"), ["--ckpt", "tiny"], ExtractConfig),
@@ -196,14 +196,14 @@ def test_help_shows_the_dataclass_defaults(name: str, monkeypatch: pytest.Monkey
 
 def test_the_defaults_users_know() -> None:
     """The values themselves, typed from the README and the design card (independent truth)."""
-    from analysis.align_uniform import AlignUniformConfig
-    from analysis.evaluate.api import EvalConfig
+    from analysis.evaluate import Config as EvaluateConfig
     from analysis.extract.config import ExtractConfig
     from analysis.reproduce import ReproduceConfig
+    from analysis.uniformity import Config as UniformityConfig
     from trainer.data.config import BuildConfig
 
-    assert (EvalConfig().max_new_tokens, EvalConfig().batch_tokens) == (128, 6144)
-    assert (AlignUniformConfig().layers, AlignUniformConfig().bootstrap) == ("last", 1000)
+    assert (EvaluateConfig().max_new_tokens, EvaluateConfig().batch_tokens) == (128, 6144)
+    assert (UniformityConfig().layers, UniformityConfig().bootstrap) == ("last", 1000)
     assert (ExtractConfig().layers, ExtractConfig().span, ExtractConfig().batch_tokens) == (
         "all",
         "symbol",
@@ -220,27 +220,28 @@ def _keyword_defaults(function: Callable[..., object]) -> dict[str, object]:
 
 
 def test_library_keywords_read_the_config_defaults() -> None:
-    from analysis.align_uniform import AlignUniformConfig, uniformity_report
     from analysis.evaluate.generate import generate
-    from analysis.extract.api import ensure_store, extract
+    from analysis.extract.api import ensure_store, run
     from analysis.extract.build import BuildOptions
     from analysis.extract.config import ExtractConfig
+    from analysis.uniformity import Config as UniformityConfig
+    from analysis.uniformity import uniformity_report
     from trainer.data.build import build_collection, collection_dir, ensure_built
     from trainer.data.collection import ensure_collection
     from trainer.data.config import BuildConfig
 
     extract_defaults = dataclasses.asdict(ExtractConfig())
-    for function in (ensure_store, extract, BuildOptions):
+    for function in (ensure_store, run, BuildOptions):
         for name, value in _keyword_defaults(function).items():
             if name in extract_defaults:
                 assert value == extract_defaults[name], (function, name)
-    assert set(_keyword_defaults(extract)) == set(extract_defaults)
+    assert set(_keyword_defaults(run)) == set(extract_defaults)
     build_defaults = dataclasses.asdict(BuildConfig())
     for function in (ensure_built, build_collection, collection_dir, ensure_collection):
         for name, value in _keyword_defaults(function).items():
             if name in build_defaults:
                 assert value == build_defaults[name], (function, name)
-    au = AlignUniformConfig()
+    au = UniformityConfig()
     report = _keyword_defaults(uniformity_report)
     assert (report["t"], report["alpha"], report["max_pairs"], report["n_boot"]) == (
         au.t,

@@ -1,4 +1,4 @@
-"""The three ability figures draw exactly the rows of ``results/eval`` (and ``results/uniformity``),
+"""The three ability figures draw exactly the rows of ``results/evaluate`` (and ``results/uniformity``),
 and ``python -m figures`` draws figures that read two analyses."""
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def aggregate(rows: list[dict], ck: str, suite: str) -> float:
 
 def test_overall_bar_heights_and_labels_are_the_aggregate_rows() -> None:
     rows = eval_rows(drop=("injection", "delegation"))
-    fig = figures.overall(Result("eval", {}, rows))
+    fig = figures.evaluate(Result("evaluate", {}, rows))
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     expected = [aggregate(rows, ck, s) for ck in CKPTS for s in ("symbolic", "general", "delegation", "average")
@@ -107,13 +107,13 @@ def _marks(ax) -> dict[str, list[tuple[float, float]]]:
 
 def test_overall_and_balance_draw_the_papers_7b_scores_as_labelled_marks() -> None:
     rows = eval_rows()
-    overall = _marks(figures.overall(Result("eval", {}, rows)).axes[0])
+    overall = _marks(figures.evaluate(Result("evaluate", {}, rows)).axes[0])
     assert sorted(overall) == sorted(PUBLISHED)
     for model, values in PUBLISHED.items():
         assert [y for _, y in overall[model]] == pytest.approx(list(values))
         xs = [x for x, _ in overall[model]]
         assert [int(x) for x in xs] == [0, 1, 2, 3]  # one mark just right of each suite's bars
-    balance = _marks(figures.balance(Result("eval", {}, rows)).axes[0])
+    balance = _marks(figures.evaluate_balance(Result("evaluate", {}, rows)).axes[0])
     assert {m: p[0] for m, p in balance.items()} == {
         m: pytest.approx((v[1], v[0])) for m, v in PUBLISHED.items()
     }
@@ -121,7 +121,7 @@ def test_overall_and_balance_draw_the_papers_7b_scores_as_labelled_marks() -> No
 
 def test_balance_points_are_general_vs_symbolic() -> None:
     rows = eval_rows()
-    fig = figures.balance(Result("eval", {}, rows))
+    fig = figures.evaluate_balance(Result("evaluate", {}, rows))
     ax = fig.axes[0]
     points = [tuple(c.lines[0].get_xydata()[0]) for c in ax.containers]
     expected = [(aggregate(rows, ck, "general"), aggregate(rows, ck, "symbolic")) for ck in CKPTS]
@@ -152,8 +152,8 @@ def uniformity_rows(fp_ours: str = "fp-ours") -> list[dict]:
 
 
 def test_ability_vs_geometry_plots_the_per_family_deltas() -> None:
-    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows())
-    fig = figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
+    ev, geo = Result("evaluate", {}, eval_rows()), Result("uniformity", {}, uniformity_rows())
+    fig = figures.ability_vs_geometry({"evaluate": ev, "uniformity": geo})
     left, right = fig.axes
     fams = sorted(FAMILIES)
     d_ab = [100 * (ACC["ours"][f] - ACC["base"][f]) for f in fams]
@@ -179,11 +179,14 @@ def test_spearman_and_its_interval_against_references() -> None:
 
 
 def test_ability_vs_geometry_refuses_other_weights() -> None:
-    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(fp_ours="fp-other"))
+    ev, geo = (
+        Result("evaluate", {}, eval_rows()),
+        Result("uniformity", {}, uniformity_rows(fp_ours="fp-other")),
+    )
     with pytest.raises(UserError, match="'ours' has fingerprint fp-ours in the eval result but fp-other"):
-        figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
+        figures.ability_vs_geometry({"evaluate": ev, "uniformity": geo})
     with pytest.raises(UserError, match="needs the uniformity result"):
-        figures.ability_vs_geometry({"eval": ev})
+        figures.ability_vs_geometry({"evaluate": ev})
 
 
 def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
@@ -191,14 +194,36 @@ def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert (
-        f"overall: missing {tmp_path}/eval/ — make it with: python -m analysis.evaluate" in proc.stdout
-        and (tmp_path / "figures" / "layers.png").is_file()
+        f"evaluate: missing {tmp_path}/evaluate/ — make it with: python -m analysis.evaluate" in proc.stdout
+        and (tmp_path / "figures" / "uniformity_layers.png").is_file()
     )
-    proc = run_module("figures", "overall", "--results", str(tmp_path))
-    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "eval" in proc.stderr
-    Result("eval", {}, eval_rows()).save(tmp_path)
+    proc = run_module("figures", "evaluate", "--results", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "evaluate/" in proc.stderr
+    Result("evaluate", {}, eval_rows()).save(tmp_path)
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    for name in ("overall", "balance", "ability_vs_geometry", "align_uniform", "layers"):
+    for name in ("evaluate", "evaluate_balance", "ability_vs_geometry", "uniformity", "uniformity_layers"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 5000
-    assert "ability_vs_geometry" in proc.stdout and "/eval/" in proc.stdout and "/uniformity/" in proc.stdout
+    assert (
+        "ability_vs_geometry" in proc.stdout and "/evaluate/" in proc.stdout and "/uniformity/" in proc.stdout
+    )
+
+
+def test_old_figure_names_and_the_old_results_folder_still_draw(tmp_path: Path) -> None:
+    """A results folder from before the rename (``eval/``, rows saying ``"analysis": "eval"``) is
+    read with one note, and the old figure names draw the new figures, saying so."""
+    legacy = Result("eval", {}, eval_rows())
+    legacy.save(tmp_path)
+    assert (tmp_path / "eval" / f"{legacy.run_id}.json").is_file()
+    proc = run_module("figures", "overall", "--results", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "note: figure 'overall' is now called 'evaluate'" in proc.stdout
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: reading {tmp_path}/eval/ (the old name of {tmp_path}/evaluate/; rename it to evaluate/)"
+    ]
+    assert (tmp_path / "figures" / "evaluate.png").stat().st_size > 5000
+    assert not (tmp_path / "figures" / "overall.png").exists()
+    assert Result.latest(tmp_path, "evaluate").analysis == "evaluate"
+    with pytest.warns(DeprecationWarning, match="figures.balance is now figures.evaluate_balance"):
+        assert figures.balance is figures.evaluate_balance

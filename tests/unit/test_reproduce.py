@@ -128,7 +128,7 @@ def test_a_damaged_state_file_is_named(fake: Path) -> None:
 def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> None:
     steps = rp.plan("out-here")
     assert [s.name for s in steps] == [
-        "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "umap",
+        "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "projection",
         "evaluate", "training", "figures",
     ]  # fmt: skip
     for s in steps:

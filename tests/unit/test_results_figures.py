@@ -118,7 +118,7 @@ def test_figures_cli_regenerates_and_rejects_unknown(tmp_path: Path) -> None:
     res = run_module("figures", "all", "--results", str(tmp_path))
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "figures" / "uniformity.png").is_file()
-    assert (tmp_path / "figures" / "layers.pdf").is_file()
+    assert (tmp_path / "figures" / "uniformity_layers.pdf").is_file()
     bad = run_module("figures", "umapp", "--results", str(tmp_path))
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown figure 'umapp'")
 

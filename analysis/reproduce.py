@@ -41,7 +41,7 @@ from symbolscope.paths import runs_dir
 from symbolscope.reading import read_json
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = ("symbolscope", "analysis", "trainer", "probes", "figures")
+PROJECT = ("symbolscope", "symbolcollection", "analysis", "trainer", "probes", "figures")
 STATE_FILE = "reproduce-state.json"
 REPORT_FILE = "reproduce.json"
 #: Checkpoints compared by the studies (the first is the baseline).
@@ -89,7 +89,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
     on = tuple(f"ckpt:{c}" for c in ckpts.split(","))
     pair = "base,ours"
     return [
-        Step("collection", "trainer.data", ("build",), kind="collection"),
+        Step("collection", "symbolcollection", ("build",), kind="collection"),
         Step("injection", "trainer", ("injection", "--config", train_config), kind="train"),
         Step("infusion", "trainer", ("infusion", "--config", train_config), kind="train"),
         Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
@@ -108,7 +108,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
-             code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
+             code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "symbolcollection"),
              inputs=("collection", *on), outputs=("eval/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),
              inputs=("runs",), outputs=("training/*.json",)),

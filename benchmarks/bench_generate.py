@@ -55,7 +55,7 @@ def main() -> int:
     from analysis.evaluate.api import select
     from analysis.evaluate.generate import generate
     from analysis.evaluate.prompts import finished, prompt_text
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="base")

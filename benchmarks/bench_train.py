@@ -77,7 +77,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     ckpt = resolve(args.model)
     tok = load_tokenizer(ckpt)

@@ -1,7 +1,7 @@
 """Samples → token ids with response-only labels, through the model's own chat template.
 
 The prompt is rendered with the generation prompt and the full conversation is rendered with
-the assistant turn (:func:`trainer.data.chat.encode_sample`); only the tokens of the
+the assistant turn (:func:`symbolcollection.chat.encode_sample`); only the tokens of the
 difference — the assistant turn — are labelled. Everything else is ``-100`` (ignored).
 
 Labels are stored already *shifted* as ``targets``: ``targets[i]`` is the token that position
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from symbolcollection.chat import encode_sample
+from symbolcollection.schema import Sample
 from symbolscope.errors import get_logger
-from trainer.data.chat import encode_sample
-from trainer.data.schema import Sample
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

@@ -222,8 +222,8 @@ def nl_loss_row(
     Samples longer than ``max_length`` tokens are truncated (counted in ``truncated``). A
     tokenizer without a chat template gives ``loss`` None and says why in ``note``.
     """
+    from symbolcollection import load_general
     from symbolscope.distributed import DistInfo
-    from trainer.data import load_general
     from trainer.evaluate import validation_loss
     from trainer.masking import encode_examples
 

@@ -49,7 +49,7 @@ _SOURCES = (
     "analysis/extract/engine.py",
     "analysis/extract/build.py",
     "analysis/layers.py",
-    "trainer/data/chat.py",
+    "symbolcollection/chat.py",
 )
 
 

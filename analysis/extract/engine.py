@@ -23,8 +23,8 @@ from analysis.extract.spans import Item, prepare_all
 from analysis.extract.writer import PartialStore
 from analysis.layers import LayerKey, tensor_name
 from analysis.store import StoreKey
+from symbolcollection.chat import has_offsets
 from symbolscope.errors import UserError
-from trainer.data.chat import has_offsets
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

@@ -13,9 +13,9 @@ import analysis
 from analysis.evaluate import EvalConfig
 from analysis.evaluate.api import select
 from analysis.evaluate.prompts import PLAIN_FORMAT, extract_answer, finished, prompt_format, prompt_text
+from symbolcollection import load_split
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
-from trainer.data import load_split
-from trainer.data.schema import Sample
 
 
 def _write(path, rows):
@@ -82,7 +82,7 @@ def test_bad_arguments_are_one_line(tmp_path):
 
 
 def test_empty_split_is_a_user_error(monkeypatch):
-    monkeypatch.setattr("trainer.data.load_split", lambda split, **kw: [])
+    monkeypatch.setattr("symbolcollection.load_split", lambda split, **kw: [])
     with pytest.raises(UserError, match="has no samples"):
         analysis.evaluate(["tiny"], config=EvalConfig(tasks=("symbolic",)))
 

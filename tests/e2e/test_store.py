@@ -275,7 +275,7 @@ def test_split_with_no_samples_is_one_line_exit_2(
     empty.write_text("")
     assert run_cli(main, ["--ckpt", "tiny", "--split", str(empty)]) == 2
     assert "has no samples" in capsys.readouterr().err
-    import trainer.data as data_pkg
+    import symbolcollection as data_pkg
 
     def load_split(split: str, **kw: object) -> list:
         raise UserError(f"split '{split}' has no samples")
@@ -295,8 +295,8 @@ def test_reader_refuses_a_damaged_store(home: Path) -> None:
 
 
 def _fake_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples: list) -> dict[str, int]:
-    """Stand in for trainer.data's collection API: a folder of split files and a counted loader."""
-    import trainer.data as data_pkg
+    """Stand in for symbolcollection's collection API: a folder of split files and a counted loader."""
+    import symbolcollection as data_pkg
 
     folder = tmp_path / "collection"
     for name in ("analysis", "evol_analysis"):

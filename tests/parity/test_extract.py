@@ -14,8 +14,8 @@ from analysis.extract.capture import capturing
 from analysis.extract.engine import extract_chunk
 from analysis.extract.spans import Item, Skipped, prepare
 from analysis.layers import FINAL_NORM, parse_layers
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
-from trainer.data.schema import Sample
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ class _NoOffsets:
 
 
 def test_tokenizer_without_offsets_falls_back_with_a_warning(tiny, caplog: pytest.LogCaptureFixture) -> None:
-    from trainer.data.chat import has_offsets as check_offsets
+    from symbolcollection.chat import has_offsets as check_offsets
 
     _, tok = tiny
     slow = _NoOffsets(tok)

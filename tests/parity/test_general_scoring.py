@@ -179,7 +179,7 @@ def _by_hand(model, tok, samples) -> tuple[float, int]:
 
 
 def test_nl_loss_equals_by_hand_cross_entropy(tiny) -> None:
-    from trainer.data import load_general
+    from symbolcollection import load_general
 
     model, tok = tiny
     row = nl_loss_row(model, tok, per_split=2, seed=5)

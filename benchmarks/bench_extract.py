@@ -52,7 +52,7 @@ def _load_and_reset() -> tuple[object, object, dict]:
     mark so that the peak measured next is the method's own working memory."""
     import torch
 
-    from analysis.checkpoints import load_model, load_tokenizer, resolve
+    from lm.checkpoints import load_model, load_tokenizer, resolve
 
     ckpt = resolve("base")
     model, tok = load_model(ckpt), load_tokenizer(ckpt)

@@ -120,7 +120,7 @@ def span_text(sample: Sample, span: str) -> str:
 def surface_counts(inputs: CheckpointInputs) -> np.ndarray:
     """``[N, V]`` bag-of-token counts of each row's span with the checkpoint's own tokenizer
     (analysis rows, then the twins); records how many twins' bags differ from their original's."""
-    from analysis.checkpoints import load_tokenizer, resolve
+    from lm.checkpoints import load_tokenizer, resolve
 
     tok = load_tokenizer(resolve(inputs.alias))
     span = inputs.store.manifest["span"]

@@ -148,8 +148,8 @@ def _delegation_samples(
 
 def _generate(alias: str, samples: Sequence[Sample], cfg: EvalConfig) -> dict[str, Any]:
     """Load ``alias``, generate an answer for every sample; model, tokenizer and facts."""
-    from analysis.checkpoints import load_model, load_tokenizer, resolve
     from analysis.evaluate.generate import generate
+    from lm.checkpoints import load_model, load_tokenizer, resolve
 
     ckpt = resolve(alias)
     model, tok = load_model(ckpt, cfg.dtype), load_tokenizer(ckpt)

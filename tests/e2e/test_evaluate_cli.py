@@ -88,7 +88,7 @@ def test_empty_split_is_a_user_error(monkeypatch):
 
 
 def test_checkpoint_without_a_chat_template_uses_the_plain_format_and_says_so(tmp_path):
-    from analysis.checkpoints import load
+    from lm.checkpoints import load
 
     model, tok, _ = load("tiny")
     folder = tmp_path / "tiny-plain"
@@ -98,7 +98,7 @@ def test_checkpoint_without_a_chat_template_uses_the_plain_format_and_says_so(tm
     for f in folder.glob("chat_template*"):
         f.unlink()
     sample = Sample("x-1", "t", "cron", "Every day at noon.", "", "0 12 * * *", "test")
-    from analysis.checkpoints import load_tokenizer, resolve
+    from lm.checkpoints import load_tokenizer, resolve
 
     plain_tok = load_tokenizer(resolve(str(folder)))
     assert prompt_format(plain_tok) == "plain"

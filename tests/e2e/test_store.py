@@ -28,7 +28,6 @@ from support.extract import (
 import analysis.extract.api as extract_api
 import analysis.extract.build as builder
 import analysis.extract.engine as engine_mod
-from analysis.checkpoints import load_model, load_tokenizer, resolve
 from analysis.extract import ensure_store, remove_store
 from analysis.extract.cli import main
 from analysis.extract.engine import ShardJob
@@ -36,6 +35,7 @@ from analysis.extract.samples import from_samples
 from analysis.extract.spans import prepare
 from analysis.extract.writer import PartialStore
 from analysis.store import Store, list_partial, list_stores
+from lm.checkpoints import load_model, load_tokenizer, resolve
 from symbolscope.errors import UserError, run_cli
 from symbolscope.paths import store_root
 

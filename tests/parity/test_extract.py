@@ -8,12 +8,12 @@ import pytest
 import torch
 from support.extract import assert_close_scaled, hook_ids, make_samples, truth_vectors
 
-from analysis.checkpoints import load_model, load_tokenizer, resolve
 from analysis.extract.batching import collate, plan_batches
 from analysis.extract.capture import capturing
 from analysis.extract.engine import extract_chunk
 from analysis.extract.spans import Item, Skipped, prepare
 from analysis.layers import FINAL_NORM, parse_layers
+from lm.checkpoints import load_model, load_tokenizer, resolve
 from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
 

@@ -79,7 +79,7 @@ def test_depth_bins_skip_families_with_one_value_and_merge_small_bins():
 
 
 def test_every_twin_has_its_originals_tokens_and_fails_its_checker():
-    from analysis.checkpoints import load_tokenizer, resolve
+    from lm.checkpoints import load_tokenizer, resolve
     from symbolcollection import load_split
 
     originals = load_split("analysis")

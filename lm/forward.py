@@ -15,8 +15,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from trainer.masking import IGNORE
-from trainer.packing import Batch
+from lm.masking import IGNORE
+from lm.packing import Batch
 
 
 def token_loss_sum(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

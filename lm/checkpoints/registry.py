@@ -15,7 +15,7 @@ hub id        ``org/name`` from the local Hugging Face cache (downloads only if 
 ``symbolscope.toml`` (in the working folder, or ``$SYMBOLSCOPE_CONFIG``) can remap any alias,
 e.g. ``[aliases] base = "meta-llama/Llama-2-7b-chat-hf"``, and set ``[paths] runs``.
 
-CLI: ``python -m analysis.checkpoints list | show ALIAS | prepare`` (:mod:`analysis.checkpoints.cli`).
+CLI: ``python -m lm.checkpoints list | show ALIAS | prepare`` (:mod:`lm.checkpoints.cli`).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.checkpoints import embedded
-from analysis.checkpoints.fingerprint import (
+from lm.checkpoints import embedded
+from lm.checkpoints.fingerprint import (
     check_config_matches_weights,
     fingerprint_folder,
     read_config,

@@ -1,4 +1,7 @@
-"""``python -m analysis.checkpoints list | show ALIAS | prepare``: what each alias resolves to."""
+"""``python -m lm.checkpoints list | show ALIAS | prepare``: what each alias resolves to.
+
+The same commands run as ``python -m analysis.checkpoints ...`` (the package's former home).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from analysis.checkpoints import embedded
-from analysis.checkpoints.registry import BUILTIN, describe, resolve
+from lm.checkpoints import embedded
+from lm.checkpoints.registry import BUILTIN, describe, resolve
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import models_dir, settings
 from symbolscope.sources import available, get, missing_line
@@ -27,11 +30,9 @@ def _list_rows() -> list[tuple[str, str]]:
     return rows
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m analysis.checkpoints list | show ALIAS | prepare``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis.checkpoints", description="checkpoint aliases: list, show, prepare"
-    )
+def main(argv: Sequence[str] | None = None, prog: str = "python -m lm.checkpoints") -> int:
+    """``python -m lm.checkpoints list | show ALIAS | prepare``; ``prog`` is the name help shows."""
+    parser = argparse.ArgumentParser(prog=prog, description="checkpoint aliases: list, show, prepare")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="every alias and what it resolves to")
     show = sub.add_parser("show", help="architecture, parameters, layers, fingerprint, location")

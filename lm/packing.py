@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import torch
 
-from trainer.masking import IGNORE, Example
+from lm.masking import IGNORE, Example
 
 Batch = dict[str, torch.Tensor]
 

@@ -1,6 +1,6 @@
 """Validation loss: mean token cross-entropy (nats) on response tokens of held-out samples.
 
-Samples are packed like training rows (packing is exact, see :mod:`trainer.packing`), shared
+Samples are packed like training rows (packing is exact, see :mod:`lm.packing`), shared
 over ranks, and every rank runs the same number of forward passes (ZeRO-3 needs all ranks in
 every forward).
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import torch
 
+from lm.forward import forward_loss
+from lm.masking import Example
+from lm.packing import best_fit_decreasing, collate_packed
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
-from trainer.forward import forward_loss
-from trainer.masking import Example
-from trainer.packing import best_fit_decreasing, collate_packed
 
 
 def mask_kind(model: torch.nn.Module) -> str:

@@ -21,7 +21,7 @@ TRAIN_CONFIG ?=
 # what will be missing and how to provide it, and install still succeeds.
 install: $(STAMP) bubblewrap
 	@$(PY) -m symbolscope.sources fetch
-	@$(PY) -m analysis.checkpoints prepare --if-available
+	@$(PY) -m lm.checkpoints prepare --if-available
 
 # bubblewrap (bwrap) sandboxes the generated code the evaluation runs (docs/sandbox.md). Installed
 # where it can be (root on Debian/Ubuntu); otherwise one line saying how. Never fails install:

@@ -14,7 +14,7 @@ One name per study: the study ``analysis.<study>`` has ``run(...)`` and ``Config
 ``probes.run`` / ``probes.Config``). ``analysis.extract.run`` makes the stores.
 
 Other names: ``resolve``, ``load_model``, ``load_tokenizer``, ``Checkpoint``
-(:mod:`analysis.checkpoints`); ``ensure_store`` (:mod:`analysis.extract`); ``Store``,
+(:mod:`lm.checkpoints`); ``ensure_store`` (:mod:`analysis.extract`); ``Store``,
 ``Vectors``, ``open_store``, ``list_stores`` (:mod:`analysis.store`); the metrics in
 :mod:`analysis.metrics` (``alignment``, ``uniformity``) and ``linear_cka``, ``hsic_unbiased``,
 ``mutual_knn``, ``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours``
@@ -35,10 +35,10 @@ import warnings
 from typing import Any
 
 _EXPORTS = {
-    "resolve": "analysis.checkpoints",
-    "load_model": "analysis.checkpoints",
-    "load_tokenizer": "analysis.checkpoints",
-    "Checkpoint": "analysis.checkpoints",
+    "resolve": "lm.checkpoints",
+    "load_model": "lm.checkpoints",
+    "load_tokenizer": "lm.checkpoints",
+    "Checkpoint": "lm.checkpoints",
     "ensure_store": "analysis.extract",
     "Store": "analysis.store",
     "Vectors": "analysis.store",

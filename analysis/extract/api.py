@@ -8,7 +8,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.checkpoints import resolve
 from analysis.extract.build import BuildOptions, build_store
 from analysis.extract.config import DEFAULTS
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
@@ -24,6 +23,7 @@ from analysis.store import (
     open_store,
     read_manifest,
 )
+from lm.checkpoints import resolve
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
 

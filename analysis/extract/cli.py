@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from analysis.checkpoints import resolve
 from analysis.extract.api import remove_store, run
 from analysis.extract.config import ExtractConfig
 from analysis.store import list_partial, list_stores
+from lm.checkpoints import resolve
 from symbolscope.cli import add_options, options_from
 from symbolscope.errors import UserError
 from symbolscope.paths import store_root

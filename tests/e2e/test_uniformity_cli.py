@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from analysis.checkpoints import registry as checkpoints
 from analysis.extract import ensure_store
 from analysis.uniformity import ROW_KEYS
 from analysis.uniformity import cli as uniformity
+from lm.checkpoints import registry as checkpoints
 
 FAMILIES = {
     "sql": [

@@ -141,9 +141,9 @@ def _cases() -> list[tuple[str, Callable[[], argparse.ArgumentParser], list[str]
     from analysis.extract.config import ExtractConfig
     from probes import cli as probes_cli
     from probes.config import Config as ProbeConfig
+    from symbolcollection import cli as data_cli
+    from symbolcollection.config import BuildConfig
     from trainer import report
-    from trainer.data import cli as data_cli
-    from trainer.data.config import BuildConfig
 
     similarity, projection = (import_module(f"analysis.{m}") for m in ("similarity", "projection"))
     from analysis.uniformity import Config as UniformityConfig
@@ -200,7 +200,7 @@ def test_the_defaults_users_know() -> None:
     from analysis.extract.config import ExtractConfig
     from analysis.reproduce import ReproduceConfig
     from analysis.uniformity import Config as UniformityConfig
-    from trainer.data.config import BuildConfig
+    from symbolcollection.config import BuildConfig
 
     assert (EvaluateConfig().max_new_tokens, EvaluateConfig().batch_tokens) == (128, 6144)
     assert (UniformityConfig().layers, UniformityConfig().bootstrap) == ("last", 1000)
@@ -226,9 +226,9 @@ def test_library_keywords_read_the_config_defaults() -> None:
     from analysis.extract.config import ExtractConfig
     from analysis.uniformity import Config as UniformityConfig
     from analysis.uniformity import uniformity_report
-    from trainer.data.build import build_collection, collection_dir, ensure_built
-    from trainer.data.collection import ensure_collection
-    from trainer.data.config import BuildConfig
+    from symbolcollection.build import build_collection, collection_dir, ensure_built
+    from symbolcollection.collection import ensure_collection
+    from symbolcollection.config import BuildConfig
 
     extract_defaults = dataclasses.asdict(ExtractConfig())
     for function in (ensure_store, run, BuildOptions):

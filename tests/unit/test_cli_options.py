@@ -158,7 +158,12 @@ def _cases() -> list[tuple[str, Callable[[], argparse.ArgumentParser], list[str]
         ("training report", report.build_parser, [], report.ReportConfig),
         ("reproduce", reproduce.build_parser, [], reproduce.ReproduceConfig),
         ("extract", lambda: _subparser(extract_cli.build_parser(), "run"), ["--ckpt", "tiny"], ExtractConfig),
-        ("collection build", lambda: _subparser(data_cli._parser(), "build"), [], BuildConfig),
+        (
+            "collection build",
+            lambda: _subparser(data_cli._parser("python -m symbolcollection"), "build"),
+            [],
+            BuildConfig,
+        ),
     ]
 
 

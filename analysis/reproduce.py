@@ -3,7 +3,7 @@
 The whole study on the embedded default, as ``make reproduce`` runs it from a fresh clone::
 
     collection → injection → infusion → extract → uniformity → probes → similarity → umap
-               → evaluate → training report → figures
+               → evaluate → ability_vs_geometry → training report → figures
 
 Each step is its own CLI run in a subprocess (``python -m MODULE ...``), so this orchestrator adds
 no import dependency; a step whose module is not in this checkout is reported "not available".
@@ -62,7 +62,8 @@ GENERAL_PER_TASK = 1
 class Step:
     """One step: ``python -m module *args``; ``kind`` is ``collection``, ``train`` or ``study``.
 
-    ``inputs``: ``collection``, ``ckpt:ALIAS``, ``runs``, ``results`` or ``file:PATH``;
+    ``inputs``: ``collection``, ``ckpt:ALIAS``, ``runs``, ``results`` (every result file),
+    ``results:A,B`` (those of analyses A and B) or ``file:PATH``;
     ``outputs``: globs under the results folder that must exist for a skip. The code a step runs
     is read from its module's imports (:func:`code_fingerprint`).
     """
@@ -100,6 +101,8 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
              inputs=("collection", *on), outputs=("eval/*.json",)),
+        Step("ability_vs_geometry", "analysis.ability_vs_geometry", ("--results", r, "--out", r),
+             inputs=("results:eval,uniformity",), outputs=("ability_vs_geometry/*.json",)),
         Step("training", "trainer.report", ("--out", r), inputs=("runs",), outputs=("training/*.json",)),
         Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"), inputs=("results",),
              outputs=("figures/*.png",)),
@@ -178,6 +181,10 @@ class Runner:
         if name == "results":
             skip = {"figures"}
             return tree_fingerprint([p for p in self.results.glob("*/*.json") if p.parent.name not in skip])
+        if name.startswith("results:"):  # the result files of the named analyses
+            return tree_fingerprint(
+                [p for a in name[8:].split(",") for p in self.results.glob(f"{a}/*.json")]
+            )
         if name.startswith("file:"):
             path = Path(name[5:])
             return sha256_file(path) if path.is_file() else "missing"
@@ -242,7 +249,8 @@ class Runner:
             return "failed", f"exit {code}"
         state[step.name] = {"fingerprint": fp, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
         atomic_write_json(self.results / STATE_FILE, state)
-        self._inputs.pop("results", None)  # later steps see the new result files
+        for name in [n for n in self._inputs if n.split(":")[0] == "results"]:
+            del self._inputs[name]  # later steps see the new result files
         return "ran", f"fingerprint {fp[:12]}"
 
 
@@ -319,9 +327,10 @@ def summary(rows: list[dict[str, Any]], results: Path, total: float) -> str:
     def last(r: dict[str, Any]) -> str:
         return "" if r.get("last_ran_seconds") is None else f"{r['last_ran_seconds']:.1f}"
 
-    lines = ["", f"{'step':<12} {'status':<14} {'seconds':>8} {'last run':>9}", "-" * 46]
-    lines += [f"{r['step']:<12} {r['status']:<14} {r['seconds']:>8.1f} {last(r):>9}" for r in rows]
-    lines += ["-" * 46, f"{'total':<27} {total:>8.1f}", ""]
+    w = max([12, *(len(r["step"]) for r in rows)])  # the step column fits the longest name
+    lines = ["", f"{'step':<{w}} {'status':<14} {'seconds':>8} {'last run':>9}", "-" * (w + 34)]
+    lines += [f"{r['step']:<{w}} {r['status']:<14} {r['seconds']:>8.1f} {last(r):>9}" for r in rows]
+    lines += ["-" * (w + 34), f"{'total':<{w + 15}} {total:>8.1f}", ""]
     lines += [f"results: {results}/<analysis>/<run-id>.json|csv", f"figures: {results / 'figures'}/*.png|pdf"]
     lines += [f"times:   {results / REPORT_FILE}"]
     return "\n".join(lines)

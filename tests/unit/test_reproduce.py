@@ -163,6 +163,26 @@ def test_a_change_to_the_span_code_reruns_extraction_and_every_study(tmp_path: P
     assert run() == []
 
 
+def test_a_step_reading_named_results_reruns_when_those_change(fake: Path) -> None:
+    (fake / "input.txt").write_text("v1")
+    (alpha,) = _steps(fake, "alpha")
+    (reader,) = _steps(fake, "reader")
+    steps = [
+        alpha,
+        rp.Step("reader", "fake_step", reader.args, inputs=("results:alpha",), outputs=reader.outputs),
+    ]
+    _run(fake, steps)
+    assert _ran(fake) == ["alpha", "reader"]
+    other = fake / "results" / "beta"
+    other.mkdir()
+    (other / "r.json").write_text("{}")  # another analysis's result: nothing to redo
+    _run(fake, steps)
+    assert _ran(fake) == []
+    (fake / "results" / "alpha" / "r2.json").write_text("{}")  # a new result of the analysis it reads
+    rows, _ = _run(fake, steps)
+    assert [r["status"] for r in rows] == ["skipped", "ran"] and _ran(fake) == ["reader"]
+
+
 def test_a_failed_step_stops_the_run_and_is_not_recorded(fake: Path) -> None:
     (fake / "input.txt").write_text("v1")
     rows, _ = _run(fake, _steps(fake, "alpha", "fail_here", "gamma"))
@@ -191,7 +211,7 @@ def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> N
     steps = rp.plan("out-here")
     assert [s.name for s in steps] == [
         "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "umap",
-        "evaluate", "training", "figures",
+        "evaluate", "ability_vs_geometry", "training", "figures",
     ]  # fmt: skip
     for s in steps:
         if s.kind == "study" and s.name != "extract":

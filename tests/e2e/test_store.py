@@ -150,12 +150,12 @@ def test_changed_extraction_code_never_hits_a_stale_store(
     code = a.manifest["extraction_code"]
     assert code == builder.extraction_code_hash() and a.path.name.endswith(f"-c{code.rpartition('+')[2][:8]}")
     other = code.rpartition("+")[0] + "+feedface0000"
-    for module in (builder, extract_api):
-        monkeypatch.setattr(module, "extraction_code_hash", lambda: other)
-    b = ensure_store("tiny", layers="1", dataset=data, progress=False)
+    with monkeypatch.context() as patch:
+        for module in (builder, extract_api):
+            patch.setattr(module, "extraction_code_hash", lambda: other)
+        b = ensure_store("tiny", layers="1", dataset=data, progress=False)
     assert b.path != a.path and b.path.name.endswith("-cfeedface") and b.manifest["extraction_code"] == other
-    monkeypatch.undo()
-    assert ensure_store("tiny", layers="1", dataset=data, progress=False).path == a.path
+    assert ensure_store("tiny", layers="1", dataset=data, progress=False).path == a.path  # a hit again
 
 
 def test_interrupted_extraction_resumes_from_finished_shards(

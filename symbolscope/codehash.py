@@ -31,7 +31,7 @@ import functools
 import hashlib
 import importlib.metadata
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,18 +188,21 @@ class _Scanner:
     def __init__(self, path: Path, module: str, root: Path, packages: tuple[str, ...]):
         self.path, self.root, self.packages = path, root, packages
         self.package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-        self.tree = _parse(path.read_bytes(), str(path))
+        source = path.read_bytes()
+        self.tree = _parse(source, str(path))
+        self.calls = any(name.encode() in source for name in _IMPORTERS)  # else no dynamic import
         self.imports: list[str] = []
         self.dynamic: list[DynamicImport] = []
 
     def run(self) -> _Scan:
         lazy = self._lazy_nodes()
-        for node in ast.walk(self.tree):
+        for node in _statements(self.tree.body):  # imports are statements: no need to visit expressions
             if isinstance(node, ast.Import) and node not in lazy:
                 self._add(*(a.name for a in node.names))
             elif isinstance(node, ast.ImportFrom) and node not in lazy:
                 self._import_from(node)
-            elif isinstance(node, ast.Call) and _is_importer(node.func) and node.args:
+        for node in ast.walk(self.tree) if self.calls else ():
+            if isinstance(node, ast.Call) and _is_importer(node.func) and node.args:
                 self._dynamic(node, lazy)
         return _Scan(tuple(sorted(set(self.imports))), self._runs(), tuple(self.dynamic))
 
@@ -278,6 +281,16 @@ class _Scanner:
                     )
                 return files
         return ()
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in ``body`` and, recursively, in the blocks of its compound statements."""
+    for stmt in body:
+        yield stmt
+        for block in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(stmt, block, None) or [])
+        for part in [*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())]:
+            yield from _statements(part.body)
 
 
 def _is_importer(func: ast.expr) -> bool:

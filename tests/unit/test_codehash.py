@@ -125,7 +125,8 @@ def test_dynamic_imports_are_reported_with_how_their_targets_were_found(tree: Pa
 # ---- the project itself ---------------------------------------------------------------------------
 
 #: Dynamic imports whose targets are not a literal, a package prefix or a lazy export, and why each
-#: is safe. A new one fails the test below until it is read and added here.
+#: is safe. A new one fails the test below until it is read and added here (an entry whose call
+#: has gone, e.g. once the family registry replaces checks._resolve, may simply be deleted).
 ALLOWED = {
     "analysis/evaluate/checks.py": "named: _resolve refuses every module but the two it names",
     "analysis/evaluate/harness.py": "unresolved: the sandbox preloads third-party parsers (PRELOAD)",
@@ -142,7 +143,7 @@ def _sites() -> list[codehash.DynamicImport]:
 
 def test_every_dynamic_import_of_the_project_is_followed_or_allowed() -> None:
     sites = _sites()
-    assert any(d.how == "prefix" for d in sites)  # the task/checker tables are found
+    assert sites  # at least the lazy exports of analysis and probes
     odd = {(d.file, d.how) for d in sites if d.how not in ("literal", "prefix", "lazy-export")}
     assert {f for f, _ in odd} <= set(ALLOWED), odd
     for file, how in odd:

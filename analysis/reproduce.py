@@ -14,7 +14,7 @@ one does (as before in the Makefile). Every other step is skipped when its **fin
 unchanged and its outputs exist: the fingerprint hashes the step's arguments, the source of every
 project module its command may import (:func:`symbolscope.codehash.closure`, read from the import
 graph, lazy imports included) and its inputs' fingerprints (the collection card, the checkpoints'
-content fingerprints from ``python -m analysis.checkpoints show X --json``, the run cards, the
+content fingerprints from ``python -m lm.checkpoints show X --json``, the run cards, the
 result files). Fingerprints of finished steps live in ``<results>/reproduce-state.json`` (written
 atomically after each step); the wall time of each step goes to ``<results>/reproduce.json``.
 """
@@ -82,7 +82,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
     on = tuple(f"ckpt:{c}" for c in ckpts.split(","))
     pair = "base,ours"
     return [
-        Step("collection", "trainer.data", ("build",), kind="collection"),
+        Step("collection", "symbolcollection", ("build",), kind="collection"),
         Step("injection", "trainer", ("injection", "--config", train_config), kind="train"),
         Step("infusion", "trainer", ("infusion", "--config", train_config), kind="train"),
         Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
@@ -169,7 +169,7 @@ class Runner:
             return sha256_file(self.collection_card)
         if name.startswith("ckpt:"):
             alias = name[5:]
-            res = subprocess.run([sys.executable, "-m", "analysis.checkpoints", "show", alias, "--json"],
+            res = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", alias, "--json"],
                                  capture_output=True, text=True, check=False)  # fmt: skip
             if res.returncode != 0:
                 raise UserError(
@@ -213,7 +213,7 @@ class Runner:
     def run_train(self, step: Step) -> tuple[str, str]:
         """Skip a stage with a finished run, resume an interrupted one, else train it."""
         stage, config = step.args[0], step.args[step.args.index("--config") + 1]
-        shown = subprocess.run([sys.executable, "-m", "analysis.checkpoints", "show", stage],
+        shown = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", stage],
                                capture_output=True, text=True, check=False)  # fmt: skip
         if shown.returncode == 0:
             return "skipped", "a finished run exists; make clean to train again"

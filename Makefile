@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# ruff, then the one-way import contracts of DESIGN.md (pyproject's [tool.importlinter]).
+# ruff, then the one-way import layers (pyproject's [tool.importlinter]; tests/unit/test_layers.py).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -157,7 +157,7 @@ def test_a_change_to_the_span_code_reruns_extraction_and_every_study(tmp_path: P
     assert run() == [s.name for s in steps] and run() == []  # recorded, then all unchanged
     chat.write_text(chat.read_text() + "# the span rule changed\n")
     changed = [s.name for s in steps if rp.code_fingerprint(s.module, src) != fps[s.name]]
-    studies = ["extract", "uniformity", "probes", "similarity", "umap", "evaluate"]
+    studies = ["extract", "uniformity", "probes", "similarity", "projection", "evaluate"]
     assert changed == studies  # not figures, not the training report
     assert run() == studies
     assert run() == []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from probes.depth import depth, skip_reason
+from trainer.data.depth import depth, skip_reason
 from trainer.data.schema import Sample
 
 TARGETS: tuple[str, ...] = ("family", "task", "depth", "valid")

@@ -18,12 +18,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.evaluate import delegation, general, mmlu, normalise, score
+from analysis.evaluate import delegation, general, mmlu, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
+from trainer.data import normalise
 from trainer.data.schema import Sample
 
 log = get_logger("analysis.evaluate")

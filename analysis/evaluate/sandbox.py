@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope import guards
+from trainer.data.family import Outcome
 
 HARNESS = Path(__file__).with_name("harness.py")
 JOBKINDS = Path(__file__).with_name("jobkinds.py")
@@ -66,15 +67,6 @@ class Limits:
     tmpfs_mb: int = 64
     processes: int = 64
     no_fork: bool = True
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a job returned (``value``, JSON) or why it failed (``error``)."""
-
-    ok: bool
-    value: Any = None
-    error: str | None = None
 
 
 @functools.cache

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from analysis.evaluate import delegation, normalise
+from analysis.evaluate import delegation
 from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
 from analysis.metrics.proportion import wilson_interval
+from trainer.data import normalise
 from trainer.data.checkers import reason
 from trainer.data.checkers.sandbox import CALLS
 from trainer.data.schema import Sample

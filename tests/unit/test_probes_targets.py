@@ -7,10 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from probes.depth import bracket_depth, depth, skip_reason
 from probes.targets import _quantile_bins, depth_tasks
 from trainer.data.checkers import reason
 from trainer.data.corrupt import CORRUPT_SUFFIX, make_twins, original_of
+from trainer.data.depth import bracket_depth, depth, skip_reason
 from trainer.data.schema import Sample
 
 

@@ -12,14 +12,13 @@ import importlib
 import re
 from collections.abc import Callable
 
+from trainer.data.family import CheckFailed
 from trainer.data.schema import Sample
+
+__all__ = ["CheckFailed", "Checker", "check_sample", "reason"]
 
 #: Terminal colour/underline codes (sqlglot marks the error position with them).
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-
-
-class CheckFailed(Exception):
-    """The output is not valid for its family; the message says why (one line)."""
 
 
 Checker = Callable[[Sample], None]

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import importlib
 
-from trainer.data.tasks.base import SHELLS, Draft, TaskSpec
+from trainer.data.tasks.base import GEN, SHELLS, Draft, TaskSpec
 
-__all__ = ["SHELLS", "Draft", "TaskSpec", "all_tasks"]
+__all__ = ["GEN", "SHELLS", "Draft", "TaskSpec", "all_tasks"]
 
-
-GEN = "generated (this repo), Apache-2.0"
 #: name, family, source, licence, generator (module.function in this package), target count
 # fmt: off
 _TASKS: tuple[tuple[str, str, str, str, str, int], ...] = (

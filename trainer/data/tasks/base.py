@@ -10,6 +10,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+#: The licence of the data this repository generates itself.
+GEN = "generated (this repo), Apache-2.0"
+
 #: Instruction shells shared by all tasks: ``{q}`` is the request, ``{lang}`` the target language.
 SHELLS: tuple[str, ...] = (
     "{q}\nAnswer with {lang}.",

@@ -1,0 +1,25 @@
+"""Linear temporal logic formulas over the request's propositions."""
+
+from __future__ import annotations
+
+from trainer.data import depth, normalise
+from trainer.data.checkers.logic import check_ltl
+from trainer.data.family import Family, Rule, Task
+from trainer.data.tasks import ltl
+from trainer.data.tasks.base import GEN
+
+FAMILY = Family(
+    name="ltl",
+    languages=ltl.LANGS,
+    tasks=(Task("nl2ltl-navigation", "navigation command templates", GEN, ltl.gen_ltl, 300),),
+    check=check_ltl,
+    exact=normalise._no_space,
+    exact_rule="all whitespace removed",
+    depth=depth._lark_depth("LTL_GRAMMAR"),
+    one_line=True,
+    infer=(
+        Rule(120, r"^(?=.*(\b[GFX]\b|\bU\b))[a-z0-9_\s!&|()GFXURW\->]+$"),
+        Rule(10, r"(?i)\b(LTL|linear temporal logic)\b", "instruction"),
+    ),
+    packages=("lark",),
+)

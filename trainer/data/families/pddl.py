@@ -1,0 +1,59 @@
+"""PDDL goals for pddlgym's domains and problems, planned by pyperplan in the delegation suite."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from trainer.data import depth, evol, normalise
+from trainer.data.checkers.pddl_check import check_pddl
+from trainer.data.delegation import plan_jobs, plan_judge
+from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.schema import Sample
+from trainer.data.tasks import pddl
+
+
+def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
+    """How many pddlgym files the samples use and one sha256 over their names and bytes."""
+    used = sorted({s.source.split(":", 1)[1] for s in samples if s.source.startswith("pddlgym:")})
+    h = hashlib.sha256()
+    for rel in used:  # "<domain file>|<problem folder>/<problem file>"
+        h.update(rel.encode())
+        domain, problem = rel.split("|", 1)
+        for p in (pddl.pddlgym_dir() / domain, pddl.pddlgym_dir() / problem):
+            h.update(p.read_bytes())
+    return {"pddlgym_files_used": len(used), "pddlgym_used_sha256": h.hexdigest()}
+
+
+FAMILY = Family(
+    name="pddl",
+    languages=pddl.LANGS,
+    tasks=(
+        Task(
+            "nl2pddl-goal",
+            "pddlgym PDDL domains/problems",
+            "MIT (pddlgym)",
+            pddl.gen_pddl_goals,
+            300,
+            needs="pddl",
+            delegation="planning",
+        ),
+    ),
+    check=check_pddl,
+    exact=normalise._pddl,
+    exact_rule="lower-cased, conjuncts of a flat conjunction sorted",
+    evolve=evol._evolve_pddl,
+    depth=depth.bracket_depth,
+    infer=(
+        Rule(30, r"(?is)^\s*\((define|:goal|:action|:init)\b"),
+        Rule(60, r"(?i)\bPDDL\b", "instruction"),
+    ),
+    delegate={
+        "planning": Execution(
+            "pyperplan plan for the generated goal reaches the gold goal", plan_judge, plan_jobs
+        )
+    },
+    provenance=provenance,
+    packages=("pddl",),
+)

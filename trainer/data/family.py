@@ -28,6 +28,10 @@ class CheckFailed(Exception):
     """The output is not valid for its family; the message says why (one line)."""
 
 
+class LexError(ValueError):
+    """A family's lexer cannot split an output into symbols; the message says where (one line)."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a sandbox job returned (``value``, JSON) or why it failed (``error``)."""
@@ -82,7 +86,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Symbol:
-    """One symbol of an output: its text, class and character span ``[start, end)``."""
+    """One symbol of an output: its normalised text (e.g. an SQL keyword upper-cased; the text as
+    written is ``output[start:end]``), its class and its character span ``[start, end)``."""
 
     text: str
     cls: SymbolClass
@@ -156,3 +161,20 @@ class Family:
     def exec_rule(self) -> str:
         """What the execution match compares, or why there is none."""
         return self.execution.rule if self.execution is not None else self.no_execution
+
+    def symbols(self, text: str) -> list[Symbol]:
+        """The symbols of ``text`` by this family's lexer (:mod:`trainer.data.lexing`): spans in
+        order, non-overlapping, only trivia (whitespace, comments) outside them.
+
+        Raises :class:`LexError` (one line) if the family has no lexer or it cannot split ``text``
+        (a tokeniser's or parser's own error is reported as a :class:`LexError` too).
+        """
+        if self.lex is None:
+            raise LexError(f"{self.name}: no lexer")
+        try:
+            return self.lex(text)
+        except LexError as err:
+            raise LexError(f"{self.name}: {err}") from None
+        except Exception as err:  # a tokeniser's or parser's own error type
+            msg = " ".join(_ANSI.sub("", str(err)).split())[:200]
+            raise LexError(f"{self.name}: {type(err).__name__}: {msg}") from None

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
-from trainer.data import depth
+from trainer.data import depth, lexing
 from trainer.data.checkers.logic import check_amr
 from trainer.data.family import Family, Rule, Task
 from trainer.data.tasks import amr
 from trainer.data.tasks.base import GEN
+
+_CLASSES: dict[str, lexing.SymbolClass] = {
+    "LPAREN": "punctuation",
+    "RPAREN": "punctuation",
+    "SLASH": "punctuation",
+    "ROLE": "keyword",
+}
+
+
+def lex_amr(text: str) -> list[lexing.Symbol]:
+    """AMR symbols by ``penman``'s lexer: roles (``:ARG0``) keywords, variables and concepts
+    identifiers, other atoms (numbers, strings, ``-`` polarity, ``imperative``) literals, ``(``
+    ``)`` ``/`` punctuation; ``#`` comments are trivia."""
+    from penman._lexer import lex  # penman's own tokenizer (the one penman.decode reads with)
+
+    lines = lexing.offsets(text)
+    tokens = [t for t in lex(text) if t.type != "COMMENT"]
+    variables = {tokens[i - 1].text for i, t in enumerate(tokens) if t.type == "SLASH" and i}
+    out = []
+    for i, tok in enumerate(tokens):
+        start = lines[tok.lineno - 1] + tok.offset
+        if tok.type == "UNEXPECTED" or text[start : start + len(tok.text)] != tok.text:
+            raise lexing.LexError(f"amr: unexpected {tok.text!r} at offset {start}")
+        cls = _CLASSES.get(tok.type, "literal")
+        if tok.type == "SYMBOL" and (tok.text in variables or (i and tokens[i - 1].type == "SLASH")):
+            cls = "identifier"
+        out.append(lexing.Symbol(tok.text, cls, start, start + len(tok.text)))
+    return lexing.assemble(text, out, skip=r"\s+|#[^\n]*")
+
 
 FAMILY = Family(
     name="amr",
@@ -16,4 +45,5 @@ FAMILY = Family(
     depth=depth._amr,
     infer=(Rule(50, r"^\s*\(\s*[a-z]\d*\s+/\s+[a-z][\w-]*(\s|\))"),),
     packages=("penman",),
+    lex=lex_amr,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainer.data import depth, evol, normalise
+from trainer.data import depth, evol, lexing, normalise
 from trainer.data.checkers.structured import check_api_call
 from trainer.data.execution import json_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -28,6 +28,13 @@ def is_call(output: str) -> bool:
     return isinstance(first, dict) and ({"name", "arguments"} <= set(first) or "api_name" in first)
 
 
+def lex_api_call(text: str) -> list[lexing.Symbol]:
+    """Calls are JSON: JSON's symbols (keys such as ``"name"`` and ``"arguments"`` identifiers)."""
+    from trainer.data.families.json import lex_json
+
+    return lex_json(text)
+
+
 FAMILY = Family(
     name="api_call",
     languages=tools.CALL_LANGS,
@@ -44,4 +51,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(0, is_call),),
     packages=("jsonschema",),
+    lex=lex_api_call,
 )

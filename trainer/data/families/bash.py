@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from symbolscope.sources import available
-from trainer.data import depth
+from trainer.data import depth, lexing
 from trainer.data.checkers.code import check_bash
 from trainer.data.family import Family, Rule, Task
 from trainer.data.schema import Sample
@@ -19,6 +20,43 @@ def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     if not available("nl2bash"):
         return {}
     return {"files": {f"icalfa/assets/datasets/{p.name}": p for p in bash.icalfa_files()}}
+
+
+def lex_bash(text: str) -> list[lexing.Symbol]:
+    """Shell symbols by ``bashlex``'s tokenizer (a port of bash's own): reserved words and option
+    words (``-name``, ``--all``) keywords, command names, assignments and ``$`` words identifiers,
+    other words (paths, patterns, quoted strings) and numbers literals, control and redirection
+    operators operators, ``(`` ``)`` ``{`` ``}`` punctuation; ``#`` comments are trivia."""
+    from bashlex import state, tokenizer
+
+    kinds = tokenizer.tokentype
+    out = []
+    command = True  # the next word names a command
+    for tok in tokenizer.tokenizer(text, state.parserstate()):
+        if tok.ttype in (kinds.NEWLINE, kinds.EOF) or tok.lexpos >= tok.endlexpos:
+            command = True
+            continue
+        cls, command = _bash_class(tok, command, kinds)
+        out.append(lexing.Symbol(text[tok.lexpos : tok.endlexpos], cls, tok.lexpos, tok.endlexpos))
+    return lexing.assemble(text, out, skip=r"\s+|#[^\n]*|\\\n")
+
+
+def _bash_class(tok: Any, command: bool, kinds: Any) -> tuple[lexing.SymbolClass, bool]:
+    """The class of one bashlex token, and whether the next word names a command."""
+    value = str(tok.value)
+    if tok.ttype == kinds.ASSIGNMENT_WORD:
+        return "identifier", command
+    if tok.ttype == kinds.WORD:
+        if command or value.startswith("$"):
+            return "identifier", False
+        return ("keyword" if re.fullmatch(r"--?[^-\s]\S*", value) else "literal"), False
+    if tok.ttype == kinds.NUMBER:
+        return "literal", False
+    if value in ("(", ")", "{", "}"):
+        return "punctuation", True
+    if value.isalpha() or value == "!":  # reserved words: if then for in do done ... and !
+        return "keyword", value not in ("in", "esac")
+    return "operator", value in ("|", "||", "&&", ";", "&", "|&", ";;")
 
 
 FAMILY = Family(
@@ -42,4 +80,5 @@ FAMILY = Family(
     infer=(Rule(40, r"(?i)\b(bash|shell|command line|terminal)\b", "instruction"),),
     provenance=provenance,
     packages=("bashlex",),
+    lex=lex_bash,
 )

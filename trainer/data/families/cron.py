@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from trainer.data.checkers.structured import check_cron
+from trainer.data import lexing
+from trainer.data.checkers.structured import CRON_GRAMMAR, check_cron
 from trainer.data.execution import CRON_FIRES, CRON_START, cron_judge
 from trainer.data.family import Execution, Family, Rule, Task
 from trainer.data.tasks import cron
 from trainer.data.tasks.base import GEN
+
+
+def _cron_class(name: str, text: str) -> lexing.SymbolClass:
+    return {"NUMBER": "literal", "NAME": "literal", "COMMA": "punctuation"}.get(name, "operator")
+
+
+#: the terminals of the checker's grammar: numbers and names literals, ``*`` ``-`` ``/`` operators
+_LEXER = lexing.lark_lexer(CRON_GRAMMAR, _cron_class, str.upper)
+
+
+def lex_cron(text: str) -> list[lexing.Symbol]:
+    """Cron symbols by the checker's ``lark`` grammar: numbers and month or day names (upper-cased)
+    literals, ``*`` (every), ``-`` (range) and ``/`` (step) operators, ``,`` punctuation."""
+    return _LEXER(text)
+
 
 FAMILY = Family(
     name="cron",
@@ -18,4 +34,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(70, r"^\s*([\d*/,\-]+\s+){4}[\d*/,\-]+\s*$"),),
     packages=("lark",),
+    lex=lex_cron,
 )

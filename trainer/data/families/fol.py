@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol, normalise
+import functools
+from typing import Any
+
+from trainer.data import depth, evol, lexing, normalise
 from trainer.data.checkers.logic import check_fol
 from trainer.data.delegation import logic_jobs, logic_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -10,6 +13,53 @@ from trainer.data.tasks import fol
 from trainer.data.tasks.base import GEN
 
 SOURCE = "sentence templates"
+
+
+def lex_fol(text: str) -> list[lexing.Symbol]:
+    """First-order logic symbols by ``nltk.sem.logic``'s tokenizer: quantifiers and ``\\``
+    (lambda) keywords, connectives and (in)equality operators, both normalised to nltk's canonical
+    spelling (``and``/``^`` -> ``&``, ``not``/``!`` -> ``-``, ``forall`` -> ``all``, ``=>`` -> ``->``
+    ...), ``.`` ``(`` ``)`` ``,`` punctuation, numbers literals, every other name an identifier."""
+    tokens, starts = _fol_parser().process(text)
+    canonical = _fol_canonical()
+    out = []
+    for i, tok in enumerate(tokens):
+        start = starts[i]
+        if text[start : start + len(tok)] != tok:  # a quoted name: nltk drops the quotes
+            raise lexing.LexError(f"fol: token {tok!r} is not at offset {start}")
+        norm, cls = canonical.get(tok, (tok, "literal" if tok.isdigit() else "identifier"))
+        out.append(lexing.Symbol(norm, cls, start, start + len(tok)))
+    return lexing.assemble(text, out)
+
+
+@functools.cache
+def _fol_parser() -> Any:
+    from nltk.sem.logic import LogicParser
+
+    return LogicParser()
+
+
+@functools.cache
+def _fol_canonical() -> dict[str, tuple[str, lexing.SymbolClass]]:
+    """nltk's token spellings -> (canonical spelling, class), from nltk's own token lists."""
+    from nltk.sem.logic import Tokens as T
+
+    groups: dict[tuple[str, lexing.SymbolClass], list[str]] = {
+        (T.EXISTS, "keyword"): T.EXISTS_LIST,
+        (T.ALL, "keyword"): T.ALL_LIST,
+        (T.LAMBDA, "keyword"): T.LAMBDA_LIST,
+        (T.IOTA, "keyword"): T.IOTA_LIST,
+        (T.NOT, "operator"): T.NOT_LIST,
+        (T.AND, "operator"): T.AND_LIST,
+        (T.OR, "operator"): T.OR_LIST,
+        (T.IMP, "operator"): T.IMP_LIST,
+        (T.IFF, "operator"): T.IFF_LIST,
+        (T.EQ, "operator"): T.EQ_LIST,
+        (T.NEQ, "operator"): T.NEQ_LIST,
+    }
+    groups.update({(p, "punctuation"): [p] for p in T.PUNCT})
+    return {s: key for key, spellings in groups.items() for s in spellings}
+
 
 FAMILY = Family(
     name="fol",
@@ -32,4 +82,5 @@ FAMILY = Family(
         "logic": Execution("z3: generated and gold formulas entail each other", logic_judge, logic_jobs)
     },
     packages=("nltk",),
+    lex=lex_fol,
 )

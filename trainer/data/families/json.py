@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from trainer.data import depth, normalise
+from trainer.data import depth, lexing, normalise
 from trainer.data.checkers.structured import check_json
 from trainer.data.execution import json_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -24,6 +24,26 @@ def is_json(output: str) -> bool:
     return True
 
 
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"'
+#: RFC 8259's tokens; a string before ``:`` is an object key
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("identifier", rf"{_STRING}(?=[ \t\n\r]*:)"),
+        lexing.Pattern("literal", _STRING),
+        lexing.Pattern("literal", r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?"),
+        lexing.Pattern("literal", lexing.words("true", "false", "null")),
+        lexing.Pattern("punctuation", r"[{}\[\],:]"),
+    ),
+    skip=r"[ \t\n\r]+",
+)
+
+
+def lex_json(text: str) -> list[lexing.Symbol]:
+    """JSON symbols: object keys identifiers, strings, numbers, ``true`` ``false`` ``null``
+    literals, ``{`` ``}`` ``[`` ``]`` ``,`` ``:`` punctuation."""
+    return _LEXER(text)
+
+
 FAMILY = Family(
     name="json",
     languages=tools.JSON_LANGS,
@@ -36,4 +56,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(1, is_json),),
     packages=("jsonschema",),
+    lex=lex_json,
 )

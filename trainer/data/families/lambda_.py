@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol
-from trainer.data.checkers.logic import check_lambda
+import re
+
+from trainer.data import depth, evol, lexing
+from trainer.data.checkers.logic import LAMBDA_GRAMMAR, check_lambda
 from trainer.data.family import Family, Rule, Task
 from trainer.data.tasks import geo
 from trainer.data.tasks.base import GEN
+
+
+def _lambda_class(name: str, text: str) -> lexing.SymbolClass:
+    if name in ("LPAR", "RPAR"):
+        return "punctuation"
+    if name in ("LAMBDA", "BINDER", "TYPE") or text in ("and", "or", "not"):
+        return "keyword"
+    if re.fullmatch(r"\d+(?:\.\d+)?(?::[a-z]+)?", text):
+        return "literal"
+    return "identifier"
+
+
+_LEXER = lexing.lark_lexer(LAMBDA_GRAMMAR, _lambda_class)
+
+
+def lex_lambda(text: str) -> list[lexing.Symbol]:
+    """GeoQuery lambda-calculus symbols by the checker's ``lark`` grammar: ``lambda``, binders
+    (``count``, ``argmax``, ``exists`` ...), types and ``and`` ``or`` ``not`` keywords, variables,
+    predicates and entities identifiers, numbers literals, parentheses punctuation."""
+    return _LEXER(text)
+
 
 FAMILY = Family(
     name="lambda",
@@ -20,4 +43,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(40, r"\(lambda \$\d|\([a-z_]+:[a-z]\s"),),
     packages=("lark",),
+    lex=lex_lambda,
 )

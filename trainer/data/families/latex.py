@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, normalise
+from trainer.data import depth, lexing, normalise
 from trainer.data.checkers.structured import check_latex
 from trainer.data.family import Family, Rule, Task
 from trainer.data.tasks import mathx
@@ -16,6 +16,26 @@ def group_depth(text: str) -> int:
     return depth.bracket_depth(text, "{}")
 
 
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("keyword", r"\\[A-Za-z]+"),  # control word: \frac, \sin, \left
+        lexing.Pattern("punctuation", r"\\[^A-Za-z]"),  # control symbol: \, \{ \\
+        lexing.Pattern("punctuation", r"[{}\[\]()|,;.&~]"),
+        lexing.Pattern("operator", r"[\^_+\-*/=<>!':]"),
+        lexing.Pattern("literal", r"\d+(?:\.\d+)?"),
+        lexing.Pattern("identifier", r"[A-Za-z]"),  # one letter, one variable (xy is x times y)
+    ),
+    skip=r"\s+|%[^\n]*",
+)
+
+
+def lex_latex(text: str) -> list[lexing.Symbol]:
+    """LaTeX math symbols: control words keywords, control symbols, braces, brackets and
+    delimiters punctuation, ``^`` ``_`` and arithmetic and relation characters operators, numbers
+    literals, each letter an identifier; ``%`` comments are trivia."""
+    return _LEXER(text)
+
+
 FAMILY = Family(
     name="latex",
     languages=mathx.TEX_LANGS,
@@ -26,4 +46,5 @@ FAMILY = Family(
     depth=group_depth,
     one_line=True,
     infer=(Rule(80, rf"\\({_COMMANDS})(?![A-Za-z])|\^\{{"),),
+    lex=lex_latex,
 )

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, normalise
-from trainer.data.checkers.logic import check_ltl
+from trainer.data import depth, lexing, normalise
+from trainer.data.checkers.logic import LTL_GRAMMAR, check_ltl
 from trainer.data.family import Family, Rule, Task
 from trainer.data.tasks import ltl
 from trainer.data.tasks.base import GEN
+
+
+def _ltl_class(name: str, text: str) -> lexing.SymbolClass:
+    if text in ("(", ")"):
+        return "punctuation"
+    return "operator" if name in ("TOP", "UOP") or not text[0].islower() else "identifier"
+
+
+_LEXER = lexing.lark_lexer(LTL_GRAMMAR, _ltl_class)
+
+
+def lex_ltl(text: str) -> list[lexing.Symbol]:
+    """LTL symbols by the checker's ``lark`` grammar: temporal (``G`` ``F`` ``X`` ``U`` ``R``
+    ``W``) and boolean (``!`` ``&`` ``|`` ``->``) operators, propositions identifiers, parentheses
+    punctuation."""
+    return _LEXER(text)
+
 
 FAMILY = Family(
     name="ltl",
@@ -22,4 +39,5 @@ FAMILY = Family(
         Rule(10, r"(?i)\b(LTL|linear temporal logic)\b", "instruction"),
     ),
     packages=("lark",),
+    lex=lex_ltl,
 )

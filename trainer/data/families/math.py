@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from trainer.data import depth
+from trainer.data import depth, lexing
 from trainer.data.checkers.structured import check_math
 from trainer.data.execution import math_jobs, math_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -22,6 +22,13 @@ def looks_arithmetic(output: str) -> bool:
         return False
     words = re.findall(r"[A-Za-z_]+", text)
     return all(w in _NAMES or (len(w) <= 2 and w.islower()) for w in words)
+
+
+def lex_math(text: str) -> list[lexing.Symbol]:
+    """Math outputs are Python (an expression or a ``solution()`` program): Python's symbols."""
+    from trainer.data.families.python import lex_python
+
+    return lex_python(text)
 
 
 FAMILY = Family(
@@ -53,4 +60,5 @@ FAMILY = Family(
         "math": Execution("solution() run in the sandbox returns the gold value", math_judge, math_jobs)
     },
     packages=("sympy",),
+    lex=lex_math,
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from trainer.data import depth, evol, normalise
+from trainer.data import depth, evol, lexing, normalise
 from trainer.data.checkers.pddl_check import check_pddl
 from trainer.data.delegation import plan_jobs, plan_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -24,6 +26,33 @@ def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
         for p in (pddl.pddlgym_dir() / domain, pddl.pddlgym_dir() / problem):
             h.update(p.read_bytes())
     return {"pddlgym_files_used": len(used), "pddlgym_used_sha256": h.hexdigest()}
+
+
+@functools.cache
+def _lexer() -> lexing.RegexLexer:
+    """PDDL's reserved words are those of the ``pddl`` package's parser (case-insensitive)."""
+    from pddl.parser.symbols import Symbols
+
+    reserved = [s.value for s in Symbols if re.fullmatch(r"[a-z][\w-]*", s.value)]
+    return lexing.RegexLexer(
+        (
+            lexing.Pattern("keyword", lexing.words(*reserved, ignore_case=True) + r"(?!-)", str.lower),
+            lexing.Pattern("keyword", r":[A-Za-z][\w-]*", str.lower),  # :goal, :requirements, ...
+            lexing.Pattern("identifier", r"\??[A-Za-z][\w-]*"),  # predicate, object, type, ?variable
+            lexing.Pattern("literal", r"\d+(?:\.\d+)?"),
+            lexing.Pattern("punctuation", r"[()]"),
+            lexing.Pattern("operator", r"<=|>=|[=<>+\-*/]"),
+        ),
+        skip=r"\s+|;[^\n]*",
+    )
+
+
+def lex_pddl(text: str) -> list[lexing.Symbol]:
+    """PDDL symbols: reserved words (connectives, quantifiers, ``define``-level words; lower-cased,
+    PDDL is case insensitive) and ``:section`` names keywords, predicates, objects, types and
+    ``?variables`` identifiers, numbers literals, ``(`` ``)`` punctuation, ``=`` and arithmetic
+    operators; ``;`` comments are trivia."""
+    return _lexer()(text)
 
 
 FAMILY = Family(
@@ -56,4 +85,5 @@ FAMILY = Family(
     },
     provenance=provenance,
     packages=("pddl",),
+    lex=lex_pddl,
 )

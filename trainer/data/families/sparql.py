@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol, resources
+from trainer.data import depth, evol, lexing, resources
 from trainer.data.checkers.logic import check_sparql
 from trainer.data.execution import sparql_jobs, sparql_judge
 from trainer.data.family import Execution, Family, Rule, Task
@@ -13,6 +13,38 @@ from trainer.data.tasks.base import GEN
 def group_depth(text: str) -> int:
     """Nesting of brackets and group patterns."""
     return depth.bracket_depth(text, "(){}")
+
+
+_NAME = r"[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*"
+#: the terminals of the SPARQL 1.1 grammar (§19.8). A name without ``:`` can only be a keyword or
+#: a built-in function (case-insensitive: upper-cased), ``a``, ``true`` or ``false``.
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("keyword", r"a"),  # rdf:type (a longer name wins: longest match)
+        lexing.Pattern("literal", lexing.words("true", "false", ignore_case=True), str.lower),
+        lexing.Pattern("keyword", r"[A-Za-z_]\w*", str.upper),
+        lexing.Pattern("identifier", r"[?$]\w+"),  # variable
+        lexing.Pattern("identifier", r"<[^<>\"{}|^`\\\x00-\x20]*>"),  # IRI
+        lexing.Pattern("identifier", rf"(?:{_NAME})?:(?:[\w\u00c0-\uffff-](?:[\w\u00c0-\uffff.:-]*[\w-])?)?"),
+        lexing.Pattern("identifier", r"_:\w+"),  # blank node
+        lexing.Pattern(
+            "literal", r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+        ),
+        lexing.Pattern("literal", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),  # language tag
+        lexing.Pattern("literal", r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
+        lexing.Pattern("punctuation", r"\^\^|[{}()\[\].,;]"),
+        lexing.Pattern("operator", r"&&|\|\||!=|<=|>=|[=<>!+\-*/|^]"),
+    ),
+    skip=r"\s+|#[^\n]*",
+)
+
+
+def lex_sparql(text: str) -> list[lexing.Symbol]:
+    """SPARQL symbols: keywords and built-in functions upper-cased keywords, ``a`` a keyword,
+    variables, IRIs, prefixed names and blank nodes identifiers, strings, numbers, ``true``/``false``
+    and language tags literals, brackets ``.`` ``,`` ``;`` ``^^`` punctuation, the rest operators;
+    ``#`` comments are trivia."""
+    return _LEXER(text)
 
 
 FAMILY = Family(
@@ -34,4 +66,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(10, r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),),
     packages=("rdflib",),
+    lex=lex_sparql,
 )

@@ -3,7 +3,9 @@ on several filled databases of the schema."""
 
 from __future__ import annotations
 
-from trainer.data import depth, evol, normalise, resources
+import re
+
+from trainer.data import depth, evol, lexing, normalise, resources
 from trainer.data.checkers.code import check_sql
 from trainer.data.delegation import table_jobs
 from trainer.data.execution import sql_jobs, sql_judge
@@ -12,6 +14,35 @@ from trainer.data.tasks import sql
 from trainer.data.tasks.base import GEN
 
 SOURCE = "generated schemas + sqlite3 databases"
+
+
+def lex_sql(text: str) -> list[lexing.Symbol]:
+    """SQL symbols by ``sqlglot``'s tokenizer: keywords (a multi-word one such as ``GROUP BY`` is
+    one symbol) and built-in function names before ``(`` upper-cased keywords, other names
+    identifiers as written, strings, numbers, ``TRUE``/``FALSE``/``NULL`` literals, brackets, ``,``
+    ``.`` ``;`` punctuation, the rest operators; comments are trivia."""
+    from sqlglot.parser import Parser
+    from sqlglot.tokens import Tokenizer
+
+    tokens = Tokenizer().tokenize(text)
+    out = []
+    for i, tok in enumerate(tokens):
+        kind, surface = tok.token_type.name, text[tok.start : tok.end + 1]
+        if kind in ("VAR", "IDENTIFIER"):
+            after = tokens[i + 1].token_type.name if i + 1 < len(tokens) else ""
+            builtin = kind == "VAR" and after == "L_PAREN" and surface.upper() in Parser.FUNCTIONS
+            cls: lexing.SymbolClass = "keyword" if builtin else "identifier"
+        elif kind.endswith("STRING") or kind in ("NUMBER", "TRUE", "FALSE", "NULL"):
+            cls = "literal"
+        elif len(surface) == 1 and surface in "()[]{},.;:":
+            cls = "punctuation"
+        else:
+            cls = "keyword" if re.fullmatch(r"[A-Za-z_][\w\s]*", surface) else "operator"
+        upper = cls == "keyword" or kind in ("TRUE", "FALSE", "NULL")
+        norm = lexing.collapse_upper(surface) if upper else surface
+        out.append(lexing.Symbol(norm, cls, tok.start, tok.end + 1))
+    return lexing.assemble(text, out, skip=r"\s+|--[^\n]*|/\*[\s\S]*?\*/")
+
 
 FAMILY = Family(
     name="sql",
@@ -40,4 +71,5 @@ FAMILY = Family(
         )
     },
     packages=("sqlglot",),
+    lex=lex_sql,
 )

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from trainer.data import normalise
+from trainer.data import lexing, normalise
 from trainer.data.checkers.structured import check_xpath
 from trainer.data.execution import xpath_judge
 from trainer.data.family import Execution, Family, Rule, Task
 from trainer.data.tasks import xpath
 from trainer.data.tasks.base import GEN
+
+_NAME = r"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"
+#: XPath 1.0's lexical structure (§3.7): a name before ``::`` is an axis, before ``(`` a node test
+#: or function
+_LEXER = lexing.RegexLexer(
+    (
+        lexing.Pattern("keyword", rf"{_NAME}(?=\s*(?:::|\())"),
+        lexing.Pattern("keyword", lexing.words("and", "or", "div", "mod")),
+        lexing.Pattern("identifier", rf"\$?{_NAME}"),  # element, attribute, $variable
+        lexing.Pattern("literal", r"'[^']*'|\"[^\"]*\""),
+        lexing.Pattern("literal", r"\d+(?:\.\d*)?|\.\d+"),
+        lexing.Pattern("operator", r"//|/|\||!=|<=|>=|[=<>+\-*]"),
+        lexing.Pattern("punctuation", r"::|\.\.|[\[\]().,@]"),
+    ),
+)
+
+
+def lex_xpath(text: str) -> list[lexing.Symbol]:
+    """XPath symbols: axis names, node tests, function names and ``and`` ``or`` ``div`` ``mod``
+    keywords, element and attribute names and variables identifiers, strings and numbers literals,
+    ``/`` ``//`` ``|``, comparisons and arithmetic operators, ``[`` ``]`` ``(`` ``)`` ``@`` ``.``
+    ``..`` ``::`` ``,`` punctuation."""
+    return _LEXER(text)
+
 
 FAMILY = Family(
     name="xpath",
@@ -20,4 +44,5 @@ FAMILY = Family(
     no_depth="a location path is a flat sequence of steps (predicates barely nest)",
     one_line=True,
     infer=(Rule(110, r"^\s*/{1,2}[A-Za-z*@]"),),
+    lex=lex_xpath,
 )

@@ -167,7 +167,11 @@ def test_sparql_query() -> None:
 
 
 def test_python_function() -> None:
-    text = 'def f(xs):\n    # keep the positive ones\n    return [x for x in xs if x > 0 and x != None] or "none"\n'
+    text = (
+        "def f(xs):\n"
+        "    # keep the positive ones\n"
+        '    return [x for x in xs if x > 0 and x != None] or "none"\n'
+    )
     assert lex("python", text) == [
         ("def", "keyword", 0, 3),
         ("f", "identifier", 4, 5),

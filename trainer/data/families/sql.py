@@ -17,20 +17,22 @@ SOURCE = "generated schemas + sqlite3 databases"
 
 
 def lex_sql(text: str) -> list[lexing.Symbol]:
-    """SQL symbols by ``sqlglot``'s tokenizer: keywords (a multi-word one such as ``GROUP BY`` is
-    one symbol) and built-in function names before ``(`` upper-cased keywords, other names
-    identifiers as written, strings, numbers, ``TRUE``/``FALSE``/``NULL`` literals, brackets, ``,``
-    ``.`` ``;`` punctuation, the rest operators; comments are trivia."""
-    from sqlglot.parser import Parser
-    from sqlglot.tokens import Tokenizer
+    """SQL symbols by ``sqlglot``'s SQLite tokenizer: keywords (a multi-word one such as
+    ``GROUP BY`` one symbol) and built-in function names before ``(`` upper-cased keywords, other
+    names identifiers as written, strings, numbers, ``TRUE``/``FALSE``/``NULL`` literals,
+    brackets, ``,`` ``.`` ``;`` punctuation, the rest operators; comments are trivia."""
+    from sqlglot.dialects.dialect import Dialect
 
-    tokens = Tokenizer().tokenize(text)
+    sqlite = Dialect.get_or_raise("sqlite")  # the dialect the checker parses with
+    tokens = sqlite.tokenize(text)
     out = []
     for i, tok in enumerate(tokens):
         kind, surface = tok.token_type.name, text[tok.start : tok.end + 1]
         if kind in ("VAR", "IDENTIFIER"):
             after = tokens[i + 1].token_type.name if i + 1 < len(tokens) else ""
-            builtin = kind == "VAR" and after == "L_PAREN" and surface.upper() in Parser.FUNCTIONS
+            builtin = (
+                kind == "VAR" and after == "L_PAREN" and surface.upper() in sqlite.parser_class.FUNCTIONS
+            )
             cls: lexing.SymbolClass = "keyword" if builtin else "identifier"
         elif kind.endswith("STRING") or kind in ("NUMBER", "TRUE", "FALSE", "NULL"):
             cls = "literal"

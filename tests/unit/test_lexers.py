@@ -66,6 +66,29 @@ def test_every_family_lexes_its_generated_outputs(family: Family) -> None:
     assert len(seen) >= 2, (family.name, seen)
 
 
+@pytest.mark.parametrize("family", [f for f in registry.families() if f.evolve], ids=lambda f: f.name)
+def test_symbol_evol_renames_identifiers_in_place(family: Family) -> None:
+    """An output and its Symbol-Evol variant lex to the same classes in the same order, and every
+    symbol that changed is an identifier ([14/14] pairs them by position)."""
+    from trainer.data.evol import EvolFailed, evolve
+    from trainer.data.schema import Sample
+
+    rng, pairs = random.Random(3), 0
+    for task in family.tasks:
+        for i, d in enumerate(task.generate(random.Random(5), 12)):
+            sample = Sample(f"{task.name}-{i}", d.task, d.family, d.instruction, d.input, d.output, d.source)
+            try:
+                evolved = evolve(sample, rng)
+            except EvolFailed:
+                continue
+            before, after = family.symbols(sample.output), family.symbols(evolved.output)
+            assert [s.cls for s in before] == [s.cls for s in after], (sample.output, evolved.output)
+            changed = [(a.cls, b.cls) for a, b in zip(before, after, strict=True) if a.text != b.text]
+            assert changed and set(changed) == {("identifier", "identifier")}, (sample.output, changed)
+            pairs += 1
+    assert pairs >= 10
+
+
 def spans(text: str, symbols: list[Symbol]) -> list[tuple[str, str, int, int]]:
     return [(s.text, s.cls, s.start, s.end) for s in symbols]
 
@@ -313,6 +336,23 @@ def test_bash_amr_lambda_ltl_json_cron() -> None:
         ("b", "identifier", 11, 12),
         (")", "punctuation", 12, 13),
     ]
+    call = '{"name": "set_alarm", "arguments": {"hour": 7}}'
+    assert [(t, c) for t, c, _, _ in lex("api_call", call)] == [
+        ("{", "punctuation"),
+        ('"name"', "identifier"),
+        (":", "punctuation"),
+        ('"set_alarm"', "identifier"),
+        (",", "punctuation"),
+        ('"arguments"', "identifier"),
+        (":", "punctuation"),
+        ("{", "punctuation"),
+        ('"hour"', "identifier"),
+        (":", "punctuation"),
+        ("7", "literal"),
+        ("}", "punctuation"),
+        ("}", "punctuation"),
+    ]
+    assert lex("json", '{"name": "Ada", "a": [1, -2.5e3, "b"]}')[3] == ('"Ada"', "literal", 9, 14)
     assert lex("json", '{"a": [1, -2.5e3, "b"]}') == [
         ("{", "punctuation", 0, 1),
         ('"a"', "identifier", 1, 4),

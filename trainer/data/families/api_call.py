@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 
@@ -50,10 +51,16 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
 
 
 def lex_api_call(text: str) -> list[lexing.Symbol]:
-    """Calls are JSON: JSON's symbols (keys such as ``"name"`` and ``"arguments"`` identifiers)."""
+    """Calls are JSON: JSON's symbols (keys such as ``"name"`` and ``"arguments"`` identifiers),
+    and the called tool's name (the string after ``"name":``) an identifier too: it names a
+    function, and Symbol-Evol renames it like the argument names."""
     from trainer.data.families.json import lex_json
 
-    return lex_json(text)
+    out = lex_json(text)
+    for i in range(2, len(out)):
+        if out[i].cls == "literal" and out[i - 1].text == ":" and out[i - 2].text == '"name"':
+            out[i] = dataclasses.replace(out[i], cls="identifier")
+    return out
 
 
 FAMILY = Family(

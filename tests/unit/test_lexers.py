@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from trainer.data import lexing, registry
+from trainer.data import registry
 from trainer.data.family import Family, LexError, Symbol
 
 CLASSES = {"keyword", "operator", "identifier", "literal", "punctuation"}
@@ -274,22 +274,7 @@ def test_regex() -> None:
     ]
 
 
-def test_bash_amr_lambda_ltl_json_cron() -> None:
-    bash = "find . -name '*.sh' | xargs rm && echo $HOME > out.txt"
-    assert lex("bash", bash) == [
-        ("find", "identifier", 0, 4),
-        (".", "literal", 5, 6),
-        ("-name", "keyword", 7, 12),
-        ("'*.sh'", "literal", 13, 19),
-        ("|", "operator", 20, 21),
-        ("xargs", "identifier", 22, 27),
-        ("rm", "literal", 28, 30),
-        ("&&", "operator", 31, 33),
-        ("echo", "identifier", 34, 38),
-        ("$HOME", "identifier", 39, 44),
-        (">", "operator", 45, 46),
-        ("out.txt", "literal", 47, 54),
-    ]
+def test_amr_spans_across_lines() -> None:
     amr = "(w / want-01 :ARG0 (b / boy)\n   :ARG1 b :polarity -)"
     assert lex("amr", amr) == [
         ("(", "punctuation", 0, 1),
@@ -308,79 +293,83 @@ def test_bash_amr_lambda_ltl_json_cron() -> None:
         ("-", "literal", 50, 51),
         (")", "punctuation", 51, 52),
     ]
-    lam = "(lambda $0 e (and (state:t $0) (next_to:t $0 texas:s)))"
-    assert [(t, c) for t, c, _, _ in lex("lambda", lam)] == [
-        ("(", "punctuation"),
-        ("lambda", "keyword"),
-        ("$0", "identifier"),
-        ("e", "keyword"),
-        ("(", "punctuation"),
-        ("and", "keyword"),
-        ("(", "punctuation"),
-        ("state:t", "identifier"),
-        ("$0", "identifier"),
-        (")", "punctuation"),
-        ("(", "punctuation"),
-        ("next_to:t", "identifier"),
-        ("$0", "identifier"),
-        ("texas:s", "identifier"),
-        (")", "punctuation"),
-        (")", "punctuation"),
-        (")", "punctuation"),
-    ]
-    assert lex("ltl", "G (a -> F !b)") == [
-        ("G", "operator", 0, 1),
-        ("(", "punctuation", 2, 3),
-        ("a", "identifier", 3, 4),
-        ("->", "operator", 5, 7),
-        ("F", "operator", 8, 9),
-        ("!", "operator", 10, 11),
-        ("b", "identifier", 11, 12),
-        (")", "punctuation", 12, 13),
-    ]
-    call = '{"name": "set_alarm", "arguments": {"hour": 7}}'
-    assert [(t, c) for t, c, _, _ in lex("api_call", call)] == [
-        ("{", "punctuation"),
-        ('"name"', "identifier"),
-        (":", "punctuation"),
-        ('"set_alarm"', "identifier"),
-        (",", "punctuation"),
-        ('"arguments"', "identifier"),
-        (":", "punctuation"),
-        ("{", "punctuation"),
-        ('"hour"', "identifier"),
-        (":", "punctuation"),
-        ("7", "literal"),
-        ("}", "punctuation"),
-        ("}", "punctuation"),
-    ]
-    assert lex("json", '{"name": "Ada", "a": [1, -2.5e3, "b"]}')[3] == ('"Ada"', "literal", 9, 14)
-    assert lex("json", '{"a": [1, -2.5e3, "b"]}') == [
-        ("{", "punctuation", 0, 1),
-        ('"a"', "identifier", 1, 4),
-        (":", "punctuation", 4, 5),
-        ("[", "punctuation", 6, 7),
-        ("1", "literal", 7, 8),
-        (",", "punctuation", 8, 9),
-        ("-2.5e3", "literal", 10, 16),
-        (",", "punctuation", 16, 17),
-        ('"b"', "literal", 18, 21),
-        ("]", "punctuation", 21, 22),
-        ("}", "punctuation", 22, 23),
-    ]
-    assert lex("cron", "*/15 9-17 * jan,MAR mon") == [
-        ("*", "operator", 0, 1),
-        ("/", "operator", 1, 2),
-        ("15", "literal", 2, 4),
-        ("9", "literal", 5, 6),
-        ("-", "operator", 6, 7),
-        ("17", "literal", 7, 9),
-        ("*", "operator", 10, 11),
-        ("JAN", "literal", 12, 15),
-        (",", "punctuation", 15, 16),
-        ("MAR", "literal", 16, 19),
-        ("MON", "literal", 20, 23),
-    ]
+
+
+#: family, output, its symbols as ``normalised-text/class`` words (spans: the coverage test)
+TAGGED = [
+    (
+        "bash",
+        "find . -name '*.sh' | xargs rm && echo $HOME > out.txt",
+        "find/identifier ./literal -name/keyword '*.sh'/literal |/operator xargs/identifier rm/literal"
+        " &&/operator echo/identifier $HOME/identifier >/operator out.txt/literal",
+    ),
+    (
+        "lambda",
+        "(lambda $0 e (and (state:t $0) (next_to:t $0 texas:s)))",
+        "(/punctuation lambda/keyword $0/identifier e/keyword (/punctuation and/keyword (/punctuation"
+        " state:t/identifier $0/identifier )/punctuation (/punctuation next_to:t/identifier"
+        " $0/identifier texas:s/identifier )/punctuation )/punctuation )/punctuation",
+    ),
+    (
+        "ltl",
+        "G (a -> F !b) & (c U d)",
+        "G/operator (/punctuation a/identifier ->/operator F/operator !/operator b/identifier"
+        " )/punctuation &/operator (/punctuation c/identifier U/operator d/identifier )/punctuation",
+    ),
+    (
+        "api_call",
+        '{"name": "set_alarm", "arguments": {"hour": 7}}',
+        '{/punctuation "name"/identifier :/punctuation "set_alarm"/identifier ,/punctuation'
+        ' "arguments"/identifier :/punctuation {/punctuation "hour"/identifier :/punctuation 7/literal'
+        " }/punctuation }/punctuation",
+    ),
+    (
+        "json",
+        '{"name": "Ada", "a": [-2.5e3, true, null]}',
+        '{/punctuation "name"/identifier :/punctuation "Ada"/literal ,/punctuation "a"/identifier'
+        " :/punctuation [/punctuation -2.5e3/literal ,/punctuation true/literal ,/punctuation"
+        " null/literal ]/punctuation }/punctuation",
+    ),
+    (
+        "cron",
+        "*/15 9-17 * jan,MAR mon",
+        "*/operator //operator 15/literal 9/literal -/operator 17/literal */operator JAN/literal"
+        " ,/punctuation MAR/literal MON/literal",
+    ),
+    (
+        "smiles",
+        "O=[N+]([O-])c1ccc(Cl)cc1.Br",
+        "O/identifier =/operator [N+]/identifier (/punctuation [O-]/identifier )/punctuation"
+        " c/identifier 1/literal c/identifier c/identifier c/identifier (/punctuation Cl/identifier"
+        " )/punctuation c/identifier c/identifier 1/literal ./punctuation Br/identifier",
+    ),
+    (
+        "latex",
+        r"\frac{d}{dx} x_{1}^{2} \leq 3",
+        r"\frac/keyword {/punctuation d/identifier }/punctuation {/punctuation d/identifier"
+        r" x/identifier }/punctuation x/identifier _/operator {/punctuation 1/literal }/punctuation"
+        r" ^/operator {/punctuation 2/literal }/punctuation \leq/keyword 3/literal",
+    ),
+    (
+        "xpath",
+        "//book[@lang='fr' and position() < 3]/child::title",
+        "///operator book/identifier [/punctuation @/punctuation lang/identifier =/operator"
+        " 'fr'/literal and/keyword position/keyword (/punctuation )/punctuation </operator 3/literal"
+        " ]/punctuation //operator child/keyword ::/punctuation title/identifier",
+    ),
+    (
+        "math",
+        "sqrt(x) + y**2/7",
+        "sqrt/identifier (/punctuation x/identifier )/punctuation +/operator y/identifier **/operator"
+        " 2/literal //operator 7/literal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("family", "text", "expected"), TAGGED, ids=[t[0] for t in TAGGED])
+def test_symbols_and_classes(family: str, text: str, expected: str) -> None:
+    found = " ".join(f"{s.text}/{s.cls}" for s in registry.get(family).symbols(text))
+    assert found == expected
 
 
 #: one output per family with its conjunction, and that symbol as the lexer names it ([14/14]'s
@@ -443,89 +432,3 @@ def test_family_without_lexer() -> None:
     bare = dataclasses.replace(registry.get("cron"), lex=None)
     with pytest.raises(LexError, match="cron: no lexer"):
         bare.symbols("* * * * *")
-
-
-# ---------------------------------------------------------------- the generic module
-
-TABLE = lexing.RegexLexer(
-    (
-        lexing.Pattern("keyword", lexing.words("select", "from", ignore_case=True), str.upper),
-        lexing.Pattern("identifier", r"[A-Za-z_]\w*"),
-        lexing.Pattern("operator", r"<=|<|="),
-        lexing.Pattern("punctuation", r","),
-    ),
-    skip=r"\s+|--[^\n]*",
-)
-
-
-def test_regex_lexer_longest_match_and_earlier_row_on_ties() -> None:
-    text = "Select selected,fromage <= x -- note\n FROM t"
-    assert spans(text, TABLE(text)) == [
-        ("SELECT", "keyword", 0, 6),
-        ("selected", "identifier", 7, 15),
-        (",", "punctuation", 15, 16),
-        ("fromage", "identifier", 16, 23),
-        ("<=", "operator", 24, 26),
-        ("x", "identifier", 27, 28),
-        ("FROM", "keyword", 38, 42),
-        ("t", "identifier", 43, 44),
-    ]
-    assert TABLE("  ") == []
-
-
-def test_regex_lexer_names_the_offset_nothing_matches() -> None:
-    with pytest.raises(LexError, match=r"no symbol at offset 9: '\?\? t'"):
-        TABLE("select a ?? t")
-
-
-def test_regex_lexer_inner_splits_a_match() -> None:
-    def halves(text: str, start: int, end: int) -> list[Symbol]:
-        mid = (start + end) // 2
-        return [Symbol(text[start:mid], "literal", start, mid), Symbol(text[mid:end], "literal", mid, end)]
-
-    lexer = lexing.RegexLexer((lexing.Pattern("literal", r"\d+", inner=halves),))
-    assert spans("1234 56", lexer("1234 56")) == [
-        ("12", "literal", 0, 2),
-        ("34", "literal", 2, 4),
-        ("5", "literal", 5, 6),
-        ("6", "literal", 6, 7),
-    ]
-
-
-def test_assemble_rejects_overlaps_gaps_and_strays() -> None:
-    text = "ab cd"
-    ok = [Symbol("ab", "identifier", 0, 2), Symbol("cd", "identifier", 3, 5)]
-    assert lexing.assemble(text, ok) == ok
-    with pytest.raises(LexError, match="overlaps"):
-        lexing.assemble(text, [Symbol("ab", "identifier", 0, 2), Symbol("b", "identifier", 1, 2)])
-    with pytest.raises(LexError, match="overlaps"):
-        lexing.assemble(text, [Symbol("", "identifier", 2, 2)])
-    with pytest.raises(LexError, match="leaves the text"):
-        lexing.assemble(text, [Symbol("cd!", "identifier", 3, 6)])
-    with pytest.raises(LexError, match="no symbol covers offset 4: 'd'"):
-        lexing.assemble(text, [Symbol("ab", "identifier", 0, 2), Symbol("c", "identifier", 3, 4)])
-    with pytest.raises(LexError, match="no symbol covers offset 0"):
-        lexing.assemble("# c\nab", [Symbol("ab", "identifier", 4, 6)])
-    assert lexing.assemble("# c\nab", [Symbol("ab", "identifier", 4, 6)], skip=r"\s+|#[^\n]*")
-
-
-def test_lark_lexer_classifies_terminals_in_source_order() -> None:
-    grammar = r"""
-    ?start: sum
-    ?sum: NUMBER | sum "+" NUMBER
-    %import common.NUMBER
-    %import common.WS
-    %ignore WS
-    """
-    lexer = lexing.lark_lexer(grammar, lambda name, text: "literal" if name == "NUMBER" else "operator")
-    assert spans("1 + 22+3", lexer("1 + 22+3")) == [
-        ("1", "literal", 0, 1),
-        ("+", "operator", 2, 3),
-        ("22", "literal", 4, 6),
-        ("+", "operator", 6, 7),
-        ("3", "literal", 7, 8),
-    ]
-
-
-def test_offsets_of_lines() -> None:
-    assert lexing.offsets("ab\ncd\n\ne") == [0, 3, 6, 7]

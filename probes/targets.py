@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainer.data.depth import depth, skip_reason
-from trainer.data.schema import Sample
+from symbolcollection.depth import depth, skip_reason
+from symbolcollection.schema import Sample
 
 TARGETS: tuple[str, ...] = ("family", "task", "depth", "valid")
 DEPTH_BINS = 3

@@ -1,0 +1,39 @@
+"""JSON records valid against a JSON Schema."""
+
+from __future__ import annotations
+
+import json
+
+from symbolcollection import depth, normalise
+from symbolcollection.checkers.structured import check_json
+from symbolcollection.execution import json_judge
+from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.tasks import tools
+from symbolcollection.tasks.base import GEN
+
+
+def is_json(output: str) -> bool:
+    """An object or array that parses as JSON."""
+    text = output.strip()
+    if not text.startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+FAMILY = Family(
+    name="json",
+    languages=tools.JSON_LANGS,
+    tasks=(Task("nl2json-record", "JSON Schemas", GEN, tools.gen_json_record, 300),),
+    check=check_json,
+    exact=normalise.json_sorted,
+    exact_rule="JSON parsed and re-serialised with sorted keys",
+    execution=Execution("valid against the schema and equal as objects", json_judge),
+    depth=depth.json_depth,
+    one_line=True,
+    infer=(Rule(1, is_json),),
+    packages=("jsonschema",),
+)

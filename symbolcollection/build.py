@@ -108,7 +108,7 @@ def missing_sources() -> list[str]:
 def run_task(args: tuple[str, int, float]) -> TaskResult:
     """Generate and check one task's samples (runs in a worker process)."""
     from symbolcollection import registry
-    from symbolcollection.checkers import reason
+    from symbolcollection.registry import reason
 
     name, seed, scale = args
     spec = next(t for _, t in registry.tasks() if t.name == name)

@@ -1,9 +1,10 @@
 """Parse-tree nesting depth of a symbolic output, from its family's own parser
 (:attr:`symbolcollection.family.Family.depth`).
 
-``depth(sample)`` returns the depth of the tree the family's parser builds (a leaf has depth 1),
-or None when the output does not parse. A family whose outputs have no meaningful tree says why
-(:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped. Parsers: sqlglot (SQL), ``ast``
+Each function returns the depth of the tree a parser builds (a leaf has depth 1) and raises the
+parser's own error when the output does not parse. A family whose outputs have no meaningful tree
+says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
+(:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
 (Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
 (AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
 bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
@@ -16,8 +17,6 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
-
-from symbolcollection.schema import Sample
 
 
 def tree_depth(node: Any, children: Callable[[Any], Iterable[Any]]) -> int:
@@ -140,27 +139,3 @@ def bash_depth(text: str) -> int:
         return out
 
     return max(tree_depth(n, children) for n in bashlex.parse(text))
-
-
-def depth(sample: Sample) -> int | None:
-    """Parse-tree depth of ``sample.output`` (>= 1), or None if its family has no tree or it fails to parse."""
-    from symbolcollection import registry
-
-    family = registry.find(sample.family)
-    parse = family.depth if family is not None else None
-    if parse is None:
-        return None
-    try:
-        return int(parse(sample.output))
-    except Exception:  # a parser's own error type: this output has no depth
-        return None
-
-
-def skip_reason(family: str) -> str | None:
-    """Why ``family`` has no depth target (None if it has one)."""
-    from symbolcollection import registry
-
-    found = registry.find(family)
-    if found is None:
-        return "no parser for this family"
-    return None if found.depth is not None else found.no_depth

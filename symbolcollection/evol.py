@@ -2,56 +2,20 @@
 and constants, PDDL predicates, tool and parameter names, function names, ontology terms) to
 random identifiers, consistently in instruction, input and output, then re-validate.
 
-For SQL the renamed query must also return the same rows on the renamed database as the original
-query on the original database (both filled with the same rows, position by position).
+Each family renames its own symbols (``Family.evolve``, with the helpers of
+:mod:`symbolcollection.rename`) and may check more than the checker does (SQL: the renamed query
+returns the same rows on the renamed database).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
-import string
 
+from symbolcollection.rename import EVOL_SUFFIX, EvolFailed
 from symbolcollection.schema import Sample
 
-EVOL_SUFFIX = "~evol"
-
-
-class EvolFailed(Exception):
-    """The renamed sample did not re-validate (the reason says how)."""
-
-
-def fresh_name(rng: random.Random, style: str, taken: set[str]) -> str:
-    """A new random identifier in ``style`` (``lower``, ``upper`` or ``dash``) not in ``taken``."""
-    while True:
-        core = "".join(rng.choice(string.ascii_lowercase) for _ in range(4)) + str(rng.randint(0, 9))
-        name = {"upper": "Q" + core, "dash": "p-" + core, "lower": "s_" + core}[style]
-        if name not in taken:
-            taken.add(name)
-            return name
-
-
-def rename_words(text: str, mapping: dict[str, str], boundary: str = r"[\w]") -> str:
-    """Replace each whole-word occurrence of a ``mapping`` key (longest first) in ``text``."""
-    if not mapping:
-        return text
-    keys = sorted(mapping, key=len, reverse=True)
-    pattern = re.compile(rf"(?<!{boundary})(" + "|".join(re.escape(k) for k in keys) + rf")(?!{boundary})")
-    return pattern.sub(lambda m: mapping[m.group(1)], text)
-
-
-def renamed(sample: Sample, instruction: str, input_text: str, output: str) -> Sample:
-    """``sample`` with renamed texts, id ``<id>~evol`` and source ``<source>+evol``."""
-    return Sample(
-        sample.id + EVOL_SUFFIX,
-        sample.task,
-        sample.family,
-        instruction,
-        input_text,
-        output,
-        sample.source + "+evol",
-    )
+__all__ = ["EVOL_SUFFIX", "EvolFailed", "can_evolve", "evolve", "original_id"]
 
 
 def can_evolve(sample: Sample) -> bool:
@@ -69,7 +33,6 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
     fails its family's checker (or, for SQL, returns different rows).
     """
     from symbolcollection import registry
-    from symbolcollection.checkers import reason
 
     if not can_evolve(sample):
         raise EvolFailed(f"{sample.family}: nothing to rename")
@@ -79,7 +42,7 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
         new = rename(sample, rng)
     except (KeyError, ValueError, json.JSONDecodeError) as err:
         raise EvolFailed(f"{sample.family}: {type(err).__name__}: {err}") from None
-    why = reason(new)
+    why = registry.reason(new)
     if why is not None:
         raise EvolFailed(why)
     if new.output == sample.output:

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -149,17 +149,18 @@ def smiles_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Seque
     return a is not None and b is not None and Chem.MolToSmiles(a) == Chem.MolToSmiles(b)
 
 
-def json_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    """Valid for the family's checker (schema / tool signatures) and equal as objects."""
+def json_valid_and_equal(sample: Sample, text: str, check: Callable[[Sample], None]) -> bool:
+    """``text`` equals the gold output as a JSON value and passes ``check`` (the family's checker:
+    the schema, the tool signatures)."""
     from dataclasses import replace
 
-    from symbolcollection.checkers import reason
-
     try:
-        same = json.loads(text) == json.loads(sample.output)
-    except (ValueError, RecursionError):
+        if json.loads(text) != json.loads(sample.output):
+            return False
+        check(replace(sample, output=text))
+    except Exception:  # json's, the checker's or a parser's own error: not a match
         return False
-    return same and reason(replace(sample, output=text)) is None
+    return True
 
 
 def xpath_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:

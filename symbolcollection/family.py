@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from symbolcollection.schema import Sample
-from symbolcollection.tasks.base import Draft
 
 SymbolClass = Literal["keyword", "operator", "identifier", "literal", "punctuation"]
 #: Terminal colour/underline codes (sqlglot marks the error position with them).
@@ -41,6 +40,19 @@ class Outcome:
 Jobs = Callable[[Sample, str], list[dict[str, Any]]]
 #: ``judge(sample, text, predicted outcomes, gold outcomes)`` -> match
 Judge = Callable[[Sample, str, Sequence[Outcome], Sequence[Outcome]], bool]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A candidate sample before checking: everything but the id, plus its shell index."""
+
+    task: str
+    family: str
+    instruction: str
+    input: str
+    output: str
+    source: str
+    template: int
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from symbolcollection.families import (
     sql,
     xpath,
 )
-from symbolcollection.family import Family, Task
+from symbolcollection.family import CheckFailed, Family, Task
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
 
 _BUILTIN: tuple[Family, ...] = (
@@ -80,6 +81,25 @@ def tasks() -> list[tuple[Family, Task]]:
     """Every ``(family, task)`` pair, sorted by task name."""
     pairs = [(f, t) for f in _FAMILIES.values() for t in f.tasks]
     return sorted(pairs, key=lambda p: p[1].name)
+
+
+def check_sample(sample: Sample) -> None:
+    """Check ``sample`` with its family's checker; raise :class:`CheckFailed` if rejected (one line)."""
+    family = _FAMILIES.get(sample.family)
+    if family is None:
+        if not sample.output.strip():
+            raise CheckFailed("empty output")
+        raise CheckFailed(f"no checker for family '{sample.family}'")
+    family.check_sample(sample)
+
+
+def reason(sample: Sample) -> str | None:
+    """``None`` if ``sample`` passes its family's checker, else the one-line reason it fails."""
+    try:
+        check_sample(sample)
+    except CheckFailed as err:
+        return str(err)
+    return None
 
 
 def register(family: Family) -> Callable[[], None]:

@@ -16,9 +16,9 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from analysis.evaluate.sandbox import Limits, Outcome, run_jobs
-from symbolcollection.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
 from symbolcollection.family import Execution, Jobs, Judge
 from symbolcollection.schema import Sample
+from symbolcollection.worker import CALLS, CHECK_TIMEOUT_S, TimedChecker
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class Executor:
     gold program never shares a process with predicted code), in batches; gold outcomes are
     cached by (check, sample id) so every checkpoint after the first reuses them. Building a
     prediction's jobs and judging it run in the forked, time- and memory-limited checker worker
-    (:class:`~symbolcollection.checkers.sandbox.TimedChecker`), never in the suite's process.
+    (:class:`~symbolcollection.worker.TimedChecker`), never in the suite's process.
 
     ``mode``: ``bwrap``, ``unsandboxed`` or ``none`` (execution not run: checks with jobs give
     ``None``)."""

@@ -24,9 +24,9 @@ import numpy as np
 from analysis.evaluate import delegation
 from analysis.evaluate.checks import Executor, family_check
 from analysis.metrics.proportion import wilson_interval
-from symbolcollection.checkers import reason
-from symbolcollection.checkers.sandbox import CALLS
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
+from symbolcollection.worker import CALLS
 
 Z95 = 1.959963984540054
 BOOTSTRAP = 1000

@@ -1,10 +1,11 @@
-"""The checkers' shared entry points: a family's checker is a real parser or executor that
-accepts or rejects an output (:attr:`symbolcollection.family.Family.check`).
+"""The checkers the families point at (:attr:`symbolcollection.family.Family.check`): a real parser
+or executor that accepts or rejects an output.
 
 A checker takes a :class:`~symbolcollection.schema.Sample` (it may read definitions from
 ``instruction``/``input``: a schema, predicates, tool signatures, examples) and raises
-:class:`CheckFailed` with a one-line reason when the output is not valid for its family.
-Parsers are imported on first use so that ``import symbolcollection`` stays cheap.
+:class:`CheckFailed` with a one-line reason when the output is not valid for its family. A
+sample is checked by its family through :func:`symbolcollection.registry.reason`. Parsers are
+imported on first use so that ``import symbolcollection`` stays cheap.
 """
 
 from __future__ import annotations
@@ -14,27 +15,6 @@ from collections.abc import Callable
 from symbolcollection.family import CheckFailed
 from symbolcollection.schema import Sample
 
-__all__ = ["CheckFailed", "Checker", "check_sample", "reason"]
+__all__ = ["CheckFailed", "Checker"]
 
 Checker = Callable[[Sample], None]
-
-
-def check_sample(sample: Sample) -> None:
-    """Check ``sample`` with its family's checker; raise :class:`CheckFailed` if rejected."""
-    from symbolcollection import registry
-
-    family = registry.find(sample.family)
-    if family is None:
-        if not sample.output.strip():
-            raise CheckFailed("empty output")
-        raise CheckFailed(f"no checker for family '{sample.family}'")
-    family.check_sample(sample)
-
-
-def reason(sample: Sample) -> str | None:
-    """``None`` if ``sample`` passes its checker, else the one-line reason it fails."""
-    try:
-        check_sample(sample)
-    except CheckFailed as err:
-        return str(err)
-    return None

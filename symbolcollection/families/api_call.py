@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 
 from symbolcollection import depth, normalise
 from symbolcollection.checkers.structured import check_api_call
-from symbolcollection.evol import fresh_name, rename_words, renamed
-from symbolcollection.execution import json_judge
-from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.execution import json_valid_and_equal
+from symbolcollection.family import Execution, Family, Outcome, Rule, Task
+from symbolcollection.rename import fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import tools
 from symbolcollection.tasks.base import GEN
@@ -49,6 +50,11 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
     return renamed(sample, rename_words(sample.instruction, names), json.dumps(tools), json.dumps(calls))
 
 
+def judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
+    """Valid for the checker and equal to the gold output as a JSON value."""
+    return json_valid_and_equal(sample, text, check_api_call)
+
+
 FAMILY = Family(
     name="api_call",
     languages=tools.CALL_LANGS,
@@ -59,7 +65,7 @@ FAMILY = Family(
     check=check_api_call,
     exact=normalise.json_sorted,
     exact_rule="JSON parsed and re-serialised with sorted keys",
-    execution=Execution("valid against the tool signatures and equal as objects", json_judge),
+    execution=Execution("valid against the tool signatures and equal as objects", judge),
     evolve=evolve,
     depth=depth.json_depth,
     one_line=True,

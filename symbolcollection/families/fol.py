@@ -7,8 +7,8 @@ import random
 from symbolcollection import depth, normalise
 from symbolcollection.checkers.logic import check_fol
 from symbolcollection.delegation import logic_jobs, logic_judge
-from symbolcollection.evol import fresh_name, rename_words, renamed
 from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.rename import fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import fol
 from symbolcollection.tasks.base import GEN

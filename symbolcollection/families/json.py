@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from symbolcollection import depth, normalise
 from symbolcollection.checkers.structured import check_json
-from symbolcollection.execution import json_judge
-from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.execution import json_valid_and_equal
+from symbolcollection.family import Execution, Family, Outcome, Rule, Task
+from symbolcollection.schema import Sample
 from symbolcollection.tasks import tools
 from symbolcollection.tasks.base import GEN
 
@@ -24,6 +26,11 @@ def is_json(output: str) -> bool:
     return True
 
 
+def judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
+    """Valid for the checker and equal to the gold output as a JSON value."""
+    return json_valid_and_equal(sample, text, check_json)
+
+
 FAMILY = Family(
     name="json",
     languages=tools.JSON_LANGS,
@@ -31,7 +38,7 @@ FAMILY = Family(
     check=check_json,
     exact=normalise.json_sorted,
     exact_rule="JSON parsed and re-serialised with sorted keys",
-    execution=Execution("valid against the schema and equal as objects", json_judge),
+    execution=Execution("valid against the schema and equal as objects", judge),
     depth=depth.json_depth,
     one_line=True,
     infer=(Rule(1, is_json),),

@@ -6,8 +6,8 @@ import random
 
 from symbolcollection import depth
 from symbolcollection.checkers.logic import check_lambda
-from symbolcollection.evol import fresh_name, rename_words, renamed
 from symbolcollection.family import Family, Rule, Task
+from symbolcollection.rename import fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import geo
 from symbolcollection.tasks.base import GEN

@@ -11,8 +11,8 @@ from typing import Any
 from symbolcollection import depth, normalise
 from symbolcollection.checkers.pddl_check import check_pddl
 from symbolcollection.delegation import plan_jobs, plan_judge
-from symbolcollection.evol import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import pddl
 

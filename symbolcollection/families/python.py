@@ -10,9 +10,9 @@ from typing import Any
 
 from symbolcollection import depth
 from symbolcollection.checkers.code import check_python
-from symbolcollection.evol import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.execution import python_jobs, python_judge
 from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import python_code
 from symbolcollection.tasks.base import GEN

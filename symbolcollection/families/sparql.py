@@ -6,9 +6,9 @@ import random
 
 from symbolcollection import depth, resources
 from symbolcollection.checkers.logic import check_sparql
-from symbolcollection.evol import fresh_name, rename_words, renamed
 from symbolcollection.execution import sparql_jobs, sparql_judge
 from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.rename import fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import sparql
 from symbolcollection.tasks.base import GEN

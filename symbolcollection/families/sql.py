@@ -10,9 +10,9 @@ import sqlite3
 from symbolcollection import depth, normalise, resources
 from symbolcollection.checkers.code import check_sql
 from symbolcollection.delegation import table_jobs
-from symbolcollection.evol import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.execution import sql_jobs, sql_judge
 from symbolcollection.family import Execution, Family, Rule, Task
+from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks import sql
 from symbolcollection.tasks.base import GEN

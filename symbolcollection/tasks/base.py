@@ -1,4 +1,5 @@
-"""What every task generator shares: the draft record and the instruction shells.
+"""What every task generator shares: the instruction shells and the draft record (defined with the
+family objects, :class:`symbolcollection.family.Draft`).
 
 Instruction shells are shared by all families (only the name of the target language and the
 request change), so a probe cannot tell families apart by template words alone.
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from symbolcollection.family import Draft
 
 #: The licence of the data this repository generates itself.
 GEN = "generated (this repo), Apache-2.0"
@@ -23,19 +25,6 @@ SHELLS: tuple[str, ...] = (
     "Here is a task. {q} Express the answer as {lang}.",
     "{q} Give {lang} and nothing else.",
 )
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A candidate sample before checking: everything but the id, plus its shell index."""
-
-    task: str
-    family: str
-    instruction: str
-    input: str
-    output: str
-    source: str
-    template: int
 
 
 def phrase(

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from symbolcollection import registry
-from symbolcollection.checkers import reason
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 
 SCHEMA = "CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT, salary INTEGER);"

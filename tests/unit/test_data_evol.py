@@ -10,8 +10,8 @@ import sqlite3
 import pytest
 
 from symbolcollection import registry
-from symbolcollection.checkers import reason
 from symbolcollection.evol import EvolFailed, can_evolve, evolve, original_id
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 from symbolcollection.tasks.sql import make_schema, run
 

@@ -10,12 +10,12 @@ import pytest
 
 from analysis.evaluate import delegation, prompts, score
 from analysis.evaluate.checks import Executor, family_check
+from probes.targets import depth, skip_reason
 from symbolcollection import registry
 from symbolcollection.build import run_task
-from symbolcollection.checkers import reason
-from symbolcollection.depth import depth, skip_reason
 from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
 from symbolcollection.infer import infer_family
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import Draft, phrase
 from symbolscope.errors import UserError

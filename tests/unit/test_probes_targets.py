@@ -7,10 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from probes.targets import _quantile_bins, depth_tasks
-from symbolcollection.checkers import reason
+from probes.targets import _quantile_bins, depth, depth_tasks, skip_reason
 from symbolcollection.corrupt import CORRUPT_SUFFIX, make_twins, original_of
-from symbolcollection.depth import bracket_depth, depth, skip_reason
+from symbolcollection.depth import bracket_depth
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from symbolcollection.checkers import reason
+from symbolcollection.registry import find, reason
 from symbolcollection.schema import Sample
 
 #: Seconds one row's check may take before the row is reported invalid.
@@ -45,9 +45,7 @@ def warm(family: str) -> None:
     The worker is forked from this process, so what is warm here costs it nothing: the time
     limit then measures the check, not a first import.
     """
-    from symbolcollection import registry
-
-    if registry.find(family) is not None:
+    if find(family) is not None:
         reason(Sample("warm-up", "warm-up", family, "", "", "1", "warm-up"))
 
 

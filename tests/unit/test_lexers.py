@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from trainer.data import registry
-from trainer.data.family import Family, LexError, Symbol
+from symbolcollection import registry
+from symbolcollection.family import Family, LexError, Symbol
 
 CLASSES = {"keyword", "operator", "identifier", "literal", "punctuation"}
 #: comment syntax of the languages that have comments (independent of the lexers' own tables)
@@ -71,8 +71,8 @@ def test_every_family_lexes_its_generated_outputs(family: Family) -> None:
 def test_symbol_evol_renames_identifiers_in_place(family: Family) -> None:
     """An output and its Symbol-Evol variant lex to the same classes in the same order, and every
     symbol that changed is an identifier ([14/14] pairs them by position)."""
-    from trainer.data.evol import EvolFailed
-    from trainer.data.schema import Sample
+    from symbolcollection.evol import EvolFailed
+    from symbolcollection.schema import Sample
 
     assert family.evolve is not None
 
@@ -396,7 +396,7 @@ def test_conjunction_is_one_normalised_symbol(family: str, text: str, expected: 
 
 def test_sql_column_names_are_identifiers() -> None:
     """Every column of the collection's schemas is a name, never one of sqlglot's keywords."""
-    from trainer.data.tasks.sql import TABLES
+    from symbolcollection.tasks.sql import TABLES
 
     for table in TABLES:
         for col in table.cols:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.data import lexing
-from trainer.data.family import LexError, Symbol
+from symbolcollection import lexing
+from symbolcollection.family import LexError, Symbol
 
 
 def spans(text: str, symbols: list[Symbol]) -> list[tuple[str, str, int, int]]:

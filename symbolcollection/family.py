@@ -101,8 +101,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Symbol:
-    """One symbol of an output: its normalised text (e.g. an SQL keyword upper-cased; the text as
-    written is ``output[start:end]``), its class and its character span ``[start, end)``."""
+    """One symbol of an output: its normalised text (e.g. a case-insensitive language's keyword
+    upper-cased; as written it is ``output[start:end]``), its class and its span ``[start, end)``."""
 
     text: str
     cls: SymbolClass

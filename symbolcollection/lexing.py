@@ -65,8 +65,8 @@ def words(*names: str, ignore_case: bool = False) -> str:
 class Pattern:
     """One row of a lexer table: text matching ``regex`` is a symbol of class ``cls``, its
     normalised text ``norm(match)`` (as written when ``norm`` is ``None``). With ``inner``, the match
-    ``text[start:end]`` is split by ``inner(text, start, end)`` instead (e.g. a regex's character
-    set; :meth:`RegexLexer.lex` has that signature)."""
+    ``text[start:end]`` is split by ``inner(text, start, end)`` instead (e.g. a bracketed set with
+    its own members; :meth:`RegexLexer.lex` has that signature)."""
 
     cls: SymbolClass
     regex: str

@@ -13,6 +13,7 @@ from symbolscope.errors import UserError
 from trainer.data.families import (
     amr,
     api_call,
+    asp,
     bash,
     cron,
     fol,
@@ -25,6 +26,7 @@ from trainer.data.families import (
     python,
     regex,
     smiles,
+    smtlib,
     sparql,
     sql,
     xpath,
@@ -49,6 +51,8 @@ _BUILTIN: tuple[Family, ...] = (
     json.FAMILY,
     cron.FAMILY,
     xpath.FAMILY,
+    smtlib.FAMILY,
+    asp.FAMILY,
 )
 _FAMILIES: dict[str, Family] = {f.name: f for f in _BUILTIN}
 

@@ -334,12 +334,14 @@ def _draft(
     out: str,
     rules: Sequence[str],
 ) -> Draft | None:
-    """The draft, if the reference gives it 1 to 48 answer sets (``out`` is ``name/arity``)."""
+    """The draft, if the reference gives it 1 to 48 answer sets, not just an empty one (``out`` is
+    ``name/arity``)."""
     lines = ["% input: " + ", ".join(f"{name}/{len(rows[0])}" for name, rows in given), f"% output: {out}"]
     lines += [" ".join(f"{name}({','.join(map(str, r))})." for r in rows) for name, rows in given]
     request = "\n".join(lines)
-    if not 1 <= len(expected(task, request) or ()) <= 48:
-        return None
+    want = expected(task, request) or set()
+    if not 1 <= len(want) <= 48 or want == {frozenset()}:
+        return None  # too many answer sets, none, or only an empty one
     answer = "\n".join([*rules, f"#show {out}."])
     return phrase(rng, task, "asp", f"{q} Show only {out}.", LANGS, answer, SOURCE, request)
 

@@ -98,7 +98,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
              "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/align_uniform.py",
              "analysis/uniformity.py"), inputs=("collection", *on), outputs=("uniformity/*.json",)),
         Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "all",
-             "--no-figures", "--out", r), code=(*STUDY_CODE, "probes"), inputs=("collection", *on),
+             "--no-figures", "--out", r), code=(*STUDY_CODE, "probes", "trainer/data"), inputs=("collection", *on),
              outputs=("probes/*.json",)),
         Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",
              "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/similarity.py"),

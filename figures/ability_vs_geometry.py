@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from figures.align_uniform import pick_layer
-from figures.common import ckpt_order, rows_of
+from figures.common import ckpt_order, family_order, rows_of
 from figures.labels import place_labels
 from figures.style import family_colour, styled
 from symbolscope.errors import UserError
@@ -122,11 +122,12 @@ def figure(results: Mapping[str, Result | dict[str, Any]], layer: int | str | No
     if missing:
         raise UserError(f"ability_vs_geometry needs the {' and '.join(missing)} result(s)")
     pts, (base, ours), chosen = deltas(rows_of(results["eval"]), rows_of(results["uniformity"]), layer)
+    order = family_order(results["uniformity"])
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.4), sharey=True)
     y = np.array([p["d_ability"] for p in pts])
     for ax, key, name in zip(axes, ("d_alignment", "d_uniformity"), ("alignment", "uniformity"), strict=True):
         x = np.array([p[key] for p in pts])
-        ax.scatter(x, y, s=28, c=[family_colour(p["family"]) for p in pts], zorder=3)
+        ax.scatter(x, y, s=28, c=[family_colour(p["family"], order) for p in pts], zorder=3)
         rho = spearman(x, y)
         lo, hi = spearman_ci(x, y)
         ax.set_title(

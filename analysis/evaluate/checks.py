@@ -1,4 +1,5 @@
-"""Execution checks: what "the prediction executes to the gold result" means, per family.
+"""Execution checks run for the evaluation: each family's :class:`~trainer.data.family.Execution`
+(what "the prediction executes to the gold result" means) as a :class:`Check`.
 
 A :class:`Check` turns an answer into sandbox jobs (:mod:`analysis.evaluate.harness`) and judges
 the prediction's outcomes against the gold output's outcomes (plain JSON data); a check without
@@ -10,72 +11,62 @@ answers into the sandbox and caches the gold outcomes across checkpoints.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass
 from typing import Any
 
 from analysis.evaluate.sandbox import Limits, Outcome, run_jobs
-from trainer.data import resources
 from trainer.data.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
-from trainer.data.execution import (
-    CRON_FIRES,
-    CRON_START,
-    cron_judge,
-    json_judge,
-    math_jobs,
-    math_judge,
-    python_jobs,
-    python_judge,
-    regex_jobs,
-    regex_judge,
-    smiles_judge,
-    sparql_jobs,
-    sparql_judge,
-    sql_jobs,
-    sql_judge,
-    xpath_judge,
-)
-from trainer.data.family import Jobs, Judge
+from trainer.data.family import Execution, Jobs, Judge
 from trainer.data.schema import Sample
 
 
 @dataclass(frozen=True)
 class Check:
     """``jobs(sample, text)`` → sandbox jobs (``None`` = judged in process); ``judge(sample, text,
-    predicted outcomes, gold outcomes)`` → match; ``rule`` says what is compared."""
+    predicted outcomes, gold outcomes)`` → match; ``rule`` says what is compared; ``shared()`` the
+    input every job of a batch shares. ``name`` keys the cache of gold outcomes."""
 
     name: str
     rule: str
     judge: Judge
     jobs: Jobs | None = None
+    shared: Callable[[], dict[str, Any]] | None = None
+    gold_checked: bool = False
+
+    @classmethod
+    def of(cls, name: str, execution: Execution) -> Check:
+        """The check called ``name`` that runs a family's :class:`Execution`."""
+        e = execution
+        return cls(name, e.rule, e.judge, e.jobs, e.shared, e.gold_checked)
 
 
-FAMILY_CHECKS: dict[str, Check] = {
-    "sql": Check("sql", f"result sets equal on {resources.N_DATABASES} sqlite3 databases of the schema",
-                 sql_judge, sql_jobs),
-    "regex": Check("regex", "accepts every positive and rejects every negative example of the request",
-                   regex_judge, regex_jobs),
-    "math": Check("math", "program: solution() returns the gold value; expression: sympy-equal to gold",
-                  math_judge, math_jobs),
-    "python": Check("python", "HumanEval: its own tests pass; functions: same results as gold on probe inputs",
-                    python_judge, python_jobs),
-    "sparql": Check("sparql", "same results on the collection's RDF graph", sparql_judge, sparql_jobs),
-    "smiles": Check("smiles", "RDKit canonical SMILES equal", smiles_judge),
-    "json": Check("json", "valid against the schema and equal as objects", json_judge),
-    "api_call": Check("api_call", "valid against the tool signatures and equal as objects", json_judge),
-    "xpath": Check("xpath", "selects the same elements of the sample's XML", xpath_judge),
-    "cron": Check("cron", f"same next {CRON_FIRES} fire times from {CRON_START:%Y-%m-%d}", cron_judge),
-}  # fmt: skip
-NO_EXEC = "no executable checker: exact match only"
-PARSED_ONLY = {"bash": "parsed with bashlex, never executed: exact match only"}
+def family_check(family: str) -> Check | None:
+    """The execution check of ``family`` (``None``: it does not execute, or is unknown)."""
+    from trainer.data import registry
+
+    found = registry.find(family)
+    return Check.of(family, found.execution) if found is not None and found.execution else None
+
+
+def _check_functions() -> dict[tuple[str, str], Callable[..., Any]]:
+    """Every jobs and judge function of a registered family's checks, by module and name."""
+    from trainer.data import registry
+
+    out: dict[tuple[str, str], Callable[..., Any]] = {}
+    for family in registry.families():
+        for execution in (family.execution, *family.delegate.values()):
+            if execution is not None:
+                out |= {_name(fn): fn for fn in (execution.judge, execution.jobs) if fn is not None}
+    return out
 
 
 def _resolve(module: str, qualname: str) -> Callable[..., Any]:
-    """A check function by module and name (only of the evaluation's own modules)."""
-    if module not in ("trainer.data.execution", "trainer.data.delegation"):
-        raise ValueError(f"not a check module: {module}")
-    return getattr(importlib.import_module(module), qualname)
+    """A check function by module and name (only one a registered family's check names)."""
+    fn = _check_functions().get((module, qualname))
+    if fn is None:
+        raise ValueError(f"not a registered check function: {module}.{qualname}")
+    return fn
 
 
 def _worker_jobs(module: str, qualname: str, sample: dict[str, Any], text: str) -> list[dict[str, Any]]:
@@ -121,10 +112,13 @@ class Executor:
         """Stop the checker worker."""
         self.worker.close()
 
-    def _run(self, jobs: list[dict[str, Any]]) -> list[Outcome]:
+    def _run(self, jobs: list[dict[str, Any]], checks: Sequence[Check]) -> list[Outcome]:
+        """Outcomes of ``jobs``, with the shared input of ``checks`` (those the jobs came from)."""
         if not jobs:
             return []
-        shared = resources.sparql_shared() if any(j.get("kind") == "sparql" for j in jobs) else {}
+        shared: dict[str, Any] = {}
+        for make in {c.name: c.shared for c in checks if c.shared is not None}.values():
+            shared |= make()
         return run_jobs(jobs, shared=shared, limits=self.limits, mode=self.mode)
 
     def judge(self, items: Sequence[tuple[Sample, str, Check]]) -> list[bool | None]:
@@ -153,7 +147,8 @@ class Executor:
                 g0 = len(gold_jobs)
                 gold_jobs.extend(check.jobs(sample, sample.output))
                 gold_slots[key] = (g0, len(gold_jobs))
-        outcomes, gold_out = self._run(jobs), self._run(gold_jobs)
+        used = [items[i][2] for i in run if items[i][2].jobs is not None]
+        outcomes, gold_out = self._run(jobs, used), self._run(gold_jobs, used)
         for key, (a, b) in gold_slots.items():
             self._gold[key] = gold_out[a:b]
         asks = []

@@ -1,42 +1,43 @@
 """Symbol+Delegation: the model writes a program, a real solver produces the answer, and the
 answer is compared with the gold program's answer.
 
-- ``math``: word problems → a ``solution()`` program run in the sandbox → the gold value;
-- ``planning``: the generated PDDL goal put into the sample's ``pddlgym`` problem, solved by
-  ``pyperplan`` (greedy best-first, h_FF) in the sandbox, the plan replayed on the gold problem and
-  the gold goal checked (only samples whose gold goal ``pyperplan`` parses and solves count);
-- ``table``: table questions → the generated SQL run in ``sqlite3`` on the sample's database →
-  the gold result (a multiset of rows, a list when the gold query orders);
-- ``logic``: the generated first-order formula checked for mutual entailment with the gold one by
-  ``z3`` (both ``gold ∧ ¬pred`` and ``pred ∧ ¬gold`` unsatisfiable), over an uninterpreted sort.
+A collection task takes part when its :class:`~trainer.data.family.Task` names a delegation task
+(``Task.delegation``); the check is its family's ``Family.delegate[<task>]`` (the solvers and
+judges: :mod:`trainer.data.delegation`). The tasks today: ``math`` (word-problem programs run in
+the sandbox), ``planning`` (PDDL goals solved by ``pyperplan``; only samples whose gold goal it
+parses and solves count), ``table`` (SQL on the sample's database), ``logic`` (first-order
+formulas checked for mutual entailment by ``z3``).
 """
 
 from __future__ import annotations
 
 from analysis.evaluate.checks import Check
-from trainer.data.delegation import logic_jobs, logic_judge, plan_jobs, plan_judge, table_jobs
-from trainer.data.execution import math_jobs, math_judge, sql_judge
 from trainer.data.schema import Sample
 
-#: delegation task -> the collection tasks its samples come from
-TASKS: dict[str, tuple[str, ...]] = {
-    "math": ("math-word-problem-program",),
-    "planning": ("nl2pddl-goal",),
-    "table": ("nl2sql-select", "nl2sql-aggregate", "nl2sql-join"),
-    "logic": ("nl2fol-categorical", "nl2fol-relational"),
-}
+
+def tasks() -> dict[str, tuple[str, ...]]:
+    """``{delegation task: the collection tasks its samples come from}`` (sorted by name)."""
+    from trainer.data import registry
+
+    out: dict[str, list[str]] = {}
+    for _, task in registry.tasks():
+        if task.delegation is not None:
+            out.setdefault(task.delegation, []).append(task.name)
+    return {name: tuple(v) for name, v in sorted(out.items())}
 
 
-CHECKS: dict[str, Check] = {
-    "math": Check("d-math", "solution() run in the sandbox returns the gold value", math_judge, math_jobs),
-    "planning": Check("d-planning", "pyperplan plan for the generated goal reaches the gold goal",
-                      plan_judge, plan_jobs),
-    "table": Check("d-table", "sqlite3 result on the sample's database equals the gold result",
-                   sql_judge, table_jobs),
-    "logic": Check("d-logic", "z3: generated and gold formulas entail each other", logic_judge, logic_jobs),
-}  # fmt: skip
+def check(task: str) -> Check:
+    """The check of delegation ``task`` (KeyError if no family delegates it)."""
+    from trainer.data import registry
+
+    for family in registry.families():
+        if task in family.delegate:
+            return Check.of(f"d-{task}", family.delegate[task])
+    raise KeyError(task)
 
 
 def task_of(sample: Sample) -> str | None:
     """The delegation task a collection sample belongs to (``None`` if none)."""
-    return next((name for name, tasks in TASKS.items() if sample.task in tasks), None)
+    from trainer.data import registry
+
+    return next((t.delegation for _, t in registry.tasks() if t.name == sample.task), None)

@@ -1,4 +1,4 @@
-"""The Symbolic Collection: sample schema, family list, loaders, builders, Symbol-Evol, mixing.
+"""The Symbolic Collection: sample schema, loaders, builders, Symbol-Evol, mixing.
 
 Importable by ``analysis`` and ``probes`` (DESIGN.md); keep this ``__init__`` free of heavy imports.
 The collection API (``ensure_collection``, ``load_split``, ``load_general``, ``evol_pairs``,
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainer.data.schema import FAMILIES, NL_FAMILY, SAMPLE_FIELDS, Sample
+from trainer.data.schema import NL_FAMILY, SAMPLE_FIELDS, Sample
 
 _LAZY = ("ensure_collection", "load_split", "load_general", "evol_pairs", "dataset_fingerprint", "mix")
 
-__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
+__all__ = ["NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 from symbolscope.errors import UserError
 from trainer.data.fingerprint import dataset_fingerprint
 from trainer.data.mixing import mix
-from trainer.data.schema import FAMILIES, Sample
+from trainer.data.schema import Sample
 from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
 __all__ = [
@@ -53,10 +53,10 @@ def load_split(
     from trainer.data.store import read_split
 
     _check_split(split, (*SPLITS, *DERIVED_SPLITS))
-    if families is not None:
-        unknown = [f for f in families if f not in FAMILIES]
-        if unknown:
-            raise UserError(f"unknown family '{unknown[0]}'; known families: {', '.join(FAMILIES)}")
+    from trainer.data import registry
+
+    for name in families or ():
+        registry.get(name)  # an unknown name: one line listing the known ones
     folder = ensure_collection(seed)
     if split in DERIVED_SPLITS:
         from trainer.data.corrupt import load_valid_twins
@@ -71,7 +71,9 @@ def load_split(
         samples = [s for s in samples if s.family in wanted]
     if not samples:
         what = f" for families {', '.join(families)}" if families else ""
-        raise UserError(f"split '{split}' has no samples{what}; pick families from: {', '.join(FAMILIES)}")
+        raise UserError(
+            f"split '{split}' has no samples{what}; pick families from: {', '.join(registry.names())}"
+        )
     return samples
 
 

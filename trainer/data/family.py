@@ -61,12 +61,15 @@ class Task:
 class Execution:
     """Execution match: ``jobs`` build sandbox jobs (``None``: judged by parsers alone, in the
     checker worker), ``judge`` compares predicted and gold outcomes; ``rule`` is stated in the
-    result rows; ``shared`` gives the input every job of a batch shares (e.g. a graph)."""
+    result rows; ``shared`` gives the input every job of a batch shares (e.g. a graph). With
+    ``gold_checked`` only the samples whose gold answer passes count (a solver that cannot solve
+    every gold answer)."""
 
     rule: str
     judge: Judge
     jobs: Jobs | None = None
     shared: Callable[[], dict[str, Any]] | None = None
+    gold_checked: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def get(name: str) -> Family:
     try:
         return _FAMILIES[name]
     except KeyError:
-        raise UserError(f"unknown symbol family '{name}'; known: {', '.join(_FAMILIES)}") from None
+        raise UserError(f"unknown family '{name}'; known families: {', '.join(_FAMILIES)}") from None
 
 
 def find(name: str) -> Family | None:

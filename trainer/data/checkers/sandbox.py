@@ -14,7 +14,6 @@ costs a fork.
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing as mp
 import os
@@ -25,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from trainer.data.checkers import _REGISTRY, reason
+from trainer.data.checkers import reason
 from trainer.data.schema import Sample
 
 #: Seconds one row's check may take before the row is reported invalid.
@@ -46,8 +45,9 @@ def warm(family: str) -> None:
     The worker is forked from this process, so what is warm here costs it nothing: the time
     limit then measures the check, not a first import.
     """
-    if family in _REGISTRY:
-        importlib.import_module(f"trainer.data.checkers.{_REGISTRY[family][0]}")
+    from trainer.data import registry
+
+    if registry.find(family) is not None:
         reason(Sample("warm-up", "warm-up", family, "", "", "1", "warm-up"))
 
 

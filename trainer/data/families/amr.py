@@ -13,7 +13,7 @@ FAMILY = Family(
     languages=amr.LANGS,
     tasks=(Task("nl2amr-sentences", "PropBank-frame sentence templates", GEN, amr.gen_amr, 300),),
     check=check_amr,
-    depth=depth._amr,
+    depth=depth.amr_depth,
     infer=(Rule(50, r"^\s*\(\s*[a-z]\d*\s+/\s+[a-z][\w-]*(\s|\))"),),
     packages=("penman",),
 )

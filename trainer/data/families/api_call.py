@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 
-from trainer.data import depth, evol, normalise
+from trainer.data import depth, normalise
 from trainer.data.checkers.structured import check_api_call
+from trainer.data.evol import fresh_name, rename_words, renamed
 from trainer.data.execution import json_judge
 from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.schema import Sample
 from trainer.data.tasks import tools
 from trainer.data.tasks.base import GEN
 
@@ -28,6 +31,24 @@ def is_call(output: str) -> bool:
     return isinstance(first, dict) and ({"name", "arguments"} <= set(first) or "api_name" in first)
 
 
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """Tool and parameter names renamed in the signatures and the calls."""
+    tools = json.loads(sample.input)
+    taken: set[str] = set()
+    names = {t["name"]: fresh_name(rng, "lower", taken) for t in tools}
+    params = {p: fresh_name(rng, "lower", taken) for t in tools for p in t["parameters"]["properties"]}
+    for t in tools:
+        t["name"] = names[t["name"]]
+        ps = t["parameters"]
+        ps["properties"] = {params[k]: v for k, v in ps["properties"].items()}
+        ps["required"] = [params[k] for k in ps.get("required", [])]
+    calls = json.loads(sample.output)
+    for c in calls if isinstance(calls, list) else [calls]:
+        c["name"] = names[c["name"]]
+        c["arguments"] = {params[k]: v for k, v in c["arguments"].items()}
+    return renamed(sample, rename_words(sample.instruction, names), json.dumps(tools), json.dumps(calls))
+
+
 FAMILY = Family(
     name="api_call",
     languages=tools.CALL_LANGS,
@@ -36,11 +57,11 @@ FAMILY = Family(
         Task("nl2api-call-sequence", SOURCE, GEN, tools.gen_call_sequence, 140),
     ),
     check=check_api_call,
-    exact=normalise._json,
+    exact=normalise.json_sorted,
     exact_rule="JSON parsed and re-serialised with sorted keys",
     execution=Execution("valid against the tool signatures and equal as objects", json_judge),
-    evolve=evol._evolve_api,
-    depth=depth._json,
+    evolve=evolve,
+    depth=depth.json_depth,
     one_line=True,
     infer=(Rule(0, is_call),),
     packages=("jsonschema",),

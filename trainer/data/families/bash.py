@@ -37,7 +37,7 @@ FAMILY = Family(
     ),
     check=check_bash,
     no_execution="parsed with bashlex, never executed: exact match only",
-    depth=depth._bash,
+    depth=depth.bash_depth,
     one_line=True,
     infer=(Rule(40, r"(?i)\b(bash|shell|command line|terminal)\b", "instruction"),),
     provenance=provenance,

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol, normalise
+import random
+
+from trainer.data import depth, normalise
 from trainer.data.checkers.logic import check_fol
 from trainer.data.delegation import logic_jobs, logic_judge
+from trainer.data.evol import fresh_name, rename_words, renamed
 from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.schema import Sample
 from trainer.data.tasks import fol
 from trainer.data.tasks.base import GEN
 
 SOURCE = "sentence templates"
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared predicates and constants renamed."""
+    from trainer.data.checkers.logic import declarations, declared_predicates
+
+    taken: set[str] = set()
+    mapping = {p: fresh_name(rng, "upper", taken) for p in declared_predicates(sample.input)}
+    mapping |= {c: fresh_name(rng, "lower", taken) for c in declarations(sample.input).get("Constants", [])}
+    texts = (sample.instruction, sample.input, sample.output)
+    return renamed(sample, *(rename_words(t, mapping) for t in texts))
+
 
 FAMILY = Family(
     name="fol",
@@ -19,10 +35,10 @@ FAMILY = Family(
         Task("nl2fol-relational", SOURCE, GEN, fol.gen_relational, 140, delegation="logic"),
     ),
     check=check_fol,
-    exact=normalise._fol,
+    exact=normalise.fol_formula,
     exact_rule="nltk logic parse; formulas equal up to renaming bound variables",
-    evolve=evol._evolve_decl,
-    depth=depth._fol,
+    evolve=evolve,
+    depth=depth.fol_depth,
     one_line=True,
     infer=(
         Rule(60, r"[∀∃]|\b(all|exists) [a-z]\d*\s*\."),

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol
+import random
+
+from trainer.data import depth
 from trainer.data.checkers.logic import check_lambda
+from trainer.data.evol import fresh_name, rename_words, renamed
 from trainer.data.family import Family, Rule, Task
+from trainer.data.schema import Sample
 from trainer.data.tasks import geo
 from trainer.data.tasks.base import GEN
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared predicates renamed (a typed name ``p:t`` keeps its type suffix)."""
+    from trainer.data.checkers.logic import declared_predicates
+
+    taken: set[str] = set()
+    mapping = {
+        p: fresh_name(rng, "lower", taken) + p[p.index(":") :]
+        if ":" in p
+        else fresh_name(rng, "lower", taken)
+        for p in declared_predicates(sample.input)
+    }
+    texts = (sample.instruction, sample.input, sample.output)
+    return renamed(sample, *(rename_words(t, mapping, r"[\w:]") for t in texts))
+
 
 FAMILY = Family(
     name="lambda",
@@ -15,8 +35,8 @@ FAMILY = Family(
         Task("nl2lambda-geoquery", "GeoQuery-style templates over US geography", GEN, geo.gen_geoquery, 300),
     ),
     check=check_lambda,
-    evolve=evol._evolve_decl,
-    depth=depth._lark_depth("LAMBDA_GRAMMAR"),
+    evolve=evolve,
+    depth=depth.lark_depth("LAMBDA_GRAMMAR"),
     one_line=True,
     infer=(Rule(40, r"\(lambda \$\d|\([a-z_]+:[a-z]\s"),),
     packages=("lark",),

@@ -21,7 +21,7 @@ FAMILY = Family(
     languages=mathx.TEX_LANGS,
     tasks=(Task("nl2latex-formula", "formula phrase generator", GEN, mathx.gen_latex, 280, slow=True),),
     check=check_latex,
-    exact=normalise._no_space,
+    exact=normalise.no_space,
     exact_rule="all whitespace removed",
     depth=group_depth,
     one_line=True,

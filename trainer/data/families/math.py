@@ -43,7 +43,7 @@ FAMILY = Family(
         "program: solution() returns the gold value; expression: sympy-equal to gold", math_judge, math_jobs
     ),
     check_runs_code=True,
-    depth=depth._py,
+    depth=depth.python_depth,
     infer=(
         Rule(90, r"^\s*def solution\(\):"),
         Rule(200, looks_arithmetic),

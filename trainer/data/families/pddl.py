@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from trainer.data import depth, evol, normalise
+from trainer.data import depth, normalise
 from trainer.data.checkers.pddl_check import check_pddl
 from trainer.data.delegation import plan_jobs, plan_judge
+from trainer.data.evol import EvolFailed, fresh_name, rename_words, renamed
 from trainer.data.family import Execution, Family, Rule, Task
 from trainer.data.schema import Sample
 from trainer.data.tasks import pddl
@@ -26,6 +29,23 @@ def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     return {"pddlgym_files_used": len(used), "pddlgym_used_sha256": h.hexdigest()}
 
 
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The domain's predicates renamed in the request, the domain and the goal."""
+    from trainer.data.checkers.pddl_check import predicate_arities, sexpr_block
+
+    block = sexpr_block(sample.input, ":predicates")
+    if block is None:
+        raise EvolFailed("pddl: no predicates to rename")
+    taken: set[str] = set()
+    mapping = {p: fresh_name(rng, "dash", taken) for p in predicate_arities(block)}
+
+    def sub_atoms(text: str) -> str:
+        return re.sub(r"\(([^\s()]+)", lambda m: "(" + mapping.get(m.group(1), m.group(1)), text)
+
+    instr = rename_words(sample.instruction, mapping, r"[\w-]")
+    return renamed(sample, instr, sample.input.replace(block, sub_atoms(block)), sub_atoms(sample.output))
+
+
 FAMILY = Family(
     name="pddl",
     languages=pddl.LANGS,
@@ -41,9 +61,9 @@ FAMILY = Family(
         ),
     ),
     check=check_pddl,
-    exact=normalise._pddl,
+    exact=normalise.pddl_atoms,
     exact_rule="lower-cased, conjuncts of a flat conjunction sorted",
-    evolve=evol._evolve_pddl,
+    evolve=evolve,
     depth=depth.bracket_depth,
     infer=(
         Rule(30, r"(?is)^\s*\((define|:goal|:action|:init)\b"),

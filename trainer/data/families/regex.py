@@ -33,7 +33,7 @@ FAMILY = Family(
         "accepts every positive and rejects every negative example of the request", regex_judge, regex_jobs
     ),
     parses=compiles,
-    depth=depth._regex,
+    depth=depth.regex_depth,
     one_line=True,
     infer=(Rule(30, r"(?i)\b(regular expression|regex)\b", "instruction"),),
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from trainer.data import depth, evol, resources
+import random
+
+from trainer.data import depth, resources
 from trainer.data.checkers.logic import check_sparql
+from trainer.data.evol import fresh_name, rename_words, renamed
 from trainer.data.execution import sparql_jobs, sparql_judge
 from trainer.data.family import Execution, Family, Rule, Task
+from trainer.data.schema import Sample
 from trainer.data.tasks import sparql
 from trainer.data.tasks.base import GEN
 
@@ -13,6 +17,24 @@ from trainer.data.tasks.base import GEN
 def group_depth(text: str) -> int:
     """Nesting of brackets and group patterns."""
     return depth.bracket_depth(text, "(){}")
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared properties and classes renamed (prefixes kept)."""
+    from trainer.data.checkers.logic import declarations
+
+    decl = declarations(sample.input)
+    taken: set[str] = set()
+    mapping = {}
+    for term in decl.get("Properties", []) + decl.get("Classes", []):
+        prefix, local = term.split(":", 1)
+        mapping[term] = f"{prefix}:{fresh_name(rng, 'upper' if local[:1].isupper() else 'lower', taken)}"
+    return renamed(
+        sample,
+        sample.instruction,
+        rename_words(sample.input, mapping, r"[\w:]"),
+        rename_words(sample.output, mapping, r"[\w:]"),
+    )
 
 
 FAMILY = Family(
@@ -29,7 +51,7 @@ FAMILY = Family(
         sparql_jobs,
         shared=resources.sparql_shared,
     ),
-    evolve=evol._evolve_sparql,
+    evolve=evolve,
     depth=group_depth,
     one_line=True,
     infer=(Rule(10, r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),),

@@ -1,4 +1,4 @@
-"""What every task generator shares: the draft record, the task spec, the instruction shells.
+"""What every task generator shares: the draft record and the instruction shells.
 
 Instruction shells are shared by all families (only the name of the target language and the
 request change), so a probe cannot tell families apart by template words alone.
@@ -7,8 +7,8 @@ request change), so a probe cannot tell families apart by template words alone.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 #: The licence of the data this repository generates itself.
 GEN = "generated (this repo), Apache-2.0"
@@ -36,20 +36,6 @@ class Draft:
     output: str
     source: str
     template: int
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One text-to-symbol task: its family, where its data comes from, and its generator."""
-
-    name: str
-    family: str
-    source: str
-    licence: str
-    generate: Callable[[random.Random, int], list[Draft]]
-    target: int = 300
-    notes: str = ""
-    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def phrase(

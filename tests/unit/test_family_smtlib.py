@@ -9,6 +9,7 @@ import random
 from analysis.evaluate.sandbox import Limits, run_jobs
 from trainer.data import registry
 from trainer.data.families import smtlib
+from trainer.data.infer import infer_family
 from trainer.data.schema import Sample
 
 FAMILY = registry.get("smtlib")
@@ -79,6 +80,7 @@ def test_generated_golds_check_and_generation_is_deterministic():
         assert len(samples) == 30 and samples == _generated(task)
         assert [FAMILY.reason(s) for s in samples] == [None] * 30, task
         assert all(FAMILY.parses(s.output) for s in samples)
+        assert {infer_family("", s.output) for s in samples} == {"smtlib"}  # a released row, no family
 
 
 def test_symbol_evol_renames_the_constants_and_the_gold_still_checks():

@@ -296,7 +296,7 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
         _rename(sample.input, mapping),
     )
     used = re.sub(r"\b\w+(?=/\d|\()", lambda m: mapping.get(m.group(), m.group()), sample.instruction)
-    return evol._with(sample, used, given, _rename(sample.output, mapping))
+    return evol.renamed(sample, used, given, _rename(sample.output, mapping))
 
 
 # --- tasks ---------------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
         last = sym.end
     output = "".join(out) + sample.output[last:]
     texts = (evol.rename_words(sample.instruction, mapping), evol.rename_words(sample.input, mapping))
-    return evol._with(sample, *texts, output)
+    return evol.renamed(sample, *texts, output)
 
 
 # --- tasks ---------------------------------------------------------------------------------------

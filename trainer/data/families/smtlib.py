@@ -54,33 +54,9 @@ _TOKEN = re.compile(
 )
 RESERVED = frozenset({"let", "forall", "exists", "as", "!", "par", "match", "_"})
 SORTS = frozenset({"Int", "Bool", "Real", "Array", "BitVec", "String"})
-OPERATORS = frozenset(
-    {
-        "and",
-        "or",
-        "not",
-        "=>",
-        "xor",
-        "=",
-        "distinct",
-        "ite",
-        "+",
-        "-",
-        "*",
-        "/",
-        "div",
-        "mod",
-        "abs",
-        "<",
-        "<=",
-        ">",
-        ">=",
-        "select",
-        "store",
-        "to_real",
-        "to_int",
-    }
-)
+_LOGIC = ("and", "or", "not", "=>", "xor", "=", "distinct", "ite")
+_ARITH = ("+", "-", "*", "/", "div", "mod", "abs", "<", "<=", ">", ">=", "to_real", "to_int")
+OPERATORS = frozenset({*_LOGIC, *_ARITH, "select", "store"})
 LITERALS = frozenset({"true", "false"})
 
 

@@ -71,7 +71,8 @@ def test_validate_recognises_released_rows_and_names_a_bad_one(home: Path, tmp_p
     path.write_text("".join(json.dumps(r) + "\n" for r in [*rows, bad]))
     r = run_module("trainer.data", "validate", str(path), home=home, env=_env())
     assert r.returncode == 1, r.stderr
-    assert f"{path}:{len(rows) + 1}: smtlib: command 'include' is not allowed here" in r.stdout
+    bad_line = f"{path}:{len(rows) + 1}: smtlib checker rejects the output: smtlib: command 'include' is not allowed here"
+    assert r.stdout.splitlines()[0] == bad_line  # the only bad row, named by line
     assert f"{len(rows) + 1} rows, {len(rows)} valid, 1 invalid" in r.stdout
 
 

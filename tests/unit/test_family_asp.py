@@ -47,20 +47,32 @@ def test_answer_sets_of_hand_written_programs():
     assert len(six) == 6 and frozenset({"assign(a,r)", "assign(b,g)", "assign(c,b)"}) in six
 
 
+def _facts(request: str) -> str:
+    return "\n".join(line for line in request.splitlines() if not line.startswith("%"))
+
+
 def test_the_checker_holds_a_gold_to_the_answer_sets_the_request_asks_for():
-    assert FAMILY.reason(_sample("nl2asp-reachability", REACH_FACTS, REACH)) is None
-    no_recursion = "reach(X) :- start(X).\n#show reach/1."
+    assert (
+        FAMILY.reason(_sample("nl2asp-reachability", REACH_FACTS, _facts(REACH_FACTS) + "\n" + REACH)) is None
+    )
+    no_recursion = _facts(REACH_FACTS) + "\nreach(X) :- start(X).\n#show reach/1."
     why = FAMILY.reason(_sample("nl2asp-reachability", REACH_FACTS, no_recursion))
     assert why == "asp: the answer sets on reach/1 are not the ones asked for (1 found, 1 asked)"
     two_colours = TRIANGLE + "colour(r). colour(g)."  # a triangle cannot be 2-coloured
+    gold = _facts(two_colours) + "\n" + COLOUR
     assert (
-        FAMILY.reason(_sample("nl2asp-colouring", two_colours, COLOUR))
-        == "asp: the program has no answer set"
+        FAMILY.reason(_sample("nl2asp-colouring", two_colours, gold)) == "asp: the program has no answer set"
     )
-    assert (
-        FAMILY.reason(_sample("nl2asp-colouring", TRIANGLE + "colour(r). colour(g). colour(b).", COLOUR))
-        is None
-    )
+    three = TRIANGLE + "colour(r). colour(g). colour(b)."
+    assert FAMILY.reason(_sample("nl2asp-colouring", three, _facts(three) + "\n" + COLOUR)) is None
+
+
+def test_the_gold_restates_exactly_the_requests_facts():
+    other_edge = _facts(REACH_FACTS).replace("edge(d,a)", "edge(d,c)") + "\n" + REACH
+    for output in (REACH, other_edge):  # no facts; one edge changed
+        why = FAMILY.reason(_sample("nl2asp-reachability", REACH_FACTS, output))
+        assert why == "asp: the program's facts are not the ones the request gives"
+    assert asp.facts("e(a,b). r(X) :- e(X,Y). s(1).") == {"e": [("a", "b")], "s": [("1",)]}
 
 
 def test_a_hand_made_schedule_has_its_one_answer_set():
@@ -71,7 +83,7 @@ def test_a_hand_made_schedule_has_its_one_answer_set():
         ":- before(T,U), at(T,S), at(U,R), S >= R.\n#show at/2."
     )
     assert asp.expected("nl2asp-scheduling", facts) == {frozenset({"at(x,1)", "at(y,2)"})}
-    assert FAMILY.reason(_sample("nl2asp-scheduling", facts, rules)) is None
+    assert FAMILY.reason(_sample("nl2asp-scheduling", facts, _facts(facts) + "\n" + rules)) is None
 
 
 def test_the_checker_rejects_in_one_line():
@@ -147,11 +159,15 @@ def _outcomes(sample: Sample, text: str):
 
 
 def test_execution_match_runs_in_the_sandbox():
-    sample = _sample("nl2asp-colouring", TRIANGLE + "colour(r). colour(g). colour(b).", COLOUR)
-    gold = _outcomes(sample, COLOUR)
+    three = TRIANGLE + "colour(r). colour(g). colour(b)."
+    sample = _sample("nl2asp-colouring", three, _facts(three) + "\n" + COLOUR)
+    gold = _outcomes(sample, sample.output)
     assert gold[0].ok and gold[0].value["complete"] and len(gold[0].value["sets"]) == 6
     assert ["assign(a,r)", "assign(b,g)", "assign(c,b)"] in gold[0].value["sets"]
-    assert FAMILY.execution.judge(sample, COLOUR, gold, gold)
+    assert FAMILY.execution.judge(sample, sample.output, gold, gold)
+    assert FAMILY.execution.judge(
+        sample, COLOUR, _outcomes(sample, COLOUR), gold
+    )  # the request's facts are in
     same = "{ assign(X,C) : colour(C) } = 1 :- node(X).\n:- assign(X,C), assign(Y,C), edge(X,Y)."
     assert FAMILY.execution.judge(sample, same, _outcomes(sample, same), gold)  # no #show: projected anyway
     loose = "1 { assign(X,C) : colour(C) } 1 :- node(X)."  # every colouring, proper or not: 27

@@ -1,8 +1,9 @@
 """Answer set programming (clingo): rules over given facts whose answer sets are fixed.
 
 The request's input holds the facts as an ASP program under a header naming the given and the
-wanted predicates (``% input: edge/2, start/1`` / ``% output: reach/1``); the answer holds the
-rules. The program is the input followed by the answer. Three tasks: reachability in a directed
+wanted predicates (``% input: edge/2, start/1`` / ``% output: reach/1``); the answer is the whole
+program, the facts restated and the rules (rules alone would be the same text for every sample of
+a task). The program run is the input followed by the answer. Three tasks: reachability in a directed
 graph, graph colouring and scheduling with conflicts, order and capacities. The checker grounds
 and solves the program with clingo and compares its answer sets, projected on the ``output``
 predicates, with the ones a plain-Python reference computes from the facts (by the predicates'
@@ -77,15 +78,19 @@ def safe(text: str) -> str:
     return text
 
 
+def statements(text: str) -> list[list[str]]:
+    """The program's statements, each the list of its symbols' texts (ending with ``.``)."""
+    out: list[list[str]] = [[]]
+    for sym in lex(text):
+        out[-1].append(sym.text)
+        if sym.text == ".":
+            out.append([])
+    return [st for st in out if st]
+
+
 def normalise(text: str) -> str:
     """Exact-match form: each statement's symbols joined by single spaces, statements sorted."""
-    statements, cur = [], []
-    for sym in lex(text):
-        cur.append(sym.text)
-        if sym.text == ".":
-            statements.append(" ".join(cur))
-            cur = []
-    return "\n".join(sorted(statements + ([" ".join(cur)] if cur else [])))
+    return "\n".join(sorted(" ".join(st) for st in statements(text)))
 
 
 def depth(text: str) -> int:
@@ -115,11 +120,13 @@ def signature(text: str, part: str) -> list[tuple[str, int]]:
 
 
 def facts(text: str) -> dict[str, list[tuple[str, ...]]]:
-    """``{predicate: [argument tuples]}`` of the facts ``p(a,b).`` in ``text``."""
+    """``{predicate: [argument tuples]}`` of the ground facts ``p(a,b).`` in ``text``."""
     out: dict[str, list[tuple[str, ...]]] = {}
-    body = re.sub(r"%[^\n]*", "", text)
-    for name, args in re.findall(r"\b([a-z]\w*)\(([^()]*)\)\s*\.", body):
-        out.setdefault(name, []).append(tuple(a.strip() for a in args.split(",")))
+    for st in statements(text):
+        if len(st) > 4 and st[1] == "(" and st[-2:] == [")", "."] and ":-" not in st:
+            args = "".join(st[2:-2]).split(",")
+            if all(a and a[0] not in "_ABCDEFGHIJKLMNOPQRSTUVWXYZ" for a in args):
+                out.setdefault(st[0], []).append(tuple(args))
     return out
 
 
@@ -233,12 +240,17 @@ def expected(task: str, request: str) -> set[Atoms] | None:
 
 
 def check(sample: Sample) -> None:
-    """The program (facts + answer) grounds, has an answer set, and its answer sets projected on
-    the output predicates are the ones the request asks for."""
+    """The answer restates the request's facts, the program (facts + answer) grounds and has an
+    answer set, and its answer sets projected on the output predicates are the ones the request
+    asks for."""
     show = signature(sample.input, "output")
     got, complete = answer_sets(program(sample, sample.output), show)
     if not got:
         raise CheckFailed("asp: the program has no answer set")
+    given = {name for name, _ in signature(sample.input, "input")}
+    stated, written = facts(sample.input), facts(sample.output)
+    if any(sorted(stated.get(p, [])) != sorted(written.get(p, [])) for p in given):
+        raise CheckFailed("asp: the program's facts are not the ones the request gives")
     want = expected(sample.task, sample.input)
     if want is not None and (not complete or got != want):
         shown = ", ".join(f"{n}/{a}" for n, a in show)
@@ -342,8 +354,9 @@ def _draft(
     want = expected(task, request) or set()
     if not 1 <= len(want) <= 48 or want == {frozenset()}:
         return None  # too many answer sets, none, or only an empty one
-    answer = "\n".join([*rules, f"#show {out}."])
-    return phrase(rng, task, "asp", f"{q} Show only {out}.", LANGS, answer, SOURCE, request)
+    answer = "\n".join([*lines[2:], *rules, f"#show {out}."])
+    q = f"{q} Write the whole program, the given facts first. Show only {out}."
+    return phrase(rng, task, "asp", q, LANGS, answer, SOURCE, request)
 
 
 def _drafts(make: Callable[[random.Random], Draft | None], rng: random.Random, n: int) -> list[Draft]:

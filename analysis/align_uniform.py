@@ -359,7 +359,7 @@ def align_uniform(stores_or_aliases: StoresOrAliases, *, config: AlignUniformCon
     if skipped:
         log.warning("skipped (fewer than 2 samples): %s", ", ".join(skipped))
     settings = {**asdict(cfg), "families": list(cfg.families) if cfg.families else None}
-    from trainer.data import registry  # the family order gives the figures' colours
+    from symbolcollection import registry  # the family order gives the figures' colours
 
     config_out = {
         **settings,

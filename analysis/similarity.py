@@ -234,7 +234,7 @@ def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig |
         rows.extend(_pair_rows(sides[0], other, cfg))
     for side in sides:
         rows.extend(_centroid_rows(side, cfg))
-    from trainer.data import registry  # the family order gives the figures' colours
+    from symbolcollection import registry  # the family order gives the figures' colours
 
     config_out = {
         **asdict(cfg),

@@ -46,7 +46,7 @@ def _baseline_module(folder: Path):
 
 def _jobs(per_family: int) -> tuple[list[dict], dict]:
     from analysis.evaluate.api import select
-    from trainer.data import load_split, registry
+    from symbolcollection import load_split, registry
 
     chosen = select(load_split("test"), "family", per_family, 0)
     runs = [f.execution for f in registry.families() if f.execution and f.execution.jobs]
@@ -64,7 +64,7 @@ def _jobs(per_family: int) -> tuple[list[dict], dict]:
 
 def _executing() -> list[str]:
     """The families whose execution check runs sandbox jobs, in registry order."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     return [f.name for f in registry.families() if f.execution and f.execution.jobs]
 

@@ -1,4 +1,4 @@
-"""Execution checks run for the evaluation: each family's :class:`~trainer.data.family.Execution`
+"""Execution checks run for the evaluation: each family's :class:`~symbolcollection.family.Execution`
 (what "the prediction executes to the gold result" means) as a :class:`Check`.
 
 A :class:`Check` turns an answer into sandbox jobs (:mod:`analysis.evaluate.harness`) and judges
@@ -16,9 +16,9 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from analysis.evaluate.sandbox import Limits, Outcome, run_jobs
-from trainer.data.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
-from trainer.data.family import Execution, Jobs, Judge
-from trainer.data.schema import Sample
+from symbolcollection.family import Execution, Jobs, Judge
+from symbolcollection.schema import Sample
+from symbolcollection.worker import CALLS, CHECK_TIMEOUT_S, TimedChecker
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Check:
 
 def family_check(family: str) -> Check | None:
     """The execution check of ``family`` (``None``: it does not execute, or is unknown)."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     found = registry.find(family)
     return Check.of(family, found.execution) if found is not None and found.execution else None
@@ -51,7 +51,7 @@ def family_check(family: str) -> Check | None:
 
 def _check_functions() -> dict[tuple[str, str], Callable[..., Any]]:
     """Every jobs and judge function of a registered family's checks, by module and name."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     out: dict[tuple[str, str], Callable[..., Any]] = {}
     for family in registry.families():
@@ -97,7 +97,7 @@ class Executor:
     gold program never shares a process with predicted code), in batches; gold outcomes are
     cached by (check, sample id) so every checkpoint after the first reuses them. Building a
     prediction's jobs and judging it run in the forked, time- and memory-limited checker worker
-    (:class:`~trainer.data.checkers.sandbox.TimedChecker`), never in the suite's process.
+    (:class:`~symbolcollection.worker.TimedChecker`), never in the suite's process.
 
     ``mode``: ``bwrap``, ``unsandboxed`` or ``none`` (execution not run: checks with jobs give
     ``None``)."""

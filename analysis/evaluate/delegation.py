@@ -1,9 +1,9 @@
 """Symbol+Delegation: the model writes a program, a real solver produces the answer, and the
 answer is compared with the gold program's answer.
 
-A collection task takes part when its :class:`~trainer.data.family.Task` names a delegation task
+A collection task takes part when its :class:`~symbolcollection.family.Task` names a delegation task
 (``Task.delegation``); the check is its family's ``Family.delegate[<task>]`` (the solvers and
-judges: :mod:`trainer.data.delegation`). The tasks today: ``math`` (word-problem programs run in
+judges: :mod:`symbolcollection.delegation`). The tasks today: ``math`` (word-problem programs run in
 the sandbox), ``planning`` (PDDL goals solved by ``pyperplan``; only samples whose gold goal it
 parses and solves count), ``table`` (SQL on the sample's database), ``logic`` (first-order
 formulas checked for mutual entailment by ``z3``).
@@ -12,12 +12,12 @@ formulas checked for mutual entailment by ``z3``).
 from __future__ import annotations
 
 from analysis.evaluate.checks import Check
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 
 def tasks() -> dict[str, tuple[str, ...]]:
     """``{delegation task: the collection tasks its samples come from}`` (sorted by name)."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     out: dict[str, list[str]] = {}
     for _, task in registry.tasks():
@@ -28,7 +28,7 @@ def tasks() -> dict[str, tuple[str, ...]]:
 
 def check(task: str) -> Check:
     """The check of delegation ``task`` (KeyError if no family delegates it)."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     for family in registry.families():
         if task in family.delegate:
@@ -38,6 +38,6 @@ def check(task: str) -> Check:
 
 def task_of(sample: Sample) -> str | None:
     """The delegation task a collection sample belongs to (``None`` if none)."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     return next((t.delegation for _, t in registry.tasks() if t.name == sample.task), None)

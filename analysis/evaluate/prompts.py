@@ -1,6 +1,6 @@
 """What the model is asked and where its answer ends: prompts, stop rules, answer extraction.
 
-The prompt is the sample's user turn (:func:`trainer.data.chat.user_content`, the same text the
+The prompt is the sample's user turn (:func:`symbolcollection.chat.user_content`, the same text the
 trainer and the extractor see) rendered with the checkpoint's own chat template and its generation
 prompt. A tokenizer without a chat template gets :data:`PLAIN_FORMAT` instead; the result file
 states which format each checkpoint was given.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from trainer.data.chat import user_content
-from trainer.data.schema import Sample
+from symbolcollection.chat import user_content
+from symbolcollection.schema import Sample
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -45,8 +45,8 @@ def prompt_text(tokenizer: PreTrainedTokenizerBase, sample: Sample) -> str:
 
 def end_markers(family: str) -> tuple[str, ...]:
     """The strings that end an answer of ``family`` outside a code fence (EOS always does):
-    :meth:`Family.end_markers <trainer.data.family.Family.end_markers>`, none for an unknown one."""
-    from trainer.data import registry
+    :meth:`Family.end_markers <symbolcollection.family.Family.end_markers>`, none for an unknown one."""
+    from symbolcollection import registry
 
     found = registry.find(family)
     return found.end_markers() if found is not None else ()

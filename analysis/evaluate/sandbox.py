@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symbolcollection.family import Outcome
 from symbolscope import guards
-from trainer.data.family import Outcome
 
 HARNESS = Path(__file__).with_name("harness.py")
 JOBKINDS = Path(__file__).with_name("jobkinds.py")

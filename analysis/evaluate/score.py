@@ -24,9 +24,9 @@ import numpy as np
 from analysis.evaluate import delegation
 from analysis.evaluate.checks import Executor, family_check
 from analysis.metrics.proportion import wilson_interval
-from trainer.data.checkers import reason
-from trainer.data.checkers.sandbox import CALLS
-from trainer.data.schema import Sample
+from symbolcollection.registry import reason
+from symbolcollection.schema import Sample
+from symbolcollection.worker import CALLS
 
 Z95 = 1.959963984540054
 BOOTSTRAP = 1000
@@ -60,7 +60,7 @@ def _parses_call(sample: dict[str, Any], answer: str) -> bool:
 
 
 def _exact_call(family: str, prediction: str, gold: str) -> bool:
-    from trainer.data import registry
+    from symbolcollection import registry
 
     return registry.get(family).exact_match(prediction, gold)
 
@@ -102,7 +102,7 @@ def exact_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Execu
 
 def parses(sample: Sample, answer: str) -> bool:
     """Whether ``answer`` passes ``sample``'s family checker (or the family's own ``parses``)."""
-    from trainer.data import registry
+    from symbolcollection import registry
 
     if not answer.strip():
         return False

@@ -13,10 +13,10 @@ import pytest
 from support.cli import run_module
 from support.home import share_sources
 
+from symbolcollection import collection
+from symbolcollection.cli import main
+from symbolcollection.schema import Sample
 from symbolscope.errors import run_cli
-from trainer.data import collection
-from trainer.data.cli import main
-from trainer.data.schema import Sample
 
 SCALE = "0.05"
 NEW = {
@@ -53,7 +53,7 @@ def test_the_build_holds_every_task_and_stats_lists_them(home: Path) -> None:
         s.family for s in collection.load_split("analysis", include_evol=True) if s.id.endswith("~evol")
     }
     assert set(NEW) <= evolved
-    r = run_module("trainer.data", "stats", home=home, env=_env())
+    r = run_module("symbolcollection", "stats", home=home, env=_env())
     assert r.returncode == 0, r.stderr
     for family, tasks in NEW.items():
         assert all(f"{family} / {t}" in r.stdout for t in tasks), r.stdout
@@ -69,7 +69,7 @@ def test_validate_recognises_released_rows_and_names_a_bad_one(home: Path, tmp_p
     }
     path = tmp_path / "released.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in [*rows, bad]))
-    r = run_module("trainer.data", "validate", str(path), home=home, env=_env())
+    r = run_module("symbolcollection", "validate", str(path), home=home, env=_env())
     assert r.returncode == 1, r.stderr
     bad_line = f"{path}:{len(rows) + 1}: smtlib checker rejects the output: smtlib: command 'include' is not allowed here"
     assert r.stdout.splitlines()[0] == bad_line  # the only bad row, named by line

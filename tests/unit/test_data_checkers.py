@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from trainer.data import registry
-from trainer.data.checkers import reason
-from trainer.data.schema import Sample
+from symbolcollection import registry
+from symbolcollection.registry import reason
+from symbolcollection.schema import Sample
 
 SCHEMA = "CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT, salary INTEGER);"
 TOOLS = json.dumps([{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from trainer.data import registry
-from trainer.data.tasks import SHELLS
+from symbolcollection import registry
+from symbolcollection.tasks import SHELLS
 
 #: (family, task) of every registered task
 PAIRS = [(f.name, t) for f, t in registry.tasks()]

@@ -13,7 +13,7 @@ from analysis.evaluate import delegation, score
 from analysis.evaluate.api import select
 from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits
-from trainer.data import load_split, registry
+from symbolcollection import load_split, registry
 
 PER = 3
 #: the families whose answers are executed or judged beyond exact match (hand-written)

@@ -10,15 +10,15 @@ import pytest
 
 from analysis.evaluate import delegation, prompts, score
 from analysis.evaluate.checks import Executor, family_check
+from probes.targets import depth, skip_reason
+from symbolcollection import registry
+from symbolcollection.build import run_task
+from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
+from symbolcollection.infer import infer_family
+from symbolcollection.registry import reason
+from symbolcollection.schema import Sample
+from symbolcollection.tasks.base import Draft, phrase
 from symbolscope.errors import UserError
-from trainer.data import registry
-from trainer.data.build import run_task
-from trainer.data.checkers import reason
-from trainer.data.depth import depth, skip_reason
-from trainer.data.family import CheckFailed, Execution, Family, Outcome, Rule, Task
-from trainer.data.infer import infer_family
-from trainer.data.schema import Sample
-from trainer.data.tasks.base import Draft, phrase
 
 ORDER = ("sql", "fol", "pddl", "smiles", "regex", "python", "bash", "sparql", "lambda", "ltl", "amr", "api_call",
          "math", "latex", "json", "cron", "xpath", "smtlib", "asp")  # fmt: skip

@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 
 from analysis.evaluate.sandbox import Limits, run_jobs
-from trainer.data import registry
-from trainer.data.families import asp
-from trainer.data.infer import infer_family
-from trainer.data.schema import Sample
+from symbolcollection import registry
+from symbolcollection.families import asp
+from symbolcollection.infer import infer_family
+from symbolcollection.schema import Sample
 
 FAMILY = registry.get("asp")
 REACH_FACTS = "% input: edge/2, start/1\n% output: reach/1\nedge(a,b). edge(b,c). edge(d,a).\nstart(a)."

@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 
 from analysis.evaluate.sandbox import Limits, run_jobs
-from trainer.data import registry
-from trainer.data.families import smtlib
-from trainer.data.infer import infer_family
-from trainer.data.schema import Sample
+from symbolcollection import registry
+from symbolcollection.families import smtlib
+from symbolcollection.infer import infer_family
+from symbolcollection.schema import Sample
 
 FAMILY = registry.get("smtlib")
 SAT = "(declare-const x Int)\n(declare-const y Int)\n(assert (= (+ x y) 10))\n(assert (> x y))\n(check-sat)"

@@ -7,11 +7,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from probes.targets import _quantile_bins, depth_tasks
-from trainer.data.checkers import reason
-from trainer.data.corrupt import CORRUPT_SUFFIX, make_twins, original_of
-from trainer.data.depth import bracket_depth, depth, skip_reason
-from trainer.data.schema import Sample
+from probes.targets import _quantile_bins, depth, depth_tasks, skip_reason
+from symbolcollection.corrupt import CORRUPT_SUFFIX, make_twins, original_of
+from symbolcollection.depth import bracket_depth
+from symbolcollection.registry import reason
+from symbolcollection.schema import Sample
 
 
 def _s(family: str, output: str) -> Sample:
@@ -80,7 +80,7 @@ def test_depth_bins_skip_families_with_one_value_and_merge_small_bins():
 
 def test_every_twin_has_its_originals_tokens_and_fails_its_checker():
     from analysis.checkpoints import load_tokenizer, resolve
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     originals = load_split("analysis")
     twins = make_twins(originals)

@@ -1,5 +1,0 @@
-"""One module per symbol family, each defining ``FAMILY`` (a :class:`trainer.data.family.Family`).
-
-The list and order of families is :mod:`trainer.data.registry`'s. A family module imports its
-parsers inside functions, so importing it stays cheap.
-"""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from symbolcollection.families import (
     amr,
     api_call,
+    asp,
     bash,
     cron,
     fol,
@@ -24,6 +25,7 @@ from symbolcollection.families import (
     python,
     regex,
     smiles,
+    smtlib,
     sparql,
     sql,
     xpath,
@@ -50,6 +52,8 @@ _BUILTIN: tuple[Family, ...] = (
     json.FAMILY,
     cron.FAMILY,
     xpath.FAMILY,
+    smtlib.FAMILY,
+    asp.FAMILY,
 )
 _FAMILIES: dict[str, Family] = {f.name: f for f in _BUILTIN}
 

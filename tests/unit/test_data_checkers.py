@@ -52,6 +52,14 @@ CASES: dict[str, tuple[str, str, str, list[str]]] = {
     "json": ("", JSON_SCHEMA, '{"age": 41}', ['{"age": 41', '{"age": "41"}', '{"name": "x"}']),
     "cron": ("", "", "*/15 9-17 * * 1-5", ["*/15 9-17 * *", "61 * * * *", "* * 32 * *", "*/0 * * * *", "a b c d e"]),
     "xpath": ("", XML, "/lib/book[@lang='fr']/title", ["/lib/book[@lang='fr'/title", "/lib/film", "//book[@lang='de']"]),
+    "smtlib": ("", "Constants: x (Int)", "(declare-const x Int)\n(assert (> x 2))\n(check-sat)",
+               ["(declare-const x Int)\n(assert (> x 2)\n(check-sat)", "(declare-const x Int)\n(assert (> y 2))\n(check-sat)",
+                "(declare-const x Bool)\n(assert x)\n(check-sat)", "(declare-const x Int)\n(assert (> x 2))",
+                '(set-option :regular-output-channel "out.txt")\n(check-sat)']),
+    "asp": ("", "% input: edge/2, start/1\n% output: reach/1\nedge(a,b).\nstart(a).",
+            "edge(a,b).\nstart(a).\nreach(X) :- start(X).\nreach(Y) :- reach(X), edge(X,Y).\n#show reach/1.",
+            ["edge(a,b).\nstart(a).\nreach(X) :- start(X)", "reach(X) :- start(X).", '#include "x.lp".',
+             "edge(a,b).\nstart(a).\n:- start(a).", "edge(a,b).\nstart(a).\nreach(X) :- @f(X)."]),
 }  # fmt: skip
 
 
@@ -95,7 +103,7 @@ def test_generated_gold_accepted_and_closing_bracket_removal_rejected(spec) -> N
         assert reason(s) is None, (spec.name, d.output)
         # a structural corruption: drop the last closing bracket, where the family has brackets
         last = max(d.output.rfind(")"), d.output.rfind("}"), d.output.rfind("]"))
-        if d.family in ("fol", "lambda", "amr", "pddl", "sparql", "json", "api_call") and last >= 0:
+        if d.family in ("fol", "lambda", "amr", "pddl", "sparql", "json", "api_call", "smtlib") and last >= 0:
             broken = d.output[:last] + d.output[last + 1 :]
             assert reason(_sample(d.family, d.instruction, d.input, broken)) is not None, (spec.name, broken)
 

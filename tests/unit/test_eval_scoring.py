@@ -18,6 +18,7 @@ from symbolcollection import load_split, registry
 PER = 3
 #: the families whose answers are executed or judged beyond exact match (hand-written)
 EXECUTES = {"sql", "regex", "math", "python", "sparql", "smiles", "json", "api_call", "xpath", "cron"}
+EXECUTES |= {"smtlib", "asp"}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +79,10 @@ CORRUPT = {
     "xpath": ("wrong element", lambda s: re.sub(r"^(/+)\w+", r"\1no_such_element", s.output.strip())),
     "cron": ("tokens swapped (minute ↔ hour)", lambda s: " ".join([*s.output.split()[:2][::-1], *s.output.split()[2:]])
              if s.output.split()[0] != s.output.split()[1] else "7 " + " ".join(s.output.split()[1:])),
+    "smtlib": ("every assertion replaced by (assert true)",
+               lambda s: "\n".join("(assert true)" if ln.startswith("(assert") else ln for ln in s.output.splitlines())),
+    "asp": ("the rules dropped (facts and #show kept)",
+            lambda s: "\n".join(ln for ln in s.output.splitlines() if ":-" not in ln)),
 }  # fmt: skip
 CORRUPT_DELEGATION = {
     "math": ("the result off by one", lambda s: s.output.replace("return ", "return 1 + ", 1)),

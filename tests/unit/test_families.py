@@ -21,11 +21,12 @@ from symbolcollection.tasks.base import Draft, phrase
 from symbolscope.errors import UserError
 
 ORDER = ("sql", "fol", "pddl", "smiles", "regex", "python", "bash", "sparql", "lambda", "ltl", "amr", "api_call",
-         "math", "latex", "json", "cron", "xpath")  # fmt: skip
-EXECUTES = {"sql", "regex", "math", "python", "sparql", "smiles", "json", "api_call", "xpath", "cron"}
-IN_SANDBOX = {"sql", "regex", "math", "python", "sparql"}  # the rest are judged by parsers alone
-EVOLVES = {"api_call", "fol", "lambda", "pddl", "python", "sparql", "sql"}
-MULTI_LINE = {"pddl", "python", "amr", "math"}
+         "math", "latex", "json", "cron", "xpath", "smtlib", "asp")  # fmt: skip
+NEW = {"smtlib", "asp"}  # one module each; they execute in the sandbox, evolve and span lines
+EXECUTES = {"sql", "regex", "math", "python", "sparql", "smiles", "json", "api_call", "xpath", "cron"} | NEW
+IN_SANDBOX = {"sql", "regex", "math", "python", "sparql"} | NEW  # the rest are judged by parsers alone
+EVOLVES = {"api_call", "fol", "lambda", "pddl", "python", "sparql", "sql"} | NEW
+MULTI_LINE = {"pddl", "python", "amr", "math"} | NEW
 NO_DEPTH = {"cron", "xpath"}
 DELEGATED = {"math": ("math-word-problem-program",), "planning": ("nl2pddl-goal",),
              "table": ("nl2sql-aggregate", "nl2sql-join", "nl2sql-select"),
@@ -46,7 +47,7 @@ def test_which_families_execute_evolve_stop_at_a_blank_line_and_have_a_depth() -
     assert {f.name for f in fams if f.depth is None} == NO_DEPTH
     assert all(f.no_depth != "no parser for this family" for f in fams if f.depth is None)  # a stated reason
     assert [f.name for f in fams if f.check_runs_code] == ["math"]
-    assert [f.name for f in fams if f.parses is not None] == ["regex"]
+    assert [f.name for f in fams if f.parses is not None] == ["regex", "smtlib", "asp"]
     gold_checked = [t for f in fams for t, e in f.delegate.items() if e.gold_checked]
     assert gold_checked == ["planning"]
 
@@ -54,7 +55,7 @@ def test_which_families_execute_evolve_stop_at_a_blank_line_and_have_a_depth() -
 def test_every_task_once_with_its_needs_and_delegation() -> None:
     pairs = registry.tasks()
     names = [t.name for _, t in pairs]
-    assert len(names) == len(set(names)) == 25 and names == sorted(names)
+    assert len(names) == len(set(names)) == 31 and names == sorted(names)
     assert {t.name: t.needs for _, t in pairs if t.needs} == {
         "humaneval": "humaneval", "nl2bash-icalfa": "nl2bash", "nl2pddl-goal": "pddl"}  # fmt: skip
     assert [t.name for _, t in pairs if t.slow] == ["nl2latex-formula"]

@@ -149,8 +149,11 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     if skipped:
         log.warning("skipped (fewer than 2 samples): %s", ", ".join(skipped))
     settings = {**asdict(cfg), "families": list(cfg.families) if cfg.families else None}
+    from symbolcollection import registry  # the family order gives the figures' colours
+
     config_out = {
         **settings,
+        "family_order": list(registry.names()),
         "ckpts": [a for a, _ in named],
         "skipped": skipped,
         "defaults_note": DEFAULTS_NOTE,

@@ -10,8 +10,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from symbolcollection.checkers.sandbox import CHECK_TIMEOUT_S
 from symbolcollection.config import BuildConfig
+from symbolcollection.worker import CHECK_TIMEOUT_S
 from symbolscope.cli import add_options, options_from
 from symbolscope.cores import worker_count
 from symbolscope.errors import UserError, get_logger

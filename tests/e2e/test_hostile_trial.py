@@ -105,13 +105,15 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
     assert list(elsewhere.iterdir()) == []
     (results / "figures").unlink()
     (results / "figures").mkdir()
-    (results / "figures" / "umap.pdf").write_text("the user's file")
+    (results / "figures" / "projection.pdf").write_text("the user's file")
     proc = run_module("figures", "all", "--results", str(results), timeout=LIMIT_S)
-    assert_clean(proc, says=f"{results / 'figures' / 'umap.pdf'}: exists and was not written by symbolscope")
+    assert_clean(
+        proc, says=f"{results / 'figures' / 'projection.pdf'}: exists and was not written by symbolscope"
+    )
     assert [p.name for p in (results / "figures").iterdir()] == [
-        "umap.pdf"
+        "projection.pdf"
     ]  # nothing drawn, nothing replaced
-    (results / "figures" / "umap.pdf").unlink()
+    (results / "figures" / "projection.pdf").unlink()
     for _ in range(2):  # the second run replaces the suite's own files
         proc = run_module("figures", "projection", "--results", str(results), timeout=LIMIT_S)
         assert proc.returncode == 0, proc.stderr

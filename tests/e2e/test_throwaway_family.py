@@ -27,6 +27,7 @@ from analysis.evaluate.api import select
 from probes.inputs import build_tasks, load_inputs
 from symbolcollection import load_split, registry
 from symbolcollection.build import DEFAULT_EVOL_SHARE, collection_dir, ensure_built
+from symbolcollection.cli import main
 from symbolcollection.family import CheckFailed, Draft, Execution, Family, Outcome, Rule, Symbol, Task
 from symbolcollection.infer import infer_family
 from symbolcollection.lexing import Pattern, RegexLexer
@@ -34,6 +35,7 @@ from symbolcollection.schema import Sample
 from symbolcollection.store import read_card
 from symbolcollection.tasks.base import phrase
 from symbolcollection.validate import validate_file
+from symbolscope.errors import run_cli
 
 SCALE = 0.05
 NAME, TASK = "polish", "nl2polish-arith"
@@ -161,6 +163,13 @@ def test_the_build_holds_its_samples_and_the_card_lists_it(built: dict) -> None:
     ]
 
 
+def test_stats_lists_its_task(built: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(main, ["stats", "--words"]) == 0
+    table = capsys.readouterr().out
+    n = sum(len(_ours(k)) for k in ("train", "analysis", "test"))
+    assert re.search(rf"(?m)^{NAME} / {TASK} .* {n} ", table) and "20 families, 32 tasks" in table
+
+
 def _released(path: Path) -> Path:
     rows = [
         {"instruction": "Write the sum of 2 and 3", "input": "", "output": "(+ 2 3)", "family": NAME},
@@ -240,6 +249,18 @@ def test_evaluation_scores_it_with_its_own_rule(built: dict, tmp_path: Path) -> 
         row["scoring"] == "exec: the same integer when evaluated; exact: whitespace runs collapsed, stripped"
     )
     assert res.config["family_order"][-1] == NAME
+
+
+def test_tiny_generates_its_answers_with_its_stop_rule(built: dict) -> None:
+    cfg = EvalConfig(per_family=1, tasks=("symbolic",), max_new_tokens=12, progress=False, examples=1)
+    res = analysis.evaluate("tiny", config=cfg)
+    row = next(r for r in res.rows if r.get("family") == NAME)
+    assert row["n"] == 1 and row["prompt_format"] == "chat-template" and 0 <= row["exact_match"] <= 1
+    facts = res.config["checkpoints"]["tiny"]
+    (sid,) = [i for i in facts["raw_examples"] if i.startswith(TASK)]
+    raw, answer = facts["raw_examples"][sid], facts["examples"][sid]
+    if "```" not in raw:  # a one-line family's answer ends at the first blank line
+        assert answer == raw.lstrip().split("\n\n")[0].strip()
 
 
 def test_after_unregistering_it_is_gone(built: dict, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import analysis
 import probes
 from analysis.evaluate import EvalConfig
 from analysis.evaluate.api import select
+from analysis.evaluate.prompts import extract_answer, finished
 from probes.inputs import build_tasks, load_inputs
 from symbolcollection import load_split, registry
 from symbolcollection.build import DEFAULT_EVOL_SHARE, collection_dir, ensure_built
@@ -79,6 +80,15 @@ def _tree(rng: random.Random, depth: int) -> tuple[str, str]:
     deep, shallow = _tree(rng, depth - 1), _tree(rng, rng.randint(0, depth - 1))
     (a, qa), (b, qb) = (deep, shallow) if rng.random() < 0.5 else (shallow, deep)
     return f"({op} {a} {b})", f"the {_OPS[op][0]} of {qa} and {qb}"
+
+
+def _describe(toks: list[str]) -> tuple[str, list[str]]:
+    """The English request for a well-formed expression's tokens, and the tokens left over."""
+    if toks[0] != "(":
+        return toks[0], toks[1:]
+    (a, rest) = _describe(toks[2:])
+    (b, rest) = _describe(rest)
+    return f"the {_OPS[toks[1]][0]} of {a} and {b}", rest[1:]
 
 
 def _drafts(rng: random.Random, n: int) -> list[Draft]:
@@ -150,8 +160,9 @@ def test_the_build_holds_its_samples_and_the_card_lists_it(built: dict) -> None:
     assert task["family"] == NAME and task["samples"] == len(ours) == 50 and task["rejected_by_checker"] == 0
     assert card["families"][NAME] == {k: len(_ours(k)) for k in ("train", "analysis", "test") if _ours(k)}
     assert {s.task for s in ours} == {TASK} and len({s.output for s in ours}) == len(ours)
-    for s in ours:  # each gold output is a well-formed expression of the value its request asks for
+    for s in ours:  # each gold output is well-formed, asked for by its request, lexed into its tokens
         _parse(s.output)
+        assert _describe(_tokens(s.output))[0] in s.instruction
         symbols = POLISH.symbols(s.output)
         assert [s.output[y.start : y.end] for y in symbols] == _tokens(s.output)
     assert registry.get(NAME).symbols("(+ 12 3)") == [
@@ -251,22 +262,21 @@ def test_evaluation_scores_it_with_its_own_rule(built: dict, tmp_path: Path) -> 
     assert res.config["family_order"][-1] == NAME
 
 
-def test_tiny_generates_its_answers_with_its_stop_rule(built: dict) -> None:
+def test_tiny_is_asked_its_requests_and_its_stop_rule_applies(built: dict) -> None:
     cfg = EvalConfig(per_family=1, tasks=("symbolic",), max_new_tokens=12, progress=False, examples=1)
     res = analysis.evaluate("tiny", config=cfg)
     row = next(r for r in res.rows if r.get("family") == NAME)
     assert row["n"] == 1 and row["prompt_format"] == "chat-template" and 0 <= row["exact_match"] <= 1
-    facts = res.config["checkpoints"]["tiny"]
-    (sid,) = [i for i in facts["raw_examples"] if i.startswith(TASK)]
-    raw, answer = facts["raw_examples"][sid], facts["examples"][sid]
-    if "```" not in raw:  # a one-line family's answer ends at the first blank line
-        assert answer == raw.lstrip().split("\n\n")[0].strip()
+    # its stop rule (one line: a blank line after content ends the answer), from the registry
+    assert finished("(+ 1 2)\n\nThis adds.", NAME) and not finished("(+ 1 2)\n", NAME)
+    assert extract_answer("(+ 1 2)\n\nThis adds.", NAME) == "(+ 1 2)"
 
 
 def test_after_unregistering_it_is_gone(built: dict, tmp_path: Path) -> None:
     built["unregister"]()
     assert NAME not in registry.names() and infer_family("", "(* 4 5)") == "math"  # the next rule
     assert collection_dir(0, DEFAULT_EVOL_SHARE, SCALE) == built["without"]
+    assert not finished("(+ 1 2)\n\nThis adds.", NAME)
     rows, problems = validate_file(_released(tmp_path / "released.jsonl"))
     assert rows == 4 and [p[0] for p in problems] == [1, 2, 3, 4]
     assert {problems[i][1] for i in (0, 2, 3)} == {"unknown family 'polish'"}

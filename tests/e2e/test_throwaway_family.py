@@ -20,15 +20,16 @@ import pytest
 from support.extract import make_home
 from support.home import share_sources
 
-import analysis
+import analysis.evaluate
+import analysis.extract
 import probes
-from analysis.evaluate import EvalConfig
 from analysis.evaluate.api import select
 from analysis.evaluate.prompts import extract_answer, finished
 from probes.inputs import build_tasks, load_inputs
 from symbolcollection import load_split, registry
-from symbolcollection.build import DEFAULT_EVOL_SHARE, collection_dir, ensure_built
+from symbolcollection.build import collection_dir, ensure_built
 from symbolcollection.cli import main
+from symbolcollection.config import DEFAULTS
 from symbolcollection.family import CheckFailed, Draft, Execution, Family, Outcome, Rule, Symbol, Task
 from symbolcollection.infer import infer_family
 from symbolcollection.lexing import Pattern, RegexLexer
@@ -139,7 +140,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SYMBOLSCOPE_HOME", str(home))
         mp.setenv("SYMBOLSCOPE_DATA_SCALE", str(SCALE))
-        without = collection_dir(0, DEFAULT_EVOL_SHARE, SCALE)
+        without = collection_dir(0, DEFAULTS.evol_share, SCALE)
         unregister = registry.register(POLISH)
         try:
             folder = ensure_built()
@@ -201,7 +202,7 @@ def test_validate_accepts_its_rows_and_names_a_bad_one(built: dict, tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def store(built: dict):
-    return analysis.extract("tiny", split="analysis", layers="-1", progress=False)["tiny"]
+    return analysis.extract.run("tiny", split="analysis", layers="-1", progress=False)["tiny"]
 
 
 def test_extraction_writes_vectors_of_its_samples(store) -> None:
@@ -213,7 +214,7 @@ def test_extraction_writes_vectors_of_its_samples(store) -> None:
 
 
 def test_probes_label_it_and_probe_its_depth(store) -> None:
-    cfg = probes.ProbeConfig(
+    cfg = probes.Config(
         targets="family,depth",
         layers="last",
         folds=2,
@@ -248,8 +249,10 @@ def test_evaluation_scores_it_with_its_own_rule(built: dict, tmp_path: Path) -> 
     path.write_text(
         "".join(json.dumps({"id": s.id, "prediction": p}) + "\n" for s, p in zip(chosen, preds, strict=True))
     )
-    cfg = EvalConfig(predictions=(str(path),), per_family=5, tasks=("symbolic",), progress=False)
-    res = analysis.evaluate("tiny", config=cfg)
+    cfg = analysis.evaluate.Config(
+        predictions=(str(path),), per_family=5, tasks=("symbolic",), progress=False
+    )
+    res = analysis.evaluate.run("tiny", config=cfg)
     row = next(r for r in res.rows if r.get("family") == NAME)
     n = len(chosen)
     assert row["ckpt"] == "tiny" and row["n"] == n and row["parse_rate"] == 1.0
@@ -263,8 +266,10 @@ def test_evaluation_scores_it_with_its_own_rule(built: dict, tmp_path: Path) -> 
 
 
 def test_tiny_is_asked_its_requests_and_its_stop_rule_applies(built: dict) -> None:
-    cfg = EvalConfig(per_family=1, tasks=("symbolic",), max_new_tokens=12, progress=False, examples=1)
-    res = analysis.evaluate("tiny", config=cfg)
+    cfg = analysis.evaluate.Config(
+        per_family=1, tasks=("symbolic",), max_new_tokens=12, progress=False, examples=1
+    )
+    res = analysis.evaluate.run("tiny", config=cfg)
     row = next(r for r in res.rows if r.get("family") == NAME)
     assert row["n"] == 1 and row["prompt_format"] == "chat-template" and 0 <= row["exact_match"] <= 1
     # its stop rule (one line: a blank line after content ends the answer), from the registry
@@ -275,7 +280,7 @@ def test_tiny_is_asked_its_requests_and_its_stop_rule_applies(built: dict) -> No
 def test_after_unregistering_it_is_gone(built: dict, tmp_path: Path) -> None:
     built["unregister"]()
     assert NAME not in registry.names() and infer_family("", "(* 4 5)") == "math"  # the next rule
-    assert collection_dir(0, DEFAULT_EVOL_SHARE, SCALE) == built["without"]
+    assert collection_dir(0, DEFAULTS.evol_share, SCALE) == built["without"]
     assert not finished("(+ 1 2)\n\nThis adds.", NAME)
     rows, problems = validate_file(_released(tmp_path / "released.jsonl"))
     assert rows == 4 and [p[0] for p in problems] == [1, 2, 3, 4]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import inspect
 import multiprocessing
 import os
 import platform
@@ -79,8 +80,37 @@ def collection_dir(
     """The cache folder of the collection built with ``seed``, ``evol_share`` and ``scale`` by this code."""
     absent = ",".join(missing_sources())  # a source added later gives a new folder
     key = f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}" + (f":without:{absent}" if absent else "")
+    added = added_families_key()  # a family registered at run time gives a new folder too
+    key += f":with:{added}" if added else ""
     key = hashlib.sha256(key.encode()).hexdigest()[:12]
     return data_dir() / f"symbolic-s{seed}-{key}"
+
+
+def added_families_key() -> str:
+    """A hash of the families registered at run time (their code is outside this module's import
+    closure): names, tasks and the source files defining their generators, checker and Symbol-Evol
+    (the code object when a function has no file); ``""`` when there are none."""
+    from symbolcollection import registry
+
+    h = hashlib.sha256()
+    for family in registry.added():
+        h.update(repr((family.name, [(t.name, t.target, t.needs) for t in family.tasks])).encode())
+        for fn in (family.check, family.evolve, family.provenance, *(t.generate for t in family.tasks)):
+            if fn is not None:
+                h.update(_code_bytes(fn))
+    return h.hexdigest() if registry.added() else ""
+
+
+def _code_bytes(fn: Any) -> bytes:
+    """The source file of ``fn``'s module, or its code object's bytecode when it has no file."""
+    try:
+        path = inspect.getsourcefile(fn)
+    except TypeError:
+        path = None
+    if path and Path(path).is_file():
+        return Path(path).read_bytes()
+    code = getattr(fn, "__code__", None)
+    return code.co_code + repr(code.co_consts).encode() if code is not None else repr(fn).encode()
 
 
 def missing_sources() -> list[str]:

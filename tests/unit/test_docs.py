@@ -125,3 +125,39 @@ def test_cli_directive_is_the_commands_own_help() -> None:
         "```text\n$ python -m symbolscope.sources --help\nusage: python -m symbolscope.sources"
     )
     assert "{fetch,list,add}" in out and out.endswith("```\n")
+
+
+def test_families_table_is_built_from_the_family_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    ns = types.SimpleNamespace
+    executes = ns(rule="same rows | same order")
+    fams = (
+        ns(
+            name="toy",
+            tasks=(ns(name="nl2toy"), ns(name="toy2")),
+            execution=executes,
+            no_execution="",
+            exact_rule="stripped",
+            depth=len,
+            no_depth="",
+            delegate={"table": executes},
+        ),
+        ns(
+            name="flat",
+            tasks=(ns(name="nl2flat"),),
+            execution=None,
+            no_execution="exact match only",
+            exact_rule="as is",
+            depth=None,
+            no_depth="no nesting",
+            delegate={},
+        ),
+    )
+    registry = types.ModuleType("fake_registry")
+    registry.families = lambda: fams
+    monkeypatch.setitem(sys.modules, "fake_registry", registry)
+    assert _hooks().render_families("fake_registry") == (
+        "| family | tasks | execution match | exact match after | parse-tree depth | delegation |\n"
+        "|---|---|---|---|---|---|\n"
+        "| `toy` | `nl2toy`, `toy2` | same rows \\| same order | stripped | its parser's tree | `table` |\n"
+        "| `flat` | `nl2flat` | exact match only | as is | no nesting | – |\n"
+    )

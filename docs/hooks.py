@@ -3,9 +3,9 @@
 Three directives, each alone on a line of a page:
 
 ``::: api NAME``
-    The signature and docstring of a public name (``analysis.extract``, ``probes.run``, ...),
-    imported as a user would; a module or package with ``__all__`` expands to each of its names,
-    a dataclass also lists its fields with type, default and ``help`` metadata.
+    The signature and docstring of a public name (``analysis``, ``probes.run``, ...), imported as
+    a user would; a module or package with ``__all__`` expands to each of its names, a dataclass
+    also lists its fields with type, default and ``help`` metadata.
 ``::: cli MODULE [SUBCOMMAND]``
     The ``--help`` text of ``python -m MODULE [SUBCOMMAND]``, run with this interpreter.
 ``::: include PATH``
@@ -121,21 +121,25 @@ def _doc(obj: Any) -> str:
     return f"```text\n{text}\n```\n" if text else ""
 
 
-def render_api(name: str, expand: bool = True) -> str:
-    """Markdown for a public name: a heading, its signature and docstring.
+def render_api(name: str, level: int = 2) -> str:
+    """Markdown for a public name: a heading of ``level``, its signature and docstring.
 
-    A module with ``__all__`` named in a directive (``expand``) is its docstring and each of its
-    names; a module met as a member is the function it is named after (a callable module).
+    A module or package with ``__all__`` is its docstring, then each of its names one heading
+    level down (a study package met as a member, ``analysis.uniformity``, the same way, up to
+    level 5); at ``level`` 2 (the directive itself, under the page's own heading) it has no
+    heading. A module without ``__all__`` is the function it is named after, if it has one.
     """
     obj = _import(name)
-    if expand and inspect.ismodule(obj) and hasattr(obj, "__all__"):
-        return "\n".join([_doc(obj), *(render_api(f"{name}.{m}", False) for m in obj.__all__)])
+    heading = f"{'#' * level} `{name}`\n"
+    if inspect.ismodule(obj) and hasattr(obj, "__all__") and level < 5:
+        members = [render_api(f"{name}.{m}", level + 1) for m in obj.__all__]
+        return "\n".join([*([heading] if level > 2 else []), _doc(obj), *members])
     if inspect.ismodule(obj):
         obj = getattr(obj, name.rsplit(".", 1)[-1], obj)
     if not (callable(obj) or inspect.ismodule(obj)):
-        return f"### `{name}`\n\n```python\n{name} = {obj!r}\n```\n"
+        return f"{heading}\n```python\n{name} = {obj!r}\n```\n"
     kind = "class" if inspect.isclass(obj) else "module" if inspect.ismodule(obj) else "def"
-    lines = [f"### `{name}`\n", f"```python\n{kind} {name}{_signature(obj)}\n```\n", _doc(obj)]
+    lines = [heading, f"```python\n{kind} {name}{_signature(obj)}\n```\n", _doc(obj)]
     if inspect.isclass(obj) and dataclasses.is_dataclass(obj):
         lines.append(_fields(obj) + "\n")
     if inspect.isclass(obj):

@@ -164,3 +164,18 @@ def test_families_table_is_built_from_the_family_objects(monkeypatch: pytest.Mon
         "| `toy` | `nl2toy`, `toy2` | same rows \\| same order | stripped | its parser's tree | `table` |\n"
         "| `flat` | `nl2flat` | exact match only | as is | no nesting | – |\n"
     )
+
+
+def test_api_expands_a_study_package_met_as_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    hooks = _hooks()
+    study = types.ModuleType("fakeroot.study")
+    study.__doc__, study.__all__, study.run = "The study.", ["run"], _probe
+    root = types.ModuleType("fakeroot")
+    root.__doc__, root.__all__, root.study, root.LIMIT = "Root.", ["LIMIT", "study"], study, 3
+    monkeypatch.setitem(sys.modules, "fakeroot", root)
+    monkeypatch.setitem(sys.modules, "fakeroot.study", study)
+    out = hooks.render_api("fakeroot")
+    assert out.startswith("```text\nRoot.\n```\n")
+    assert "### `fakeroot.LIMIT`\n\n```python\nfakeroot.LIMIT = 3\n```" in out
+    assert "### `fakeroot.study`\n\n```text\nThe study.\n```\n" in out
+    assert "#### `fakeroot.study.run`\n" in out and "def fakeroot.study.run(" in out

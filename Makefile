@@ -19,7 +19,7 @@ TRAIN_CONFIG ?= cpu-smollm
 # what will be missing and how to provide it, and install still succeeds.
 install: $(STAMP) bubblewrap
 	@$(PY) -m symbolscope.sources fetch
-	@$(PY) -m analysis.checkpoints prepare --if-available
+	@$(PY) -m lm.checkpoints prepare --if-available
 
 # bubblewrap (bwrap) sandboxes the generated code the evaluation runs (docs/sandbox.md). Installed
 # where it can be (root on Debian/Ubuntu); otherwise one line saying how. Never fails install:
@@ -39,9 +39,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# ruff, the one-way import contracts of docs/design.md (pyproject's [tool.importlinter]), then the
-# docs site built strictly into a temporary folder (nothing written into the clone): a broken link,
-# a page missing from the nav or a CLI/API name of the generated reference that no longer works fails.
+# ruff, the one-way import layers (pyproject's [tool.importlinter]; tests/unit/test_layers.py), then
+# the docs site built strictly into a temporary folder (nothing written into the clone): a broken
+# link, a page missing from the nav or a CLI/API name of the generated reference that fails, fails.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

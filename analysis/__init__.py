@@ -8,7 +8,7 @@ The public API (what a notebook imports), loaded lazily so ``import analysis`` s
     res.rows; res.save("results/")          # JSON + CSV
     figures.align_uniform(res)              # a matplotlib Figure, shown inline
 
-Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`analysis.checkpoints`);
+Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`lm.checkpoints`);
 ``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
 ``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
 ``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``evaluate``,
@@ -24,10 +24,10 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "resolve": "analysis.checkpoints",
-    "load_model": "analysis.checkpoints",
-    "load_tokenizer": "analysis.checkpoints",
-    "Checkpoint": "analysis.checkpoints",
+    "resolve": "lm.checkpoints",
+    "load_model": "lm.checkpoints",
+    "load_tokenizer": "lm.checkpoints",
+    "Checkpoint": "lm.checkpoints",
     "ensure_store": "analysis.extract",
     "Store": "analysis.store",
     "open_store": "analysis.store",

@@ -13,7 +13,7 @@ Skipping: a training stage is skipped when a finished run exists and resumed whe
 one does (as before in the Makefile). Every other step is skipped when its **fingerprint** is
 unchanged and its outputs exist: the fingerprint hashes the step's arguments, the source files of
 the code it runs and its inputs' fingerprints (the collection card, the checkpoints' content
-fingerprints from ``python -m analysis.checkpoints show X --json``, the run cards, the result
+fingerprints from ``python -m lm.checkpoints show X --json``, the run cards, the result
 files). Fingerprints of finished steps live in ``<results>/reproduce-state.json`` (written
 atomically after each step); the wall time of each step goes to ``<results>/reproduce.json``.
 """
@@ -41,7 +41,7 @@ from symbolscope.paths import runs_dir
 from symbolscope.reading import read_json
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = ("symbolscope", "analysis", "trainer", "probes", "figures")
+PROJECT = ("symbolscope", "symbolcollection", "lm", "analysis", "trainer", "probes", "figures")
 STATE_FILE = "reproduce-state.json"
 REPORT_FILE = "reproduce.json"
 #: Checkpoints compared by the studies (the first is the baseline).
@@ -49,7 +49,7 @@ CKPTS = "base,injection,ours"
 #: Source folders/files (relative to the repository) each kind of step's fingerprint covers.
 STORE_CODE = (
     "symbolscope",
-    "analysis/checkpoints",
+    "lm/checkpoints",
     "analysis/extract",
     "analysis/store.py",
     "analysis/layers.py",
@@ -89,7 +89,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
     on = tuple(f"ckpt:{c}" for c in ckpts.split(","))
     pair = "base,ours"
     return [
-        Step("collection", "trainer.data", ("build",), kind="collection"),
+        Step("collection", "symbolcollection", ("build",), kind="collection"),
         Step("injection", "trainer", ("injection", "--config", train_config), kind="train"),
         Step("infusion", "trainer", ("infusion", "--config", train_config), kind="train"),
         Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
@@ -108,7 +108,7 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
-             code=("symbolscope", "analysis/checkpoints", "analysis/evaluate", "trainer/data"),
+             code=("symbolscope", "lm", "analysis/evaluate", "symbolcollection"),
              inputs=("collection", *on), outputs=("eval/*.json",)),
         Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),
              inputs=("runs",), outputs=("training/*.json",)),
@@ -182,7 +182,7 @@ class Runner:
             return sha256_file(self.collection_card)
         if name.startswith("ckpt:"):
             alias = name[5:]
-            res = subprocess.run([sys.executable, "-m", "analysis.checkpoints", "show", alias, "--json"],
+            res = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", alias, "--json"],
                                  capture_output=True, text=True, check=False)  # fmt: skip
             if res.returncode != 0:
                 raise UserError(
@@ -222,7 +222,7 @@ class Runner:
     def run_train(self, step: Step) -> tuple[str, str]:
         """Skip a stage with a finished run, resume an interrupted one, else train it."""
         stage, config = step.args[0], step.args[step.args.index("--config") + 1]
-        shown = subprocess.run([sys.executable, "-m", "analysis.checkpoints", "show", stage],
+        shown = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", stage],
                                capture_output=True, text=True, check=False)  # fmt: skip
         if shown.returncode == 0:
             return "skipped", "a finished run exists; make clean to train again"

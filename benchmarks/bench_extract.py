@@ -2,7 +2,7 @@
 
 Both extract every layer (0..L and the final norm) of the embedded ``base`` model, mean-pooled
 over the ``symbol`` span of every sample of the analysis split (spans from the same
-``trainer.data.chat.encode_sample``):
+``symbolcollection.chat.encode_sample``):
 
 - **extract**: ``analysis.store.ensure_store`` into an empty store (length-bucketed batches under
   a token budget, hooks that pool on the fly, no logits, shards streamed to disk);
@@ -52,7 +52,7 @@ def _load_and_reset() -> tuple[object, object, dict]:
     mark so that the peak measured next is the method's own working memory."""
     import torch
 
-    from analysis.checkpoints import load_model, load_tokenizer, resolve
+    from lm.checkpoints import load_model, load_tokenizer, resolve
 
     ckpt = resolve("base")
     model, tok = load_model(ckpt), load_tokenizer(ckpt)
@@ -96,7 +96,7 @@ def run_naive(split: str, out: str) -> dict:
     import torch
 
     from analysis.extract.samples import load_dataset
-    from trainer.data.chat import encode_sample
+    from symbolcollection.chat import encode_sample
 
     model, tok, mem = _load_and_reset()
     t0 = time.perf_counter()

@@ -33,10 +33,10 @@ def main() -> None:
     import numpy as np
     import torch
 
-    from analysis.checkpoints import load_model, load_tokenizer, resolve
     from analysis.evaluate import mmlu
     from analysis.evaluate.choices import Query, choice_loglik, encode_query
     from analysis.evaluate.prefix import shared_prefix_loglik
+    from lm.checkpoints import load_model, load_tokenizer, resolve
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--topics", type=int, default=3)

@@ -51,11 +51,11 @@ def _baseline(model, tok, prompts, stops, max_new):
 def main() -> int:
     import torch
 
-    from analysis.checkpoints import load
     from analysis.evaluate.api import select
     from analysis.evaluate.generate import generate
     from analysis.evaluate.prompts import finished, prompt_text
-    from trainer.data import load_split
+    from lm.checkpoints import load
+    from symbolcollection import load_split
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="base")

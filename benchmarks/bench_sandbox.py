@@ -49,7 +49,7 @@ def _jobs(per_family: int) -> tuple[list[dict], dict]:
     from analysis.evaluate import resources
     from analysis.evaluate.api import select
     from analysis.evaluate.checks import FAMILY_CHECKS
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     chosen = select(load_split("test"), "family", per_family, 0)
     jobs = [j for f in FAMILIES for s in chosen.get(f, []) for j in FAMILY_CHECKS[f].jobs(s, s.output)]

@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
 
-from analysis.checkpoints import load_model, load_tokenizer, resolve
+from lm.checkpoints import load_model, load_tokenizer, resolve
+from lm.forward import forward_loss
+from lm.masking import encode_examples
+from lm.packing import best_fit_decreasing, collate_packed, collate_padded, packing_efficiency
 from trainer.config import StageConfig
 from trainer.engine import TorchEngine
-from trainer.forward import forward_loss
-from trainer.masking import encode_examples
-from trainer.packing import best_fit_decreasing, collate_packed, collate_padded, packing_efficiency
 
 CPU = torch.device("cpu")
 
@@ -77,7 +77,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     ckpt = resolve(args.model)
     tok = load_tokenizer(ckpt)

@@ -3,9 +3,9 @@
 Run from the repo root: ``.venv/bin/python benchmarks/bench_validate.py [--rows 5000] [--repeats 3]``.
 
 The rows are the embedded collection's ``train`` split (cycled to ``--rows``), the ordinary
-content ``python -m trainer.data validate`` sees. The baseline calls
-:func:`trainer.data.checkers.reason` in this process (no time limit: what validate did before);
-ours sends every row through :class:`trainer.data.checkers.sandbox.TimedChecker`. Both are warmed
+content ``python -m symbolcollection validate`` sees. The baseline calls
+:func:`symbolcollection.checkers.reason` in this process (no time limit: what validate did before);
+ours sends every row through :class:`symbolcollection.checkers.sandbox.TimedChecker`. Both are warmed
 (each family checked once) before timing; medians of ``--repeats`` passes. The last line also
 gives the wall time of one full ``validate`` CLI run on the same file (file reading, worker
 start-up and report included), which the issue wants under a minute for 5,000 rows.
@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _samples(n: int) -> list:
-    from trainer.data.collection import ensure_collection
-    from trainer.data.store import read_split
+    from symbolcollection.collection import ensure_collection
+    from symbolcollection.store import read_split
 
     rows = read_split(ensure_collection(0), "train")
     return [rows[i % len(rows)] for i in range(n)]
@@ -48,8 +48,8 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=5000)
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
-    from trainer.data.checkers import reason
-    from trainer.data.checkers.sandbox import TimedChecker
+    from symbolcollection.checkers import reason
+    from symbolcollection.checkers.sandbox import TimedChecker
 
     samples = _samples(args.rows)
     families = {s.family: s for s in samples}
@@ -67,7 +67,7 @@ def main() -> None:
         path = Path(tmp) / "rows.jsonl"
         path.write_text("".join(json.dumps(s.to_dict()) + "\n" for s in samples))
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "trainer.data", "validate", str(path)], cwd=ROOT,
+        subprocess.run([sys.executable, "-m", "symbolcollection", "validate", str(path)], cwd=ROOT,
                        capture_output=True, check=False)  # fmt: skip
         cli_s = time.perf_counter() - t0
     print(f"{'checker':<28} {'median s':>9} {'rows/s':>8} {'invalid':>8}")

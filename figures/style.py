@@ -10,7 +10,7 @@
 - :func:`ckpt_colour` gives each checkpoint alias one colour (Okabe–Ito, safe for colour-blind
   readers); ``infusion`` and ``ours`` share one (``ours`` = the Infusion run).
 
-The family order is copied once from ``trainer.data.schema.FAMILIES`` (figures never import
+The family order is copied once from ``symbolcollection.schema.FAMILIES`` (figures never import
 trainer; a unit test checks that the copy still matches); an unknown family gets a colour from
 the rest of the palette chosen by a stable hash of its name, so it is the same in every figure.
 """
@@ -27,7 +27,7 @@ import matplotlib as mpl
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-#: The Symbolic Collection's families, in ``trainer.data.schema.FAMILIES`` order (copied once).
+#: The Symbolic Collection's families, in ``symbolcollection.schema.FAMILIES`` order (copied once).
 FAMILIES: tuple[str, ...] = (
     "sql", "fol", "pddl", "smiles", "regex", "python", "bash", "sparql", "lambda",
     "ltl", "amr", "api_call", "math", "latex", "json", "cron", "xpath",

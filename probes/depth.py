@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 #: Families without a meaningful parse tree, and why.
 NO_TREE: dict[str, str] = {
@@ -76,7 +76,7 @@ def _fol(text: str) -> int:
 def _lark(grammar_name: str) -> Any:
     from lark import Lark
 
-    from trainer.data.checkers import logic
+    from symbolcollection.checkers import logic
 
     return Lark(getattr(logic, grammar_name), parser="lalr")
 

@@ -13,11 +13,11 @@ from analysis.layers import LayerKey
 from analysis.store import Store
 from probes.fit import check_labels
 from probes.targets import Task, depth_tasks, group_ids, label_task, valid_task
+from symbolcollection.corrupt import original_of, pretokens
+from symbolcollection.schema import Sample
+from symbolcollection.splits import DERIVED_SPLITS, SPLITS
 from symbolscope.errors import UserError
 from symbolscope.reading import json_lines
-from trainer.data.corrupt import original_of, pretokens
-from trainer.data.schema import Sample
-from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
 
 @dataclass
@@ -43,7 +43,7 @@ class CheckpointInputs:
 def split_samples(split: str) -> list[Sample]:
     """The samples of a collection split (``analysis`` with its Symbol-Evol variants) or a JSONL file."""
     if split in SPLITS or split in DERIVED_SPLITS:
-        from trainer.data import load_split
+        from symbolcollection import load_split
 
         return load_split(split, include_evol=(split == "analysis"))
     path = Path(split)
@@ -120,7 +120,7 @@ def span_text(sample: Sample, span: str) -> str:
 def surface_counts(inputs: CheckpointInputs) -> np.ndarray:
     """``[N, V]`` bag-of-token counts of each row's span with the checkpoint's own tokenizer
     (analysis rows, then the twins); records how many twins' bags differ from their original's."""
-    from analysis.checkpoints import load_tokenizer, resolve
+    from lm.checkpoints import load_tokenizer, resolve
 
     tok = load_tokenizer(resolve(inputs.alias))
     span = inputs.store.manifest["span"]

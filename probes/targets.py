@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from probes.depth import depth, skip_reason
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 TARGETS: tuple[str, ...] = ("family", "task", "depth", "valid")
 DEPTH_BINS = 3

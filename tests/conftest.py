@@ -1,5 +1,5 @@
 """Shared test setup: no test may reach a model hub, and the embedded models come from the cache
-that ``make install`` fills (``python -m analysis.checkpoints prepare``)."""
+that ``make install`` fills (``python -m lm.checkpoints prepare``)."""
 
 from __future__ import annotations
 

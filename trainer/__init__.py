@@ -1,1 +1,4 @@
-"""Symbol-LLM trainer: the Symbolic Collection (``trainer.data``) and the two SFT stages."""
+"""Symbol-LLM trainer: the two SFT stages over the Symbolic Collection (:mod:`symbolcollection`).
+
+``trainer.data`` is a shim that keeps ``python -m trainer.data ...`` and its imports working.
+"""

@@ -31,9 +31,9 @@ STAGES = ("injection", "infusion")
 class DataConfig:
     """Where the samples come from and how many of them are used.
 
-    ``collection``: ``embedded`` (the Symbolic Collection of :mod:`trainer.data`) or a folder
+    ``collection``: ``embedded`` (the Symbolic Collection of :mod:`symbolcollection`) or a folder
     holding ``symbolic_train.jsonl``, ``symbolic_test.jsonl``, ``general_train.jsonl`` and
-    ``general_test.jsonl`` (one :class:`trainer.data.Sample` per line; relative to the config).
+    ``general_test.jsonl`` (one :class:`symbolcollection.Sample` per line; relative to the config).
     """
 
     collection: str = "embedded"

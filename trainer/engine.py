@@ -174,7 +174,7 @@ def check_resume_files(folder: Path) -> None:
     """Pre-flight of a resume checkpoint, before the model and data are loaded: every pickle is
     scanned, and a single-process state is opened (``weights_only=True``, memory-mapped) and its
     weights file's header checked, so a planted, truncated or foreign file fails fast in one line."""
-    from analysis.checkpoints.fingerprint import check_safetensors
+    from lm.checkpoints.fingerprint import check_safetensors
 
     if (folder / "ckpt").is_dir():  # a DeepSpeed checkpoint
         check_deepspeed_checkpoint(folder)
@@ -246,7 +246,7 @@ class TorchEngine:
         """
         from safetensors.torch import load_model
 
-        from analysis.checkpoints.fingerprint import check_safetensors
+        from lm.checkpoints.fingerprint import check_safetensors
 
         state = load_trusted_state(folder / STATE_FILE)
         check_safetensors(folder / WEIGHTS_FILE)

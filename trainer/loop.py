@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from analysis.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
+from lm.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
+from lm.forward import forward_loss
+from lm.loss import mask_dtype, mask_kind, validation_loss
+from lm.masking import encode_examples
+from lm.packing import collate_packed
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError, get_logger
@@ -28,10 +32,6 @@ from symbolscope.version import code_version
 from trainer import runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
 from trainer.engine import check_resume_files
-from trainer.evaluate import mask_dtype, mask_kind, validation_loss
-from trainer.forward import forward_loss
-from trainer.masking import encode_examples
-from trainer.packing import collate_packed
 from trainer.plan import Plan, rank_micro_batches
 from trainer.progress import Progress
 from trainer.sources import StageData, stage_data

@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from trainer.packing import best_fit_decreasing, packing_efficiency
+from lm.packing import best_fit_decreasing, packing_efficiency
 
 
 @dataclass

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.checkpoints import RUN_CARD
+from lm.checkpoints import RUN_CARD
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import sha256_file
 from symbolscope.paths import runs_dir

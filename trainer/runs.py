@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.checkpoints import RUN_CARD
+from lm.checkpoints import RUN_CARD
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
 from symbolscope.errors import UserError

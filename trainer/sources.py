@@ -1,11 +1,11 @@
 """The samples of each stage: train set (symbolic, or the symbolic:general mix) and validation sets.
 
-``data.collection: embedded`` reads the Symbolic Collection through ``trainer.data``
+``data.collection: embedded`` reads the Symbolic Collection through ``symbolcollection``
 (``load_split``/``load_general``); any other value is a folder with four JSONL files of
 samples: ``symbolic_train.jsonl``, ``symbolic_test.jsonl``, ``general_train.jsonl``,
 ``general_test.jsonl``. Injection trains on the symbolic train split (with its Symbol-Evol
 variants when ``include_evol``); Infusion on a seeded mix of symbolic and general train samples
-holding a ``general_fraction`` share of general samples (:func:`trainer.data.mixing.mix`: the
+holding a ``general_fraction`` share of general samples (:func:`symbolcollection.mixing.mix`: the
 symbolic samples once each, the general ones up- or down-sampled to fit). Validation always uses the held-out ``test`` splits.
 """
 
@@ -16,11 +16,11 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from symbolcollection.fingerprint import dataset_fingerprint
+from symbolcollection.mixing import mix
+from symbolcollection.schema import NL_FAMILY, Sample
 from symbolscope.errors import UserError
 from trainer.config import TrainConfig
-from trainer.data.fingerprint import dataset_fingerprint
-from trainer.data.mixing import mix
-from trainer.data.schema import NL_FAMILY, Sample
 
 FILES = ("symbolic_train", "symbolic_test", "general_train", "general_test")
 
@@ -85,7 +85,7 @@ def _load(cfg: TrainConfig, which: str) -> list[Sample]:
             samples = [s for s in samples if s.family in data.families]
         return samples
     try:
-        from trainer.data import collection
+        from symbolcollection import collection
     except ImportError as err:
         raise UserError(
             f"the embedded Symbolic Collection is not available ({err}); set data.collection to a folder"

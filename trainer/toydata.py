@@ -12,8 +12,8 @@ import random
 import sys
 from pathlib import Path
 
+from symbolcollection.schema import Sample
 from symbolscope.io import atomic_write_text
-from trainer.data.schema import Sample
 
 TABLES = ("users", "orders", "items", "cities", "flights", "books")
 COLUMNS = ("id", "name", "price", "age", "city", "year", "title", "total")

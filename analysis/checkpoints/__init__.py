@@ -1,32 +1,23 @@
-"""Checkpoints: aliases → (model, tokenizer, fingerprint), the embedded models, fingerprints.
+"""Former home of the checkpoint registry, kept so that old imports and commands still work.
 
-``resolve(alias)`` gives a :class:`Checkpoint` (what it is, where its files live, a content
-fingerprint); ``load_model`` and ``load_tokenizer`` load it. ``python -m analysis.checkpoints``
-lists, shows and prepares them (:mod:`analysis.checkpoints.cli`).
+The registry is :mod:`lm.checkpoints` (the trainer and the studies both read it).
+``python -m analysis.checkpoints list|show|prepare`` runs its CLI, and
+``from analysis.checkpoints import resolve`` (or any other name of ``lm.checkpoints.__all__``)
+returns the same object.
 """
 
-from analysis.checkpoints.registry import (
-    BUILTIN,
-    RUN_CARD,
-    STAGE_OF,
-    Checkpoint,
-    describe,
-    latest_run,
-    load,
-    load_model,
-    load_tokenizer,
-    resolve,
-)
+from __future__ import annotations
 
-__all__ = [
-    "BUILTIN",
-    "RUN_CARD",
-    "STAGE_OF",
-    "Checkpoint",
-    "describe",
-    "latest_run",
-    "load",
-    "load_model",
-    "load_tokenizer",
-    "resolve",
-]
+from typing import Any
+
+import lm.checkpoints
+
+__all__ = list(lm.checkpoints.__all__)
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(lm.checkpoints, name)
+    raise AttributeError(
+        f"module 'analysis.checkpoints' has no attribute {name!r} (the registry is 'lm.checkpoints')"
+    )

@@ -1,6 +1,6 @@
-"""``python -m analysis.checkpoints``."""
+"""``python -m analysis.checkpoints``: the CLI of :mod:`lm.checkpoints` under its former name."""
 
-from analysis.checkpoints.cli import main
+from lm.checkpoints.cli import main
 from symbolscope.errors import run_cli
 
-raise SystemExit(run_cli(main))
+raise SystemExit(run_cli(lambda argv: main(argv, prog="python -m analysis.checkpoints")))

@@ -70,7 +70,7 @@ def config_from(args: argparse.Namespace) -> EvalConfig:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Evaluate, write results and the report, print the table and the time per suite."""
-    from trainer.data import load_split
+    from symbolcollection import load_split
 
     args = build_parser().parse_args(argv)
     cfg = config_from(args)

@@ -22,9 +22,9 @@ from analysis.evaluate import delegation, general, mmlu, normalise, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
-from trainer.data.schema import Sample
 
 log = get_logger("analysis.evaluate")
 ANALYSIS = "eval"
@@ -148,8 +148,8 @@ def _delegation_samples(
 
 def _generate(alias: str, samples: Sequence[Sample], cfg: EvalConfig) -> dict[str, Any]:
     """Load ``alias``, generate an answer for every sample; model, tokenizer and facts."""
-    from analysis.checkpoints import load_model, load_tokenizer, resolve
     from analysis.evaluate.generate import generate
+    from lm.checkpoints import load_model, load_tokenizer, resolve
 
     ckpt = resolve(alias)
     model, tok = load_model(ckpt, cfg.dtype), load_tokenizer(ckpt)
@@ -311,7 +311,7 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
     writes ``results/eval/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
     are checked before any model runs (:func:`analysis.evaluate.general.prepare`).
     """
-    from trainer.data import dataset_fingerprint, load_split
+    from symbolcollection import dataset_fingerprint, load_split
 
     cfg = config or EvalConfig()
     cfg.check()
@@ -320,7 +320,7 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
     samples = load_split(cfg.split)
     if not samples:
         raise UserError(
-            f"split '{cfg.split}' has no samples; build the collection (python -m trainer.data build)"
+            f"split '{cfg.split}' has no samples; build the collection (python -m symbolcollection build)"
         )
     mode, note = choose_mode(cfg.allow_unsandboxed)
     if note:

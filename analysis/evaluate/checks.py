@@ -22,9 +22,9 @@ from typing import Any
 
 from analysis.evaluate import resources
 from analysis.evaluate.sandbox import Limits, Outcome, run_jobs
-from trainer.data.checkers.code import regex_examples
-from trainer.data.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
-from trainer.data.schema import Sample
+from symbolcollection.checkers.code import regex_examples
+from symbolcollection.checkers.sandbox import CALLS, CHECK_TIMEOUT_S, TimedChecker
+from symbolcollection.schema import Sample
 
 Jobs = Callable[[Sample, str], list[dict[str, Any]]]
 Judge = Callable[[Sample, str, Sequence[Outcome], Sequence[Outcome]], bool]
@@ -172,7 +172,7 @@ def json_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequenc
     """Valid for the family's checker (schema / tool signatures) and equal as objects."""
     from dataclasses import replace
 
-    from trainer.data.checkers import reason
+    from symbolcollection.checkers import reason
 
     try:
         same = json.loads(text) == json.loads(sample.output)
@@ -185,7 +185,7 @@ def xpath_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequen
     """The same elements selected in the sample's XML document (in document order)."""
     import xml.etree.ElementTree as ET
 
-    from trainer.data.checkers.structured import xpath_select
+    from symbolcollection.checkers.structured import xpath_select
 
     try:
         a = [ET.tostring(e) for e in xpath_select(sample.input, text.strip())]
@@ -272,7 +272,7 @@ class Executor:
     gold program never shares a process with predicted code), in batches; gold outcomes are
     cached by (check, sample id) so every checkpoint after the first reuses them. Building a
     prediction's jobs and judging it run in the forked, time- and memory-limited checker worker
-    (:class:`~trainer.data.checkers.sandbox.TimedChecker`), never in the suite's process.
+    (:class:`~symbolcollection.checkers.sandbox.TimedChecker`), never in the suite's process.
 
     ``mode``: ``bwrap``, ``unsandboxed`` or ``none`` (execution not run: checks with jobs give
     ``None``)."""

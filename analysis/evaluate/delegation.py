@@ -19,7 +19,7 @@ from typing import Any
 from analysis.evaluate import resources
 from analysis.evaluate.checks import Check, math_jobs, math_judge, sql_jobs, sql_judge
 from analysis.evaluate.sandbox import Outcome
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 #: delegation task -> the collection tasks its samples come from
 TASKS: dict[str, tuple[str, ...]] = {

@@ -18,7 +18,7 @@ alone and says so. Intervals of the other rows: 95 % Wilson score over items.
 **Held-out NL loss** (:func:`nl_loss_row`, not in the General average): mean cross-entropy
 (nats per token) on the response tokens of ``per_split`` samples of the collection's
 ``general_test`` split, rendered through the checkpoint's chat template and masked exactly as in
-training (:mod:`trainer.masking`), by the trainer's own validation loss.
+training (:mod:`lm.masking`), by the trainer's own validation loss.
 
 Every scored item is returned as a record (:func:`mmlu_items`, :func:`bbh_items`) for
 ``<run-id>.items.jsonl``.
@@ -222,10 +222,10 @@ def nl_loss_row(
     Samples longer than ``max_length`` tokens are truncated (counted in ``truncated``). A
     tokenizer without a chat template gives ``loss`` None and says why in ``note``.
     """
+    from lm.loss import validation_loss
+    from lm.masking import encode_examples
+    from symbolcollection import load_general
     from symbolscope.distributed import DistInfo
-    from trainer.data import load_general
-    from trainer.evaluate import validation_loss
-    from trainer.masking import encode_examples
 
     row: dict[str, Any] = {"suite": SUITE, "task": NL_TASK, "n": 0, "loss": None, "n_tokens": 0}
     if not getattr(tokenizer, "chat_template", None):

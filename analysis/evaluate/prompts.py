@@ -1,6 +1,6 @@
 """What the model is asked and where its answer ends: prompts, stop rules, answer extraction.
 
-The prompt is the sample's user turn (:func:`trainer.data.chat.user_content`, the same text the
+The prompt is the sample's user turn (:func:`symbolcollection.chat.user_content`, the same text the
 trainer and the extractor see) rendered with the checkpoint's own chat template and its generation
 prompt. A tokenizer without a chat template gets :data:`PLAIN_FORMAT` instead; the result file
 states which format each checkpoint was given.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from trainer.data.chat import user_content
-from trainer.data.schema import Sample
+from symbolcollection.chat import user_content
+from symbolcollection.schema import Sample
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

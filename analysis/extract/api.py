@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.checkpoints import resolve
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.build import BuildOptions, build_store
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
@@ -23,6 +22,7 @@ from analysis.store import (
     open_store,
     read_manifest,
 )
+from lm.checkpoints import resolve
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
 

@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.checkpoints import Checkpoint
-from analysis.checkpoints.fingerprint import check_config_matches_weights, read_config
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.engine import ShardJob, extract_shards
 from analysis.extract.samples import Dataset
 from analysis.extract.writer import PartialStore, partial_dir, shard_name, store_lock
 from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
+from lm.checkpoints import Checkpoint
+from lm.checkpoints.fingerprint import check_config_matches_weights, read_config
 from symbolscope import distributed
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import WriteRefused, sha256_file
@@ -49,7 +49,7 @@ _SOURCES = (
     "analysis/extract/engine.py",
     "analysis/extract/build.py",
     "analysis/layers.py",
-    "trainer/data/chat.py",
+    "symbolcollection/chat.py",
 )
 
 

@@ -18,10 +18,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from analysis.checkpoints import resolve
 from analysis.extract.api import extract, remove_store
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.store import DTYPES, POOLINGS, SPANS, list_partial, list_stores
+from lm.checkpoints import resolve
 from symbolscope.errors import UserError
 from symbolscope.paths import store_root
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.checkpoints import Checkpoint, load_model, load_tokenizer
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS, collate, plan_batches
 from analysis.extract.capture import Capturer, capturing
 from analysis.extract.samples import Dataset
@@ -23,8 +22,9 @@ from analysis.extract.spans import Item, prepare_all
 from analysis.extract.writer import PartialStore
 from analysis.layers import LayerKey, tensor_name
 from analysis.store import StoreKey
+from lm.checkpoints import Checkpoint, load_model, load_tokenizer
+from symbolcollection.chat import has_offsets
 from symbolscope.errors import UserError
-from trainer.data.chat import has_offsets
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from symbolcollection.schema import SAMPLE_FIELDS, Sample
+from symbolcollection.splits import DERIVED_SPLITS, SPLITS
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json
 from symbolscope.paths import store_root
 from symbolscope.reading import json_lines
-from trainer.data.schema import SAMPLE_FIELDS, Sample
-from trainer.data.splits import DERIVED_SPLITS, SPLITS
 
 #: Every split name the collection serves (stored and derived).
 COLLECTION_SPLITS: tuple[str, ...] = (*SPLITS, *DERIVED_SPLITS)
@@ -40,7 +40,7 @@ class Dataset:
 
 def content_fingerprint(samples: Sequence[Sample], evol_of: Sequence[str | None]) -> str:
     """Hex SHA-256 of the collection's :func:`dataset_fingerprint` of ``samples`` and ``evol_of``."""
-    from trainer.data import dataset_fingerprint
+    from symbolcollection import dataset_fingerprint
 
     h = hashlib.sha256(str(dataset_fingerprint(list(samples))).encode())
     h.update(json.dumps(list(evol_of)).encode())
@@ -79,7 +79,7 @@ def _from_jsonl(path: Path) -> Dataset:
 
 
 def _from_collection(split: str, seed: int) -> Dataset:
-    from trainer.data import evol_pairs, load_split
+    from symbolcollection import evol_pairs, load_split
 
     samples = load_split(split, seed=seed, include_evol=(split == "analysis"))
     if not samples:
@@ -95,14 +95,14 @@ def _fingerprint_cache() -> Path:
 def _split_stamp(split: str, seed: int) -> str | None:
     """A cheap identity of a collection split's files (folder, names, sizes, mtimes), or None."""
     try:
-        from trainer.data import ensure_collection  # type: ignore[attr-defined]
+        from symbolcollection import ensure_collection  # type: ignore[attr-defined]
 
         folder = Path(ensure_collection(seed))
     except (ImportError, UserError, OSError):
         return None
     parts = [str(folder.resolve()), split, str(seed)]
     if split in DERIVED_SPLITS:  # derived from analysis and cached in one file beside it
-        from trainer.data.corrupt import twins_path
+        from symbolcollection.corrupt import twins_path
 
         twins = twins_path(folder)
         if not twins.is_file():

@@ -1,7 +1,7 @@
 """Which token positions of a sample are pooled: the ``symbol``, ``instruction`` or ``last`` span.
 
 Each sample is rendered through the model's chat template and tokenized by
-:func:`trainer.data.chat.encode_sample` (the same text the trainer trains on), which maps the
+:func:`symbolcollection.chat.encode_sample` (the same text the trainer trains on), which maps the
 character spans of the instruction and of the symbolic output to tokens with the tokenizer's
 offsets. Rule (stated there, used here): *a token belongs to the span in which its first
 character lies*, so a token straddling a boundary goes to the side where it starts.
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from analysis.store import SPANS
-from trainer.data.chat import encode_sample
-from trainer.data.schema import Sample
+from symbolcollection.chat import encode_sample
+from symbolcollection.schema import Sample
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase

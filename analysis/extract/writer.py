@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.checkpoints.fingerprint import check_safetensors
 from analysis.store import MANIFEST
+from lm.checkpoints.fingerprint import check_safetensors
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_write_bytes, atomic_write_json, disk_write
 

@@ -13,9 +13,9 @@ import analysis
 from analysis.evaluate import EvalConfig
 from analysis.evaluate.api import select
 from analysis.evaluate.prompts import PLAIN_FORMAT, extract_answer, finished, prompt_format, prompt_text
+from symbolcollection import load_split
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
-from trainer.data import load_split
-from trainer.data.schema import Sample
 
 
 def _write(path, rows):
@@ -82,13 +82,13 @@ def test_bad_arguments_are_one_line(tmp_path):
 
 
 def test_empty_split_is_a_user_error(monkeypatch):
-    monkeypatch.setattr("trainer.data.load_split", lambda split, **kw: [])
+    monkeypatch.setattr("symbolcollection.load_split", lambda split, **kw: [])
     with pytest.raises(UserError, match="has no samples"):
         analysis.evaluate(["tiny"], config=EvalConfig(tasks=("symbolic",)))
 
 
 def test_checkpoint_without_a_chat_template_uses_the_plain_format_and_says_so(tmp_path):
-    from analysis.checkpoints import load
+    from lm.checkpoints import load
 
     model, tok, _ = load("tiny")
     folder = tmp_path / "tiny-plain"
@@ -98,7 +98,7 @@ def test_checkpoint_without_a_chat_template_uses_the_plain_format_and_says_so(tm
     for f in folder.glob("chat_template*"):
         f.unlink()
     sample = Sample("x-1", "t", "cron", "Every day at noon.", "", "0 12 * * *", "test")
-    from analysis.checkpoints import load_tokenizer, resolve
+    from lm.checkpoints import load_tokenizer, resolve
 
     plain_tok = load_tokenizer(resolve(str(folder)))
     assert prompt_format(plain_tok) == "plain"

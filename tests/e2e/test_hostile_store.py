@@ -20,7 +20,7 @@ from support.cli import run_module
 from support.extract import REAL_HOME, make_home
 from support.hostile import assert_clean
 
-from analysis.checkpoints.fingerprint import fingerprint_folder
+from lm.checkpoints.fingerprint import fingerprint_folder
 
 LIMIT_S = 300  # per CLI call; the shared 2-core machine runs at a load of ~15 during the suite
 

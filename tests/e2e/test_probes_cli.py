@@ -154,8 +154,8 @@ def test_nan_vectors_are_refused(home: Path, tmp_path: Path, monkeypatch):
 
 def test_valid_target_probes_originals_against_their_twins(home: Path, tmp_path: Path):
     """The corrupted twins are extracted as their own split and probed beside their originals."""
-    from trainer.data.corrupt import make_twins
-    from trainer.data.schema import Sample
+    from symbolcollection.corrupt import make_twins
+    from symbolcollection.schema import Sample
 
     split = _split(tmp_path / "s.jsonl")
     originals = [Sample.from_dict(json.loads(line)) for line in split.read_text().splitlines()]

@@ -20,8 +20,8 @@ from analysis.evaluate import delegation, score
 from analysis.evaluate.api import select
 from analysis.evaluate.checks import FAMILY_CHECKS, Executor
 from analysis.evaluate.sandbox import Limits, bwrap_status, run_jobs
+from symbolcollection import load_split
 from symbolscope import paths
-from trainer.data import load_split
 
 LIMITS = Limits(job_seconds=3.0, memory_mb=1024, startup_seconds=20.0)
 NEIGHBOUR = {"kind": "call", "code": "def f():\n    return 'neighbour'", "entry": "f", "args": [[]]}

@@ -20,10 +20,10 @@ from support.references import cka_gram, mutual_knn_brute
 
 import analysis.projection as projection_cli
 import analysis.similarity as similarity_cli
-from analysis.checkpoints import registry as checkpoints
 from analysis.extract import ensure_store
 from analysis.metrics.similarity import centroid_cosines, procrustes_distance
 from analysis.similarity import SimilarityConfig, similarity
+from lm.checkpoints import registry as checkpoints
 from symbolscope.errors import UserError, run_cli
 
 

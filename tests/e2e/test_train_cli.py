@@ -10,7 +10,7 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from analysis.checkpoints import RUN_CARD, load_model, resolve
+from lm.checkpoints import RUN_CARD, load_model, resolve
 from symbolscope.errors import run_cli
 from trainer import toydata
 from trainer.__main__ import main

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from safetensors.torch import load_file
 
-from analysis.checkpoints import RUN_CARD
+from lm.checkpoints import RUN_CARD
 from symbolscope.errors import run_cli
 from trainer import toydata
 from trainer.__main__ import main

@@ -13,8 +13,8 @@ import torch
 
 import analysis.uniformity as uniformity
 from analysis.align_uniform import ROW_KEYS
-from analysis.checkpoints import registry as checkpoints
 from analysis.extract import ensure_store
+from lm.checkpoints import registry as checkpoints
 
 FAMILIES = {
     "sql": [

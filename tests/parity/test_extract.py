@@ -8,14 +8,14 @@ import pytest
 import torch
 from support.extract import assert_close_scaled, hook_ids, make_samples, truth_vectors
 
-from analysis.checkpoints import load_model, load_tokenizer, resolve
 from analysis.extract.batching import collate, plan_batches
 from analysis.extract.capture import capturing
 from analysis.extract.engine import extract_chunk
 from analysis.extract.spans import Item, Skipped, prepare
 from analysis.layers import FINAL_NORM, parse_layers
+from lm.checkpoints import load_model, load_tokenizer, resolve
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
-from trainer.data.schema import Sample
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ class _NoOffsets:
 
 
 def test_tokenizer_without_offsets_falls_back_with_a_warning(tiny, caplog: pytest.LogCaptureFixture) -> None:
-    from trainer.data.chat import has_offsets as check_offsets
+    from symbolcollection.chat import has_offsets as check_offsets
 
     _, tok = tiny
     slow = _NoOffsets(tok)

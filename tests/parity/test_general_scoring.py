@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from analysis.checkpoints import load_model, load_tokenizer, resolve
 from analysis.evaluate import mmlu
 from analysis.evaluate.choices import Query, batches, choice_loglik, encode_query
 from analysis.evaluate.general import mmlu_items, mmlu_rows, nl_loss_row, pick
 from analysis.evaluate.prefix import common_prefix, one_token, shared_prefix_loglik
+from lm.checkpoints import load_model, load_tokenizer, resolve
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def _by_hand(model, tok, samples) -> tuple[float, int]:
 
 
 def test_nl_loss_equals_by_hand_cross_entropy(tiny) -> None:
-    from trainer.data import load_general
+    from symbolcollection import load_general
 
     model, tok = tiny
     row = nl_loss_row(model, tok, per_split=2, seed=5)

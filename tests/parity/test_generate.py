@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from analysis.checkpoints import load
 from analysis.evaluate.generate import generate
 from analysis.evaluate.prompts import finished
+from lm.checkpoints import load
 
 
 @pytest.fixture(scope="module")

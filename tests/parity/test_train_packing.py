@@ -7,17 +7,17 @@ import random
 import pytest
 import torch
 
-from analysis.checkpoints import load_model, load_tokenizer, resolve
-from trainer import toydata
-from trainer.forward import forward_loss
-from trainer.masking import Example, encode_examples
-from trainer.packing import (
+from lm.checkpoints import load_model, load_tokenizer, resolve
+from lm.forward import forward_loss
+from lm.masking import Example, encode_examples
+from lm.packing import (
     best_fit_decreasing,
     block_causal_mask,
     collate_packed,
     collate_padded,
     packing_efficiency,
 )
+from trainer import toydata
 from trainer.plan import Plan, rank_micro_batches
 
 CPU = torch.device("cpu")

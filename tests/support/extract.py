@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 REAL_HOME = Path(os.environ.get("SYMBOLSCOPE_HOME") or Path.home() / ".cache" / "symbolscope")
 

@@ -12,9 +12,9 @@ import pytest
 import torch
 from support.cli import run_module
 
-from analysis.checkpoints import embedded
-from analysis.checkpoints import registry as checkpoints
-from analysis.checkpoints.fingerprint import check_safetensors, fingerprint_folder
+from lm.checkpoints import embedded
+from lm.checkpoints import registry as checkpoints
+from lm.checkpoints.fingerprint import check_safetensors, fingerprint_folder
 from symbolscope.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from trainer.data.checkers import families_with_checkers, reason
-from trainer.data.schema import FAMILIES, Sample
-from trainer.data.tasks import all_tasks
+from symbolcollection.checkers import families_with_checkers, reason
+from symbolcollection.schema import FAMILIES, Sample
+from symbolcollection.tasks import all_tasks
 
 SCHEMA = "CREATE TABLE staff (id INTEGER PRIMARY KEY, name TEXT, salary INTEGER);"
 TOOLS = json.dumps([{"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},

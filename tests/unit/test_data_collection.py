@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from support.home import share_sources
 
+from symbolcollection import collection
+from symbolcollection.build import ensure_built
+from symbolcollection.cli import main
+from symbolcollection.fingerprint import normalise_output
+from symbolcollection.mixing import mix, mix_card
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError, run_cli
-from trainer.data import collection
-from trainer.data.build import ensure_built
-from trainer.data.cli import main
-from trainer.data.fingerprint import normalise_output
-from trainer.data.mixing import mix, mix_card
-from trainer.data.schema import Sample
 
 SCALE = "0.05"
 
@@ -127,7 +127,7 @@ def test_same_seed_rebuild_is_byte_identical(
 def test_exported_split_validates_and_rules_recover_families(
     built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from trainer.data.infer import infer_family
+    from symbolcollection.infer import infer_family
 
     out = tmp_path / "analysis.jsonl"
     assert run_cli(main, ["export", "analysis", str(out)]) == 0
@@ -153,7 +153,7 @@ def test_load_cli_stores_a_released_file_keyed_by_content(
 
 
 def test_stats_token_counts_use_the_embedded_tokenizer(built: Path) -> None:
-    from trainer.data.tokens import CACHE_NAME, counter
+    from symbolcollection.tokens import CACHE_NAME, counter
 
     count, unit = counter(use_tokenizer=True)
     assert unit == "smollm2 tokens"

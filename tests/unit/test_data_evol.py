@@ -9,11 +9,11 @@ import sqlite3
 
 import pytest
 
-from trainer.data.checkers import reason
-from trainer.data.evol import EVOL_FAMILIES, EvolFailed, can_evolve, evolve, original_id
-from trainer.data.schema import Sample
-from trainer.data.tasks import all_tasks
-from trainer.data.tasks.sql import make_schema, run
+from symbolcollection.checkers import reason
+from symbolcollection.evol import EVOL_FAMILIES, EvolFailed, can_evolve, evolve, original_id
+from symbolcollection.schema import Sample
+from symbolcollection.tasks import all_tasks
+from symbolcollection.tasks.sql import make_schema, run
 
 
 def _samples(family: str, n: int = 15) -> list[Sample]:
@@ -85,7 +85,7 @@ def test_evol_is_deterministic_from_rng() -> None:
 def test_evol_share_controls_how_many_are_evolved() -> None:
     from collections import Counter
 
-    from trainer.data.build import _evolve_split
+    from symbolcollection.build import _evolve_split
 
     samples = _samples("sql", 20) + _samples("cron", 5)
     eligible = [s for s in samples if can_evolve(s)]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from symbolcollection.cli import main
+from symbolcollection.infer import infer_family, load_mapping
+from symbolcollection.loaders import load_general_file, load_released
 from symbolscope.errors import UserError, run_cli
-from trainer.data.cli import main
-from trainer.data.infer import infer_family, load_mapping
-from trainer.data.loaders import load_general_file, load_released
 
 #: rows shaped like the released Symbolic_Collection (no family), with the family a reader would give
 RELEASED = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from symbolcollection.mixing import mix, mix_card
+from symbolcollection.schema import Sample
 from symbolscope.errors import UserError
-from trainer.data.mixing import mix, mix_card
-from trainer.data.schema import Sample
 
 
 def _samples(prefix: str, family: str, n: int) -> list[Sample]:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from trainer.data.schema import FAMILIES
-from trainer.data.tasks import SHELLS, all_tasks
+from symbolcollection.schema import FAMILIES
+from symbolcollection.tasks import SHELLS, all_tasks
 
 REAL_DATA_TASKS = {"humaneval", "nl2bash-icalfa", "nl2pddl-goal", "molecule-description-smiles"}
 

@@ -8,7 +8,7 @@ import time
 
 from analysis.evaluate.checks import FAMILY_CHECKS, Executor
 from analysis.evaluate.sandbox import Limits, run_jobs
-from trainer.data.schema import Sample
+from symbolcollection.schema import Sample
 
 LIMITS = Limits(job_seconds=1.5, memory_mb=1024)
 

@@ -13,7 +13,7 @@ from analysis.evaluate import delegation, score
 from analysis.evaluate.api import select
 from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, Executor
 from analysis.evaluate.sandbox import Limits
-from trainer.data import load_split
+from symbolcollection import load_split
 
 PER = 3
 

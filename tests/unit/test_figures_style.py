@@ -12,8 +12,8 @@ from matplotlib.colors import to_hex, to_rgb
 
 import figures
 from figures import style
+from symbolcollection.schema import FAMILIES
 from symbolscope.results import Result
-from trainer.data.schema import FAMILIES
 
 
 def _lab(hex_colour: str) -> np.ndarray:

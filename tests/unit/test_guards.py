@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 from support.hostile import watched_server
 
+from symbolcollection.checkers import reason
+from symbolcollection.schema import Sample
 from symbolscope import guards
-from trainer.data.checkers import reason
-from trainer.data.schema import Sample
 
 SETUP = "CREATE TABLE t(a INTEGER, b TEXT);\nINSERT INTO t VALUES (1, 'x'), (2, 'y');"
 

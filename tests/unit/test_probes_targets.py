@@ -9,9 +9,9 @@ import pytest
 
 from probes.depth import bracket_depth, depth, skip_reason
 from probes.targets import _quantile_bins, depth_tasks
-from trainer.data.checkers import reason
-from trainer.data.corrupt import CORRUPT_SUFFIX, make_twins, original_of
-from trainer.data.schema import Sample
+from symbolcollection.checkers import reason
+from symbolcollection.corrupt import CORRUPT_SUFFIX, make_twins, original_of
+from symbolcollection.schema import Sample
 
 
 def _s(family: str, output: str) -> Sample:
@@ -79,8 +79,8 @@ def test_depth_bins_skip_families_with_one_value_and_merge_small_bins():
 
 
 def test_every_twin_has_its_originals_tokens_and_fails_its_checker():
-    from analysis.checkpoints import load_tokenizer, resolve
-    from trainer.data import load_split
+    from lm.checkpoints import load_tokenizer, resolve
+    from symbolcollection import load_split
 
     originals = load_split("analysis")
     twins = make_twins(originals)

@@ -6,11 +6,11 @@ import logging
 
 import pytest
 
-from analysis.checkpoints import load_tokenizer, resolve
+from lm.checkpoints import load_tokenizer, resolve
+from lm.masking import IGNORE, encode_examples, response_labels, shift_targets
+from symbolcollection.chat import user_content
+from symbolcollection.schema import Sample
 from trainer import toydata
-from trainer.data.chat import user_content
-from trainer.data.schema import Sample
-from trainer.masking import IGNORE, encode_examples, response_labels, shift_targets
 
 
 @pytest.fixture(scope="module")

@@ -1,24 +1,22 @@
-"""The Symbolic Collection: sample schema, family list, loaders, builders, Symbol-Evol, mixing.
+"""Former home of the Symbolic Collection, kept so that old imports and commands still work.
 
-Importable by ``analysis`` and ``probes`` (DESIGN.md); keep this ``__init__`` free of heavy imports.
-The collection API (``ensure_collection``, ``load_split``, ``load_general``, ``evol_pairs``,
-``dataset_fingerprint``, ``mix``) is re-exported lazily from :mod:`trainer.data.collection`.
+The collection is the top-level package :mod:`symbolcollection`. ``python -m trainer.data
+build|stats|validate|show|export|load`` runs its CLI, and ``from trainer.data import load_split``
+(or any other name of ``symbolcollection.__all__``) returns the same object, imported on first use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trainer.data.schema import FAMILIES, NL_FAMILY, SAMPLE_FIELDS, Sample
+import symbolcollection
 
-_LAZY = ("ensure_collection", "load_split", "load_general", "evol_pairs", "dataset_fingerprint", "mix")
-
-__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
+__all__ = list(symbolcollection.__all__)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from trainer.data import collection
-
-        return getattr(collection, name)
-    raise AttributeError(f"module 'trainer.data' has no attribute {name!r}")
+    if name in __all__:
+        return getattr(symbolcollection, name)
+    raise AttributeError(
+        f"module 'trainer.data' has no attribute {name!r} (the collection is 'symbolcollection')"
+    )

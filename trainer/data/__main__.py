@@ -1,7 +1,7 @@
-"""``python -m trainer.data``: see :mod:`trainer.data.cli`."""
+"""``python -m trainer.data``: the CLI of :mod:`symbolcollection` under its former name."""
 
+from symbolcollection.cli import main
 from symbolscope.errors import run_cli
-from trainer.data.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main))
+    raise SystemExit(run_cli(lambda argv: main(argv, prog="python -m trainer.data")))

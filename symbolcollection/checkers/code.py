@@ -1,0 +1,108 @@
+"""Checkers for programs and queries: Python (``ast``), Bash (``bashlex``), SQL (``sqlglot`` and
+``sqlite3``), regular expressions (``re`` against the examples given with the request)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sqlite3
+
+from symbolcollection.checkers import CheckFailed
+from symbolcollection.schema import Sample
+from symbolscope import guards
+
+_SIGNATURE = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
+_EXAMPLE = re.compile(r"^(should match|should not match): (.+)$", re.M)
+
+
+def check_python(sample: Sample) -> None:
+    """Parse and compile with ``ast``; a function named in ``input`` (``def f(``) must be defined."""
+    tree = ast.parse(sample.output)
+    compile(tree, "<output>", "exec")
+    if not tree.body:
+        raise CheckFailed("python: no statements")
+    wanted = _SIGNATURE.findall(sample.input)
+    defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    missing = [w for w in wanted if w not in defined]
+    if missing:
+        raise CheckFailed(f"python: the requested function {missing[0]!r} is not defined")
+
+
+def check_bash(sample: Sample) -> None:
+    """Parse with ``bashlex`` (the command must parse to at least one node)."""
+    import bashlex
+
+    parts = bashlex.parse(sample.output)
+    if not parts:
+        raise CheckFailed("bash: nothing parsed")
+
+
+def schema_ddl(text: str) -> str:
+    """The ``CREATE TABLE`` statements in ``text`` (empty if there are none)."""
+    stmts = re.findall(r"CREATE TABLE[^;]*;", text, flags=re.I | re.S)
+    return "\n".join(stmts)
+
+
+#: SQLite virtual-machine steps (in units of 1,000) a checked query may take before it is aborted
+SQL_STEP_LIMIT = 2_000
+
+
+def bounded_sqlite() -> sqlite3.Connection:
+    """An in-memory SQLite connection that aborts any statement running too long (for example an
+    endless recursive CTE in an untrusted file) with ``sqlite3.OperationalError: interrupted``,
+    and refuses files and extensions (:func:`symbolscope.guards.private_database`)."""
+    return guards.private_database(steps=SQL_STEP_LIMIT)
+
+
+def sqlite_with_schema(ddl: str) -> sqlite3.Connection:
+    """An in-memory, step-bounded SQLite database with the tables of ``ddl`` (no rows), switched
+    to reading only (:func:`symbolscope.guards.read_only`): where a query from a file runs."""
+    return guards.read_only(guards.private_database(ddl, SQL_STEP_LIMIT), SQL_STEP_LIMIT)
+
+
+def check_sql(sample: Sample) -> None:
+    """Parse with ``sqlglot`` (SQLite dialect, must be a query); when ``input`` holds a
+    ``CREATE TABLE`` schema, execute the query in ``sqlite3`` against it."""
+    import sqlglot
+    from sqlglot import exp
+
+    trees = sqlglot.parse(sample.output, read="sqlite")
+    if len(trees) != 1 or trees[0] is None:
+        raise CheckFailed(f"sql: expected one statement, got {len(trees)}")
+    if not isinstance(trees[0], exp.Query):
+        raise CheckFailed(f"sql: not a query ({type(trees[0]).__name__})")
+    ddl = schema_ddl(sample.input)
+    if ddl:
+        conn = sqlite_with_schema(ddl)
+        try:
+            conn.execute(sample.output).fetchall()
+        except sqlite3.Error as err:
+            raise CheckFailed(f"sql: sqlite3 rejects it against the schema: {err}") from None
+        finally:
+            conn.close()
+
+
+def regex_examples(text: str) -> tuple[list[str], list[str]]:
+    """The ``should match: "..."`` and ``should not match: "..."`` examples (JSON strings) in ``text``."""
+    pos: list[str] = []
+    neg: list[str] = []
+    for kind, value in _EXAMPLE.findall(text):
+        try:
+            s = json.loads(value)
+        except json.JSONDecodeError:
+            continue
+        (pos if kind == "should match" else neg).append(str(s))
+    return pos, neg
+
+
+def check_regex(sample: Sample) -> None:
+    """Compile with ``re``; it must fully match every positive example and no negative one."""
+    pattern = re.compile(sample.output)
+    pos, neg = regex_examples(sample.input + "\n" + sample.instruction)
+    for s in pos:
+        if not pattern.fullmatch(s):
+            raise CheckFailed(f"regex: does not match the positive example {s!r}")
+    for s in neg:
+        if pattern.fullmatch(s):
+            raise CheckFailed(f"regex: matches the negative example {s!r}")

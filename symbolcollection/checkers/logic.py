@@ -1,0 +1,199 @@
+"""Checkers for logical forms: first-order logic (``nltk``), GeoQuery-style lambda calculus and
+LTL (``lark`` grammars), AMR (``penman``) and SPARQL (``rdflib``)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+from symbolcollection.checkers import CheckFailed
+from symbolcollection.schema import Sample
+
+_DECL = re.compile(r"^(Predicates|Constants|Propositions|Classes|Properties):\s*(.*)$", re.M)
+
+
+def declarations(text: str) -> dict[str, list[str]]:
+    """Parse ``Predicates: P(x), R(x, y)``-style declaration lines in ``text`` into lists of items."""
+    out: dict[str, list[str]] = {}
+    for kind, rest in _DECL.findall(text):
+        items = [i.strip() for i in re.split(r",\s*(?![^()]*\))", rest) if i.strip()]
+        out.setdefault(kind, []).extend(items)
+    return out
+
+
+def declared_predicates(text: str) -> dict[str, int]:
+    """``{name: arity}`` from a ``Predicates:`` line (``Loves(x, y)`` has arity 2)."""
+    preds: dict[str, int] = {}
+    for item in declarations(text).get("Predicates", []):
+        m = re.fullmatch(r"([A-Za-z_][\w:]*)\s*\(([^)]*)\)", item)
+        if m:
+            preds[m.group(1)] = len([a for a in m.group(2).split(",") if a.strip()])
+    return preds
+
+
+def _fol_atoms(expr: Any, acc: list[tuple[str, int]]) -> None:
+    from nltk.sem.logic import ApplicationExpression, ConstantExpression
+
+    if isinstance(expr, ApplicationExpression):
+        fn, args = expr.uncurry()
+        acc.append((str(fn), len(args)))
+        for a in args:
+            _fol_atoms(a, acc)
+        return
+    if isinstance(expr, ConstantExpression):
+        return
+    for attr in ("term", "first", "second"):
+        if hasattr(expr, attr):
+            _fol_atoms(getattr(expr, attr), acc)
+
+
+#: Nesting (and flat ``&``/``|`` chain) depth nltk may parse; deeper is a rejection, not a crash.
+FOL_MAX_DEPTH = 2_000
+
+
+def check_fol(sample: Sample) -> None:
+    """Parse with ``nltk.sem.logic``; with a ``Predicates:`` declaration, every predicate used must
+    be declared with the same arity."""
+    from nltk.sem.logic import LogicalExpressionException, LogicParser
+
+    parser = LogicParser()
+    parser.MAX_PARSE_DEPTH = FOL_MAX_DEPTH  # nltk's 200 rejects valid long flat conjunctions
+    try:
+        expr = parser.parse(sample.output)
+    except LogicalExpressionException as err:
+        raise CheckFailed(f"fol: {' '.join(str(err).split())[:160]}") from None
+    preds = declared_predicates(sample.input)
+    if preds:
+        atoms: list[tuple[str, int]] = []
+        _fol_atoms(expr, atoms)
+        for name, arity in atoms:
+            if preds.get(name) != arity:
+                raise CheckFailed(f"fol: predicate {name}/{arity} is not declared")
+
+
+LAMBDA_GRAMMAR = r"""
+?start: term
+?term: VAR -> var
+     | SYM -> const
+     | "(" "lambda" VAR TYPE term ")" -> lam
+     | "(" BINDER VAR term+ ")" -> bind
+     | "(" SYM term+ ")" -> app
+BINDER: "count" | "argmax" | "argmin" | "exists" | "sum" | "the"
+TYPE: /[eit]\b/
+VAR: /\$\d+/
+SYM: /(?!(lambda|count|argmax|argmin|exists|sum|the)\b)[a-z0-9_.]+(:[a-z]+)?/
+%import common.WS
+%ignore WS
+"""
+
+LTL_GRAMMAR = r"""
+?start: impl
+?impl: disj | disj "->" impl -> implies
+?disj: conj | disj "|" conj -> or_
+?conj: until | conj "&" until -> and_
+?until: unary | unary UOP until -> until
+?unary: atom | "(" impl ")" | "!" unary -> not_ | TOP unary -> temporal
+UOP: "U" | "R" | "W"
+TOP: "G" | "F" | "X"
+atom: /[a-z][a-z0-9_]*/
+%import common.WS
+%ignore WS
+"""
+
+
+@functools.cache
+def _parser(grammar: str) -> Any:
+    from lark import Lark
+
+    return Lark(grammar, parser="lalr")
+
+
+def _check_binding(tree: Any, bound: frozenset[str]) -> None:
+    from lark import Token, Tree
+
+    if isinstance(tree, Token):
+        return
+    assert isinstance(tree, Tree)
+    if tree.data == "var":
+        if str(tree.children[0]) not in bound:
+            raise CheckFailed(f"lambda: variable {tree.children[0]} is not bound")
+        return
+    if tree.data in ("lam", "bind"):
+        var = str(tree.children[1] if tree.data == "bind" else tree.children[0])
+        if var in bound:
+            raise CheckFailed(f"lambda: variable {var} is bound twice")
+        bound = bound | {var}
+    for child in tree.children:
+        _check_binding(child, bound)
+
+
+def check_lambda(sample: Sample) -> None:
+    """Parse with a ``lark`` grammar of GeoQuery-style lambda calculus; every variable must be
+    bound by an enclosing ``lambda``/``count``/``argmax``/... ; declared predicates must match."""
+    tree = _parser(LAMBDA_GRAMMAR).parse(sample.output)
+    _check_binding(tree, frozenset())
+    preds = declared_predicates(sample.input)
+    if preds:
+        for app in tree.find_data("app"):
+            name = str(app.children[0])
+            if name not in ("and", "or", "not", ">", "<", "=") and name not in preds:
+                raise CheckFailed(f"lambda: predicate {name} is not declared")
+
+
+def check_ltl(sample: Sample) -> None:
+    """Parse with a ``lark`` LTL grammar (G F X ! & | -> U R W); with a ``Propositions:`` line,
+    every atom must be declared."""
+    tree = _parser(LTL_GRAMMAR).parse(sample.output)
+    props = declarations(sample.input).get("Propositions")
+    if props:
+        for atom in tree.find_data("atom"):
+            name = str(atom.children[0])
+            if name not in props:
+                raise CheckFailed(f"ltl: proposition {name!r} is not declared")
+
+
+def check_amr(sample: Sample) -> None:
+    """Decode with ``penman``: one rooted graph, every edge from a declared variable, no variable
+    declared twice, every concept non-empty."""
+    import penman
+
+    # penman logs each repair of a malformed graph ("Missing target: ...") as a warning; a broken
+    # generation is reported by this check's verdict, not by a screenful of log lines
+    logging.getLogger("penman").setLevel(logging.ERROR)
+    graph = penman.decode(sample.output)
+    if not graph.instances():
+        raise CheckFailed("amr: no concept instances")
+    variables = [i.source for i in graph.instances()]
+    if len(set(variables)) != len(variables):
+        raise CheckFailed("amr: a variable is declared twice")
+    if any(not i.target for i in graph.instances()):
+        raise CheckFailed("amr: an instance has no concept")
+    declared = set(variables)
+    for edge in graph.edges() + graph.attributes():
+        if edge.source not in declared:
+            raise CheckFailed(f"amr: edge from undeclared variable {edge.source}")
+    if graph.top not in declared:
+        raise CheckFailed("amr: the top is not a variable")
+
+
+_PREFIX = re.compile(r"PREFIX\s+(\w*):\s*<([^>]*)>", re.I)
+
+
+def check_sparql(sample: Sample) -> None:
+    """Parse with ``rdflib``'s SPARQL parser (prefixes from the query or ``input``); with a
+    ``Properties:``/``Classes:`` declaration every ``prefix:name`` used must be declared."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    ns = dict(_PREFIX.findall(sample.input))
+    prepareQuery(sample.output, initNs=ns)
+    decl = declarations(sample.input)
+    names = set(decl.get("Properties", [])) | set(decl.get("Classes", []))
+    if names:
+        checked = {n.split(":", 1)[0] for n in names}
+        body = _PREFIX.sub("", sample.output)
+        body = re.sub(r'"[^"]*"', "", body)
+        for used in re.findall(r"\b([a-z]\w*:[A-Za-z_]\w*)", body):
+            if used.split(":", 1)[0] in checked and used not in names:
+                raise CheckFailed(f"sparql: {used} is not declared")

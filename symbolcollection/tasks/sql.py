@@ -1,0 +1,277 @@
+"""NL→SQL over generated schemas: each sample gets its own small schema (random table name,
+column subset) and database; the gold query must execute in ``sqlite3`` and return rows."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from dataclasses import dataclass
+
+from symbolcollection.tasks.base import Draft, phrase, pick
+
+LANGS = ("an SQL query", "a SQLite query", "SQL", "a SQL statement")
+SOURCE = "generated:sql-schemas"
+PEOPLE = ("Ada", "Bruno", "Chen", "Dana", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kira", "Luis",
+          "Mina", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Uma", "Viktor", "Wen", "Yara")  # fmt: skip
+CITIES = (
+    "Paris",
+    "Lima",
+    "Oslo",
+    "Cairo",
+    "Delhi",
+    "Quito",
+    "Rome",
+    "Seoul",
+    "Tunis",
+    "Perth",
+    "Porto",
+    "Riga",
+)
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: SQL name, type, English name, and its values (choices, or an int range)."""
+
+    name: str
+    type: str
+    nl: str
+    choices: tuple[str, ...] = ()
+    lo: int = 0
+    hi: int = 0
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table template: name variants, singular English noun, columns (first is ``name``)."""
+
+    names: tuple[str, ...]
+    noun: str
+    plural: str
+    cols: tuple[Col, ...]
+
+
+TABLES = (
+    Table(("employees", "staff", "workers"), "employee", "employees", (
+        Col("name", "TEXT", "name", PEOPLE), Col("department", "TEXT", "department",
+        ("Sales", "Research", "Marketing", "Legal", "Finance")), Col("salary", "INTEGER", "salary", lo=30, hi=150),
+        Col("hire_year", "INTEGER", "hiring year", lo=1995, hi=2023), Col("city", "TEXT", "city", CITIES))),
+    Table(("products", "items", "catalog"), "product", "products", (
+        Col("name", "TEXT", "name", ("lamp", "kettle", "chair", "drill", "kite", "atlas", "mug", "tent", "radio")),
+        Col("category", "TEXT", "category", ("Home", "Toys", "Garden", "Kitchen", "Sports")),
+        Col("price", "INTEGER", "price", lo=2, hi=400), Col("stock", "INTEGER", "stock level", lo=0, hi=120),
+        Col("rating", "INTEGER", "rating", lo=1, hi=5))),
+    Table(("students", "pupils", "learners"), "student", "students", (
+        Col("name", "TEXT", "name", PEOPLE), Col("major", "TEXT", "major",
+        ("Physics", "History", "Biology", "Mathematics", "Art")), Col("credits", "INTEGER", "credit count", lo=0, hi=180),
+        Col("age", "INTEGER", "age", lo=18, hi=35), Col("city", "TEXT", "home city", CITIES))),
+    Table(("cities", "towns", "places"), "city", "cities", (
+        Col("name", "TEXT", "name", CITIES), Col("country", "TEXT", "country",
+        ("Peru", "Norway", "Egypt", "India", "Italy", "Korea")), Col("population", "INTEGER", "population", lo=10, hi=9000),
+        Col("area", "INTEGER", "area", lo=10, hi=2000), Col("founded", "INTEGER", "founding year", lo=800, hi=1950))),
+    Table(("books", "titles", "novels"), "book", "books", (
+        Col("title", "TEXT", "title", ("Dune", "Emma", "Ulysses", "Beloved", "Kindred", "Solaris", "Middlemarch")),
+        Col("genre", "TEXT", "genre", ("fantasy", "poetry", "crime", "history", "science")),
+        Col("year", "INTEGER", "publication year", lo=1900, hi=2023), Col("pages", "INTEGER", "page count", lo=80, hi=1200),
+        Col("author", "TEXT", "author", PEOPLE))),
+    Table(("flights", "routes", "trips"), "flight", "flights", (
+        Col("code", "TEXT", "flight code", ("AX1", "BT7", "CQ3", "DL9", "EK4", "FR2", "GA5")),
+        Col("origin", "TEXT", "origin", CITIES), Col("airline", "TEXT", "airline", ("Aerol", "Skyway", "Nimbus", "Jetta")),
+        Col("distance", "INTEGER", "distance", lo=100, hi=9000), Col("price", "INTEGER", "fare", lo=40, hi=1500))),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A concrete table: name, columns, rows."""
+
+    table: str
+    spec: Table
+    cols: tuple[Col, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+    def ddl(self) -> str:
+        """``CREATE TABLE`` text of the table."""
+        body = ", ".join(f"{c.name} {c.type}" for c in self.cols)
+        return f"CREATE TABLE {self.table} (id INTEGER PRIMARY KEY, {body});"
+
+    def load(self, conn: sqlite3.Connection) -> None:
+        """Create and fill the table in ``conn``."""
+        conn.execute(self.ddl())
+        marks = ", ".join("?" for _ in range(len(self.cols) + 1))
+        conn.executemany(
+            f"INSERT INTO {self.table} VALUES ({marks})", [(i + 1, *r) for i, r in enumerate(self.rows)]
+        )
+
+
+def _value(rng: random.Random, c: Col) -> object:
+    return rng.choice(c.choices) if c.choices else rng.randint(c.lo, c.hi)
+
+
+def make_schema(rng: random.Random, spec: Table | None = None) -> Schema:
+    """A random table: name variant, the name column plus 3-4 other columns, 10-16 rows."""
+    spec = spec or rng.choice(TABLES)
+    rest = list(spec.cols[1:])
+    rng.shuffle(rest)
+    cols = (spec.cols[0], *sorted(rest[: rng.randint(3, 4)], key=spec.cols.index))
+    rows = tuple(tuple(_value(rng, c) for c in cols) for _ in range(rng.randint(10, 16)))
+    return Schema(rng.choice(spec.names), spec, cols, rows)
+
+
+def run(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
+    """Execute ``sql`` and return all rows."""
+    return conn.execute(sql).fetchall()
+
+
+def _lit(v: object) -> str:
+    return f"'{v}'" if isinstance(v, str) else str(v)
+
+
+def _select(rng: random.Random, s: Schema) -> tuple[str, str]:
+    nums = [c for c in s.cols if c.type == "INTEGER"]
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    key = s.cols[0]
+    t, pl = s.table, s.spec.plural
+    kinds = ["gt", "lt", "top", "between"] + (["eq", "eq_and", "distinct"] if cats else [])
+    kind = rng.choice(kinds)
+    n = rng.choice(nums) if nums else None
+    row = rng.choice(s.rows)
+    if kind in ("gt", "lt") and n:
+        v = row[s.cols.index(n)]
+        op, word = (">", rng.choice(("greater than", "above", "over", "more than"))) if kind == "gt" else (
+            "<", rng.choice(("less than", "below", "under", "smaller than")))  # fmt: skip
+        q = pick(rng, ("List the {k} of {pl} whose {n} is {w} {v}.", "Which {pl} have a {n} {w} {v}? Show their {k}.",
+                       "Show the {k} of every {s} with {n} {w} {v}.", "Give me {pl} ({k} only) where the {n} is {w} {v}."),
+                 k=key.nl, pl=pl, s=s.spec.noun, n=n.nl, w=word, v=v)  # fmt: skip
+        return q, f"SELECT {key.name} FROM {t} WHERE {n.name} {op} {v}"
+    if kind == "top" and n:
+        k = rng.randint(1, 5)
+        desc = rng.random() < 0.6
+        q = pick(rng, ("Which {k} {pl} have the {adj} {n}? Return their {key}.", "Top {k} {pl} by {n} ({dir}): show the {key}.",
+                       "Show the {key} of the {k} {pl} with the {adj} {n}.", "Find the {k} {pl} whose {n} is {adj}, listing {key}."),
+                 k=k, pl=pl, n=n.nl, key=key.nl, adj="highest" if desc else "lowest", dir="descending" if desc else "ascending")  # fmt: skip
+        return q, f"SELECT {key.name} FROM {t} ORDER BY {n.name} {'DESC' if desc else 'ASC'} LIMIT {k}"
+    if kind == "between" and n:
+        a, b = sorted(rng.sample([r[s.cols.index(n)] for r in s.rows], 2))
+        q = pick(rng, ("Which {pl} have a {n} between {a} and {b}? Give the {key}.", "List {key} of {pl} with {n} from {a} to {b} inclusive.",
+                       "Show every {s} whose {n} lies between {a} and {b} (the {key})."),
+                 pl=pl, n=n.nl, a=a, b=b, key=key.nl, s=s.spec.noun)  # fmt: skip
+        return q, f"SELECT {key.name} FROM {t} WHERE {n.name} BETWEEN {a} AND {b}"
+    c = rng.choice(cats)
+    v = row[s.cols.index(c)]
+    if kind == "distinct":
+        q = pick(rng, ("What distinct {c} values appear among the {pl}?", "List each {c} of the {pl} once.",
+                       "Show the different {c}s found in the {pl} table.", "Which {c}s occur among {pl}? No duplicates."),
+                 c=c.nl, pl=pl)  # fmt: skip
+        return q, f"SELECT DISTINCT {c.name} FROM {t}"
+    if kind == "eq_and" and n:
+        nv = row[s.cols.index(n)]
+        q = pick(rng, ("Find {pl} with {c} {v} and a {n} of at least {nv}; show the {key}.",
+                       "Which {pl} in {c} {v} have {n} no lower than {nv}? Give their {key}.",
+                       "List the {key} of {pl} whose {c} is {v} and whose {n} is {nv} or more."),
+                 pl=pl, c=c.nl, v=v, n=n.nl, nv=nv, key=key.nl)  # fmt: skip
+        return q, f"SELECT {key.name} FROM {t} WHERE {c.name} = {_lit(v)} AND {n.name} >= {nv}"
+    q = pick(rng, ("Show the {key} of all {pl} whose {c} is {v}.", "Which {pl} have {v} as their {c}? List the {key}.",
+                   "Give the {key} for {pl} with {c} equal to {v}.", "Find every {s} from {c} {v} and return its {key}."),
+             key=key.nl, pl=pl, c=c.nl, v=v, s=s.spec.noun)  # fmt: skip
+    return q, f"SELECT {key.name} FROM {t} WHERE {c.name} = {_lit(v)}"
+
+
+def _aggregate(rng: random.Random, s: Schema) -> tuple[str, str]:
+    nums = [c for c in s.cols if c.type == "INTEGER"]
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    t, pl = s.table, s.spec.plural
+    n = rng.choice(nums)
+    row = rng.choice(s.rows)
+    fn, fword = rng.choice((("AVG", "average"), ("MAX", "maximum"), ("MIN", "minimum"), ("SUM", "total")))
+    kinds = ["count", "agg"] + (["group", "having", "agg_where"] if cats else [])
+    kind = rng.choice(kinds)
+    if kind == "count":
+        v = row[s.cols.index(n)]
+        q = pick(rng, ("How many {pl} have a {n} above {v}?", "Count the {pl} whose {n} exceeds {v}.",
+                       "What is the number of {pl} with {n} greater than {v}?"), pl=pl, n=n.nl, v=v)  # fmt: skip
+        return q, f"SELECT COUNT(*) FROM {t} WHERE {n.name} > {v}"
+    if kind == "agg":
+        q = pick(rng, ("What is the {f} {n} of all {pl}?", "Compute the {f} {n} across the {pl}.",
+                       "Give the {f} {n} over every {s}."), f=fword, n=n.nl, pl=pl, s=s.spec.noun)  # fmt: skip
+        return q, f"SELECT {fn}({n.name}) FROM {t}"
+    c = rng.choice(cats)
+    if kind == "group":
+        q = pick(rng, ("For each {c}, what is the {f} {n} of the {pl}?", "Show the {f} {n} of {pl} per {c}.",
+                       "Group the {pl} by {c} and give the {f} {n} of each group."), c=c.nl, f=fword, n=n.nl, pl=pl)  # fmt: skip
+        return q, f"SELECT {c.name}, {fn}({n.name}) FROM {t} GROUP BY {c.name}"
+    if kind == "having":
+        k = rng.randint(1, 3)
+        q = pick(rng, ("Which {c}s have more than {k} {pl}?", "List every {c} shared by over {k} {pl}.",
+                       "Show the {c} values that occur for more than {k} {pl}."), c=c.nl, k=k, pl=pl)  # fmt: skip
+        return q, f"SELECT {c.name} FROM {t} GROUP BY {c.name} HAVING COUNT(*) > {k}"
+    v = row[s.cols.index(c)]
+    q = pick(rng, ("What is the {f} {n} of {pl} whose {c} is {v}?", "Among {pl} with {c} {v}, give the {f} {n}.",
+                   "Compute the {f} {n} for the {pl} in {c} {v}."), f=fword, n=n.nl, pl=pl, c=c.nl, v=v)  # fmt: skip
+    return q, f"SELECT {fn}({n.name}) FROM {t} WHERE {c.name} = {_lit(v)}"
+
+
+def _join(rng: random.Random) -> tuple[str, str, list[Schema]]:
+    owner = make_schema(rng, rng.choice(TABLES))
+    owned_spec = rng.choice([t for t in TABLES if t is not owner.spec])
+    owned = make_schema(rng, owned_spec)
+    fk = f"{owner.spec.noun}_id"
+    conn_rows = tuple((*r, rng.randint(1, len(owner.rows))) for r in owned.rows)
+    owned = Schema(owned.table, owned.spec, (*owned.cols, Col(fk, "INTEGER", fk)), conn_rows)
+    o_row = rng.choice(owner.rows)
+    key_o, key_d = owner.cols[0], owned.cols[0]
+    a, b = "t1", "t2"
+    kind = rng.choice(("names", "count"))
+    if kind == "names":
+        q = pick(rng, ("List the {kd} of the {pd} that belong to the {so} with {ko} {v}.",
+                       "Which {pd} are linked to the {so} whose {ko} is {v}? Show their {kd}.",
+                       "Show the {kd} of every {sd} associated with {so} {v}."),
+                 kd=key_d.nl, pd=owned.spec.plural, so=owner.spec.noun, ko=key_o.nl, v=o_row[0], sd=owned.spec.noun)  # fmt: skip
+        sql = (f"SELECT {b}.{key_d.name} FROM {owned.table} AS {b} JOIN {owner.table} AS {a} ON {b}.{fk} = {a}.id "
+               f"WHERE {a}.{key_o.name} = {_lit(o_row[0])}")  # fmt: skip
+    else:
+        q = pick(rng, ("For each {so} {ko}, how many {pd} does it have?", "Count the {pd} per {so}, showing the {so} {ko}.",
+                       "Show every {so} {ko} with the number of {pd} linked to it."),
+                 so=owner.spec.noun, ko=key_o.nl, pd=owned.spec.plural)  # fmt: skip
+        sql = (f"SELECT {a}.{key_o.name}, COUNT(*) FROM {owner.table} AS {a} JOIN {owned.table} AS {b} "
+               f"ON {b}.{fk} = {a}.id GROUP BY {a}.id")  # fmt: skip
+    return q, sql, [owner, owned]
+
+
+def _gen(task: str, kind: str, rng: random.Random, n: int) -> list[Draft]:
+    out: list[Draft] = []
+    attempts = 0
+    while len(out) < n and attempts < n * 5:
+        attempts += 1
+        if kind == "join":
+            q, sql, schemas = _join(rng)
+            if schemas[0].table == schemas[1].table:
+                continue
+        else:
+            schemas = [make_schema(rng)]
+            q, sql = (_select if kind == "select" else _aggregate)(rng, schemas[0])
+        conn = sqlite3.connect(":memory:")
+        for s in schemas:
+            s.load(conn)
+        rows = run(conn, sql)
+        conn.close()
+        if not rows or rows == [(None,)] or rows == [(0,)]:
+            continue
+        ddl = "\n".join(s.ddl() for s in schemas)
+        out.append(phrase(rng, task, "sql", q, LANGS, sql, SOURCE, input_text=ddl))
+    return out
+
+
+def gen_select(rng: random.Random, n: int) -> list[Draft]:
+    """Single-table filter/order queries over generated schemas."""
+    return _gen("nl2sql-select", "select", rng, n)
+
+
+def gen_aggregate(rng: random.Random, n: int) -> list[Draft]:
+    """COUNT/AVG/MAX/GROUP BY/HAVING queries over generated schemas."""
+    return _gen("nl2sql-aggregate", "aggregate", rng, n)
+
+
+def gen_join(rng: random.Random, n: int) -> list[Draft]:
+    """Two-table JOIN queries over generated schemas with a foreign key."""
+    return _gen("nl2sql-join", "join", rng, n)

@@ -3,7 +3,7 @@
 The whole study on the embedded default, as ``make reproduce`` runs it from a fresh clone::
 
     collection → injection → infusion → extract → uniformity → probes → similarity → umap
-               → evaluate → training report → figures
+               → evaluate → ability_vs_geometry → training report → figures
 
 Each step is its own CLI run in a subprocess (``python -m MODULE ...``), so this orchestrator adds
 no import dependency; a step whose module is not in this checkout is reported "not available".
@@ -11,10 +11,11 @@ no import dependency; a step whose module is not in this checkout is reported "n
 
 Skipping: a training stage is skipped when a finished run exists and resumed when an interrupted
 one does (as before in the Makefile). Every other step is skipped when its **fingerprint** is
-unchanged and its outputs exist: the fingerprint hashes the step's arguments, the source files of
-the code it runs and its inputs' fingerprints (the collection card, the checkpoints' content
-fingerprints from ``python -m lm.checkpoints show X --json``, the run cards, the result
-files). Fingerprints of finished steps live in ``<results>/reproduce-state.json`` (written
+unchanged and its outputs exist: the fingerprint hashes the step's arguments, the source of every
+project module its command may import (:func:`symbolscope.codehash.closure`, read from the import
+graph, lazy imports included) and its inputs' fingerprints (the collection card, the checkpoints'
+content fingerprints from ``python -m lm.checkpoints show X --json``, the run cards, the
+result files). Fingerprints of finished steps live in ``<results>/reproduce-state.json`` (written
 atomically after each step); the wall time of each step goes to ``<results>/reproduce.json``.
 """
 
@@ -35,26 +36,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from symbolscope import codehash
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import atomic_write_json, sha256_file
 from symbolscope.paths import runs_dir
 from symbolscope.reading import read_json
 
-REPO = Path(__file__).resolve().parents[1]
-PROJECT = ("symbolscope", "symbolcollection", "lm", "analysis", "trainer", "probes", "figures")
+REPO = codehash.REPO
+PROJECT = codehash.root_packages(REPO)
 STATE_FILE = "reproduce-state.json"
 REPORT_FILE = "reproduce.json"
 #: Checkpoints compared by the studies (the first is the baseline).
 CKPTS = "base,injection,ours"
-#: Source folders/files (relative to the repository) each kind of step's fingerprint covers.
-STORE_CODE = (
-    "symbolscope",
-    "lm/checkpoints",
-    "analysis/extract",
-    "analysis/store.py",
-    "analysis/layers.py",
-)
-STUDY_CODE = (*STORE_CODE, "analysis/metrics")
 #: MMLU questions per topic in the evaluate step (57 topics, 5-shot), sized so that the General
 #: suite stays under 5 minutes for 3 checkpoints of SmolLM2-135M on 2 quiet cores. Measured on
 #: ``base`` (2026-12-06, CPU seconds of one thread, so contention from other jobs does not count):
@@ -69,16 +62,16 @@ GENERAL_PER_TASK = 1
 class Step:
     """One step: ``python -m module *args``; ``kind`` is ``collection``, ``train`` or ``study``.
 
-    ``code``: source paths whose ``.py`` files key the fingerprint; ``inputs``: ``collection``,
-    ``ckpt:ALIAS``, ``runs``, ``results`` or ``file:PATH``; ``outputs``: globs under the results
-    folder that must exist for a skip.
+    ``inputs``: ``collection``, ``ckpt:ALIAS``, ``runs``, ``results`` (every result file),
+    ``results:A,B`` (those of analyses A and B) or ``file:PATH``;
+    ``outputs``: globs under the results folder that must exist for a skip. The code a step runs
+    is read from its module's imports (:func:`code_fingerprint`).
     """
 
     name: str
     module: str
     args: tuple[str, ...] = ()
     kind: str = "study"
-    code: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
 
@@ -93,27 +86,26 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("injection", "trainer", ("injection", "--config", train_config), kind="train"),
         Step("infusion", "trainer", ("infusion", "--config", train_config), kind="train"),
         Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
-             "--layers", "all"), code=STORE_CODE, inputs=("collection", *on)),
+             "--layers", "all"), inputs=("collection", *on)),
         Step("uniformity", "analysis.uniformity", ("--ckpt", ckpts, "--layers", "all", "--bootstrap", "1000",
-             "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/align_uniform.py",
-             "analysis/uniformity.py"), inputs=("collection", *on), outputs=("uniformity/*.json",)),
+             "--no-figures", "--out", r), inputs=("collection", *on), outputs=("uniformity/*.json",)),
         Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "all",
-             "--no-figures", "--out", r), code=(*STUDY_CODE, "probes"), inputs=("collection", *on),
+             "--no-figures", "--out", r), inputs=("collection", *on),
              outputs=("probes/*.json",)),
         Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",
-             "--no-figures", "--out", r), code=(*STUDY_CODE, "analysis/similarity.py"),
-             inputs=("collection", "ckpt:base", "ckpt:ours"), outputs=("similarity/*.json",)),
+             "--no-figures", "--out", r), inputs=("collection", "ckpt:base", "ckpt:ours"),
+             outputs=("similarity/*.json",)),
         Step("umap", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
-             code=(*STUDY_CODE, "analysis/projection.py"), inputs=("collection", *on),
+             inputs=("collection", *on),
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
-             code=("symbolscope", "lm", "analysis/evaluate", "symbolcollection"),
              inputs=("collection", *on), outputs=("eval/*.json",)),
-        Step("training", "trainer.report", ("--out", r), code=("symbolscope", "trainer/report.py"),
-             inputs=("runs",), outputs=("training/*.json",)),
-        Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"),
-             code=("symbolscope", "figures"), inputs=("results",), outputs=("figures/*.png",)),
+        Step("ability_vs_geometry", "analysis.ability_vs_geometry", ("--results", r, "--out", r),
+             inputs=("results:eval,uniformity",), outputs=("ability_vs_geometry/*.json",)),
+        Step("training", "trainer.report", ("--out", r), inputs=("runs",), outputs=("training/*.json",)),
+        Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"), inputs=("results",),
+             outputs=("figures/*.png",)),
     ]  # fmt: skip
 
 
@@ -131,15 +123,9 @@ def available(module: str) -> bool:
     return module.split(".")[0] not in PROJECT or Path(spec.origin).resolve().is_relative_to(REPO)
 
 
-def code_fingerprint(paths: Sequence[str], root: Path = REPO) -> str:
-    """SHA-256 over the ``.py`` files under ``paths`` (names and contents, sorted)."""
-    h = hashlib.sha256()
-    for rel in paths:
-        p = root / rel
-        files = sorted(p.rglob("*.py")) if p.is_dir() else [p] if p.is_file() else []
-        for f in files:
-            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+def code_fingerprint(module: str, root: Path = REPO) -> str:
+    """SHA-256 over the source of every project module ``python -m module`` may import (under ``root``)."""
+    return codehash.fingerprint(module, root)
 
 
 def tree_fingerprint(files: Sequence[Path]) -> str:
@@ -156,6 +142,7 @@ class Runner:
 
     results: Path
     force: tuple[str, ...] = ()
+    root: Path = REPO  # the source tree whose code the fingerprints hash
     dry_run: bool = False
     echo: Callable[[str], None] = print
     collection_card: Path | None = None
@@ -194,6 +181,10 @@ class Runner:
         if name == "results":
             skip = {"figures"}
             return tree_fingerprint([p for p in self.results.glob("*/*.json") if p.parent.name not in skip])
+        if name.startswith("results:"):  # the result files of the named analyses
+            return tree_fingerprint(
+                [p for a in name[8:].split(",") for p in self.results.glob(f"{a}/*.json")]
+            )
         if name.startswith("file:"):
             path = Path(name[5:])
             return sha256_file(path) if path.is_file() else "missing"
@@ -204,7 +195,7 @@ class Runner:
         parts = {
             "module": step.module,
             "args": list(step.args),
-            "code": code_fingerprint(step.code),
+            "code": code_fingerprint(step.module, self.root),
             "inputs": {i: self.input_fingerprint(i) for i in step.inputs},
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -258,7 +249,8 @@ class Runner:
             return "failed", f"exit {code}"
         state[step.name] = {"fingerprint": fp, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
         atomic_write_json(self.results / STATE_FILE, state)
-        self._inputs.pop("results", None)  # later steps see the new result files
+        for name in [n for n in self._inputs if n.split(":")[0] == "results"]:
+            del self._inputs[name]  # later steps see the new result files
         return "ran", f"fingerprint {fp[:12]}"
 
 
@@ -335,9 +327,10 @@ def summary(rows: list[dict[str, Any]], results: Path, total: float) -> str:
     def last(r: dict[str, Any]) -> str:
         return "" if r.get("last_ran_seconds") is None else f"{r['last_ran_seconds']:.1f}"
 
-    lines = ["", f"{'step':<12} {'status':<14} {'seconds':>8} {'last run':>9}", "-" * 46]
-    lines += [f"{r['step']:<12} {r['status']:<14} {r['seconds']:>8.1f} {last(r):>9}" for r in rows]
-    lines += ["-" * 46, f"{'total':<27} {total:>8.1f}", ""]
+    w = max([12, *(len(r["step"]) for r in rows)])  # the step column fits the longest name
+    lines = ["", f"{'step':<{w}} {'status':<14} {'seconds':>8} {'last run':>9}", "-" * (w + 34)]
+    lines += [f"{r['step']:<{w}} {r['status']:<14} {r['seconds']:>8.1f} {last(r):>9}" for r in rows]
+    lines += ["-" * (w + 34), f"{'total':<{w + 15}} {total:>8.1f}", ""]
     lines += [f"results: {results}/<analysis>/<run-id>.json|csv", f"figures: {results / 'figures'}/*.png|pdf"]
     lines += [f"times:   {results / REPORT_FILE}"]
     return "\n".join(lines)

@@ -1,14 +1,14 @@
 """The activation store: per-sample, per-layer pooled vectors on disk, and the API to read them.
 
-One folder per (checkpoint fingerprint, dataset fingerprint, span, pooling, dtype) under
-``home()/store/``, holding safetensors shards (``layer.<i>`` tensors, ``[n_shard, d]`` fp32, rows
-in dataset order) and ``manifest.json``. Consumers call::
+One folder per (checkpoint fingerprint, dataset fingerprint, span, pooling, dtype, extraction code
+hash) under ``home()/store/``, holding safetensors shards (``layer.<i>`` tensors, ``[n_shard, d]``
+fp32, rows in dataset order) and ``manifest.json``. Consumers call::
 
     store = ensure_store("base", split="analysis", span="symbol")   # extracts on a miss
     vectors, sample_ids, families = store.read(-1)                  # [n, d] float32
 
 A cache hit costs no model or tokenizer load (and no torch import): it resolves the checkpoint
-(fingerprints are cached), loads the split, hashes it and opens the manifest. Layer keys are
+(fingerprints are cached), loads the split, hashes it and the extraction code, and opens the manifest. Layer keys are
 ints ``0..L`` (0 = embeddings, L = last block before the final norm) and ``"final_norm"``;
 see :mod:`analysis.layers`. Writing lives in :mod:`analysis.extract` and :mod:`analysis.extract.writer`.
 """
@@ -51,11 +51,13 @@ class StoreKey:
     span: str
     pooling: str
     dtype: str
+    code: str  # the extraction code hash (``<version>+<hex>``): other code, other store
 
     @property
     def name(self) -> str:
         """The store's folder name."""
-        return f"{self.checkpoint[:16]}-{self.dataset[:16]}-{self.span}-{self.pooling}-{self.dtype}-f{STORE_FORMAT}"
+        parts = (self.checkpoint[:16], self.dataset[:16], self.span, self.pooling, self.dtype)
+        return "-".join(parts) + f"-f{STORE_FORMAT}-c{self.code.rpartition('+')[2][:8]}"
 
 
 def damaged(path: Path, what: str) -> UserError:
@@ -285,7 +287,8 @@ def check_options(span: str, pooling: str, dtype: str) -> None:
 
 
 def find_store(key: StoreKey, checkpoint_fp: str, dataset_fp: str) -> Store | None:
-    """The finished store for ``key``, or None (also None if its manifest does not match)."""
+    """The finished store for ``key``, or None (also None if its manifest does not match, e.g. it
+    was extracted by other code)."""
     path = store_root() / key.name
     if not (path / MANIFEST).is_file():
         return None
@@ -296,6 +299,8 @@ def find_store(key: StoreKey, checkpoint_fp: str, dataset_fp: str) -> Store | No
         return None
     m = store.manifest
     if m["checkpoint"]["fingerprint"] != checkpoint_fp or m["dataset"]["fingerprint"] != dataset_fp:
+        return None
+    if m.get("extraction_code") != key.code:
         return None
     return store
 

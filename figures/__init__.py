@@ -5,9 +5,10 @@
     figures.save(fig, "results/figures", "align_uniform")   # PNG + PDF
 
 Figure functions neither choose a backend nor close the figure; ``python -m figures NAME|all``
-(the only place that selects Agg) redraws them from ``results/``. A figure that reads several
-analyses (``ability_vs_geometry``: ``eval`` and ``uniformity``) takes ``{analysis: Result}``. Every figure draws in the
-shared style of :mod:`figures.style` (one colour per family and per checkpoint everywhere).
+(the only place that selects Agg) redraws them from ``results/``. Figures only draw: a statistic
+they show (e.g. Spearman's rho of ``ability_vs_geometry``) is a row of the study's result. A
+figure whose REGISTRY entry names several analyses takes ``{analysis: Result}``. Every figure
+draws in the shared style of :mod:`figures.style` (one colour per family and per checkpoint).
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ REGISTRY: dict[str, tuple[Any, ...]] = {
     "overall": ("eval", overall, EVALUATE),
     "balance": ("eval", balance, EVALUATE),
     "ability_vs_geometry": (
-        ("eval", "uniformity"),
+        "ability_vs_geometry",
         ability_vs_geometry,
-        f"{EVALUATE} and python -m analysis.uniformity",
+        f"{EVALUATE}, python -m analysis.uniformity, then python -m analysis.ability_vs_geometry",
     ),
 }
 

@@ -46,6 +46,9 @@ FIELDS: dict[str, dict[str, Field]] = {
     "eval": {"ckpt": TEXT, "suite": TEXT_OPT, "family": TEXT_OPT, "task": TEXT_OPT, "accuracy": NUM_OPT,
              "accuracy_ci": CI_OPT, "exec_match": NUM_OPT, "exact_match": NUM_OPT, "chance": NUM_OPT,
              "fingerprint": TEXT_OPT},
+    "ability_vs_geometry": {"kind": TEXT, "base": TEXT, "ours": TEXT, "layer": LAYER, "family": TEXT_OPT,
+                            "d_ability": NUM_OPT, "d_alignment": NUM_OPT, "d_uniformity": NUM_OPT,
+                            "geometry": TEXT_OPT, "rho": NUM_OPT, "rho_ci": CI_OPT, "n": NUM_OPT},
 }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ set, and store it all atomically under ``<home>/data/symbolic-s<seed>-<key>``.""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import multiprocessing
@@ -20,6 +21,7 @@ from typing import Any
 
 from symbolcollection.fingerprint import dataset_fingerprint, output_hash
 from symbolcollection.schema import Sample
+from symbolscope import codehash
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir, atomic_write_json, sha256_file
 from symbolscope.paths import data_dir
@@ -47,16 +49,8 @@ class TaskResult:
     candidates: int
 
 
-#: the modules whose code decides the collection's content (a change gives a new folder)
-CONTENT_MODULES = (
-    "build.py",
-    "evol.py",
-    "fingerprint.py",
-    "general.py",
-    "schema.py",
-    "splits.py",
-    "store.py",
-)
+#: Modules whose code cannot change the collection's content (messages, paths): not in its key.
+NOT_CONTENT_CODE = ("symbolscope.errors", "symbolscope.paths")
 
 
 def scale_from_env() -> float:
@@ -73,19 +67,11 @@ def scale_from_env() -> float:
     return scale
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """Hash of the source files that decide the collection's content."""
-    root = Path(__file__).resolve().parent
-    h = hashlib.sha256(BUILD_VERSION.encode())
-    files = (
-        [root / m for m in CONTENT_MODULES]
-        + sorted((root / "checkers").glob("*.py"))
-        + sorted((root / "tasks").glob("*.py"))
-    )
-    for path in files:
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    """Hash of the code that decides the collection's content: this module's import closure
+    (:func:`symbolscope.codehash.closure`: tasks, checkers, Symbol-Evol, splits, the data sources)."""
+    return codehash.fingerprint(__name__, exclude=NOT_CONTENT_CODE)
 
 
 def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale: float = 1.0) -> Path:

@@ -40,8 +40,10 @@ from typing import Any
 
 from symbolscope import guards
 
-HARNESS = Path(__file__).with_name("harness.py")
-JOBKINDS = Path(__file__).with_name("jobkinds.py")
+#: Files of this folder run by path inside the sandbox, never imported (their code is part of this
+#: module's fingerprint: :mod:`symbolscope.codehash`).
+RUNS_FILES = ("harness.py", "jobkinds.py")
+HARNESS, JOBKINDS = (Path(__file__).with_name(name) for name in RUNS_FILES)
 GUARDS = Path(guards.__file__)
 MODES = ("bwrap", "unsandboxed")
 SANDBOX_UID = 65534

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
-from analysis.extract.build import BuildOptions, build_store
+from analysis.extract.build import BuildOptions, build_store, extraction_code_hash
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.layers import num_layers_of, parse_layers, sort_layers
 from analysis.store import (
@@ -58,11 +58,12 @@ def ensure_store(
     if dataset is None:  # a hit must not read the split: use its cached fingerprint if unchanged
         known = cached_fingerprint(split)
         if known is not None:
-            hit = find_store(StoreKey(ckpt.fingerprint, known, span, pooling, dtype), ckpt.fingerprint, known)
+            key = StoreKey(ckpt.fingerprint, known, span, pooling, dtype, extraction_code_hash())
+            hit = find_store(key, ckpt.fingerprint, known)
             if hit is not None and set(wanted) <= set(hit.layers):
                 return hit
     data = dataset if dataset is not None else load_dataset(split)
-    key = StoreKey(ckpt.fingerprint, data.fingerprint, span, pooling, dtype)
+    key = StoreKey(ckpt.fingerprint, data.fingerprint, span, pooling, dtype, extraction_code_hash())
     existing = find_store(key, ckpt.fingerprint, data.fingerprint)
     if existing is not None:
         if set(wanted) <= set(existing.layers):

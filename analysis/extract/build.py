@@ -12,7 +12,7 @@ extracts its own shards (:mod:`symbolscope.distributed`); rank 0 alone locks and
 from __future__ import annotations
 
 import errno
-import hashlib
+import functools
 import importlib.metadata
 import math
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
 from lm.checkpoints import Checkpoint
 from lm.checkpoints.fingerprint import check_config_matches_weights, read_config
-from symbolscope import distributed
+from symbolscope import codehash, distributed
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import WriteRefused, sha256_file
 from symbolscope.paths import store_root, writable_dir
@@ -42,33 +42,25 @@ TOKEN_RULE = (
     "a token belongs to the character span in which its first character lies; BOS and padding never pooled"
 )
 LAYER_NUMBERING = "0 = embedding output, 1..L = block outputs before the final norm, final_norm = after it"
-_SOURCES = (
-    "analysis/extract/spans.py",
-    "analysis/extract/batching.py",
-    "analysis/extract/capture.py",
-    "analysis/extract/engine.py",
-    "analysis/extract/build.py",
-    "analysis/layers.py",
-    "symbolcollection/chat.py",
-)
+#: Modules whose code cannot change a vector (messages, paths): left out of the extraction code hash.
+NOT_EXTRACTION_CODE = ("symbolscope.errors", "symbolscope.paths")
 
 
+@functools.cache
 def extraction_code_hash() -> str:
-    """Package version plus a short hash of the extraction sources.
+    """Package version plus a short hash of the extraction code: every project module this module
+    imports (:func:`symbolscope.codehash.closure`: spans, engine, the chat template that decides
+    the symbol span, the dataset loading, ...).
 
-    Narrower than the suite's :func:`code_version`: unfinished shards are resumed only by the
-    same extraction code, while unrelated commits do not discard them.
+    Narrower than the suite's :func:`code_version`: part of the store's key (a change of the
+    extraction code is a cache miss) and of the resume key of unfinished shards, while commits
+    that do not touch this code keep both.
     """
     try:
         version = importlib.metadata.version("symbolscope")
     except importlib.metadata.PackageNotFoundError:
         version = "0+local"
-    root = Path(__file__).resolve().parents[2]
-    h = hashlib.sha256()
-    for rel in _SOURCES:
-        path = root / rel
-        h.update(path.read_bytes() if path.is_file() else b"")
-    return f"{version}+{h.hexdigest()[:12]}"
+    return f"{version}+{codehash.fingerprint(__name__, exclude=NOT_EXTRACTION_CODE)[:12]}"
 
 
 def hidden_size_of(model_dir: Path) -> int:

@@ -141,6 +141,23 @@ def test_changed_model_or_dataset_never_hits_a_stale_store(
     assert d.path not in (a.path, b.path, c.path)
 
 
+def test_changed_extraction_code_never_hits_a_stale_store(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extraction code hash is part of the store's key: other code, another store."""
+    data = _data(4, seed=3, empty_every=0)
+    a = ensure_store("tiny", layers="1", dataset=data, progress=False)
+    code = a.manifest["extraction_code"]
+    assert code == builder.extraction_code_hash() and a.path.name.endswith(f"-c{code.rpartition('+')[2][:8]}")
+    other = code.rpartition("+")[0] + "+feedface0000"
+    with monkeypatch.context() as patch:
+        for module in (builder, extract_api):
+            patch.setattr(module, "extraction_code_hash", lambda: other)
+        b = ensure_store("tiny", layers="1", dataset=data, progress=False)
+    assert b.path != a.path and b.path.name.endswith("-cfeedface") and b.manifest["extraction_code"] == other
+    assert ensure_store("tiny", layers="1", dataset=data, progress=False).path == a.path  # a hit again
+
+
 def test_interrupted_extraction_resumes_from_finished_shards(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

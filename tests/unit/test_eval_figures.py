@@ -1,5 +1,6 @@
-"""The three ability figures draw exactly the rows of ``results/eval`` (and ``results/uniformity``),
-and ``python -m figures`` draws figures that read two analyses."""
+"""The three ability figures draw exactly the rows of ``results/eval`` and
+``results/ability_vs_geometry``; the study behind the last one joins ``eval`` and ``uniformity``
+and computes Spearman's rho (the figure computes nothing)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pytest
 import scipy.stats
 from support.cli import run_module
 
+import analysis.ability_vs_geometry as avg
 import figures
-from figures.ability_vs_geometry import spearman, spearman_ci
 from symbolscope.errors import UserError
 from symbolscope.results import Result
 
@@ -151,42 +152,75 @@ def uniformity_rows(fp_ours: str = "fp-ours") -> list[dict]:
     return rows
 
 
-def test_ability_vs_geometry_plots_the_per_family_deltas() -> None:
-    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows())
-    fig = figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
-    left, right = fig.axes
+def _study(**kw) -> Result:
+    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(**kw))
+    return avg.ability_vs_geometry(ev, geo)
+
+
+def test_the_study_writes_the_per_family_deltas_and_rho_rows() -> None:
+    result = _study()
     fams = sorted(FAMILIES)
     d_ab = [100 * (ACC["ours"][f] - ACC["base"][f]) for f in fams]
-    by = {(r["ckpt"], r["layer"], r["family"]): r for r in geo.rows}
+    by = {(r["ckpt"], r["layer"], r["family"]): r for r in uniformity_rows()}
+    points = [r for r in result.rows if r["kind"] == "family"]
+    assert [p["family"] for p in points] == fams
+    assert [p["d_ability"] for p in points] == pytest.approx(d_ab)
+    assert {(r["base"], r["ours"], r["layer"]) for r in result.rows} == {("base", "ours", 3)}  # last block
+    for key in ("alignment", "uniformity"):
+        d_geo = [by[("ours", 3, f)][key] - by[("base", 3, f)][key] for f in fams]
+        assert [p[f"d_{key}"] for p in points] == pytest.approx(d_geo)
+        (rho,) = result.where(kind="rho", geometry=key)
+        assert rho["rho"] == pytest.approx(scipy.stats.spearmanr(d_geo, d_ab).statistic)
+        assert rho["n"] == 5 and rho["rho_ci"][0] <= rho["rho"] <= rho["rho_ci"][1]
+    assert result.analysis == "ability_vs_geometry" and result.config["n_boot"] == 2000
+    final = avg.ability_vs_geometry(
+        Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows()),
+        avg.AbilityGeometryConfig(layer="final_norm", n_boot=50),
+    )  # fmt: skip
+    assert {r["layer"] for r in final.rows} == {"final_norm"} and final.config["layer"] == "final_norm"
+
+
+def test_the_figure_draws_the_rows_and_computes_nothing() -> None:
+    result = _study()
+    rows = [dict(r) for r in result.rows]
+    for r in rows:  # a rho no computation on these points would give: the figure shows it as written
+        if r["kind"] == "rho":
+            r["rho"], r["rho_ci"] = (0.123, [-0.5, 0.75]) if r["geometry"] == "alignment" else (None, None)
+    fig = figures.ability_vs_geometry(Result("ability_vs_geometry", {}, rows))
+    left, right = fig.axes
+    points = [r for r in rows if r["kind"] == "family"]
     for ax, key in ((left, "alignment"), (right, "uniformity")):
-        d_geo = [by[("ours", 3, f)][key] - by[("base", 3, f)][key] for f in fams]  # layer 3 = last block
         (scatter,) = ax.collections
-        assert np.asarray(scatter.get_offsets()) == pytest.approx(np.column_stack([d_geo, d_ab]))
-        rho = scipy.stats.spearmanr(d_geo, d_ab).statistic
-        assert f"Spearman ρ = {rho:.2f}" in ax.get_title() and "95% CI [" in ax.get_title()
-        assert [t.get_text() for t in ax.texts] == fams
+        expected = [(p[f"d_{key}"], p["d_ability"]) for p in points]
+        assert np.asarray(scatter.get_offsets()) == pytest.approx(np.array(expected))
+        assert [t.get_text() for t in ax.texts] == [p["family"] for p in points]
+    assert left.get_title() == "Spearman ρ = 0.12, 95% CI [-0.50, 0.75]  (n = 5 families)"
+    assert right.get_title() == "Spearman ρ = n/a, 95% CI n/a  (n = 5 families)"
     assert "layer 3" in fig._suptitle.get_text()
 
 
 def test_spearman_and_its_interval_against_references() -> None:
     x = np.array([1.0, 2.0, 2.0, 5.0, 3.0, 8.0, 0.5])
     y = np.array([2.0, 1.0, 4.0, 4.0, 6.0, 7.0, 0.0])
-    assert spearman(x, y) == pytest.approx(scipy.stats.spearmanr(x, y).statistic)
-    assert spearman_ci(x, -2 * x + 1) == pytest.approx((-1.0, -1.0))  # every resample is perfectly decreasing
-    lo, hi = spearman_ci(x, y)
-    assert -1 <= lo <= spearman(x, y) <= hi <= 1
-    assert math.isnan(spearman(x, np.ones_like(x)))
+    assert avg.spearman(x, y) == pytest.approx(scipy.stats.spearmanr(x, y).statistic)
+    assert avg.spearman_ci(x, -2 * x + 1) == pytest.approx(
+        (-1.0, -1.0)
+    )  # every resample is perfectly decreasing
+    lo, hi = avg.spearman_ci(x, y)
+    assert -1 <= lo <= avg.spearman(x, y) <= hi <= 1
+    assert math.isnan(avg.spearman(x, np.ones_like(x)))
 
 
-def test_ability_vs_geometry_refuses_other_weights() -> None:
-    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(fp_ours="fp-other"))
+def test_the_study_refuses_other_weights_and_bad_rows() -> None:
     with pytest.raises(UserError, match="'ours' has fingerprint fp-ours in the eval result but fp-other"):
-        figures.ability_vs_geometry({"eval": ev, "uniformity": geo})
-    with pytest.raises(UserError, match="needs the uniformity result"):
-        figures.ability_vs_geometry({"eval": ev})
+        _study(fp_ours="fp-other")
+    bad = uniformity_rows()
+    bad[3]["alignment"] = "high"
+    with pytest.raises(UserError, match="row 3: field 'alignment'"):
+        avg.ability_vs_geometry(Result("eval", {}, eval_rows()), Result("uniformity", {}, bad))
 
 
-def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
+def test_figures_cli_draws_the_eval_figures_and_the_study_joins_two_analyses(tmp_path: Path) -> None:
     Result("uniformity", {"t": 2}, uniformity_rows()).save(tmp_path)
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
@@ -196,9 +230,24 @@ def test_figures_cli_draws_figures_reading_two_analyses(tmp_path: Path) -> None:
     )
     proc = run_module("figures", "overall", "--results", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "eval" in proc.stderr
+    proc = run_module("analysis.ability_vs_geometry", "--results", str(tmp_path), "--out", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: no result files in {tmp_path}/eval/")
     Result("eval", {}, eval_rows()).save(tmp_path)
+    proc = run_module(
+        "analysis.ability_vs_geometry",
+        "--results",
+        str(tmp_path),
+        "--out",
+        str(tmp_path),
+        "--bootstrap",
+        "200",
+    )
+    assert proc.returncode == 0, proc.stderr
+    (written,) = (tmp_path / "ability_vs_geometry").glob("*.json")
+    assert f"5 families, layer 3 -> {written}" in proc.stdout
+    assert Result.load(written).config["sources"]["eval"]["path"].startswith(str(tmp_path / "eval"))
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     for name in ("overall", "balance", "ability_vs_geometry", "align_uniform", "layers"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 5000
-    assert "ability_vs_geometry" in proc.stdout and "/eval/" in proc.stdout and "/uniformity/" in proc.stdout
+    assert f"ability_vs_geometry: {tmp_path}/figures/ability_vs_geometry.png  (from {written})" in proc.stdout

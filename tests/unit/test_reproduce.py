@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.cli import run_module
 
 from analysis import reproduce as rp
+from symbolscope import codehash
 from symbolscope.errors import UserError
 
 FAKE = """
@@ -92,13 +96,91 @@ def test_unchanged_steps_are_skipped_and_changed_ones_rerun(fake: Path) -> None:
 
 
 def test_code_changes_rerun_the_steps_that_run_that_code(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.importlinter]\nroot_packages = ["pkg"]\n')
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
-    before = rp.code_fingerprint(["pkg"], root=tmp_path)
-    assert rp.code_fingerprint(["pkg"], root=tmp_path) == before
-    (tmp_path / "pkg" / "a.py").write_text("x = 2\n")
-    assert rp.code_fingerprint(["pkg"], root=tmp_path) != before
-    assert rp.code_fingerprint(["figures"]) != rp.code_fingerprint(["analysis/extract"])
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("def f():\n    import pkg.b\n")
+    (tmp_path / "pkg" / "b.py").write_text("x = 1\n")
+    before = rp.code_fingerprint("pkg.a", root=tmp_path)
+    assert rp.code_fingerprint("pkg.a", root=tmp_path) == before
+    (tmp_path / "pkg" / "b.py").write_text("x = 2\n")  # imported lazily, inside a function
+    assert rp.code_fingerprint("pkg.a", root=tmp_path) != before
+    assert rp.code_fingerprint("figures") != rp.code_fingerprint("analysis.extract")
+
+
+def _copy_sources(dest: Path) -> Path:
+    """The project's ``.py`` files and ``pyproject.toml`` copied under ``dest``."""
+    for pkg in codehash.root_packages():
+        for f in (codehash.REPO / pkg).rglob("*.py"):
+            (dest / f.relative_to(codehash.REPO)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dest / f.relative_to(codehash.REPO))
+    shutil.copyfile(codehash.REPO / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+class _Recorder(rp.Runner):
+    """A Runner whose steps only record their name, with fixed checkpoint fingerprints."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.ran: list[str] = []
+
+    def call(self, step: rp.Step, *extra: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
+        self.ran.append(step.name)
+        return subprocess.CompletedProcess([], 0, "", "")
+
+    def _measure(self, name: str) -> str:
+        return f"fingerprint of {name}" if name.startswith("ckpt:") else super()._measure(name)
+
+
+def test_a_change_to_the_span_code_reruns_extraction_and_every_study(tmp_path: Path, monkeypatch) -> None:
+    """The file that decides the symbol span (the chat template) is imported lazily by the studies."""
+    src = _copy_sources(tmp_path / "src")
+    (chat,) = [p for p in codehash.closure("analysis.extract", src) if p.name == "chat.py"]
+    assert chat in codehash.closure("analysis.extract.build", src)  # so the store key changes too
+    results, runs = tmp_path / "results", tmp_path / "runs"
+    monkeypatch.setenv("SYMBOLSCOPE_RUNS", str(runs))
+    steps = [s for s in rp.plan(str(results)) if s.kind == "study"]
+    for s in steps:  # every step's outputs exist, so only a fingerprint change reruns a step
+        for pattern in s.outputs:
+            (results / pattern).parent.mkdir(parents=True, exist_ok=True)
+            (results / pattern.replace("*", "r")).write_text('{"rows": []}')
+    card = tmp_path / "card.json"
+    card.write_text("{}")
+
+    def run() -> list[str]:
+        runner = _Recorder(results, root=src, echo=lambda line: None, collection_card=card)
+        rp.reproduce(steps, runner)
+        return runner.ran
+
+    fps = {s.name: rp.code_fingerprint(s.module, src) for s in steps}
+    assert run() == [s.name for s in steps] and run() == []  # recorded, then all unchanged
+    chat.write_text(chat.read_text() + "# the span rule changed\n")
+    changed = [s.name for s in steps if rp.code_fingerprint(s.module, src) != fps[s.name]]
+    studies = ["extract", "uniformity", "probes", "similarity", "umap", "evaluate"]
+    assert changed == studies  # not figures, not the training report
+    assert run() == studies
+    assert run() == []
+
+
+def test_a_step_reading_named_results_reruns_when_those_change(fake: Path) -> None:
+    (fake / "input.txt").write_text("v1")
+    (alpha,) = _steps(fake, "alpha")
+    (reader,) = _steps(fake, "reader")
+    steps = [
+        alpha,
+        rp.Step("reader", "fake_step", reader.args, inputs=("results:alpha",), outputs=reader.outputs),
+    ]
+    _run(fake, steps)
+    assert _ran(fake) == ["alpha", "reader"]
+    other = fake / "results" / "beta"
+    other.mkdir()
+    (other / "r.json").write_text("{}")  # another analysis's result: nothing to redo
+    _run(fake, steps)
+    assert _ran(fake) == []
+    (fake / "results" / "alpha" / "r2.json").write_text("{}")  # a new result of the analysis it reads
+    rows, _ = _run(fake, steps)
+    assert [r["status"] for r in rows] == ["skipped", "ran"] and _ran(fake) == ["reader"]
 
 
 def test_a_failed_step_stops_the_run_and_is_not_recorded(fake: Path) -> None:
@@ -129,7 +211,7 @@ def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> N
     steps = rp.plan("out-here")
     assert [s.name for s in steps] == [
         "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "umap",
-        "evaluate", "training", "figures",
+        "evaluate", "ability_vs_geometry", "training", "figures",
     ]  # fmt: skip
     for s in steps:
         if s.kind == "study" and s.name != "extract":

@@ -137,7 +137,11 @@ def render_api(name: str, level: int = 2) -> str:
     if inspect.ismodule(obj):
         obj = getattr(obj, name.rsplit(".", 1)[-1], obj)
     if not (callable(obj) or inspect.ismodule(obj)):
-        return f"{heading}\n```python\n{name} = {obj!r}\n```\n"
+        value = repr(obj)
+        if len(value) > 120 or " at 0x" in value:  # a table of functions: its type and size only
+            size = f" of {len(obj)} entries" if hasattr(obj, "__len__") else ""
+            value = f"...  # a {type(obj).__name__}{size}"
+        return f"{heading}\n```python\n{name} = {value}\n```\n"
     kind = "class" if inspect.isclass(obj) else "module" if inspect.ismodule(obj) else "def"
     lines = [heading, f"```python\n{kind} {name}{_signature(obj)}\n```\n", _doc(obj)]
     if inspect.isclass(obj) and dataclasses.is_dataclass(obj):

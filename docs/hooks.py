@@ -130,7 +130,7 @@ def render_api(name: str, level: int = 2) -> str:
     heading. A module without ``__all__`` is the function it is named after, if it has one.
     """
     obj = _import(name)
-    heading = f"{'#' * level} `{name}`\n"
+    heading = f"{'#' * max(level, 3)} `{name}`\n"  # level 2 = under the page's own heading
     if inspect.ismodule(obj) and hasattr(obj, "__all__") and level < 5:
         members = [render_api(f"{name}.{m}", level + 1) for m in obj.__all__]
         return "\n".join([*([heading] if level > 2 else []), _doc(obj), *members])

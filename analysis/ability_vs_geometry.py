@@ -169,7 +169,10 @@ def ability_vs_geometry(
         r.analysis or a: {"path": str(r.path or ""), "run_id": r.run_id}
         for a, r in zip(READS, (evaluation, geometry), strict=True)
     }
-    return Result(ANALYSIS, {**asdict(config), "layer": chosen, "sources": sources}, rows)
+    order = geometry.config.get("family_order") or evaluation.config.get("family_order")  # the colours
+    return Result(
+        ANALYSIS, {**asdict(config), "layer": chosen, "sources": sources, "family_order": order}, rows
+    )
 
 
 def _layer(text: str) -> LayerKey:

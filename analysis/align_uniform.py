@@ -359,8 +359,11 @@ def align_uniform(stores_or_aliases: StoresOrAliases, *, config: AlignUniformCon
     if skipped:
         log.warning("skipped (fewer than 2 samples): %s", ", ".join(skipped))
     settings = {**asdict(cfg), "families": list(cfg.families) if cfg.families else None}
+    from symbolcollection import registry  # the family order gives the figures' colours
+
     config_out = {
         **settings,
+        "family_order": list(registry.names()),
         "ckpts": [a for a, _ in named],
         "skipped": skipped,
         "defaults_note": DEFAULTS_NOTE,

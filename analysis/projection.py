@@ -291,7 +291,9 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
                 rows += [{"ckpt": p.alias, "fingerprint": fp, "layer": p.layer, "sample_id": sid, "family": fam,
                           "x": float(e[0]), "y": float(e[1]), "fit": fit}
                          for sid, fam, e in zip(p.ids, p.families, emb, strict=True)]  # fmt: skip
-    config_out = {**asdict(cfg), "fits": list(cfg.fits), "ckpts": [a for a, _ in stores],
+    from symbolcollection import registry  # the family order gives the figures' colours
+
+    config_out = {**asdict(cfg), "fits": list(cfg.fits), "family_order": list(registry.names()), "ckpts": [a for a, _ in stores],
                   "stores": {a: s.name for a, s in stores}, "fitted": fitted, "cached": cached,
                   "seconds": round(time.perf_counter() - start, 2)}  # fmt: skip
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

@@ -234,9 +234,12 @@ def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig |
         rows.extend(_pair_rows(sides[0], other, cfg))
     for side in sides:
         rows.extend(_centroid_rows(side, cfg))
+    from symbolcollection import registry  # the family order gives the figures' colours
+
     config_out = {
         **asdict(cfg),
         "measures": list(cfg.measures),
+        "family_order": list(registry.names()),
         "ckpts": [s.alias for s in sides],
         "stores": {s.alias: s.store.name for s in sides},
         "dataset_fingerprints": {s.alias: s.store.manifest["dataset"]["fingerprint"] for s in sides},

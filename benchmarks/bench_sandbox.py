@@ -26,7 +26,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "ef3b8eb"
-FAMILIES = ("sql", "regex", "math", "python", "sparql")
 
 
 def _baseline_module(folder: Path):
@@ -46,14 +45,28 @@ def _baseline_module(folder: Path):
 
 
 def _jobs(per_family: int) -> tuple[list[dict], dict]:
-    from analysis.evaluate import resources
     from analysis.evaluate.api import select
-    from analysis.evaluate.checks import FAMILY_CHECKS
-    from symbolcollection import load_split
+    from symbolcollection import load_split, registry
 
     chosen = select(load_split("test"), "family", per_family, 0)
-    jobs = [j for f in FAMILIES for s in chosen.get(f, []) for j in FAMILY_CHECKS[f].jobs(s, s.output)]
-    return jobs, resources.sparql_shared()
+    runs = [f.execution for f in registry.families() if f.execution and f.execution.jobs]
+    shared: dict = {}
+    for e in runs:
+        shared |= e.shared() if e.shared else {}
+    jobs = [
+        j
+        for f, e in zip(_executing(), runs, strict=True)
+        for s in chosen.get(f, [])
+        for j in e.jobs(s, s.output)
+    ]
+    return jobs, shared
+
+
+def _executing() -> list[str]:
+    """The families whose execution check runs sandbox jobs, in registry order."""
+    from symbolcollection import registry
+
+    return [f.name for f in registry.families() if f.execution and f.execution.jobs]
 
 
 def _rate(run, jobs: list[dict], repeats: int) -> tuple[float, int]:
@@ -78,7 +91,7 @@ def main() -> None:
     if not works:
         raise SystemExit(f"bench_sandbox needs a working bubblewrap: {why}")
     jobs, shared = _jobs(args.per_family)
-    print(f"{len(jobs)} jobs ({', '.join(FAMILIES)}; {args.per_family} gold samples each), batches of 32, "
+    print(f"{len(jobs)} jobs ({', '.join(_executing())}; {args.per_family} gold samples each), batches of 32, "
           f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         old = _baseline_module(Path(tmp))

@@ -4,8 +4,8 @@ Run from the repo root: ``.venv/bin/python benchmarks/bench_validate.py [--rows 
 
 The rows are the embedded collection's ``train`` split (cycled to ``--rows``), the ordinary
 content ``python -m symbolcollection validate`` sees. The baseline calls
-:func:`symbolcollection.checkers.reason` in this process (no time limit: what validate did before);
-ours sends every row through :class:`symbolcollection.checkers.sandbox.TimedChecker`. Both are warmed
+:func:`symbolcollection.registry.reason` in this process (no time limit: what validate did before);
+ours sends every row through :class:`symbolcollection.worker.TimedChecker`. Both are warmed
 (each family checked once) before timing; medians of ``--repeats`` passes. The last line also
 gives the wall time of one full ``validate`` CLI run on the same file (file reading, worker
 start-up and report included), which the issue wants under a minute for 5,000 rows.
@@ -48,8 +48,8 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=5000)
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
-    from symbolcollection.checkers import reason
-    from symbolcollection.checkers.sandbox import TimedChecker
+    from symbolcollection.registry import reason
+    from symbolcollection.worker import TimedChecker
 
     samples = _samples(args.rows)
     families = {s.family: s for s in samples}

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from figures.common import rows_of
+from figures.common import family_order, rows_of
 from figures.labels import place_labels
 from figures.style import family_colour, styled
 from symbolscope.errors import UserError
@@ -35,6 +35,7 @@ def _title(rho: Mapping[str, Any] | None) -> str:
 def figure(result: Result | Mapping[str, Any]) -> Figure:
     """Two scatter panels from an ``ability_vs_geometry`` result."""
     rows = rows_of(result)
+    order = family_order(result)
     pts = [r for r in rows if r["kind"] == "family"]
     rhos = {r["geometry"]: r for r in rows if r["kind"] == "rho"}
     if not rows:
@@ -44,7 +45,7 @@ def figure(result: Result | Mapping[str, Any]) -> Figure:
     y = np.array([p["d_ability"] for p in pts])
     for ax, name in zip(axes, ("alignment", "uniformity"), strict=True):
         x = np.array([p[f"d_{name}"] for p in pts])
-        ax.scatter(x, y, s=28, c=[family_colour(p["family"]) for p in pts], zorder=3)
+        ax.scatter(x, y, s=28, c=[family_colour(p["family"], order) for p in pts], zorder=3)
         ax.set_title(_title(rhos.get(name)), fontsize=9)
         ax.axhline(0, color="0.6", lw=0.8)
         ax.axvline(0, color="0.6", lw=0.8)

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from figures.common import ckpt_order, config_of, layer_key, rows_of
+from figures.common import ckpt_order, config_of, family_order, layer_key, rows_of
 from figures.style import ckpt_colour, family_colour, family_marker, styled
 from symbolscope.results import Result
 
@@ -62,12 +62,12 @@ def _pooled(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str]) -> None:
     ax.legend(title="checkpoint", loc="best")
 
 
-def _families(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str]) -> list[str]:
+def _families(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str], order: tuple[str, ...]) -> list[str]:
     """Right panel: one marker per (family, checkpoint), joined in checkpoint order; the families drawn."""
     fams = sorted({r["family"] for r in rows if r["family"] != "all"})
     last = len(ckpts) - 1
     for fam in fams:
-        colour, marker = family_colour(fam), family_marker(fam)
+        colour, marker = family_colour(fam, order), family_marker(fam, order)
         pts = [next((r for r in rows if r["ckpt"] == ck and r["family"] == fam), None) for ck in ckpts]
         path = [(r["uniformity"], r["alignment"]) for r in pts if r is not None]
         if len(path) > 1:
@@ -85,10 +85,11 @@ def _families(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str]) -> list[st
     return fams
 
 
-def _keys(ax: Axes, fams: list[str], ckpts: list[str]) -> None:
+def _keys(ax: Axes, fams: list[str], ckpts: list[str], order: tuple[str, ...]) -> None:
     """Colour key of the families and the fill key of the checkpoints, beside the right panel."""
     fam_handles = [
-        Line2D([], [], ls="", marker=family_marker(f), color=family_colour(f), label=f) for f in fams
+        Line2D([], [], ls="", marker=family_marker(f, order), color=family_colour(f, order), label=f)
+        for f in fams
     ]
     key = ax.legend(handles=fam_handles, title="family", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.add_artist(key)
@@ -114,7 +115,8 @@ def figure(result: Result | dict[str, Any], layer: int | str | None = None) -> F
     rows = [r for r in rows if r["layer"] == chosen[r["ckpt"]]]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2))
     _pooled(left, rows, ckpts)
-    _keys(right, _families(right, rows, ckpts), ckpts)
+    order = family_order(result)
+    _keys(right, _families(right, rows, ckpts, order), ckpts, order)
     cfg = config_of(result)
     for ax in (left, right):
         ax.set_xlabel(f"uniformity  log E exp(−{cfg.get('t', 2)}·‖f(x)−f(y)‖²)  (lower = more uniform)")

@@ -39,6 +39,18 @@ def config_of(result: Result | Mapping[str, Any]) -> dict[str, Any]:
     return dict(result.config if isinstance(result, Result) else result.get("config", {}))
 
 
+def family_order(result: Result | Mapping[str, Any]) -> tuple[str, ...]:
+    """The family order a result records (``config["family_order"]``: the collection's order, which
+    gives the colours); for a result without one, the families in the order they first appear in
+    its rows (``all`` left out)."""
+    recorded = config_of(result).get("family_order")
+    if isinstance(recorded, list | tuple) and all(isinstance(f, str) for f in recorded):
+        return tuple(recorded)
+    rows = result.rows if isinstance(result, Result) else result.get("rows", [])
+    seen = (r.get("family") for r in rows if isinstance(r, Mapping))
+    return tuple(dict.fromkeys(f for f in seen if isinstance(f, str) and f != "all"))
+
+
 def save(fig: Figure, out: str | os.PathLike[str], name: str) -> list[Path]:
     """Save ``fig`` as ``<out>/<name>.png`` (150 dpi) and ``.pdf`` atomically; the figure stays open."""
     return save_figure(fig, out, name)

@@ -10,16 +10,17 @@
 - :func:`ckpt_colour` gives each checkpoint alias one colour (Okabe–Ito, safe for colour-blind
   readers); ``infusion`` and ``ours`` share one (``ours`` = the Infusion run).
 
-The family order is copied once from ``symbolcollection.schema.FAMILIES`` (figures never import
-trainer; a unit test checks that the copy still matches); an unknown family gets a colour from
-the rest of the palette chosen by a stable hash of its name, so it is the same in every figure.
+The family order comes from the results (``config["family_order"]``, the collection's registry
+order that every study records; figures never import the collection): the families in it take the
+first palette colours in that order. A family outside the order gets a colour from the rest of
+the palette chosen by a stable hash of its name, so it is the same in every figure.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ParamSpec
 
@@ -27,11 +28,9 @@ import matplotlib as mpl
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-#: The Symbolic Collection's families, in ``symbolcollection.schema.FAMILIES`` order (copied once).
-FAMILIES: tuple[str, ...] = (
-    "sql", "fol", "pddl", "smiles", "regex", "python", "bash", "sparql", "lambda",
-    "ltl", "amr", "api_call", "math", "latex", "json", "cron", "xpath",
-)  # fmt: skip
+#: Palette colours reserved for the families of a recorded order (the first ``ORDERED``); any
+#: other family takes one of the colours after them.
+ORDERED = 64
 
 
 @functools.cache
@@ -84,23 +83,29 @@ def _stable_index(name: str, modulo: int) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") % modulo
 
 
-def family_colour(name: str) -> str:
-    """The one colour (``#rrggbb``) of family ``name`` in every figure.
+def _position(name: str, order: Sequence[str]) -> int | None:
+    order = list(order)
+    return order.index(name) if name in order and order.index(name) < ORDERED else None
 
-    The 17 known families take the first 17 palette colours in :data:`FAMILIES` order; any other
-    name takes one of the remaining colours, chosen by a stable hash of the name.
+
+def family_colour(name: str, order: Sequence[str] = ()) -> str:
+    """The one colour (``#rrggbb``) of family ``name`` in every figure drawn with ``order``.
+
+    The families in ``order`` (a result's ``config["family_order"]``, see
+    :func:`figures.common.family_order`) take the first palette colours in that order; any other
+    name takes one of the colours after :data:`ORDERED`, chosen by a stable hash of the name.
     """
-    if name in FAMILIES:
-        return palette()[FAMILIES.index(name)]
-    rest = palette()[len(FAMILIES) :]
+    at = _position(name, order)
+    if at is not None:
+        return palette()[at]
+    rest = palette()[ORDERED:]
     return rest[_stable_index(name, len(rest))]
 
 
-def family_marker(name: str) -> str:
+def family_marker(name: str, order: Sequence[str] = ()) -> str:
     """The marker shape of family ``name`` (a second cue beside its colour)."""
-    if name in FAMILIES:
-        return MARKERS[FAMILIES.index(name) % len(MARKERS)]
-    return MARKERS[_stable_index(name, len(MARKERS))]
+    at = _position(name, order)
+    return MARKERS[(at if at is not None else _stable_index(name, len(MARKERS))) % len(MARKERS)]
 
 
 def ckpt_colour(alias: str) -> str:

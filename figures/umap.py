@@ -12,7 +12,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from figures.common import ckpt_label, config_of, layer_key, rows_of
+from figures.common import ckpt_label, config_of, family_order, layer_key, rows_of
 from figures.style import family_colour, family_marker, styled
 from symbolscope.results import Result
 
@@ -25,6 +25,7 @@ def _label(layer: int | str) -> str:
 def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int | str | None = None) -> Figure:
     """Panels of 2-D UMAP coordinates per checkpoint (``fit``: aligned by default when present)."""
     rows = rows_of(result)
+    order = family_order(result)
     fits = {r["fit"] for r in rows}
     fit = fit or ("aligned" if "aligned" in fits else "separate")
     rows = [r for r in rows if r["fit"] == fit]
@@ -38,7 +39,7 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
         mine = [r for r in mine if r["layer"] == at]
         for fam in sorted({r["family"] for r in mine}):
             pts = [r for r in mine if r["family"] == fam]
-            ax.scatter([r["x"] for r in pts], [r["y"] for r in pts], s=7, color=family_colour(fam), marker=family_marker(fam), alpha=0.8,
+            ax.scatter([r["x"] for r in pts], [r["y"] for r in pts], s=7, color=family_colour(fam, order), marker=family_marker(fam, order), alpha=0.8,
                        linewidths=0, label=fam, gid=f"{ck}:{fam}")  # fmt: skip
         ax.set_title(f"{ckpt_label(ck)} — layer {_label(at)} ({len(mine)} samples)", fontsize=10)
         ax.set_xlabel("UMAP 1")
@@ -47,7 +48,8 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
         ax.grid(alpha=0.2)
     fams = sorted({r["family"] for r in rows})
     handles = [
-        plt.Line2D([], [], marker=family_marker(f), ls="", color=family_colour(f), label=f) for f in fams
+        plt.Line2D([], [], marker=family_marker(f, order), ls="", color=family_colour(f, order), label=f)
+        for f in fams
     ]
     fig.legend(handles=handles, title="family", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
                ncol=1 if len(handles) <= 20 else 2)  # fmt: skip

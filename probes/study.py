@@ -180,6 +180,8 @@ def run(stores_or_aliases: StoresOrAliases, *, config: ProbeConfig | None = None
         rows.extend(ck_rows)
         per_ckpt[alias] = info
     settings = {**asdict(cfg), "Cs": list(cfg.Cs), "targets": list(cfg.target_list)}
-    config_out = {**settings, "ckpts": [a for a, _ in named], "skipped": per_ckpt, "notes": NOTES,
+    from symbolcollection import registry  # the family order gives the figures' colours
+
+    config_out = {**settings, "family_order": list(registry.names()), "ckpts": [a for a, _ in named], "skipped": per_ckpt, "notes": NOTES,
                   "wall_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

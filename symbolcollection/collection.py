@@ -12,7 +12,7 @@ from pathlib import Path
 
 from symbolcollection.fingerprint import dataset_fingerprint
 from symbolcollection.mixing import mix
-from symbolcollection.schema import FAMILIES, Sample
+from symbolcollection.schema import Sample
 from symbolcollection.splits import DERIVED_SPLITS, SPLITS
 from symbolscope.errors import UserError
 
@@ -53,10 +53,10 @@ def load_split(
     from symbolcollection.store import read_split
 
     _check_split(split, (*SPLITS, *DERIVED_SPLITS))
-    if families is not None:
-        unknown = [f for f in families if f not in FAMILIES]
-        if unknown:
-            raise UserError(f"unknown family '{unknown[0]}'; known families: {', '.join(FAMILIES)}")
+    from symbolcollection import registry
+
+    for name in families or ():
+        registry.get(name)  # an unknown name: one line listing the known ones
     folder = ensure_collection(seed)
     if split in DERIVED_SPLITS:
         from symbolcollection.corrupt import load_valid_twins
@@ -71,7 +71,9 @@ def load_split(
         samples = [s for s in samples if s.family in wanted]
     if not samples:
         what = f" for families {', '.join(families)}" if families else ""
-        raise UserError(f"split '{split}' has no samples{what}; pick families from: {', '.join(FAMILIES)}")
+        raise UserError(
+            f"split '{split}' has no samples{what}; pick families from: {', '.join(registry.names())}"
+        )
     return samples
 
 

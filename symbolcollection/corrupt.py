@@ -2,7 +2,7 @@
 
 For each original (non-Symbol-Evol) sample of the ``analysis`` split, a twin whose output swaps
 two of its tokens, so that the *bag of tokens is identical*, kept only when the family's checker
-(:func:`symbolcollection.checkers.reason`) rejects it. A probe that tells an output from its twin
+(:func:`symbolcollection.registry.reason`) rejects it. A probe that tells an output from its twin
 therefore cannot use which tokens occur, only how they are arranged.
 
 "Tokens" are the pre-tokens of byte-level BPE tokenizers (GPT-2, LLaMA-3, SmolLM2: words with an
@@ -59,7 +59,7 @@ def _candidates(tokens: list[str], rng: random.Random) -> list[tuple[int, int]]:
 def swap_twin(sample: Sample, seed: int = 0, max_attempts: int = MAX_ATTEMPTS) -> Sample | None:
     """A corrupted twin of ``sample`` (two pre-tokens swapped, same pre-token multiset, rejected by
     its family's checker), or None when no swap among ``max_attempts`` qualifies."""
-    from symbolcollection.checkers import reason
+    from symbolcollection.registry import reason
 
     tokens = pretokens(sample.output)
     bag = Counter(tokens)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from symbolcollection.infer import MappingRule, apply_mapping, infer_family, load_mapping
-from symbolcollection.schema import FAMILIES, NL_FAMILY, Sample
+from symbolcollection.schema import NL_FAMILY, Sample
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_dir
 from symbolscope.paths import data_dir
@@ -124,7 +124,9 @@ def released_row(
         return None, "empty output"
     instruction, inp = str(rec.get("instruction") or ""), str(rec.get("input") or "")
     family, task = rec.get("family"), rec.get("task")
-    if family is not None and family not in FAMILIES:
+    from symbolcollection import registry
+
+    if family is not None and registry.find(family) is None:
         return None, f"unknown family '{family}'"
     if family is None:
         mapped = apply_mapping(rules, instruction) if rules else None

@@ -1,4 +1,5 @@
-"""The sample schema and the symbol-family list: the one place every package takes them from."""
+"""The sample schema: the one place every package takes it from (the families are
+:mod:`symbolcollection.registry`'s)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-#: Symbol families known to the suite (the kind of formal language of a sample's output).
 #: ``nl`` marks general natural-language instructions (the Infusion mix), not a symbol family.
-FAMILIES: tuple[str, ...] = (
-    "sql",
-    "fol",
-    "pddl",
-    "smiles",
-    "regex",
-    "python",
-    "bash",
-    "sparql",
-    "lambda",
-    "ltl",
-    "amr",
-    "api_call",
-    "math",
-    "latex",
-    "json",
-    "cron",
-    "xpath",
-)
 NL_FAMILY = "nl"
 
 SAMPLE_FIELDS: tuple[str, ...] = ("id", "task", "family", "instruction", "input", "output", "source")
@@ -38,7 +19,7 @@ class Sample:
 
     ``instruction`` is the natural-language request (it may define symbols: a schema, the
     predicates, a tool signature), ``input`` optional extra context, ``output`` the symbolic
-    answer. ``family`` is one of :data:`FAMILIES` (or ``"nl"`` for general instructions).
+    answer. ``family`` names a registered family (or ``"nl"`` for general instructions).
     """
 
     id: str

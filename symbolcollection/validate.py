@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symbolcollection.checkers.sandbox import CHECK_TIMEOUT_S, TimedChecker
 from symbolcollection.infer import load_mapping
 from symbolcollection.loaders import iter_records, released_row
 from symbolcollection.schema import Sample
+from symbolcollection.worker import CHECK_TIMEOUT_S, TimedChecker
 
 #: Rows sent to the checker worker at a time.
 BATCH_ROWS = 256

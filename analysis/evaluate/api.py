@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.evaluate import delegation, general, mmlu, normalise, score
+from analysis.evaluate import delegation, general, mmlu, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
+from symbolcollection import registry
 from symbolcollection.schema import Sample
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
@@ -129,20 +130,25 @@ def select(samples: Sequence[Sample], key: str, per_group: int, seed: int) -> di
 def _delegation_samples(
     samples: Sequence[Sample], cfg: EvalConfig, executor: Executor
 ) -> tuple[dict[str, list[Sample]], list[str]]:
-    """Delegation samples per task, and the planning samples left out because pyperplan cannot
-    parse or solve their gold goal within the time limit (checked until enough are found)."""
+    """Delegation samples per task, and the samples left out because their gold answer fails a
+    ``gold_checked`` check (e.g. pyperplan cannot parse or solve the gold goal within the time
+    limit; checked until enough are found)."""
     chosen = select(samples, "delegation", 0, cfg.seed)
-    plans, kept, skipped = chosen.get("planning", []), [], []
-    want = cfg.per_family or len(plans)
-    if executor.mode == "none":  # nothing executes: the gold goals cannot be checked
-        kept, plans = plans[:want], []
-    while plans and len(kept) < want:
-        batch, plans = plans[: want - len(kept)], plans[want - len(kept) :]
-        ok = executor.judge([(s, s.output, delegation.CHECKS["planning"]) for s in batch])
-        kept += [s for s, good in zip(batch, ok, strict=True) if good]
-        skipped += [s.id for s, good in zip(batch, ok, strict=True) if not good]
-    if "planning" in chosen:
-        chosen["planning"] = kept
+    skipped: list[str] = []
+    for task, todo in chosen.items():
+        check = delegation.check(task)
+        if not check.gold_checked:
+            continue
+        kept: list[Sample] = []
+        want = cfg.per_family or len(todo)
+        if executor.mode == "none":  # nothing executes: the gold answers cannot be checked
+            kept, todo = todo[:want], []
+        while todo and len(kept) < want:
+            batch, todo = todo[: want - len(kept)], todo[want - len(kept) :]
+            ok = executor.judge([(s, s.output, check) for s in batch])
+            kept += [s for s, good in zip(batch, ok, strict=True) if good]
+            skipped += [s.id for s, good in zip(batch, ok, strict=True) if not good]
+        chosen[task] = kept
     return {t: v[: cfg.per_family or None] for t, v in chosen.items()}, skipped
 
 
@@ -253,14 +259,14 @@ def _checkpoint(
         t0 = time.perf_counter()
         items = score.score_symbolic([s for v in sym.values() for s in v], answers, executor)
         facts["correct"] = {it.id: it.correct for it in items}
-        rules = {f: f"exec: {score.exec_rule(f)}; exact: {normalise.rule(f)}" for f in sym}
+        rules = {f: f"exec: {registry.get(f).exec_rule()}; exact: {registry.get(f).exact_rule}" for f in sym}
         per, suites["symbolic"] = _suite_rows("symbolic", items, "family", rules, cfg.seed)
         rows += [*per, suites["symbolic"]]
         facts["score_symbolic_s"] = time.perf_counter() - t0
     if "delegation" in cfg.tasks:
         t0 = time.perf_counter()
         items = score.score_delegation([s for v in dele.values() for s in v], answers, executor)
-        rules = {t: c.rule for t, c in delegation.CHECKS.items()}
+        rules = {t: delegation.check(t).rule for t in delegation.tasks()}
         per, suites["delegation"] = _suite_rows("delegation", items, "task", rules, cfg.seed)
         rows += [*per, suites["delegation"]]
         facts["score_delegation_s"] = time.perf_counter() - t0
@@ -342,9 +348,9 @@ def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) 
         row["isolation"] = isolation(mode)
     chosen = sorted({s.id for v in (*sym.values(), *dele.values()) for s in v})
     config_out = {
-        **asdict(cfg), "ckpts": [lbl for lbl, _ in labels], "intervals": INTERVALS,
+        **asdict(cfg), "family_order": list(registry.names()), "ckpts": [lbl for lbl, _ in labels], "intervals": INTERVALS,
         "dataset_fingerprint": dataset_fingerprint([s for s in samples if s.id in set(chosen)]),
-        "sample_ids": chosen, "planning_skipped": skipped, "checkpoints": per_ckpt,
+        "sample_ids": chosen, "gold_skipped": skipped, "checkpoints": per_ckpt,
         "selection_digest": hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:16],
         "isolation": isolation(mode), "sandbox_note": note, "max_prediction_chars": score.MAX_PREDICTION_CHARS,
         "general_data": data.record() if data is not None else None,

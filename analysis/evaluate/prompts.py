@@ -26,12 +26,6 @@ PLAIN = "plain"
 #: The prompt of a checkpoint without a chat template (``{request}`` is the user turn).
 PLAIN_FORMAT = "### Instruction:\n{request}\n\n### Response:\n"
 FENCE = "```"
-BLANK_LINE = "\n\n"
-#: Families whose answers are one line: a blank line after some content ends the answer.
-ONE_LINE = frozenset(
-    {"sql", "fol", "regex", "smiles", "bash", "sparql", "lambda", "ltl", "api_call", "latex", "json",
-     "cron", "xpath"}
-)  # fmt: skip
 _FENCED = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.S)
 
 
@@ -50,8 +44,12 @@ def prompt_text(tokenizer: PreTrainedTokenizerBase, sample: Sample) -> str:
 
 
 def end_markers(family: str) -> tuple[str, ...]:
-    """The strings that end an answer of ``family`` outside a code fence (EOS always does)."""
-    return (BLANK_LINE,) if family in ONE_LINE else ()
+    """The strings that end an answer of ``family`` outside a code fence (EOS always does):
+    :meth:`Family.end_markers <symbolcollection.family.Family.end_markers>`, none for an unknown one."""
+    from symbolcollection import registry
+
+    found = registry.find(family)
+    return found.end_markers() if found is not None else ()
 
 
 def finished(text: str, family: str) -> bool:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symbolcollection.family import Outcome
 from symbolscope import guards
 
 #: Files of this folder run by path inside the sandbox, never imported (their code is part of this
@@ -68,15 +69,6 @@ class Limits:
     tmpfs_mb: int = 64
     processes: int = 64
     no_fork: bool = True
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a job returned (``value``, JSON) or why it failed (``error``)."""
-
-    ok: bool
-    value: Any = None
-    error: str | None = None
 
 
 @functools.cache

@@ -1,9 +1,9 @@
 """Per-sample scores of the symbolic and delegation suites, and the rows they aggregate into.
 
-Symbolic, per sample: ``parsed`` (the family's checker accepts the answer; for ``regex`` only
-``re.compile``, since the checker would match examples in process), ``exact`` (exact match after
-the family's normalisation, :mod:`analysis.evaluate.normalise`) and ``executed`` (the family's
-execution check, :mod:`analysis.evaluate.checks`; ``None`` for families without one).
+Symbolic, per sample: ``parsed`` (the family's checker accepts the answer, or its own
+``Family.parses`` test), ``exact`` (exact match after the family's normalisation,
+``Family.exact``) and ``executed`` (the family's execution check, :mod:`analysis.evaluate.checks`;
+``None`` for families without one).
 A family's ``accuracy`` is its execution match where it executes, else its exact match.
 Delegation, per sample: ``correct`` (the solver's answer equals the gold answer).
 
@@ -15,19 +15,18 @@ family or task (1,000 resamples, seeded).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from analysis.evaluate import delegation, normalise
-from analysis.evaluate.checks import FAMILY_CHECKS, NO_EXEC, PARSED_ONLY, Executor
+from analysis.evaluate import delegation
+from analysis.evaluate.checks import Executor, family_check
 from analysis.metrics.proportion import wilson_interval
-from symbolcollection.checkers import reason
-from symbolcollection.checkers.sandbox import CALLS
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
+from symbolcollection.worker import CALLS
 
 Z95 = 1.959963984540054
 BOOTSTRAP = 1000
@@ -60,7 +59,13 @@ def _parses_call(sample: dict[str, Any], answer: str) -> bool:
     return parses(Sample.from_dict(sample), answer)
 
 
-CALLS.update({"eval-parses": _parses_call, "eval-exact": normalise.exact})
+def _exact_call(family: str, prediction: str, gold: str) -> bool:
+    from symbolcollection import registry
+
+    return registry.get(family).exact_match(prediction, gold)
+
+
+CALLS.update({"eval-parses": _parses_call, "eval-exact": _exact_call})
 
 
 def _in_worker(
@@ -96,27 +101,20 @@ def exact_flags(samples: Sequence[Sample], texts: Sequence[str], executor: Execu
 
 
 def parses(sample: Sample, answer: str) -> bool:
-    """Whether ``answer`` passes ``sample``'s family checker (``regex``: compiles)."""
+    """Whether ``answer`` passes ``sample``'s family checker (or the family's own ``parses``)."""
+    from symbolcollection import registry
+
     if not answer.strip():
         return False
-    if sample.family == "regex":
-        try:
-            re.compile(answer)
-        except (re.error, RecursionError, OverflowError, ValueError):
-            return False
-        return True
+    family = registry.find(sample.family)
+    if family is not None and family.parses is not None:
+        return family.parses(answer)
     return reason(replace(sample, output=answer)) is None
 
 
-def exec_rule(family: str) -> str:
-    """What the execution match of ``family`` compares (or why it has none)."""
-    if family in FAMILY_CHECKS:
-        return FAMILY_CHECKS[family].rule
-    return PARSED_ONLY.get(family, NO_EXEC)
-
-
 def _needs_sandbox(family: str) -> bool:
-    return family in FAMILY_CHECKS and FAMILY_CHECKS[family].jobs is not None
+    check = family_check(family)
+    return check is not None and check.jobs is not None
 
 
 def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
@@ -125,9 +123,15 @@ def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], execut
     texts = [answers.get(s.id, "") for s in samples]
     parsed = parse_flags(samples, texts, executor)
     exact = exact_flags(samples, texts, executor)
-    runnable = [i for i, s in enumerate(samples) if s.family in FAMILY_CHECKS and parsed[i]]
-    flags = executor.judge([(samples[i], texts[i], FAMILY_CHECKS[samples[i].family]) for i in runnable])
-    executed: list[bool | None] = [False if s.family in FAMILY_CHECKS else None for s in samples]
+    checks = {f: family_check(f) for f in {s.family for s in samples}}
+    asks = [
+        (samples[i], texts[i], c)
+        for i in range(len(samples))
+        if parsed[i] and (c := checks[samples[i].family])
+    ]
+    runnable = [i for i, s in enumerate(samples) if checks[s.family] is not None and parsed[i]]
+    flags = executor.judge(asks)
+    executed: list[bool | None] = [None if checks[s.family] is None else False for s in samples]
     for i, f in zip(runnable, flags, strict=True):
         executed[i] = f
     off = executor.mode == "none"
@@ -146,7 +150,7 @@ def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], exec
     parsed = parse_flags(samples, texts, executor)
     exact = exact_flags(samples, texts, executor)
     flags = executor.judge(
-        [(s, t, delegation.CHECKS[delegation.task_of(s) or ""]) for s, t in zip(samples, capped, strict=True)]
+        [(s, t, delegation.check(delegation.task_of(s) or "")) for s, t in zip(samples, capped, strict=True)]
     )
     off = executor.mode == "none"
     for s, t, f, p, e in zip(samples, capped, flags, parsed, exact, strict=True):

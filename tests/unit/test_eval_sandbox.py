@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from analysis.evaluate.checks import FAMILY_CHECKS, Executor
+from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits, run_jobs
 from symbolcollection.schema import Sample
 
@@ -71,7 +71,7 @@ def test_generated_code_fails_its_family_check_and_is_not_run_in_process():
     sample = Sample("t-1", "nl2python-functions", "python", "Write f.", "def run_task(items):",
                     "def run_task(items):\n    return sum(items)\n", "test")  # fmt: skip
     evil = f"import os\nos.environ['{marker}'] = '1'\ndef run_task(items):\n    while True:\n        pass\n"
-    (flag,) = Executor(Limits(job_seconds=1.0)).judge([(sample, evil, FAMILY_CHECKS["python"])])
+    (flag,) = Executor(Limits(job_seconds=1.0)).judge([(sample, evil, family_check("python"))])
     assert flag is False
     assert marker not in os.environ
 
@@ -93,7 +93,7 @@ def test_a_huge_allocation_in_a_math_program_is_scored_a_failure():
                     "def solution():\n    return 2 + 3", "test")  # fmt: skip
     hog = "def solution():\n    data = bytearray(10 * 1024 ** 3)\n    return 5"
     flags = Executor(Limits(job_seconds=2.0)).judge(
-        [(sample, hog, FAMILY_CHECKS["math"]), (sample, sample.output, FAMILY_CHECKS["math"])]
+        [(sample, hog, family_check("math")), (sample, sample.output, family_check("math"))]
     )
     assert flags == [False, True]
 
@@ -124,11 +124,11 @@ def test_without_a_sandbox_execution_is_not_run_and_the_unsandboxed_choice_is_re
                     "def solution():\n    return 2 + 3", "test")  # fmt: skip
     executor = Executor(LIMITS, mode="none")
     try:
-        assert executor.judge([(sample, sample.output, FAMILY_CHECKS["math"])]) == [None]
+        assert executor.judge([(sample, sample.output, family_check("math"))]) == [None]
     finally:
         executor.close()
     executor = Executor(LIMITS, mode="unsandboxed")
     try:
-        assert executor.judge([(sample, sample.output, FAMILY_CHECKS["math"])]) == [True]
+        assert executor.judge([(sample, sample.output, family_check("math"))]) == [True]
     finally:
         executor.close()

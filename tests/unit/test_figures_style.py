@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex, to_rgb
 
 import figures
 from figures import style
-from symbolcollection.schema import FAMILIES
+from figures.common import family_order
 from symbolscope.results import Result
 
 
@@ -26,19 +26,20 @@ def _lab(hex_colour: str) -> np.ndarray:
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
 
-def test_the_family_copy_matches_the_collection() -> None:
-    assert style.FAMILIES == FAMILIES
+#: a family order as a study records it (``config["family_order"]``), written out by hand
+ORDER = ("sql", "fol", "pddl", "smiles", "regex", "python", "bash", "sparql", "lambda", "ltl", "amr", "api_call",
+         "math", "latex", "json", "cron", "xpath")  # fmt: skip
 
 
 def test_family_colours_are_distinct_fixed_and_visible_on_white() -> None:
-    colours = [style.family_colour(f) for f in FAMILIES]
-    assert len(set(colours)) == len(FAMILIES) == 17
-    assert colours == list(style.palette()[:17])  # fixed: the palette's first 17, in family order
+    colours = [style.family_colour(f, ORDER) for f in ORDER]
+    assert len(set(colours)) == len(ORDER) == 17
+    assert colours == list(style.palette()[:17])  # fixed: the palette's first 17, in the recorded order
     labs = {c: _lab(c) for c in colours}
     closest = min(np.linalg.norm(labs[a] - labs[b]) for a, b in itertools.combinations(colours, 2))
     assert closest > 10  # ΔE76 > 10: clearly different colours side by side
     assert max(labs[c][0] for c in colours) < 90  # none pale enough to vanish on white
-    pairs = {(style.family_colour(f), style.family_marker(f)) for f in FAMILIES}
+    pairs = {(style.family_colour(f, ORDER), style.family_marker(f, ORDER)) for f in ORDER}
     assert len(pairs) == 17
 
 
@@ -47,8 +48,16 @@ def test_unknown_families_and_checkpoints_get_stable_colours_across_processes() 
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     here = f"{style.family_colour('brainfuck')} {style.ckpt_colour('org/model')}"
     assert other.stdout.strip() == here
-    assert style.family_colour("brainfuck") not in {style.family_colour(f) for f in FAMILIES}
+    assert style.family_colour("brainfuck") == style.family_colour("brainfuck", ORDER)  # the order has no say
+    assert style.family_colour("brainfuck") not in {style.family_colour(f, ORDER) for f in ORDER}
     assert style.ckpt_colour("ours") == style.ckpt_colour("infusion") != style.ckpt_colour("base")
+
+
+def test_the_order_comes_from_the_result_or_the_rows() -> None:
+    rows = _uniformity_rows(["regex", "sql"])
+    assert family_order(Result("uniformity", {"family_order": ["sql", "regex"]}, rows)) == ("sql", "regex")
+    assert family_order(Result("uniformity", {}, rows)) == ("regex", "sql")  # no record: first appearance
+    assert family_order({"config": {"family_order": "sql"}, "rows": rows}) == ("regex", "sql")  # not a list
 
 
 def _uniformity_rows(families: list[str]) -> list[dict]:
@@ -67,10 +76,13 @@ def test_a_family_keeps_its_colour_whatever_else_a_figure_shows() -> None:
         ax = fig.axes[1]
         return next(to_hex(c.get_edgecolor()[0]) for c in ax.collections if c.get_gid() == f"{family}|ours")
 
-    one = figures.align_uniform(Result("uniformity", {}, _uniformity_rows(["sql", "regex"])))
-    two = figures.align_uniform(Result("uniformity", {}, _uniformity_rows(["xpath", "fol", "latex", "sql"])))
-    assert colour_of(one, "sql") == colour_of(two, "sql") == style.family_colour("sql")
-    assert colour_of(two, "xpath") == style.family_colour("xpath")
+    recorded = {"family_order": list(ORDER)}
+    one = figures.align_uniform(Result("uniformity", recorded, _uniformity_rows(["sql", "regex"])))
+    two = figures.align_uniform(
+        Result("uniformity", recorded, _uniformity_rows(["xpath", "fol", "latex", "sql"]))
+    )
+    assert colour_of(one, "sql") == colour_of(two, "sql") == style.palette()[0]
+    assert colour_of(two, "xpath") == style.palette()[16]
 
 
 def test_styled_draws_in_the_shared_settings_and_leaves_rcparams_alone() -> None:

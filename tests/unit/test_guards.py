@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from support.hostile import watched_server
 
-from symbolcollection.checkers import reason
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 from symbolscope import guards
 

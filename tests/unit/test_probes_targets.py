@@ -7,10 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from probes.depth import bracket_depth, depth, skip_reason
-from probes.targets import _quantile_bins, depth_tasks
-from symbolcollection.checkers import reason
+from probes.targets import _quantile_bins, depth, depth_tasks, skip_reason
 from symbolcollection.corrupt import CORRUPT_SUFFIX, make_twins, original_of
+from symbolcollection.depth import bracket_depth
+from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
 
 
@@ -79,7 +79,7 @@ def test_depth_bins_skip_families_with_one_value_and_merge_small_bins():
 
 
 def test_every_twin_has_its_originals_tokens_and_fails_its_checker():
-    from lm.checkpoints import load_tokenizer, resolve
+    from analysis.checkpoints import load_tokenizer, resolve
     from symbolcollection import load_split
 
     originals = load_split("analysis")

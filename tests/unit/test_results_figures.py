@@ -70,7 +70,7 @@ def test_result_files_carry_config_and_agree(tmp_path: Path) -> None:
 
 def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: Path) -> None:
     rows = _rows()
-    result = Result("uniformity", {"t": 2, "alpha": 2}, rows)
+    result = Result("uniformity", {"t": 2, "alpha": 2, "family_order": ["fol", "json", "sql"]}, rows)
     fig = figures.align_uniform(result)
     pooled, per_family = fig.axes
     assert "layer 2" in fig._suptitle.get_text()  # deepest integer layer by default
@@ -81,10 +81,12 @@ def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: P
     for gid, xy in drawn.items():
         fam, ck = gid.split("|")
         assert xy == pytest.approx((at[ck, fam]["uniformity"], at[ck, fam]["alignment"]))
-    # family markers take the family's fixed colour; no text labels on points (they used to overlap)
+    # family markers take the colour of the family's place in the recorded order; no text labels
+    # on points (they used to overlap)
+    place = {"fol": 0, "sql": 2}
     for c in per_family.collections:
         if c.get_gid():
-            assert to_hex(c.get_edgecolor()[0]) == figures.family_colour(c.get_gid().split("|")[0])
+            assert to_hex(c.get_edgecolor()[0]) == figures.style.palette()[place[c.get_gid().split("|")[0]]]
     assert not [t for t in per_family.texts if getattr(t, "arrow_patch", None) is None]
     # left panel: the pooled point of each checkpoint, in its checkpoint colour, one arrow base -> ours
     points = [ln for ln in pooled.get_lines() if ln.get_marker() == "o"]

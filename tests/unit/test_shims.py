@@ -19,9 +19,9 @@ COMMANDS = ("build", "stats", "validate", "show", "export", "load")
 
 
 def test_trainer_data_names_are_the_collection_objects() -> None:
-    from trainer.data import FAMILIES, Sample, load_general, load_split
+    from trainer.data import NL_FAMILY, Sample, load_general, load_split
 
-    assert Sample is symbolcollection.Sample and FAMILIES is symbolcollection.FAMILIES
+    assert Sample is symbolcollection.Sample and NL_FAMILY is symbolcollection.NL_FAMILY
     assert (
         load_split is symbolcollection.load_split and load_split.__module__ == "symbolcollection.collection"
     )

@@ -10,7 +10,7 @@ from matplotlib.colors import to_hex
 from support.cli import run_module
 
 import figures
-from figures.style import family_colour
+from figures.style import palette
 from symbolscope.results import Result
 
 LAYERS = (0, 1, 2, "final_norm")
@@ -83,11 +83,13 @@ def _projection_rows() -> list[dict]:
 def test_umap_figure_plots_the_aligned_points_by_family() -> None:
     rows = _projection_rows()
     result = Result(
-        "projection", {"pca_dims": 50, "n_neighbors": 15, "min_dist": 0.1, "span": "symbol"}, rows
+        "projection",
+        {"pca_dims": 50, "n_neighbors": 15, "min_dist": 0.1, "span": "symbol", "family_order": ["x", *FAMS]},
+        rows,
     )
     fig = figures.umap(result)
     assert len(fig.axes) == 2
-    colours = {f: family_colour(f) for f in FAMS}
+    colours = {f: palette()[i + 1] for i, f in enumerate(FAMS)}  # the recorded order: "x" comes first
     for ax, ck in zip(fig.axes, ("base", "ours"), strict=True):
         assert ck in ax.get_title() and ax.get_xlabel() == "UMAP 1"
         for fam in FAMS:

@@ -14,7 +14,6 @@ costs a fork.
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing as mp
 import os
@@ -25,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from symbolcollection.checkers import _REGISTRY, reason
+from symbolcollection.registry import find, reason
 from symbolcollection.schema import Sample
 
 #: Seconds one row's check may take before the row is reported invalid.
@@ -46,8 +45,7 @@ def warm(family: str) -> None:
     The worker is forked from this process, so what is warm here costs it nothing: the time
     limit then measures the check, not a first import.
     """
-    if family in _REGISTRY:
-        importlib.import_module(f"symbolcollection.checkers.{_REGISTRY[family][0]}")
+    if find(family) is not None:
         reason(Sample("warm-up", "warm-up", family, "", "", "1", "warm-up"))
 
 

@@ -9,8 +9,10 @@ STAMP := $(VENV)/.symbolscope-installed
 # The CPU build of torch, installed first where no torch is present (an unpinned torch would
 # pull a several-GB CUDA build). GPU users keep whatever torch >= 2.4 they already have.
 TORCH_CPU ?= torch==2.13.0
-CKPTS ?= base,injection,ours
-TRAIN_CONFIG ?= cpu-smollm
+# make reproduce CKPTS=... TRAIN_CONFIG=...: passed on only when set (the defaults are
+# analysis/reproduce.py's ReproduceConfig, see python -m analysis.reproduce --help).
+CKPTS ?=
+TRAIN_CONFIG ?=
 
 .PHONY: install bubblewrap test lint docs format reproduce bench bench-quick clean
 
@@ -64,11 +66,11 @@ test: lint
 	exit $$status
 
 # The whole study, one subprocess CLI per step (analysis/reproduce.py holds the table of arguments):
-# collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> umap ->
+# collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> projection ->
 # evaluate -> training report -> figures. A finished training stage is skipped, an interrupted one
 # resumed; every other step is skipped while its fingerprint (code, arguments, inputs) is unchanged.
 reproduce: install
-	$(PY) -m analysis.reproduce --train-config $(TRAIN_CONFIG) --ckpt $(CKPTS)
+	$(PY) -m analysis.reproduce $(if $(TRAIN_CONFIG),--train-config $(TRAIN_CONFIG)) $(if $(CKPTS),--ckpt $(CKPTS))
 
 # Each benchmark compares against a named baseline in the same run and prints its ratio last.
 # bench_metrics' N=100,000 x 4096 case alone takes ~12 minutes; bench_train ~20.

@@ -3,24 +3,35 @@
 The public API (what a notebook imports), loaded lazily so ``import analysis`` stays fast::
 
     import analysis, figures
-    stores = analysis.extract(["base", "ours"], split="analysis", span="symbol", layers="all")
-    res = analysis.align_uniform(stores, config=analysis.AlignUniformConfig(layers="all"))
-    res.rows; res.save("results/")          # JSON + CSV
-    figures.align_uniform(res)              # a matplotlib Figure, shown inline
+    stores = analysis.extract.run(["base", "ours"], split="analysis", span="symbol", layers="all")
+    res = analysis.uniformity.run(stores, config=analysis.uniformity.Config(layers="all"))
+    res.rows; res.save("results/")          # results/uniformity/<run-id>.json + .csv
+    figures.uniformity(res)                 # a matplotlib Figure, shown inline
 
-Names: ``resolve``, ``load_model``, ``load_tokenizer`` (:mod:`lm.checkpoints`);
-``extract``, ``ensure_store`` (:mod:`analysis.extract`); ``Store``, ``open_store``,
-``list_stores`` (:mod:`analysis.store`); ``alignment``, ``uniformity`` (:mod:`analysis.metrics`);
-``align_uniform``, ``AlignUniformConfig`` (:mod:`analysis.align_uniform`); ``evaluate``,
-``EvalConfig`` (:mod:`analysis.evaluate`); ``similarity``,
-``SimilarityConfig`` (:mod:`analysis.similarity`); ``projection``, ``ProjectionConfig``
-(:mod:`analysis.projection`); ``linear_cka``, ``hsic_unbiased``, ``mutual_knn``,
-``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours`` (:mod:`analysis.metrics.similarity`); ``Result``.
+One name per study: the study ``analysis.<study>`` has ``run(...)`` and ``Config``, its CLI is
+``python -m analysis.<study>``, its results go to ``results/<study>/`` and its main figure is
+``figures.<study>``: ``uniformity``, ``similarity``, ``projection``, ``evaluate`` (and
+``probes.run`` / ``probes.Config``). ``analysis.extract.run`` makes the stores.
+
+Other names: ``resolve``, ``load_model``, ``load_tokenizer``, ``Checkpoint``
+(:mod:`lm.checkpoints`); ``ensure_store`` (:mod:`analysis.extract`); ``Store``,
+``Vectors``, ``open_store``, ``list_stores`` (:mod:`analysis.store`); the metrics in
+:mod:`analysis.metrics` (``alignment``, ``uniformity``) and ``linear_cka``, ``hsic_unbiased``,
+``mutual_knn``, ``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours``
+(:mod:`analysis.metrics.similarity`); ``Result``.
+
+Old names, kept for one version with a DeprecationWarning: ``align_uniform`` (now
+``uniformity.run``), ``AlignUniformConfig``, ``SimilarityConfig``, ``ProjectionConfig``,
+``EvalConfig`` (now ``<study>.Config``) and ``alignment`` (now ``metrics.alignment``). Calling a
+module (``analysis.extract(...)``, ``analysis.similarity(...)``, the metric
+``analysis.uniformity(x, t)``) is no longer possible: call its ``run`` (or the metric in
+``analysis.metrics``).
 """
 
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 _EXPORTS = {
@@ -30,14 +41,9 @@ _EXPORTS = {
     "Checkpoint": "lm.checkpoints",
     "ensure_store": "analysis.extract",
     "Store": "analysis.store",
+    "Vectors": "analysis.store",
     "open_store": "analysis.store",
     "list_stores": "analysis.store",
-    "alignment": "analysis.metrics",
-    "uniformity": "analysis.metrics",
-    "AlignUniformConfig": "analysis.align_uniform",
-    "EvalConfig": "analysis.evaluate",
-    "SimilarityConfig": "analysis.similarity",
-    "ProjectionConfig": "analysis.projection",
     "linear_cka": "analysis.metrics.similarity",
     "hsic_unbiased": "analysis.metrics.similarity",
     "mutual_knn": "analysis.metrics.similarity",
@@ -46,17 +52,34 @@ _EXPORTS = {
     "nearest_neighbours": "analysis.metrics.similarity",
     "Result": "symbolscope.results",
 }
-#: Names that are both a submodule and the function it defines (callable modules).
-_CALLABLE_MODULES = ("extract", "align_uniform", "similarity", "projection", "evaluate")
+#: The studies (each has ``run`` and ``Config``), extraction and the metrics: subpackages.
+_SUBMODULES = ("extract", "uniformity", "similarity", "projection", "evaluate", "metrics")
+#: old name -> (module, new name): resolved with a DeprecationWarning, for one version.
+_DEPRECATED = {
+    "align_uniform": ("analysis.uniformity", "run"),
+    "AlignUniformConfig": ("analysis.uniformity", "Config"),
+    "SimilarityConfig": ("analysis.similarity", "Config"),
+    "ProjectionConfig": ("analysis.projection", "Config"),
+    "EvalConfig": ("analysis.evaluate", "Config"),
+    "alignment": ("analysis.metrics", "alignment"),
+}
 
-__all__ = sorted([*_EXPORTS, *_CALLABLE_MODULES])
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CALLABLE_MODULES:
+    if name in _SUBMODULES:
         return importlib.import_module(f"analysis.{name}")
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name in _DEPRECATED:
+        module, new = _DEPRECATED[name]
+        warnings.warn(
+            f"analysis.{name} is now {module}.{new}; the old name goes in the next version",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), new)
     raise AttributeError(f"module 'analysis' has no attribute {name!r}")
 
 

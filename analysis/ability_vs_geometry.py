@@ -2,7 +2,7 @@
 
 Per family, the change in executed ability from base to ours against the change in its
 representation geometry, and Spearman's rho between the two over families with a bootstrap
-interval. Reads the newest ``<results>/eval`` (per-family ``symbolic`` rows; ability =
+interval. Reads the newest ``<results>/evaluate`` (per-family ``symbolic`` rows; ability =
 ``exec_match`` where the family executes, else ``exact_match``) and ``<results>/uniformity``
 (per-family ``alignment`` and ``uniformity`` at ``--layer``, default the deepest integer layer,
 i.e. the last block) and writes ``<out>/ability_vs_geometry/<run-id>.json|csv``:
@@ -30,23 +30,25 @@ import numpy as np
 
 from analysis.layers import LayerKey, sort_layers
 from figures.rows import FIELDS, check_rows
+from symbolscope.cli import add_options, option, options_from
 from symbolscope.errors import UserError, run_cli
+from symbolscope.paths import RESULTS
 from symbolscope.results import Result
 
 ANALYSIS = "ability_vs_geometry"
 #: The analyses this study reads.
-READS = ("eval", "uniformity")
+READS = ("evaluate", "uniformity")
 GEOMETRY = ("alignment", "uniformity")
 
 
 @dataclass(frozen=True)
-class AbilityGeometryConfig:
+class Config:
     """``layer``: the uniformity layer compared (None: the deepest integer layer); ``n_boot``
     bootstrap resamples of the families and their ``seed``."""
 
-    layer: LayerKey | None = None
-    n_boot: int = 2000
-    seed: int = 0
+    layer: int | str | None = option(None, "uniformity layer (none: the deepest integer layer)", cli=False)
+    n_boot: int = option(2000, "bootstrap resamples of the families", flag="--bootstrap")
+    seed: int = option(0, "bootstrap seed")
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
@@ -146,11 +148,9 @@ def _finite(v: float) -> float | None:
     return v if np.isfinite(v) else None
 
 
-def ability_vs_geometry(
-    evaluation: Result, geometry: Result, config: AbilityGeometryConfig | None = None
-) -> Result:
-    """The rows described in the module docstring, from an ``eval`` and a ``uniformity`` result."""
-    config = config or AbilityGeometryConfig()
+def run(evaluation: Result, geometry: Result, config: Config | None = None) -> Result:
+    """The rows described in the module docstring, from an ``evaluate`` and a ``uniformity`` result."""
+    config = config or Config()
     if config.n_boot < 1:
         raise UserError(f"--bootstrap must be at least 1 resample, got {config.n_boot}")
     for analysis, res in zip(READS, (evaluation, geometry), strict=True):  # one line for a bad row
@@ -185,18 +185,17 @@ def _layer(text: str) -> LayerKey:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Compute the rows from the newest eval and uniformity results and print where they went."""
+    """Compute the rows from the newest evaluate and uniformity results and print where they went."""
     p = argparse.ArgumentParser(prog=f"python -m analysis.{ANALYSIS}", description=__doc__.split("\n\n")[1])
-    p.add_argument("--results", default="results", help="results folder read (default: results)")
+    p.add_argument("--results", default=RESULTS, help=f"results folder read (default: {RESULTS})")
     p.add_argument("--layer", default=None, help="uniformity layer (default: the deepest integer layer)")
-    p.add_argument("--bootstrap", type=int, default=AbilityGeometryConfig.n_boot, help="bootstrap resamples")
-    p.add_argument("--seed", type=int, default=AbilityGeometryConfig.seed, help="bootstrap seed")
-    p.add_argument("--out", default="results", help="results folder written (default: results)")
+    add_options(p, Config)
+    p.add_argument("--out", default=RESULTS, help=f"results folder written (default: {RESULTS})")
     args = p.parse_args(argv)
     layer = None if args.layer is None else _layer(args.layer)
-    config = AbilityGeometryConfig(layer, args.bootstrap, args.seed)
+    config = options_from(Config, args, layer=layer)
     loaded = [Result.latest(args.results, a, require=("ckpt",)) for a in READS]
-    result = ability_vs_geometry(*loaded, config)
+    result = run(*loaded, config)
     json_path, _ = result.save(args.out)
     fams = sum(r["kind"] == "family" for r in result.rows)
     print(f"ability_vs_geometry: {fams} families, layer {result.config['layer']} -> {json_path}")

@@ -15,11 +15,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from symbolscope.cli import option
 from symbolscope.errors import UserError
 
 FINAL_NORM = "final_norm"
 LayerKey = int | str  # an int in 0..L, or FINAL_NORM
+
+
+def layers_option(default: str) -> Any:
+    """The ``layers`` field of a config (``--layers``): ``all | last | comma list``."""
+    return option(default, "all | last | comma list (ints, negatives counting from the end, final_norm)")
 
 
 def valid_range(num_layers: int) -> str:

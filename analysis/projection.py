@@ -1,4 +1,4 @@
-"""The space in two dimensions: ``projection(stores, config=...)`` (PCA, then UMAP) and its CLI.
+"""The space in two dimensions: ``analysis.projection.run(stores, config=Config(...))`` (PCA, then UMAP) and its CLI.
 
 ``python -m analysis.projection --ckpt base,ours [--layers last] [--out results/]``
 
@@ -37,17 +37,19 @@ from typing import Any
 import numpy as np
 
 from analysis.extract import ensure_store
-from analysis.layers import LayerKey, select_layers
-from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
+from analysis.layers import LayerKey, layers_option, select_layers
+from analysis.store import (
+    POOLINGS,
+    SPANS,
+    Store,
+    StoresOrAliases,
+    named_stores,
+    pooling_option,
+    span_option,
+    split_option,
 )
-from symbolscope import callable_module
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
+from symbolscope.cli import option, options_from
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.io import atomic_file
 from symbolscope.results import Result
@@ -61,7 +63,7 @@ CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class ProjectionConfig:
+class Config:
     """Every setting of the projection (all part of the cache key and the result's ``config``).
 
     ``fits``: any of :data:`FITS`; ``alignment_regularisation``: AlignedUMAP's pull between the
@@ -70,19 +72,19 @@ class ProjectionConfig:
     drawn with ``random_state``; None = all).
     """
 
-    layers: str = "last"
-    pca_dims: int = 50
-    n_neighbors: int = 15
-    min_dist: float = 0.1
-    metric: str = "cosine"
-    random_state: int = 0
-    fits: tuple[str, ...] = FITS
-    alignment_regularisation: float = 1e-2
-    span: str = "symbol"
-    split: str = "analysis"
-    pooling: str = "mean"
-    max_points: int | None = None
-    cache: bool = True
+    layers: str = layers_option("last")
+    pca_dims: int = option(50, "PCA components before UMAP (fewer when the data has fewer)")
+    n_neighbors: int = option(15, "UMAP neighbours")
+    min_dist: float = option(0.1, "UMAP minimum distance")
+    metric: str = option("cosine", "UMAP metric", cli=False)
+    random_state: int = option(0, "seed of UMAP and of the --max-points subsample")
+    fits: tuple[str, ...] = option(FITS, "comma list of fits", choices=FITS)
+    alignment_regularisation: float = option(1e-2, "AlignedUMAP's pull between consecutive panels", cli=False)
+    span: str = span_option()
+    split: str = split_option("project")
+    pooling: str = pooling_option()
+    max_points: int | None = option(None, "project a seeded subsample of this size (none: all)")
+    cache: bool = option(True, "fit again and do not write the cache")
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -116,7 +118,7 @@ class Points:
     vectors: np.ndarray  # [n, d]
 
 
-def _subsample(store: Store, cfg: ProjectionConfig) -> set[str] | None:
+def _subsample(store: Store, cfg: Config) -> set[str] | None:
     """The sample ids every checkpoint keeps under ``max_points`` (drawn from the first store), or None."""
     ids = [sid for sid, e in zip(store.sample_ids, store.evol_of, strict=True) if e is None]
     if cfg.max_points is None or len(ids) <= cfg.max_points:
@@ -125,9 +127,7 @@ def _subsample(store: Store, cfg: ProjectionConfig) -> set[str] | None:
     return {ids[i] for i in rng.choice(len(ids), size=cfg.max_points, replace=False)}
 
 
-def _points(
-    alias: str, store: Store, layer: LayerKey, cfg: ProjectionConfig, only: set[str] | None
-) -> Points:
+def _points(alias: str, store: Store, layer: LayerKey, cfg: Config, only: set[str] | None) -> Points:
     vectors, ids, fams = store.read(layer)
     keep = np.flatnonzero(
         [e is None and (only is None or sid in only) for sid, e in zip(ids, store.evol_of, strict=True)]
@@ -145,7 +145,7 @@ def _points(
     return Points(alias, store, layer, [ids[i] for i in keep], [fams[i] for i in keep], x)
 
 
-def _pca(x: np.ndarray, cfg: ProjectionConfig) -> np.ndarray:
+def _pca(x: np.ndarray, cfg: Config) -> np.ndarray:
     """``[n, p]`` PCA scores, ``p = min(pca_dims, n − 1, d)`` (deterministic: full SVD)."""
     from sklearn.decomposition import PCA
 
@@ -153,7 +153,7 @@ def _pca(x: np.ndarray, cfg: ProjectionConfig) -> np.ndarray:
     return PCA(n_components=dims, svd_solver="full").fit_transform(x.astype(np.float64)).astype(np.float32)
 
 
-def _key(p: Points, fit: str, cfg: ProjectionConfig, others: Sequence[str]) -> dict[str, Any]:
+def _key(p: Points, fit: str, cfg: Config, others: Sequence[str]) -> dict[str, Any]:
     """Everything the embedding of ``p`` depends on (the cache key)."""
     from importlib.metadata import version
 
@@ -196,7 +196,7 @@ def _save(path: Path, key: dict[str, Any], emb: np.ndarray) -> None:
                   metadata={"key": json.dumps(key, sort_keys=True, default=str)})  # fmt: skip
 
 
-def _fit_separate(p: Points, cfg: ProjectionConfig) -> np.ndarray:
+def _fit_separate(p: Points, cfg: Config) -> np.ndarray:
     import umap
 
     with warnings.catch_warnings():
@@ -218,7 +218,7 @@ def _relations(points: Sequence[Points]) -> list[dict[int, int]]:
     return out
 
 
-def _fit_aligned(points: Sequence[Points], cfg: ProjectionConfig) -> list[np.ndarray]:
+def _fit_aligned(points: Sequence[Points], cfg: Config) -> list[np.ndarray]:
     import umap
 
     data = [_pca(p.vectors, cfg) for p in points]
@@ -229,7 +229,7 @@ def _fit_aligned(points: Sequence[Points], cfg: ProjectionConfig) -> list[np.nda
     return [np.asarray(e, dtype=np.float32) for e in mapper.embeddings_]
 
 
-def _embeddings(points: list[Points], fit: str, cfg: ProjectionConfig) -> tuple[list[np.ndarray], int]:
+def _embeddings(points: list[Points], fit: str, cfg: Config) -> tuple[list[np.ndarray], int]:
     """One ``[n, 2]`` embedding per checkpoint for ``fit`` (from the cache when it holds all); fits run."""
     others = [p.store.name for p in points] if fit == "aligned" else []
     keys = [_key(p, fit, cfg, others) for p in points]
@@ -250,7 +250,7 @@ def _embeddings(points: list[Points], fit: str, cfg: ProjectionConfig) -> tuple[
     return embs, len(points)
 
 
-def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig | None = None) -> Result:
+def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> Result:
     """2-D UMAP coordinates of every sample per checkpoint, layer and fit (``separate``, ``aligned``).
 
     ``stores_or_aliases``: ``"base,ours"``, a list, ``{alias: Store}`` or Stores (missing stores
@@ -258,7 +258,7 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
     (:data:`ROW_KEYS`); ``config`` records every parameter, the stores and how many fits ran
     (``fitted``) or came from the cache (``cached``), with the wall time of the fits.
     """
-    cfg = config or ProjectionConfig()
+    cfg = config or Config()
     cfg.check()
     named = named_stores(stores_or_aliases)
     stores = [
@@ -300,48 +300,35 @@ def projection(stores_or_aliases: StoresOrAliases, *, config: ProjectionConfig |
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
     p = study_parser(
-        "python -m analysis.projection", __doc__, ckpt_help="comma-separated aliases (one panel each)"
+        "python -m analysis.projection",
+        __doc__,
+        Config,
+        ckpt_help="comma-separated aliases (one panel each)",
     )
-    add_layers_arg(p, "last")
-    p.add_argument("--fits", default=",".join(FITS), help=f"comma list of {', '.join(FITS)}")
-    p.add_argument("--pca-dims", type=int, default=50)
-    p.add_argument("--n-neighbors", type=int, default=15)
-    p.add_argument("--min-dist", type=float, default=0.1)
-    p.add_argument("--random-state", type=int, default=0)
-    add_store_args(p, what="project")
-    p.add_argument("--max-points", type=int, default=None, help="project a seeded subsample of this size")
-    p.add_argument("--no-cache", action="store_true", help="fit again and do not write the cache")
     add_output_args(p)
     return p
 
 
-def config_from(args: argparse.Namespace) -> ProjectionConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The typed config from parsed arguments."""
-    fits = tuple(f.strip() for f in args.fits.split(",") if f.strip())
-    return ProjectionConfig(
-        layers=args.layers, pca_dims=args.pca_dims, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
-        random_state=args.random_state, fits=fits, span=args.span, split=args.split, pooling=args.pooling,
-        max_points=args.max_points, cache=not args.no_cache,
-    )  # fmt: skip
+    return options_from(Config, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Project, save the result and draw the ``umap`` figure; print what ran and where it went."""
+    """Project, save the result and draw the ``projection`` figure; print what ran and where it went."""
     args = build_parser().parse_args(argv)
     config = config_from(args)
-    figs = None if args.no_figures else ("umap",)
+    figs = None if args.no_figures else ("projection",)
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
-    result = projection(args.ckpt, config=config)
+    result = run(args.ckpt, config=config)
     c = result.config
     table = (f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
              f"({c['seconds']:.1f} s)")  # fmt: skip
     save_and_draw(result, args.out, figs, table=table)
     return 0
 
-
-callable_module(__name__, projection)
 
 if __name__ == "__main__":
     raise SystemExit(run_cli(main))

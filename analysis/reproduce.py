@@ -2,7 +2,7 @@
 
 The whole study on the embedded default, as ``make reproduce`` runs it from a fresh clone::
 
-    collection → injection → infusion → extract → uniformity → probes → similarity → umap
+    collection → injection → infusion → extract → uniformity → probes → similarity → projection
                → evaluate → ability_vs_geometry → training report → figures
 
 Each step is its own CLI run in a subprocess (``python -m MODULE ...``), so this orchestrator adds
@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from symbolscope import codehash
+from symbolscope.cli import add_options, option, options_from
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import atomic_write_json, sha256_file
-from symbolscope.paths import runs_dir
+from symbolscope.paths import RESULTS, runs_dir
 from symbolscope.reading import read_json
 
 REPO = codehash.REPO
@@ -76,7 +77,24 @@ class Step:
     outputs: tuple[str, ...] = ()
 
 
-def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str = CKPTS) -> list[Step]:
+@dataclass(frozen=True)
+class ReproduceConfig:
+    """What ``make reproduce`` runs: where results go, the trainer config of both stages, the
+    checkpoints the studies compare, the steps forced to rerun, and whether only to plan."""
+
+    results: str = option(RESULTS, "results folder")
+    train_config: str = option("cpu-smollm", "trainer config of both stages")
+    ckpt: str = option(CKPTS, "checkpoints the studies compare (first = baseline)")
+    force: tuple[str, ...] = option((), "comma list of steps to run even if unchanged")
+    dry_run: bool = option(False, "say what would run; run only the collection check")
+
+
+_DEFAULT = ReproduceConfig()
+
+
+def plan(
+    results: str = _DEFAULT.results, train_config: str = _DEFAULT.train_config, ckpts: str = _DEFAULT.ckpt
+) -> list[Step]:
     """THE table: every step of ``make reproduce`` with its arguments (tune the budget here)."""
     r = results
     on = tuple(f"ckpt:{c}" for c in ckpts.split(","))
@@ -95,14 +113,14 @@ def plan(results: str = "results", train_config: str = "cpu-smollm", ckpts: str 
         Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",
              "--no-figures", "--out", r), inputs=("collection", "ckpt:base", "ckpt:ours"),
              outputs=("similarity/*.json",)),
-        Step("umap", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
+        Step("projection", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
              inputs=("collection", *on),
              outputs=("projection/*.json",)),
         Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
              "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
-             inputs=("collection", *on), outputs=("eval/*.json",)),
+             inputs=("collection", *on), outputs=("evaluate/*.json",)),
         Step("ability_vs_geometry", "analysis.ability_vs_geometry", ("--results", r, "--out", r),
-             inputs=("results:eval,uniformity",), outputs=("ability_vs_geometry/*.json",)),
+             inputs=("results:evaluate,uniformity",), outputs=("ability_vs_geometry/*.json",)),
         Step("training", "trainer.report", ("--out", r), inputs=("runs",), outputs=("training/*.json",)),
         Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"), inputs=("results",),
              outputs=("figures/*.png",)),
@@ -336,24 +354,24 @@ def summary(rows: list[dict[str, Any]], results: Path, total: float) -> str:
     return "\n".join(lines)
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's arguments: the fields of :class:`ReproduceConfig`."""
+    p = argparse.ArgumentParser(prog="python -m analysis.reproduce", description=__doc__.split("\n\n")[0])
+    add_options(p, ReproduceConfig)
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the whole study; exit 1 (or the step's own status) when a step fails."""
-    p = argparse.ArgumentParser(prog="python -m analysis.reproduce", description=__doc__.split("\n\n")[0])
-    p.add_argument("--results", default="results", help="results folder (default: results)")
-    p.add_argument("--train-config", default="cpu-smollm", help="trainer config of both stages")
-    p.add_argument("--ckpt", default=CKPTS, help="checkpoints the studies compare (first = baseline)")
-    p.add_argument("--force", default="", help="comma list of steps to run even if unchanged")
-    p.add_argument("--dry-run", action="store_true", help="say what would run; run only the collection check")
-    args = p.parse_args(argv)
+    args = options_from(ReproduceConfig, build_parser().parse_args(argv))
     steps = plan(args.results, args.train_config, args.ckpt)
-    force = tuple(s for s in args.force.split(",") if s)
-    unknown = sorted(set(force) - {s.name for s in steps})
+    unknown = sorted(set(args.force) - {s.name for s in steps})
     if unknown:
         raise UserError(
             f"--force: unknown step(s) {', '.join(unknown)}; steps are {', '.join(s.name for s in steps)}"
         )
     results = Path(args.results)
-    runner = Runner(results, force=force, dry_run=args.dry_run)
+    runner = Runner(results, force=args.force, dry_run=args.dry_run)
     t0 = time.perf_counter()
     rows = reproduce(steps, runner)
     total = time.perf_counter() - t0

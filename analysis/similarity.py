@@ -1,4 +1,4 @@
-"""What fine-tuning changed, layer by layer: ``similarity(stores, config=...)`` and its CLI.
+"""What fine-tuning changed, layer by layer: ``analysis.similarity.run(stores, config=Config(...))`` and its CLI.
 
 ``python -m analysis.similarity --ckpt base,ours [--layers all] [--measures cka,mutual_knn,procrustes]
 [--cross-layer] [--k 10] [--out results/]``
@@ -30,7 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from analysis.extract import ensure_store
-from analysis.layers import LayerKey, select_layers
+from analysis.layers import LayerKey, layers_option, select_layers
 from analysis.metrics.pairs import align_by_ids
 from analysis.metrics.similarity import (
     DEFAULT_BLOCK_SIZE,
@@ -39,16 +39,18 @@ from analysis.metrics.similarity import (
     cross_moments,
     mutual_knn,
 )
-from analysis.store import POOLINGS, SPANS, Store, StoresOrAliases, named_stores
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
+from analysis.store import (
+    POOLINGS,
+    SPANS,
+    Store,
+    StoresOrAliases,
+    named_stores,
+    pooling_option,
+    span_option,
+    split_option,
 )
-from symbolscope import callable_module
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
+from symbolscope.cli import option, options_from
 from symbolscope.errors import UserError, get_logger, run_cli
 from symbolscope.results import Result
 
@@ -64,7 +66,7 @@ ROW_KEYS = (
 
 
 @dataclass(frozen=True)
-class SimilarityConfig:
+class Config:
     """Every setting of the study (all recorded in the result's ``config``).
 
     ``layers``: ``last | all | "0,10,-1,final_norm"`` (negative indices count from each model's
@@ -73,15 +75,15 @@ class SimilarityConfig:
     (``none`` for none); ``block_size``: rows per block of the feature-space sums.
     """
 
-    layers: str = "all"
-    measures: tuple[str, ...] = MEASURES
-    cross_layer: bool = False
-    k: int = 10
-    centroid_layers: str = "last"
-    span: str = "symbol"
-    split: str = "analysis"
-    pooling: str = "mean"
-    block_size: int = DEFAULT_BLOCK_SIZE
+    layers: str = layers_option("all")
+    measures: tuple[str, ...] = option(MEASURES, "comma list of measures", choices=MEASURES)
+    cross_layer: bool = option(False, "CKA for every layer pair (layer × layer)")
+    k: int = option(10, "neighbours for mutual k-NN")
+    centroid_layers: str = option("last", "layers of the centroid cosines (or none)")
+    span: str = span_option()
+    split: str = split_option()
+    pooling: str = pooling_option()
+    block_size: int = option(DEFAULT_BLOCK_SIZE, "rows per block of the feature-space sums", cli=False)
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -119,11 +121,11 @@ class Side:
 
     def read(self, layer: LayerKey, idx: np.ndarray | None = None) -> np.ndarray:
         """``[m, d]`` vectors of ``layer`` for the study's rows (``idx`` picks among them)."""
-        vectors = self.store.read(layer)[0]
+        vectors = self.store.read(layer).vectors
         return vectors[self.rows if idx is None else self.rows[idx]]
 
 
-def _side(alias: str, given: Store | None, cfg: SimilarityConfig) -> Side:
+def _side(alias: str, given: Store | None, cfg: Config) -> Side:
     store = given or ensure_store(alias, split=cfg.split, span=cfg.span, pooling=cfg.pooling, layers="all")
     try:
         layers = select_layers(cfg.layers, store.layers)
@@ -137,7 +139,7 @@ def _side(alias: str, given: Store | None, cfg: SimilarityConfig) -> Side:
     return Side(alias, store, rows, layers)
 
 
-def _matched(a: Side, b: Side, cfg: SimilarityConfig) -> list[tuple[LayerKey, LayerKey]]:
+def _matched(a: Side, b: Side, cfg: Config) -> list[tuple[LayerKey, LayerKey]]:
     """The (layer of a, layer of b) pairs compared one to one (position by position)."""
     if len(a.layers) == len(b.layers):
         return list(zip(a.layers, b.layers, strict=True))
@@ -158,7 +160,7 @@ def _row(a: Side, b: Side, la: LayerKey, lb: LayerKey, measure: str, value: floa
             "family_a": None, "family_b": None, **extra}  # fmt: skip
 
 
-def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
+def _pair_rows(a: Side, b: Side, cfg: Config) -> list[dict[str, Any]]:
     """Every row comparing checkpoint ``b`` with the baseline ``a`` on their shared samples."""
     ia, ib = align_by_ids(
         a.ids, b.ids, (f"the stores of '{a.alias}' and '{b.alias}'", "extract both from the same split")
@@ -198,7 +200,7 @@ def _pair_rows(a: Side, b: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def _centroid_rows(side: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
+def _centroid_rows(side: Side, cfg: Config) -> list[dict[str, Any]]:
     """Family × family centroid cosines of one checkpoint at ``cfg.centroid_layers``."""
     if cfg.centroid_layers == "none":
         return []
@@ -218,7 +220,7 @@ def _centroid_rows(side: Side, cfg: SimilarityConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig | None = None) -> Result:
+def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> Result:
     """CKA, mutual k-NN and Procrustes of every checkpoint against the first, and centroid cosines.
 
     ``stores_or_aliases``: ``"base,ours"``, ``["base", "ours"]``, ``{alias: Store}`` (from
@@ -226,7 +228,7 @@ def similarity(stores_or_aliases: StoresOrAliases, *, config: SimilarityConfig |
     :class:`~symbolscope.results.Result` with the rows described in this module's docstring;
     ``result.save("results/")`` writes ``results/similarity/<run-id>.json`` + ``.csv``.
     """
-    cfg = config or SimilarityConfig()
+    cfg = config or Config()
     cfg.check()
     sides = [_side(alias, store, cfg) for alias, store in named_stores(stores_or_aliases)]
     rows: list[dict[str, Any]] = []
@@ -288,25 +290,15 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = study_parser("python -m analysis.similarity", __doc__)
-    add_layers_arg(p, "all")
-    p.add_argument("--measures", default=",".join(MEASURES), help=f"comma list of {', '.join(MEASURES)}")
-    p.add_argument("--cross-layer", action="store_true", help="CKA for every layer pair (layer × layer)")
-    p.add_argument("--k", type=int, default=10, help="neighbours for mutual k-NN")
-    p.add_argument("--centroid-layers", default="last", help="layers of the centroid cosines (or none)")
-    add_store_args(p)
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
+    p = study_parser("python -m analysis.similarity", __doc__, Config)
     add_output_args(p)
     return p
 
 
-def config_from(args: argparse.Namespace) -> SimilarityConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The study's typed config from parsed arguments."""
-    measures = tuple(m.strip() for m in args.measures.split(",") if m.strip())
-    return SimilarityConfig(
-        layers=args.layers, measures=measures, cross_layer=args.cross_layer, k=args.k,
-        centroid_layers=args.centroid_layers, span=args.span, split=args.split, pooling=args.pooling,
-    )  # fmt: skip
+    return options_from(Config, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -316,12 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.check()
     figs = None if args.no_figures else ("similarity",)
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
-    result = similarity(args.ckpt, config=config)
+    result = run(args.ckpt, config=config)
     save_and_draw(result, args.out, figs, table=format_table(result.rows))
     return 0
 
-
-callable_module(__name__, similarity)
 
 if __name__ == "__main__":
     raise SystemExit(run_cli(main))

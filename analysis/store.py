@@ -5,7 +5,7 @@ hash) under ``home()/store/``, holding safetensors shards (``layer.<i>`` tensors
 fp32, rows in dataset order) and ``manifest.json``. Consumers call::
 
     store = ensure_store("base", split="analysis", span="symbol")   # extracts on a miss
-    vectors, sample_ids, families = store.read(-1)                  # [n, d] float32
+    vectors, sample_ids, families = store.read(-1)                  # a Vectors record, [n, d] float32
 
 A cache hit costs no model or tokenizer load (and no torch import): it resolves the checkpoint
 (fingerprints are cached), loads the split, hashes it and the extraction code, and opens the manifest. Layer keys are
@@ -20,11 +20,12 @@ import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from analysis.layers import LayerKey, normalise_layer, tensor_name
+from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
 from symbolscope.reading import read_json
@@ -40,6 +41,34 @@ MANIFEST = "manifest.json"
 SPANS: tuple[str, ...] = ("symbol", "instruction", "last")
 POOLINGS: tuple[str, ...] = ("mean", "last")
 DTYPES: tuple[str, ...] = ("float32", "bfloat16")
+
+
+def span_option() -> Any:
+    """The ``span`` field of a config (``--span``): which tokens' hidden states are pooled."""
+    return option(
+        "symbol", "tokens pooled: the symbolic output, the instruction, or the last token", choices=SPANS
+    )
+
+
+def pooling_option() -> Any:
+    """The ``pooling`` field of a config (``--pooling``)."""
+    return option("mean", "how the span's hidden states are pooled", choices=POOLINGS)
+
+
+def split_option(what: str = "analyse") -> Any:
+    """The ``split`` field of a config (``--split``): the collection split (or a .jsonl of samples)."""
+    return option(
+        "analysis", f"collection split to {what} (train, analysis, test, or a .jsonl file of samples)"
+    )
+
+
+class Vectors(NamedTuple):
+    """One layer of a store (:meth:`Store.read`): ``vectors`` ``[n, d]`` float32, row ``i`` the
+    sample ``ids[i]`` of family ``families[i]``; unpacks as ``vectors, ids, families``."""
+
+    vectors: np.ndarray
+    ids: list[str]
+    families: list[str]
 
 
 @dataclass(frozen=True)
@@ -216,8 +245,9 @@ class Store:
             )
         return key
 
-    def read(self, layer: int | str, mmap: bool = True) -> tuple[np.ndarray, list[str], list[str]]:
-        """``(vectors [n, d] float32, sample_ids, families)`` for ``layer``.
+    def read(self, layer: int | str, mmap: bool = True) -> Vectors:
+        """:class:`Vectors` ``(vectors [n, d] float32, ids, families)`` of ``layer``; it unpacks as
+        the tuple ``vectors, ids, families = store.read(layer)``.
 
         With one shard and ``mmap=True`` the vectors are a read-only memory map of the file (copy
         before modifying in place); several shards are concatenated; ``mmap=False`` always copies.
@@ -235,7 +265,7 @@ class Store:
             raise UserError(
                 f"store {self.name}: layer {layer} has shape {vectors.shape}, manifest says ({len(self)}, {self.dim})"
             )
-        return vectors, self.sample_ids, self.families
+        return Vectors(vectors, self.sample_ids, self.families)
 
     def size_bytes(self) -> int:
         """Bytes on disk."""

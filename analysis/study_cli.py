@@ -2,7 +2,8 @@
 
 ``python -m analysis.uniformity``, ``analysis.similarity``, ``analysis.projection`` and
 ``probes`` read the same stores and write results the same way; their common flags and their
-last steps are defined once here so that they cannot drift apart.
+last steps are defined once here so that they cannot drift apart. Every other flag is a field of
+the study's config (:mod:`symbolscope.cli`), so the CLI's defaults are the library's.
 """
 
 from __future__ import annotations
@@ -11,36 +12,33 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.store import POOLINGS, SPANS
+from symbolscope.cli import add_options
 from symbolscope.io import check_folder, check_replaceable
-from symbolscope.paths import writable_dir
+from symbolscope.paths import RESULTS, writable_dir
 from symbolscope.results import Result
+
+#: The checkpoints a study compares when ``--ckpt`` is not given (the first is the baseline).
+CKPTS = "base,ours"
 
 
 def study_parser(
-    prog: str, doc: str | None, *, ckpt_help: str = "comma-separated aliases; the first is the baseline"
+    prog: str,
+    doc: str | None,
+    config_type: type,
+    *,
+    ckpt_help: str = "comma-separated aliases; the first is the baseline",
 ) -> argparse.ArgumentParser:
-    """A parser named ``prog`` (described by the first paragraph of ``doc``) with ``--ckpt``."""
+    """A parser named ``prog`` (described by the first paragraph of ``doc``) with ``--ckpt`` and
+    one option per field of ``config_type`` (:func:`symbolscope.cli.add_options`)."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0])
-    p.add_argument("--ckpt", default="base,ours", help=ckpt_help)
+    p.add_argument("--ckpt", default=CKPTS, help=f"{ckpt_help} (default: {CKPTS})")
+    add_options(p, config_type)
     return p
-
-
-def add_layers_arg(p: argparse.ArgumentParser, default: str) -> None:
-    """``--layers``: ``all | last | comma list`` (see :mod:`analysis.layers`)."""
-    p.add_argument("--layers", default=default, help="all | last | comma list (ints, negatives, final_norm)")
-
-
-def add_store_args(p: argparse.ArgumentParser, *, what: str = "analyse") -> None:
-    """``--span``, ``--split``, ``--pooling``: which store the study reads."""
-    p.add_argument("--span", default="symbol", choices=SPANS)
-    p.add_argument("--split", default="analysis", help=f"collection split to {what}")
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
 
 
 def add_output_args(p: argparse.ArgumentParser, *, figure: str = "the figure") -> None:
     """``--out`` (results folder) and ``--no-figures``."""
-    p.add_argument("--out", default="results", help="results folder")
+    p.add_argument("--out", default=RESULTS, help=f"results folder (default: {RESULTS})")
     p.add_argument("--no-figures", action="store_true", help=f"skip drawing {figure}")
 
 

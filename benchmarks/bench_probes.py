@@ -30,14 +30,14 @@ from typing import Any
 import numpy as np
 
 from analysis.extract import ensure_store
-from probes.config import ProbeConfig
+from probes.config import Config
 from probes.fit import fold_splits
 from probes.inputs import build_tasks, layer_matrix, load_inputs
 from probes.layer import Measures, plan_tasks, probe_layer
 from probes.targets import control_labels
 
 
-def baseline_layer(X: np.ndarray, tasks: dict[str, list[Any]], cfg: ProbeConfig) -> dict[str, float]:
+def baseline_layer(X: np.ndarray, tasks: dict[str, list[Any]], cfg: Config) -> dict[str, float]:
     """Accuracy per target with the plain recipe (control computed, not returned)."""
     out = {}
     for target, parts in tasks.items():
@@ -48,7 +48,7 @@ def baseline_layer(X: np.ndarray, tasks: dict[str, list[Any]], cfg: ProbeConfig)
     return out
 
 
-def _baseline_task(Xt: np.ndarray, task: Any, cfg: ProbeConfig, hits: dict[str, int]) -> None:
+def _baseline_task(Xt: np.ndarray, task: Any, cfg: Config, hits: dict[str, int]) -> None:
     """Correct out-of-fold predictions of one task's probe and control, added to ``hits``."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegressionCV
@@ -79,7 +79,7 @@ def main() -> None:
     p.add_argument("--layers", type=int, default=8, help="how many evenly spaced layers")
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
-    cfg = ProbeConfig(targets="all", progress=False)
+    cfg = Config(targets="all", progress=False)
     store = ensure_store(args.ckpt, split="analysis", layers="all")
     valid = ensure_store(args.ckpt, split=cfg.valid_split, layers="all")
     ints = [k for k in store.layers if isinstance(k, int)]

@@ -1,8 +1,8 @@
 """symbolscope figures: one module per figure, each a pure function ``Result -> matplotlib Figure``.
 
     import figures
-    fig = figures.align_uniform(result)      # shown inline in a notebook
-    figures.save(fig, "results/figures", "align_uniform")   # PNG + PDF
+    fig = figures.uniformity(result)      # shown inline in a notebook
+    figures.save(fig, "results/figures", "uniformity")   # PNG + PDF
 
 Figure functions neither choose a backend nor close the figure; ``python -m figures NAME|all``
 (the only place that selects Agg) redraws them from ``results/``. Figures only draw: a statistic
@@ -13,42 +13,70 @@ draws in the shared style of :mod:`figures.style` (one colour per family and per
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from figures.ability_vs_geometry import figure as ability_vs_geometry
-from figures.align_uniform import figure as align_uniform
-from figures.balance import figure as balance
 from figures.common import save
-from figures.layers import figure as layers
-from figures.overall import figure as overall
+from figures.evaluate import figure as evaluate
+from figures.evaluate_balance import figure as evaluate_balance
 from figures.probes import figure as probes
+from figures.projection import figure as projection
 from figures.similarity import figure as similarity
 from figures.style import ckpt_colour, family_colour, family_marker
 from figures.training import figure as training
-from figures.umap import figure as umap
+from figures.uniformity import figure as uniformity
+from figures.uniformity_layers import figure as uniformity_layers
 from symbolscope.results import Result
 
 EVALUATE = "python -m analysis.evaluate --ckpt base,injection,ours"
 #: figure name -> (the analysis folder it reads, or a tuple of several, the figure function, the command
 #: that makes those results).
 #: ``python -m figures`` names the command when the folder is empty (a 2-tuple gets a generic hint).
+#: A study's main figure has the study's name.
 REGISTRY: dict[str, tuple[Any, ...]] = {
-    "align_uniform": ("uniformity", align_uniform, "python -m analysis.uniformity --ckpt base,ours"),
-    "layers": ("uniformity", layers, "python -m analysis.uniformity --ckpt base,ours --layers all"),
+    "uniformity": ("uniformity", uniformity, "python -m analysis.uniformity --ckpt base,ours"),
+    "uniformity_layers": (
+        "uniformity",
+        uniformity_layers,
+        "python -m analysis.uniformity --ckpt base,ours --layers all",
+    ),
     "training": ("training", training, "python -m trainer.report --out results/"),
     "similarity": ("similarity", similarity, "python -m analysis.similarity --ckpt base,ours --cross-layer"),
-    "umap": ("projection", umap, "python -m analysis.projection --ckpt base,ours"),
+    "projection": ("projection", projection, "python -m analysis.projection --ckpt base,ours"),
     "probes": ("probes", probes, "python -m probes --ckpt base,ours"),
-    "overall": ("eval", overall, EVALUATE),
-    "balance": ("eval", balance, EVALUATE),
+    "evaluate": ("evaluate", evaluate, EVALUATE),
+    "evaluate_balance": ("evaluate", evaluate_balance, EVALUATE),
     "ability_vs_geometry": (
         "ability_vs_geometry",
         ability_vs_geometry,
         f"{EVALUATE}, python -m analysis.uniformity, then python -m analysis.ability_vs_geometry",
     ),
 }
+
+
+#: Old figure names (before 2026-12) -> new: ``python -m figures OLD`` draws NEW and says so;
+#: ``figures.OLD`` is the new function with a DeprecationWarning, for one version.
+RENAMED = {
+    "align_uniform": "uniformity",
+    "layers": "uniformity_layers",
+    "umap": "projection",
+    "overall": "evaluate",
+    "balance": "evaluate_balance",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in RENAMED:
+        warnings.warn(
+            f"figures.{name} is now figures.{RENAMED[name]}; the old name goes in the next version",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return REGISTRY[RENAMED[name]][1]
+    raise AttributeError(f"module 'figures' has no attribute {name!r}")
 
 
 def sources(name: str) -> tuple[str, ...]:
@@ -82,6 +110,22 @@ def draw_and_list(names: Sequence[str], result: Result, results_dir: str | Path)
 
 
 __all__ = [
-    "REGISTRY", "ability_vs_geometry", "align_uniform", "balance", "ckpt_colour", "draw_and_list", "draw_saved",
-    "family_colour", "family_marker", "layers", "overall", "probes", "save", "similarity", "sources", "training", "umap",
-]  # fmt: skip
+    "REGISTRY",
+    "RENAMED",
+    "ability_vs_geometry",
+    "ckpt_colour",
+    "draw_and_list",
+    "draw_saved",
+    "evaluate",
+    "evaluate_balance",
+    "family_colour",
+    "family_marker",
+    "probes",
+    "projection",
+    "save",
+    "similarity",
+    "sources",
+    "training",
+    "uniformity",
+    "uniformity_layers",
+]

@@ -21,8 +21,8 @@ import figures
 from figures.common import rows_of
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import check_folder, check_replaceable
-from symbolscope.paths import writable_dir
-from symbolscope.results import Result
+from symbolscope.paths import RESULTS, writable_dir
+from symbolscope.results import Result, results_folder
 
 
 def make_command(name: str) -> str:
@@ -33,7 +33,8 @@ def make_command(name: str) -> str:
 
 def missing_folders(results: Path, name: str) -> list[Path]:
     """The analysis folders of figure ``name`` under ``results`` that hold no results file."""
-    return [results / a for a in figures.sources(name) if not any((results / a).glob("*.json"))]
+    folders = [results_folder(results, a) for a in figures.sources(name)]
+    return [f for f in folders if not any(f.glob("*.json"))]
 
 
 def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
@@ -58,9 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate one figure or all of them; print the files written and what is missing."""
     parser = argparse.ArgumentParser(prog="python -m figures", description=__doc__.split("\n\n")[0])
     parser.add_argument("name", help=f"one of {', '.join(figures.REGISTRY)} or 'all'")
-    parser.add_argument("--results", default="results", help="results folder (default: results)")
+    parser.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
     parser.add_argument("--out", default=None, help="output folder (default: <results>/figures)")
     args = parser.parse_args(argv)
+    if args.name in figures.RENAMED:
+        print(f"note: figure '{args.name}' is now called '{figures.RENAMED[args.name]}'")
+        args.name = figures.RENAMED[args.name]
     if args.name != "all" and args.name not in figures.REGISTRY:
         raise UserError(f"unknown figure '{args.name}'; choose one of {', '.join(figures.REGISTRY)} or 'all'")
     results = Path(args.results)

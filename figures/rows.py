@@ -43,7 +43,7 @@ FIELDS: dict[str, dict[str, Field]] = {
     "probes": {"kind": TEXT, "ckpt": TEXT, "target": TEXT, "layer": Field("layer", null=True),
                "accuracy": NUM_OPT, "accuracy_ci": CI_OPT, "selectivity": NUM_OPT, "compression": NUM_OPT,
                "chance": NUM_OPT},
-    "eval": {"ckpt": TEXT, "suite": TEXT_OPT, "family": TEXT_OPT, "task": TEXT_OPT, "accuracy": NUM_OPT,
+    "evaluate": {"ckpt": TEXT, "suite": TEXT_OPT, "family": TEXT_OPT, "task": TEXT_OPT, "accuracy": NUM_OPT,
              "accuracy_ci": CI_OPT, "exec_match": NUM_OPT, "exact_match": NUM_OPT, "chance": NUM_OPT,
              "fingerprint": TEXT_OPT},
     "ability_vs_geometry": {"kind": TEXT, "base": TEXT, "ours": TEXT, "layer": LAYER, "family": TEXT_OPT,

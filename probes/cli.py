@@ -1,6 +1,6 @@
 """``python -m probes --ckpt base,ours``: the probing study from the shell.
 
-A thin adapter: arguments → :class:`probes.config.ProbeConfig` → :func:`probes.study.run` →
+A thin adapter: arguments → :class:`probes.config.Config` → :func:`probes.study.run` →
 ``Result.save`` → a table of the last layer → the ``probes`` figure.
 """
 
@@ -10,59 +10,23 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
-)
-from probes.config import ProbeConfig
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
+from probes.config import Config
 from probes.study import results_readme, run
+from symbolscope.cli import options_from
 from symbolscope.io import atomic_write_text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = study_parser("python -m probes", __doc__)
-    p.add_argument("--target", default="all", help="family | task | depth | valid | all (or a comma list)")
-    add_layers_arg(p, "all")
-    add_store_args(p, what="probe")
-    p.add_argument("--folds", type=int, default=5, help="outer grouped stratified folds")
-    p.add_argument("--seed", type=int, default=0, help="seed of folds, control labels and MDL order")
-    p.add_argument(
-        "--valid-split", default="analysis-valid", help="the corrupted twins of --split (valid target)"
-    )
-    p.add_argument(
-        "--pca", default="none", help="PCA components after standardising (default none: every dimension)"
-    )
-    p.add_argument("--jobs", type=int, default=2, help="parallel workers over layers (-1 = every core)")
-    p.add_argument("--no-control", action="store_true", help="skip the control tasks")
-    p.add_argument("--no-surface", action="store_true", help="skip the bag-of-tokens surface baseline")
-    p.add_argument("--no-mdl", action="store_true", help="skip the online-code description length")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
+    p = study_parser("python -m probes", __doc__, Config)
     add_output_args(p, figure="the probes figure")
     return p
 
 
-def config_from(args: argparse.Namespace) -> ProbeConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The study's typed config from parsed arguments."""
-    from symbolscope.errors import UserError
-
-    pca: int | None
-    if str(args.pca).lower() == "none":
-        pca = None
-    else:
-        try:
-            pca = int(args.pca)
-        except ValueError:
-            raise UserError(f"--pca must be a positive integer or none, got {args.pca!r}") from None
-    return ProbeConfig(
-        targets=args.target, layers=args.layers, span=args.span, pooling=args.pooling, folds=args.folds,
-        seed=args.seed, split=args.split, valid_split=args.valid_split, pca=pca, n_jobs=args.jobs, control=not args.no_control,
-        surface=not args.no_surface, mdl=not args.no_mdl, progress=not args.no_progress,
-    )  # fmt: skip
+    return options_from(Config, args)
 
 
 def _fmt(value: Any, spec: str = ".3f") -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from analysis.store import POOLINGS, SPANS
+from analysis.layers import layers_option
+from analysis.store import POOLINGS, SPANS, pooling_option, span_option, split_option
 from probes.fit import ProbeSpec
 from probes.targets import TARGETS
+from symbolscope.cli import option
 from symbolscope.cores import worker_count
 from symbolscope.errors import UserError
 
@@ -27,7 +29,7 @@ def parse_targets(spec: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class ProbeConfig:
+class Config:
     """Every setting of the probes.
 
     ``targets``: ``"all"`` or a comma list of ``family, task, depth, valid``; ``layers``: ``all |
@@ -37,24 +39,28 @@ class ProbeConfig:
     extras; ``n_jobs``: parallel workers over layers; ``valid_split``: the corrupted twins.
     """
 
-    targets: str = "all"
-    layers: str = "all"
-    span: str = "symbol"
-    folds: int = 5
-    seed: int = 0
-    split: str = "analysis"
-    valid_split: str = "analysis-valid"
-    pooling: str = "mean"
-    inner_folds: int = 2
-    Cs: tuple[float, ...] = (0.1, 1.0, 10.0)
-    pca: int | None = None
-    control: bool = True
-    surface: bool = True
-    mdl: bool = True
-    transfer: bool = True
-    n_jobs: int = 2
-    level: float = 0.95
-    progress: bool = True
+    targets: str = option("all", "family | task | depth | valid | all (or a comma list)", flag="--target")
+    layers: str = layers_option("all")
+    span: str = span_option()
+    folds: int = option(5, "outer grouped stratified folds")
+    seed: int = option(0, "seed of folds, control labels and MDL order")
+    split: str = split_option("probe")
+    valid_split: str = option("analysis-valid", "the corrupted twins of --split (valid target)")
+    pooling: str = pooling_option()
+    inner_folds: int = option(2, "inner folds choosing the inverse regularisation")
+    Cs: tuple[float, ...] = option(
+        (0.1, 1.0, 10.0), "inverse regularisations the inner CV chooses from", flag="--cs"
+    )
+    pca: int | None = option(None, "PCA components after standardising (none: every dimension)")
+    control: bool = option(True, "skip the control tasks")
+    surface: bool = option(True, "skip the bag-of-tokens surface baseline")
+    mdl: bool = option(True, "skip the online-code description length")
+    transfer: bool = option(
+        True, "skip the Symbol-Evol transfer (trained on originals, tested on renamed twins)"
+    )
+    n_jobs: int = option(2, "parallel workers over layers (-1 = every core)", flag="--jobs")
+    level: float = option(0.95, "confidence level of the intervals")
+    progress: bool = option(True, "no progress bars")
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""

@@ -139,7 +139,7 @@ def surface_counts(inputs: CheckpointInputs) -> np.ndarray:
 
 def read_layer(store: Store, layer: LayerKey) -> np.ndarray:
     """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
-    X, _, _ = store.read(layer)
+    X = store.read(layer).vectors
     X = np.asarray(X, dtype=np.float32)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():

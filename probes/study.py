@@ -1,4 +1,4 @@
-"""``probes.run(stores_or_aliases, config=ProbeConfig(...)) -> Result``: the probing study.
+"""``probes.run(stores_or_aliases, config=Config(...)) -> Result``: the probing study.
 
 Per checkpoint it opens the activation store of the analysis split (extracting first when it is
 missing, with a progress bar) and, for ``valid``, the store of the corrupted twins
@@ -17,7 +17,7 @@ from typing import Any
 from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.store import Store, StoresOrAliases, named_stores
-from probes.config import ProbeConfig
+from probes.config import Config
 from probes.inputs import CheckpointInputs, build_tasks, layer_matrix, load_inputs, surface_counts
 from probes.layer import Measures, plan_tasks, probe_layer
 from symbolscope.cores import worker_count
@@ -95,7 +95,7 @@ def _timed_probe_layer(*args: Any) -> tuple[dict[str, dict[str, Any]], float]:
 
 
 def _probe_rows(
-    inputs: CheckpointInputs, tasks: dict, plans: dict, cfg: ProbeConfig, layers: list[LayerKey]
+    inputs: CheckpointInputs, tasks: dict, plans: dict, cfg: Config, layers: list[LayerKey]
 ) -> list[dict]:
     """Probe and evol-transfer rows of every layer and the surface rows, computed in parallel
     (one job per layer; the surface baseline, the longest job, is submitted first)."""
@@ -137,7 +137,7 @@ def _probe_rows(
     return rows
 
 
-def _checkpoint_rows(alias: str, given: Store | None, cfg: ProbeConfig) -> tuple[list[dict], dict]:
+def _checkpoint_rows(alias: str, given: Store | None, cfg: Config) -> tuple[list[dict], dict]:
     """All rows of one checkpoint, and what it skipped."""
     store = given or ensure_store(
         alias, split=cfg.split, span=cfg.span, pooling=cfg.pooling, layers=cfg.layers, progress=cfg.progress
@@ -159,7 +159,7 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: ProbeConfig) -> tuple
     return rows, info
 
 
-def run(stores_or_aliases: StoresOrAliases, *, config: ProbeConfig | None = None) -> Result:
+def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> Result:
     """Linear probes per checkpoint × layer × target, beside control tasks, the surface baseline,
     online codelength and Symbol-Evol transfer.
 
@@ -169,7 +169,7 @@ def run(stores_or_aliases: StoresOrAliases, *, config: ProbeConfig | None = None
     ``save``) whose rows have :data:`ROW_KEYS` (+ ``macro_f1_ci``, ``control_accuracy_ci``,
     ``uniform_bits``, ``C``). Raises :class:`UserError` for bad input (one line each).
     """
-    cfg = config or ProbeConfig()
+    cfg = config or Config()
     cfg.check()
     named = named_stores(stores_or_aliases)
     rows: list[dict[str, Any]] = []

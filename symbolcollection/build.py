@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symbolcollection.config import DEFAULTS
 from symbolcollection.fingerprint import dataset_fingerprint, output_hash
 from symbolcollection.schema import Sample
 from symbolscope import codehash
@@ -29,7 +30,6 @@ from symbolscope.sources import available, get, missing_line, record
 
 log = get_logger(__name__)
 BUILD_VERSION = "1"
-DEFAULT_EVOL_SHARE = 0.06
 CANDIDATE_FACTOR = 4
 MIN_TASK_SIZE = 8
 #: distributions whose versions every card records (each family adds its own: ``Family.packages``)
@@ -73,7 +73,9 @@ def code_fingerprint() -> str:
     return codehash.fingerprint(__name__, exclude=NOT_CONTENT_CODE)
 
 
-def collection_dir(seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, scale: float = 1.0) -> Path:
+def collection_dir(
+    seed: int = DEFAULTS.seed, evol_share: float = DEFAULTS.evol_share, scale: float = 1.0
+) -> Path:
     """The cache folder of the collection built with ``seed``, ``evol_share`` and ``scale`` by this code."""
     absent = ",".join(missing_sources())  # a source added later gives a new folder
     key = f"{code_fingerprint()}:{seed}:{evol_share!r}:{scale!r}" + (f":without:{absent}" if absent else "")
@@ -185,7 +187,11 @@ def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
 
 
 def build_collection(
-    out_dir: Path, seed: int = 0, evol_share: float = DEFAULT_EVOL_SHARE, workers: int = 2, scale: float = 1.0
+    out_dir: Path,
+    seed: int = DEFAULTS.seed,
+    evol_share: float = DEFAULTS.evol_share,
+    workers: int = DEFAULTS.workers,
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
     the analysis split) for quick test builds."""
@@ -273,10 +279,10 @@ def general_limit() -> int:
 
 
 def ensure_built(
-    seed: int = 0,
-    evol_share: float = DEFAULT_EVOL_SHARE,
-    force: bool = False,
-    workers: int = 2,
+    seed: int = DEFAULTS.seed,
+    evol_share: float = DEFAULTS.evol_share,
+    force: bool = DEFAULTS.force,
+    workers: int = DEFAULTS.workers,
     scale: float | None = None,
 ) -> Path:
     """The collection's folder, building it first (atomically) if missing or ``force``.

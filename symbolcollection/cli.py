@@ -10,6 +10,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from symbolcollection.config import BuildConfig
+from symbolcollection.worker import CHECK_TIMEOUT_S
+from symbolscope.cli import add_options, options_from
 from symbolscope.cores import worker_count
 from symbolscope.errors import UserError, get_logger
 
@@ -20,17 +23,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="The embedded Symbolic Collection.")
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="build the embedded collection into the cache")
-    b.add_argument("--seed", type=int, default=0)
-    b.add_argument(
-        "--evol-share",
-        type=float,
-        default=None,
-        help="share of Symbol-Evol samples in train/test (default 0.06)",
-    )
-    b.add_argument("--workers", type=int, default=2)
-    b.add_argument("--force", action="store_true", help="rebuild even if cached")
+    add_options(b, BuildConfig)
     s = sub.add_parser("stats", help="table per family and task")
-    s.add_argument("--seed", type=int, default=0)
+    add_options(s, BuildConfig, only=("seed",))
     s.add_argument("--words", action="store_true", help="count whitespace words instead of tokens")
     v = sub.add_parser("validate", help="check a file in the released schema")
     v.add_argument("path")
@@ -38,18 +33,18 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     v.add_argument(
         "--check-timeout",
         type=float,
-        default=None,
-        help="seconds one row's check may take before the row is reported invalid (default 3)",
+        default=CHECK_TIMEOUT_S,
+        help=f"seconds one row's check may take before the row is reported invalid (default: {CHECK_TIMEOUT_S:g})",
     )
     sh = sub.add_parser("show", help="print one sample by id")
     sh.add_argument("id")
-    sh.add_argument("--seed", type=int, default=0)
+    add_options(sh, BuildConfig, only=("seed",))
     ex = sub.add_parser(
         "export", help="write one split as JSONL (the released schema plus id/task/family/source)"
     )
     ex.add_argument("split", help="train, analysis, test, evol_<split>, general_train or general_test")
     ex.add_argument("out", help="output .jsonl path")
-    ex.add_argument("--seed", type=int, default=0)
+    add_options(ex, BuildConfig, only=("seed",))
     ld = sub.add_parser("load", help="load a released or general file and store it as an Arrow dataset")
     ld.add_argument("path", help="local .jsonl/.json file or hub dataset name")
     ld.add_argument("--general", action="store_true", help="Alpaca / ShareGPT / messages format")
@@ -64,15 +59,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m symbolcollect
     if args.cmd == "build":
         import time
 
-        from symbolcollection.build import DEFAULT_EVOL_SHARE, ensure_built
+        from symbolcollection.build import ensure_built
 
         t0 = time.perf_counter()
-        share = DEFAULT_EVOL_SHARE if args.evol_share is None else args.evol_share
-        if not 0.0 <= share <= 1.0:
-            raise UserError(f"--evol-share {share}: must be a fraction in [0, 1], e.g. 0.06")
-        folder = ensure_built(
-            args.seed, share, force=args.force, workers=worker_count(args.workers, "--workers")
-        )
+        config = options_from(BuildConfig, args)
+        config.check()
+        workers = worker_count(config.workers, "--workers")
+        folder = ensure_built(config.seed, config.evol_share, force=config.force, workers=workers)
         print(f"{folder} ({time.perf_counter() - t0:.1f}s)")
         return 0
     if args.cmd == "stats":
@@ -84,7 +77,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m symbolcollect
     if args.cmd == "validate":
         from symbolcollection.validate import report, validate_file
 
-        if args.check_timeout is not None and not 0 < args.check_timeout <= 3600:
+        if not 0 < args.check_timeout <= 3600:
             raise UserError(f"--check-timeout {args.check_timeout}: give seconds in (0, 3600]")
         rows, problems = validate_file(args.path, args.mapping, timeout=args.check_timeout)
         print(report(args.path, rows, problems), file=sys.stdout)

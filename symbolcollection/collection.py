@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from symbolcollection.config import DEFAULTS
 from symbolcollection.fingerprint import dataset_fingerprint
 from symbolcollection.mixing import mix
 from symbolcollection.schema import Sample
@@ -29,7 +30,7 @@ __all__ = [
 GENERAL_SPLITS: tuple[str, ...] = ("train", "test")
 
 
-def ensure_collection(seed: int = 0) -> Path:
+def ensure_collection(seed: int = DEFAULTS.seed) -> Path:
     """Build the embedded collection for ``seed`` if it is not cached yet (atomically); return its
     folder. Fast when it is already built."""
     from symbolcollection.build import ensure_built
@@ -43,7 +44,11 @@ def _check_split(split: str, allowed: Sequence[str]) -> None:
 
 
 def load_split(
-    split: str, *, families: Sequence[str] | None = None, seed: int = 0, include_evol: bool = False
+    split: str,
+    *,
+    families: Sequence[str] | None = None,
+    seed: int = DEFAULTS.seed,
+    include_evol: bool = False,
 ) -> list[Sample]:
     """The samples of ``split`` (``train``, ``analysis``, ``test`` or ``analysis-valid``), optionally
     only ``families``, in a deterministic order (family, task, id). With ``include_evol`` the split's
@@ -77,7 +82,7 @@ def load_split(
     return samples
 
 
-def load_general(split: str, seed: int = 0) -> list[Sample]:
+def load_general(split: str, seed: int = DEFAULTS.seed) -> list[Sample]:
     """General natural-language samples (family ``nl``) of ``split`` (``train`` or ``test``)."""
     from symbolcollection.store import read_split
 
@@ -85,7 +90,7 @@ def load_general(split: str, seed: int = 0) -> list[Sample]:
     return read_split(ensure_collection(seed), f"general_{split}")
 
 
-def evol_pairs(split: str, seed: int = 0) -> list[tuple[str, str]]:
+def evol_pairs(split: str, seed: int = DEFAULTS.seed) -> list[tuple[str, str]]:
     """``(original id, evolved id)`` for every Symbol-Evol pair of ``split``."""
     from symbolcollection.evol import original_id
     from symbolcollection.store import read_split

@@ -19,6 +19,9 @@ from typing import Any
 from symbolscope.errors import UserError, get_logger
 
 SETTINGS_FILE = "symbolscope.toml"
+#: The results root every study, report, ``figures`` and ``reproduce`` write under by default
+#: (``<results>/<analysis>/<run-id>.json``).
+RESULTS = "results"
 SETTINGS_SECTIONS = ("aliases", "paths")
 #: The keys ``[paths]`` understands.
 PATHS_KEYS = ("runs",)

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,12 +24,37 @@ from typing import Any
 
 from symbolscope.errors import UserError
 from symbolscope.io import atomic_write_json, atomic_write_text, check_replaceable
+from symbolscope.paths import RESULTS
 from symbolscope.reading import read_json
 from symbolscope.version import code_version
 
 #: The keys every results file has.
 RESULT_KEYS = ("analysis", "run_id", "created", "config", "rows")
 _MAX_BYTES = 512 << 20  # a results file larger than this is not one of ours
+#: Old analysis names (results folder and ``analysis`` field) -> new, read for one version.
+RENAMED = {"eval": "evaluate"}
+_NOTED: set[Path] = set()
+
+
+def _has_results(folder: Path) -> bool:
+    return folder.is_dir() and any(not p.name.startswith(".") for p in folder.glob("*.json"))
+
+
+def results_folder(out: str | os.PathLike[str], analysis: str) -> Path:
+    """``<out>/<analysis>``; or, when only the folder under the analysis's old name
+    (:data:`RENAMED`) holds results, that folder, with a one-line note on stderr (once)."""
+    folder = Path(out) / analysis
+    for old, new in RENAMED.items():
+        legacy = Path(out) / old
+        if new == analysis and not _has_results(folder) and _has_results(legacy):
+            if legacy not in _NOTED:
+                _NOTED.add(legacy)
+                print(
+                    f"note: reading {legacy}/ (the old name of {folder}/; rename it to {analysis}/)",
+                    file=sys.stderr,
+                )
+            return legacy
+    return folder
 
 
 def run_id(config: dict[str, Any]) -> str:
@@ -90,7 +116,7 @@ class Result:
             writer.writerow({k: _flat(r.get(k)) for k in keys})
         return buf.getvalue()
 
-    def save(self, out: str | os.PathLike[str] = "results") -> tuple[Path, Path]:
+    def save(self, out: str | os.PathLike[str] = RESULTS) -> tuple[Path, Path]:
         """Write ``<out>/<analysis>/<run-id>.json`` and ``.csv`` (and ``.items.jsonl`` when there
         are items) atomically; return the JSON and CSV paths.
 
@@ -147,8 +173,9 @@ class Result:
             missing = [k for k in require if k not in row]
             if missing:
                 raise UserError(f"{where}: row {i} lacks {', '.join(missing)}")
+        analysis = str(data.get("analysis", ""))
         res = cls(
-            analysis=str(data.get("analysis", "")),
+            analysis=RENAMED.get(analysis, analysis),
             config=data["config"],
             rows=rows,
             run_id=str(data.get("run_id", "")),
@@ -159,8 +186,9 @@ class Result:
 
     @classmethod
     def latest(cls, out: str | os.PathLike[str], analysis: str, require: Sequence[str] = ()) -> Result:
-        """The newest ``<out>/<analysis>/<run-id>.json`` (run ids sort by time)."""
-        folder = Path(out) / analysis
+        """The newest ``<out>/<analysis>/<run-id>.json`` (run ids sort by time; an old folder name
+        is read with a note, see :func:`results_folder`)."""
+        folder = results_folder(out, analysis)
         files = (
             sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")) if folder.is_dir() else []
         )

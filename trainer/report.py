@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from lm.checkpoints import RUN_CARD
+from symbolscope.cli import add_options, option, options_from
 from symbolscope.errors import UserError, run_cli
 from symbolscope.io import sha256_file
-from symbolscope.paths import runs_dir
+from symbolscope.paths import RESULTS, runs_dir
 from symbolscope.reading import read_json
 from symbolscope.results import Result
 from trainer.config import STAGES
@@ -42,9 +43,11 @@ CARD_METRICS = {"loss": "train/loss", "lr": "train/lr"}
 class ReportConfig:
     """What to report: the runs folder (``None`` = the suite's runs folder) and which run names."""
 
-    runs: str | None = None
-    run_names: tuple[str, ...] = ()
-    tensorboard: bool = True
+    runs: str | None = option(None, "runs folder (none: $SYMBOLSCOPE_RUNS, [paths] runs or ./runs)")
+    run_names: tuple[str, ...] = option(
+        (), "only these run names (a comma list; repeatable)", flag="--run-name", repeat=True
+    )
+    tensorboard: bool = option(True, "read the run cards only")
 
     def check(self) -> None:
         """Raise :class:`UserError` if the runs folder is missing."""
@@ -143,15 +146,18 @@ def training_report(config: ReportConfig) -> Result:
     return Result("training", cfg, rows, columns=COLUMNS)
 
 
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's arguments: the config's fields and ``--out``."""
+    p = argparse.ArgumentParser(prog="python -m trainer.report", description=__doc__.split("\n\n")[0])
+    add_options(p, ReportConfig)
+    p.add_argument("--out", default=RESULTS, help=f"results folder (default: {RESULTS})")
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the training report and print where it went."""
-    p = argparse.ArgumentParser(prog="python -m trainer.report", description=__doc__.split("\n\n")[0])
-    p.add_argument("--runs", default=None, help="runs folder (default: $SYMBOLSCOPE_RUNS or ./runs)")
-    p.add_argument("--run-name", action="append", default=[], help="only this run name (repeatable)")
-    p.add_argument("--no-tensorboard", action="store_true", help="read the run cards only")
-    p.add_argument("--out", default="results", help="results folder")
-    args = p.parse_args(argv)
-    config = ReportConfig(args.runs, tuple(args.run_name), not args.no_tensorboard)
+    args = build_parser().parse_args(argv)
+    config = options_from(ReportConfig, args)
     result = training_report(config)
     json_path, _ = result.save(args.out)
     runs = ", ".join(result.config["cards"])

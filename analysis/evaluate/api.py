@@ -1,4 +1,4 @@
-"""The executed evaluation as a library function: ``evaluate(aliases, config=EvalConfig(...))``.
+"""The executed evaluation as a library function: ``analysis.evaluate.run(aliases, config=Config(...))``.
 
 For each checkpoint: generate answers for the selected held-out samples (or read them from a
 predictions file), score the symbolic suite per family and the Symbol+Delegation suite per task
@@ -24,11 +24,12 @@ from analysis.evaluate.prompts import extract_answer, finished, prompt_format, p
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
 from symbolcollection import registry
 from symbolcollection.schema import Sample
+from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
 
 log = get_logger("analysis.evaluate")
-ANALYSIS = "eval"
+ANALYSIS = "evaluate"  # results/<ANALYSIS>/<run-id>.json (before 2026-12: eval/)
 SUITES = ("symbolic", "general", "delegation")
 ROW_KEYS = (
     "ckpt", "fingerprint", "suite", "family", "task", "n", "parse_rate", "parse_rate_ci", "exec_match",
@@ -43,8 +44,12 @@ INTERVALS = (
 )
 
 
+#: The General suite's defaults, which the evaluation's options share.
+_GENERAL = general.GeneralConfig()
+
+
 @dataclass(frozen=True)
-class EvalConfig:
+class Config:
     """Every setting of the evaluation (all recorded in the result's ``config``).
 
     ``per_family``: samples per symbol family and per delegation task (0 = all of the split);
@@ -56,22 +61,26 @@ class EvalConfig:
     bubblewrap, run generated code with process limits only (else execution-based scores are not run).
     """
 
-    split: str = "test"
-    per_family: int = 20
-    tasks: tuple[str, ...] = SUITES
-    predictions: tuple[str, ...] = ()
-    max_new_tokens: int = 128
-    batch_tokens: int = 6144
-    general_per_task: int = 20
-    mmlu_shots: int = mmlu.DEFAULT_SHOTS
-    bbh: str | None = None
-    nl_per_split: int = 32
-    seed: int = 0
-    job_seconds: float = 5.0
-    examples: int = 3
-    dtype: str = "float32"
-    progress: bool = True
-    allow_unsandboxed: bool = False
+    split: str = option("test", "collection split (the held-out test split)")
+    per_family: int = option(20, "samples per family and per delegation task (0 = all)")
+    tasks: tuple[str, ...] = option(SUITES, "comma-separated suites", choices=SUITES)
+    predictions: tuple[str, ...] = option((), "comma-separated JSONL files of {id, prediction}: no model")
+    max_new_tokens: int = option(
+        128, "longest answer (the longest gold output of the test split is 103 tokens)"
+    )
+    batch_tokens: int = option(_GENERAL.batch_tokens, "token budget per generation batch")
+    general_per_task: int = option(_GENERAL.per_task, "questions per MMLU topic and per BBH task (>= 1)")
+    mmlu_shots: int = option(_GENERAL.shots, "MMLU shots, 0..5 (5 as the paper)")
+    bbh: str | None = option(None, "BIG-Bench-Hard folder (a checkout or its bbh/); none: [paths] bbh")
+    nl_per_split: int = option(_GENERAL.nl_per_split, "held-out NL samples per split for the NL loss")
+    seed: int = option(_GENERAL.seed, "seed of the sample order")
+    job_seconds: float = option(5.0, "sandbox time limit per program")
+    examples: int = option(3, "generations per family in the Markdown report")
+    dtype: str = option("float32", "dtype the model is loaded in", cli=False)
+    progress: bool = option(True, "no progress bars")
+    allow_unsandboxed: bool = option(
+        False, "without bubblewrap, run generated code with process limits only (recorded as isolation)"
+    )
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
@@ -128,7 +137,7 @@ def select(samples: Sequence[Sample], key: str, per_group: int, seed: int) -> di
 
 
 def _delegation_samples(
-    samples: Sequence[Sample], cfg: EvalConfig, executor: Executor
+    samples: Sequence[Sample], cfg: Config, executor: Executor
 ) -> tuple[dict[str, list[Sample]], list[str]]:
     """Delegation samples per task, and the samples left out because their gold answer fails a
     ``gold_checked`` check (e.g. pyperplan cannot parse or solve the gold goal within the time
@@ -152,7 +161,7 @@ def _delegation_samples(
     return {t: v[: cfg.per_family or None] for t, v in chosen.items()}, skipped
 
 
-def _generate(alias: str, samples: Sequence[Sample], cfg: EvalConfig) -> dict[str, Any]:
+def _generate(alias: str, samples: Sequence[Sample], cfg: Config) -> dict[str, Any]:
     """Load ``alias``, generate an answer for every sample; model, tokenizer and facts."""
     from analysis.evaluate.generate import generate
     from lm.checkpoints import load_model, load_tokenizer, resolve
@@ -196,7 +205,7 @@ def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dic
 
 
 def _general_rows(
-    got: dict[str, Any], cfg: EvalConfig, data: general.Data | None
+    got: dict[str, Any], cfg: Config, data: general.Data | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
     """The general suite's rows and per-item records for a loaded model, and its status."""
     if "model" not in got:
@@ -236,7 +245,7 @@ def _checkpoint(
     source: str | None,
     sym: dict[str, list[Sample]],
     dele: dict[str, list[Sample]],
-    cfg: EvalConfig,
+    cfg: Config,
     executor: Executor,
     split_ids: set[str],
     data: general.Data | None,
@@ -287,7 +296,7 @@ def _checkpoint(
     return rows, facts, records
 
 
-def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:
+def _general_data(cfg: Config, labels: Sequence[tuple[str, str | None]]) -> general.Data | None:
     """The General suite's data (checked now, before any generation), or None when not needed."""
     if "general" not in cfg.tasks or all(source for _, source in labels):
         return None
@@ -298,7 +307,7 @@ def _general_data(cfg: EvalConfig, labels: Sequence[tuple[str, str | None]]) -> 
     return data
 
 
-def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, str | None]]:
+def _labels(aliases: str | Sequence[str], cfg: Config) -> list[tuple[str, str | None]]:
     names = [a.strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases) if a.strip()]
     if cfg.predictions:
         if names and len(names) != len(cfg.predictions):
@@ -309,17 +318,17 @@ def _labels(aliases: str | Sequence[str], cfg: EvalConfig) -> list[tuple[str, st
     return [(n, None) for n in names]
 
 
-def evaluate(aliases: str | Sequence[str], *, config: EvalConfig | None = None) -> Result:
+def run(aliases: str | Sequence[str], *, config: Config | None = None) -> Result:
     """Symbolic, general and Symbol+Delegation scores of each checkpoint (or predictions file).
 
     Returns a :class:`Result` (analysis ``eval``) with rows :data:`ROW_KEYS` (+ ``scoring``,
     ``prompt_format``) and per-item records ``result.items`` (General); ``result.save("results/")``
-    writes ``results/eval/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
+    writes ``results/evaluate/<run-id>.json``, ``.csv`` and ``.items.jsonl``. The General suite's data
     are checked before any model runs (:func:`analysis.evaluate.general.prepare`).
     """
     from symbolcollection import dataset_fingerprint, load_split
 
-    cfg = config or EvalConfig()
+    cfg = config or Config()
     cfg.check()
     labels = _labels(aliases, cfg)
     data = _general_data(cfg, labels)

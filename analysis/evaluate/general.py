@@ -45,7 +45,6 @@ SUITE = "general"
 CI_METHOD = "wilson 95%"
 NL_TASK = "heldout_nl_loss"
 MMLU_SCORING = "summed log-likelihood of ' A'..' D' given the prompt; pick the highest (lm-eval acc)"
-DEFAULT_NL_PER_SPLIT = 32
 #: lm-eval's default ``max_gen_toks`` for ``generate_until`` tasks.
 BBH_MAX_NEW_TOKENS = 256
 
@@ -314,7 +313,7 @@ class GeneralConfig:
 
     shots: int = mmlu.DEFAULT_SHOTS
     per_task: int = 20
-    nl_per_split: int = DEFAULT_NL_PER_SPLIT
+    nl_per_split: int = 32
     seed: int = 0
     max_new_tokens: int = BBH_MAX_NEW_TOKENS
     batch_tokens: int = 6144

@@ -241,13 +241,17 @@ def generate(
     prompts: Sequence[str],
     *,
     stops: Sequence[StopRule | None] | None = None,
-    max_new_tokens: int = 160,
-    batch_tokens: int = 8192,
+    max_new_tokens: int,
+    batch_tokens: int,
     progress: bool = False,
     desc: str = "generate",
 ) -> list[Generation]:
     """Greedy continuations of ``prompts`` (texts rendered with their special tokens: tokenized
-    without adding any), one :class:`Generation` per prompt in the order given."""
+    without adding any), one :class:`Generation` per prompt in the order given.
+
+    ``max_new_tokens`` and ``batch_tokens`` have no defaults here: the caller's config
+    (:class:`analysis.evaluate.Config`, :class:`analysis.evaluate.general.GeneralConfig`)
+    holds them, so that a library call and the CLI cannot disagree."""
     import torch
     from tqdm.auto import tqdm
 

@@ -118,7 +118,7 @@ def markdown(result: Result, samples: dict[str, Any]) -> str:
 
 
 def write_markdown(result: Result, samples: dict[str, Any], out: str | Path) -> Path:
-    """Write ``<out>/eval/<run-id>.md`` atomically; return its path."""
+    """Write ``<out>/evaluate/<run-id>.md`` atomically; return its path."""
     return atomic_write_text(
-        Path(out) / "eval" / f"{result.run_id}.md", markdown(result, samples), owned=True
+        Path(out) / result.analysis / f"{result.run_id}.md", markdown(result, samples), owned=True
     )

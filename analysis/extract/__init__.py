@@ -1,6 +1,6 @@
 """The write side of the activation store: samples, spans, batching, capture, engine, writer, build.
 
-``analysis.extract(["base", "ours"], split="analysis", span="symbol", layers="all")`` returns
+``analysis.extract.run(["base", "ours"], split="analysis", span="symbol", layers="all")`` returns
 ``{alias: Store}``, extracting what is missing; ``python -m analysis.extract`` is its CLI
 (:mod:`analysis.extract.cli`, with ``ls`` and ``rm``).
 
@@ -15,17 +15,12 @@ shared filesystem and rank 0 publishes it; the result equals a single-process ru
 
 Layers: 0 = embeddings, 1..L = block outputs *before* the final norm, ``final_norm`` = after it
 (HF's ``output_hidden_states`` ``hidden_states[-1]`` is that post-norm state).
-
-This package is also callable: ``analysis.extract(...)`` is :func:`analysis.extract.api.extract`
-(the package and the function share one name, as DESIGN.md's public API has it).
 """
 
 from __future__ import annotations
 
-from analysis.extract.api import ensure_store, extract, remove_store
+from analysis.extract.api import ensure_store, remove_store, run
 from analysis.extract.build import BuildOptions
-from symbolscope import callable_module
+from analysis.extract.config import ExtractConfig
 
-__all__ = ["BuildOptions", "ensure_store", "extract", "remove_store"]
-
-callable_module(__name__, extract)
+__all__ = ["BuildOptions", "ExtractConfig", "ensure_store", "remove_store", "run"]

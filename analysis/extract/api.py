@@ -1,5 +1,6 @@
-"""The write side's public functions: :func:`extract` (what a notebook calls), :func:`ensure_store`
-(one checkpoint, extracting on a miss) and :func:`remove_store`."""
+"""The write side's public functions: :func:`run` (what a notebook calls:
+``analysis.extract.run``), :func:`ensure_store` (one checkpoint, extracting on a miss) and
+:func:`remove_store`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.extract.build import BuildOptions, build_store, extraction_code_hash
+from analysis.extract.config import DEFAULTS
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.layers import num_layers_of, parse_layers, sort_layers
 from analysis.store import (
@@ -33,17 +34,17 @@ Layers = str | int | Sequence[int | str]
 
 def ensure_store(
     ckpt_alias: str,
-    split: str = "analysis",
-    span: str = "symbol",
-    pooling: str = "mean",
-    layers: Layers = "all",
-    dtype: str = "float32",
+    split: str = DEFAULTS.split,
+    span: str = DEFAULTS.span,
+    pooling: str = DEFAULTS.pooling,
+    layers: Layers = DEFAULTS.layers,
+    dtype: str = DEFAULTS.dtype,
     *,
     dataset: Dataset | None = None,
-    batch_tokens: int = DEFAULT_BATCH_TOKENS,
-    progress: bool = True,
-    padding_side: str = "right",
-    shard_samples: int | None = None,
+    batch_tokens: int = DEFAULTS.batch_tokens,
+    progress: bool = DEFAULTS.progress,
+    padding_side: str = DEFAULTS.padding_side,
+    shard_samples: int | None = DEFAULTS.shard_samples,
 ) -> Store:
     """The store of ``ckpt_alias`` on ``split`` (or an in-memory ``dataset``), extracting if missing.
 
@@ -74,24 +75,26 @@ def ensure_store(
     return build_store(ckpt, data, key, wanted, opts)
 
 
-def extract(
+def run(
     aliases: str | Sequence[str],
     *,
-    split: str = "analysis",
-    span: str = "symbol",
-    pooling: str = "mean",
-    layers: Layers = "all",
-    dtype: str = "float32",
-    batch_tokens: int = DEFAULT_BATCH_TOKENS,
-    padding_side: str = "right",
-    shard_samples: int | None = None,
-    progress: bool = True,
+    split: str = DEFAULTS.split,
+    span: str = DEFAULTS.span,
+    pooling: str = DEFAULTS.pooling,
+    layers: Layers = DEFAULTS.layers,
+    dtype: str = DEFAULTS.dtype,
+    batch_tokens: int = DEFAULTS.batch_tokens,
+    padding_side: str = DEFAULTS.padding_side,
+    shard_samples: int | None = DEFAULTS.shard_samples,
+    progress: bool = DEFAULTS.progress,
 ) -> dict[str, Store]:
     """``{alias: Store}`` for each checkpoint alias, extracting what is missing (with a progress bar).
 
-    ``aliases``: ``["base", "ours"]`` or ``"base,ours"``. Each store holds, per sample of ``split``
-    and per layer, the hidden state pooled over ``span``; read it with ``store.read(layer)`` →
-    ``(vectors [n, d] float32, sample_ids, families)``.
+    ``aliases``: ``["base", "ours"]`` or ``"base,ours"``; the keywords are the fields of
+    :class:`~analysis.extract.config.ExtractConfig` (``run(aliases, **asdict(config))``). Each
+    store holds, per sample of ``split`` and per layer, the hidden state pooled over ``span``;
+    ``store.read(layer)`` gives a :class:`~analysis.store.Vectors` record ``(vectors [n, d]
+    float32, ids, families)``.
     """
     names = [a.strip() for a in aliases.split(",")] if isinstance(aliases, str) else [str(a) for a in aliases]
     names = [a for a in names if a]
@@ -129,4 +132,4 @@ def _store_folder(target: str) -> Path:
     return open_store(target).path
 
 
-__all__ = ["ensure_store", "extract", "list_stores", "remove_store"]
+__all__ = ["ensure_store", "list_stores", "remove_store", "run"]

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.extract.batching import DEFAULT_BATCH_TOKENS
+from analysis.extract.config import DEFAULTS
 from analysis.extract.engine import ShardJob, extract_shards
 from analysis.extract.samples import Dataset
 from analysis.extract.writer import PartialStore, partial_dir, shard_name, store_lock
@@ -149,10 +149,10 @@ def _write_error(err: OSError | WriteRefused, final: Path, done: int, total: int
 class BuildOptions:
     """How to extract (none of it changes the vectors, so none of it is in the store key)."""
 
-    batch_tokens: int = DEFAULT_BATCH_TOKENS
-    progress: bool = True
-    padding_side: str = "right"
-    shard_samples: int | None = None
+    batch_tokens: int = DEFAULTS.batch_tokens
+    progress: bool = DEFAULTS.progress
+    padding_side: str = DEFAULTS.padding_side
+    shard_samples: int | None = DEFAULTS.shard_samples
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
     python -m analysis.extract ls [--json]
     python -m analysis.extract rm NAME... | --ckpt ALIAS | --all | --partial
 
-A thin adapter: argparse → :func:`analysis.extract.api.extract` / ``list_stores`` / ``remove_store``.
+A thin adapter: argparse → :func:`analysis.extract.run` / ``list_stores`` / ``remove_store``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
-from analysis.extract.api import extract, remove_store
-from analysis.extract.batching import DEFAULT_BATCH_TOKENS
-from analysis.store import DTYPES, POOLINGS, SPANS, list_partial, list_stores
+from analysis.extract.api import remove_store, run
+from analysis.extract.config import ExtractConfig
+from analysis.store import list_partial, list_stores
 from lm.checkpoints import resolve
+from symbolscope.cli import add_options, options_from
 from symbolscope.errors import UserError
 from symbolscope.paths import store_root
 
@@ -29,31 +31,20 @@ from symbolscope.paths import store_root
 def _add_run(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="extract stores (the default command)")
     p.add_argument("--ckpt", required=True, help="comma-separated checkpoint aliases, e.g. base,ours")
-    p.add_argument("--split", default="analysis", help="train, analysis, test, or a .jsonl file of samples")
-    p.add_argument("--span", default="symbol", choices=SPANS)
-    p.add_argument("--pooling", default="mean", choices=POOLINGS)
-    p.add_argument("--layers", default="all", help="all | 0,10,20 | -1 | final_norm (0 = embeddings)")
-    p.add_argument("--dtype", default="float32", choices=DTYPES)
-    p.add_argument("--batch-tokens", type=int, default=DEFAULT_BATCH_TOKENS, help="padded tokens per batch")
-    p.add_argument("--padding-side", default="right", choices=("left", "right"))
-    p.add_argument("--shard-samples", type=int, default=None, help="samples per shard (default: ~64 MB)")
-    p.add_argument("--no-progress", action="store_true")
+    add_options(p, ExtractConfig)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Extract (or find) the store of every checkpoint and print one line each."""
-    if args.shard_samples is not None and args.shard_samples < 1:
-        raise UserError(f"--shard-samples must be >= 1, got {args.shard_samples}")
+    config = options_from(ExtractConfig, args)
+    if config.shard_samples is not None and config.shard_samples < 1:
+        raise UserError(f"--shard-samples must be >= 1, got {config.shard_samples}")
     aliases = [a.strip() for a in args.ckpt.split(",") if a.strip()]
     if not aliases:
         raise UserError("--ckpt needs at least one checkpoint alias (e.g. base,ours)")
     for alias in aliases:
         t0 = time.perf_counter()
-        store = extract(
-            [alias], split=args.split, span=args.span, pooling=args.pooling, layers=args.layers,
-            dtype=args.dtype, batch_tokens=args.batch_tokens, padding_side=args.padding_side,
-            shard_samples=args.shard_samples, progress=not args.no_progress,
-        )[alias]  # fmt: skip
+        store = run([alias], **asdict(config))[alias]
         print(
             f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
             f"skipped={store.manifest['dataset']['n_skipped']}  ({time.perf_counter() - t0:.2f} s)"

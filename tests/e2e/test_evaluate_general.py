@@ -46,7 +46,7 @@ def _bbh(folder: Path) -> Path:
 
 
 def _result(out: Path) -> tuple[dict, list[dict]]:
-    (path,) = (out / "eval").glob("*.json")
+    (path,) = (out / "evaluate").glob("*.json")
     items = [json.loads(line) for line in path.with_suffix(".items.jsonl").read_text().splitlines()]
     return json.loads(path.read_text()), items
 
@@ -146,7 +146,7 @@ def test_absent_mmlu_leaves_the_other_suites_whole_and_says_so(tmp_path: Path) -
         cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr
-    (path,) = (out / "eval").glob("*.json")
+    (path,) = (out / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
     assert any(row["suite"] == "symbolic" and row.get("family") == "all" for row in data["rows"])
     suite = _row(data, "all")

@@ -27,7 +27,7 @@ def test_all_draws_what_exists_and_names_the_missing_command(tmp_path: Path) -> 
     _uniformity(tmp_path)
     res = run_module("figures", "all", "--results", str(tmp_path))
     assert res.returncode == 0, res.stderr
-    for name in ("align_uniform", "layers"):
+    for name in ("uniformity", "uniformity_layers"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 1000
         assert (tmp_path / "figures" / f"{name}.pdf").is_file()
     missing = [line for line in res.stdout.splitlines() if "missing" in line]
@@ -77,7 +77,7 @@ def test_a_registry_entry_without_a_command_gets_a_generic_hint(tmp_path: Path, 
     import figures
     from figures.__main__ import main
 
-    monkeypatch.setitem(figures.REGISTRY, "extra", ("extra_study", figures.layers))
+    monkeypatch.setitem(figures.REGISTRY, "extra", ("extra_study", figures.uniformity_layers))
     _uniformity(tmp_path)
     assert main(["all", "--results", str(tmp_path)]) == 0
     assert (

@@ -63,7 +63,7 @@ def test_bootstrap_0_writes_results_and_draws_both_figures(made) -> None:
     (result,) = (made["results"] / "uniformity").glob("*.json")
     rows = json.loads(result.read_text())["rows"]
     assert rows and all(r["alignment_ci"] is None for r in rows if not r.get("skipped"))
-    for name in ("align_uniform", "layers"):
+    for name in ("uniformity", "uniformity_layers"):
         assert (made["results"] / "figures" / f"{name}.png").stat().st_size > 1000
 
 
@@ -112,7 +112,7 @@ def test_every_family_skipped_still_writes_and_draws(made, tmp_path) -> None:
     split = _split(tmp_path / "one-each.jsonl", 1)
     proc = _uniformity(made["home"], split, tmp_path / "r", "--bootstrap", "0")
     assert_clean(proc, code=0, max_lines=50)
-    assert (tmp_path / "r" / "figures" / "align_uniform.png").is_file()
+    assert (tmp_path / "r" / "figures" / "uniformity.png").is_file()
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
     _projection(results)
     elsewhere.mkdir()
     (results / "figures").symlink_to(elsewhere, target_is_directory=True)
-    proc = run_module("figures", "umap", "--results", str(results), timeout=LIMIT_S)
+    proc = run_module("figures", "projection", "--results", str(results), timeout=LIMIT_S)
     assert_clean(proc, says=f"{results / 'figures'}: is a symlink")
     assert list(elsewhere.iterdir()) == []
     (results / "figures").unlink()
@@ -113,9 +113,9 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
     ]  # nothing drawn, nothing replaced
     (results / "figures" / "umap.pdf").unlink()
     for _ in range(2):  # the second run replaces the suite's own files
-        proc = run_module("figures", "umap", "--results", str(results), timeout=LIMIT_S)
+        proc = run_module("figures", "projection", "--results", str(results), timeout=LIMIT_S)
         assert proc.returncode == 0, proc.stderr
-    assert (results / "figures" / "umap.png").read_bytes()[:4] == b"\x89PNG"
+    assert (results / "figures" / "projection.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,7 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
 def test_figures_refuse_a_row_with_nan_string_null_or_missing_values(tmp_path, x, drop, says) -> None:
     results = tmp_path / "results"
     path = _projection(results, x, drop)
-    proc = run_module("figures", "umap", "--results", str(results), timeout=LIMIT_S)
+    proc = run_module("figures", "projection", "--results", str(results), timeout=LIMIT_S)
     assert_clean(proc, says=f"{path}: row 2: {says}")
     assert not (results / "figures").exists()
 
@@ -206,11 +206,11 @@ def test_results_file_that_is_a_fifo_or_dev_zero_is_refused(tmp_path) -> None:
     folder = tmp_path / "results" / "projection"
     folder.mkdir(parents=True)
     os.mkfifo(folder / "20990101-000000-aaaaaaaa.json")
-    proc = run_module("figures", "umap", "--results", str(tmp_path / "results"), timeout=120)
+    proc = run_module("figures", "projection", "--results", str(tmp_path / "results"), timeout=120)
     assert_clean(proc, says="a FIFO (named pipe); give a regular file")
     (folder / "20990101-000000-aaaaaaaa.json").unlink()
     (folder / "20990101-000000-aaaaaaaa.json").symlink_to("/dev/zero")
-    proc = run_module("figures", "umap", "--results", str(tmp_path / "results"), timeout=120)
+    proc = run_module("figures", "projection", "--results", str(tmp_path / "results"), timeout=120)
     assert_clean(proc, says="a character device; give a regular file")
 
 
@@ -253,7 +253,7 @@ def test_json_nested_100000_deep_is_one_line_in_every_reader(tmp_path, split) ->
     results = tmp_path / "results" / "projection"
     results.mkdir(parents=True)
     (results / "20990101-000000-aaaaaaaa.json").write_text('{"config": {}, "rows": [' + deep + "]}")
-    proc = run_module("figures", "umap", "--results", str(tmp_path / "results"), timeout=LIMIT_S)
+    proc = run_module("figures", "projection", "--results", str(tmp_path / "results"), timeout=LIMIT_S)
     assert_clean(proc, says="JSON nests too deeply to read")
 
 

@@ -84,7 +84,7 @@ def _evaluate(home: Path, tmp_path: Path, predictions: dict[str, str], label: st
     args += ["--tasks", "symbolic", "--out", str(out), "--no-progress"]
     r = run_module("analysis.evaluate", *args, home=home, env=_env())
     assert r.returncode == 0, r.stderr
-    (result,) = (out / "eval").glob("*.json")
+    (result,) = (out / "evaluate").glob("*.json")
     rows = json.loads(result.read_text())["rows"]
     return {r["family"]: r for r in rows if r.get("family") in NEW}
 

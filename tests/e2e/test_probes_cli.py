@@ -128,7 +128,7 @@ def test_store_without_the_requested_layer(home: Path, tmp_path: Path, monkeypat
     split = _split(tmp_path / "s.jsonl")
     store = ensure_store("tiny", split=str(split), layers="-1", progress=False)
     with pytest.raises(UserError, match=r"\[0\] not in the store"):
-        probes.run({"tiny": store}, config=probes.ProbeConfig(layers="0", targets="family", progress=False))
+        probes.run({"tiny": store}, config=probes.Config(layers="0", targets="family", progress=False))
 
 
 def test_nan_vectors_are_refused(home: Path, tmp_path: Path, monkeypatch):

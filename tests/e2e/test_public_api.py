@@ -46,7 +46,7 @@ def test_readme_from_python_snippet_runs_as_written(tmp_path: Path) -> None:
     assert out["n"] == len(saved["rows"]) > 0 and out["axes"] >= 1
     assert out["open"], "a figure function must not close its figure"
     assert {r["ckpt"] for r in saved["rows"]} == {"tiny", "base"}
-    assert (tmp_path / "results" / "figures" / "align_uniform.png").stat().st_size > 1000
+    assert (tmp_path / "results" / "figures" / "uniformity.png").stat().st_size > 1000
     assert "ckpt" in res.stdout and "uniformity" in res.stdout  # the printed frame
 
 
@@ -63,24 +63,60 @@ def test_import_analysis_is_lazy_and_fast() -> None:
 
 
 def test_public_names_resolve_to_the_library_functions() -> None:
+    """One name per study: ``analysis.<study>.run`` and ``.Config``, its results folder and its
+    figure all say the study's name; no module is callable any more."""
     import analysis
     import figures
-    from analysis.align_uniform import align_uniform
-    from analysis.extract.api import extract
+    import probes
+    from analysis.extract.api import run as extract_run
+    from analysis.uniformity import run as uniformity_run
 
     for name in analysis.__all__:
         assert getattr(analysis, name) is not None, name
-    assert callable(analysis.extract) and callable(analysis.align_uniform)
+    assert analysis.extract.run is extract_run and analysis.uniformity.run is uniformity_run
     assert analysis.resolve("tiny").kind == "tiny"
-    assert figures.REGISTRY["align_uniform"][1] is figures.align_uniform
+    studies = {
+        "uniformity": "uniformity",
+        "similarity": "similarity",
+        "projection": "projection",
+        "evaluate": "evaluate",
+    }
+    for study, folder in studies.items():
+        module = getattr(analysis, study)
+        assert callable(module.run) and module.Config().check() is None, study
+        assert (module.ANALYSIS, figures.REGISTRY[study][0]) == (folder, folder), study
+    assert probes.run.__module__ == "probes.study" and figures.REGISTRY["probes"][0] == "probes"
+    assert figures.REGISTRY["uniformity"][1] is figures.uniformity
+    for module in (analysis.extract, analysis.uniformity, analysis.similarity, analysis.evaluate):
+        assert not callable(module)
     with pytest.raises(UserError, match="no checkpoint aliases"):
-        analysis.extract("")  # the package is callable as the library function
+        analysis.extract.run("")
     with pytest.raises(UserError, match="no checkpoints given"):
-        analysis.align_uniform([])
+        analysis.uniformity.run([])
     with pytest.raises(UserError, match="no checkpoints given"):
-        analysis.evaluate([], config=analysis.EvalConfig(tasks=("symbolic",)))
-    import analysis.uniformity  # the CLI module shares the metric's name: both stay callable
-
+        analysis.evaluate.run([], config=analysis.evaluate.Config(tasks=("symbolic",)))
     x = np.random.default_rng(0).normal(size=(20, 4))
-    assert analysis.uniformity(x, 2.0).value == uniformity(x, 2.0).value
-    assert extract.__name__ == "extract" and align_uniform.__name__ == "align_uniform"
+    assert analysis.metrics.uniformity(x, 2.0).value == uniformity(x, 2.0).value
+
+
+def test_old_public_names_still_resolve_for_one_version_with_a_warning() -> None:
+    import analysis
+    import figures
+    import probes
+
+    old = [
+        (analysis, "align_uniform", analysis.uniformity.run),
+        (analysis, "AlignUniformConfig", analysis.uniformity.Config),
+        (analysis, "SimilarityConfig", analysis.similarity.Config),
+        (analysis, "ProjectionConfig", analysis.projection.Config),
+        (analysis, "EvalConfig", analysis.evaluate.Config),
+        (probes, "ProbeConfig", probes.Config),
+        (figures, "align_uniform", figures.uniformity),
+        (figures, "layers", figures.uniformity_layers),
+        (figures, "umap", figures.projection),
+        (figures, "overall", figures.evaluate),
+        (figures, "balance", figures.evaluate_balance),
+    ]
+    for module, name, new in old:
+        with pytest.warns(DeprecationWarning, match=f"{name} is now"):
+            assert getattr(module, name) is new, name

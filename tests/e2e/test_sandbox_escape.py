@@ -256,7 +256,7 @@ def test_gold_predictions_score_one_in_every_executing_family_inside_the_sandbox
     r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "3", "--tasks",
                    "symbolic,delegation", "--out", str(tmp_path / "res"), "--no-progress", timeout=900)  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
-    (path,) = (tmp_path / "res" / "eval").glob("*.json")
+    (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
     rows = data["rows"]
     assert all(row["isolation"].startswith("bwrap:") for row in rows)
@@ -300,7 +300,7 @@ def test_hostile_predictions_through_the_cli_are_failures_and_leave_nothing(tmp_
         time.sleep(0.3)
         w.assert_untouched()
     assert r.returncode == 0, r.stderr[-3000:]
-    (path,) = (tmp_path / "res" / "eval").glob("*.json")
+    (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
     correct = data["config"]["checkpoints"]["preds"]["correct"]
     assert data["config"]["checkpoints"]["preds"]["over_cap_ids"] == [sym["regex"][0].id]
@@ -328,7 +328,7 @@ def test_without_bwrap_execution_scores_are_not_run_and_nothing_executes(tmp_pat
     assert not marker.exists()
     note = "execution scores not run: bubblewrap (bwrap) is not installed; install bubblewrap"
     assert note in r.stderr and note in r.stdout
-    (path,) = (tmp_path / "res" / "eval").glob("*.json")
+    (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
     assert all(row["isolation"] == "none: execution not run (no sandbox)" for row in data["rows"])
     for fam in EXECUTING:
@@ -381,7 +381,7 @@ def test_allow_unsandboxed_runs_execution_and_says_so_in_every_row(tmp_path, cho
                    "--allow-unsandboxed", "--out", str(tmp_path / "res"), "--no-progress", env=env, timeout=900)  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     assert "running generated code unsandboxed (--allow-unsandboxed)" in r.stderr
-    (path,) = (tmp_path / "res" / "eval").glob("*.json")
+    (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
     assert all(row["isolation"].startswith("unsandboxed (--allow-unsandboxed)") for row in data["rows"])
     assert (

@@ -22,7 +22,8 @@ import analysis.projection as projection_cli
 import analysis.similarity as similarity_cli
 from analysis.extract import ensure_store
 from analysis.metrics.similarity import centroid_cosines, procrustes_distance
-from analysis.similarity import SimilarityConfig, similarity
+from analysis.similarity import Config as SimilarityConfig
+from analysis.similarity import run as similarity
 from lm.checkpoints import registry as checkpoints
 from symbolscope.errors import UserError, run_cli
 
@@ -117,7 +118,7 @@ def test_projection_fits_caches_and_aligns(setup: dict[str, str], capsys: pytest
     assert data["config"]["fitted"] == 4 and data["config"]["cached"] == 0
     assert len(rows) == 2 * 2 * 200 and {r["fit"] for r in rows} == {"separate", "aligned"}
     assert {r["layer"] for r in rows} == {2} and np.isfinite([r["x"] for r in rows]).all()
-    assert (Path(setup["out"]) / "figures" / "umap.png").stat().st_size > 1000
+    assert (Path(setup["out"]) / "figures" / "projection.png").stat().st_size > 1000
 
     def gap(fit: str) -> float:  # mean distance between one sample's positions in the two panels
         pos = {(r["ckpt"], r["sample_id"]): (r["x"], r["y"]) for r in rows if r["fit"] == fit}

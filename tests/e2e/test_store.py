@@ -83,6 +83,11 @@ def test_store_matches_truth_order_metadata_and_skips(home: Path) -> None:
         for row in range(len(kept)):
             assert_close_scaled(torch.from_numpy(np.array(vectors[row])), truth[row][key])
     assert isinstance(store.read(0)[0], np.memmap)  # one shard: memory-mapped
+    record = store.read(-1)  # a named record that still unpacks as (vectors, ids, families)
+    assert record._fields == ("vectors", "ids", "families")
+    assert (
+        record.vectors is record[0] and record.ids == store.sample_ids and record.families == store.families
+    )
     with pytest.raises(UserError, match=r"valid layers are 0\.\.2"):
         store.read(3)
     m = json.loads((store.path / "manifest.json").read_text())

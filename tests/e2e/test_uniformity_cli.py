@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-import analysis.uniformity as uniformity
-from analysis.align_uniform import ROW_KEYS
 from analysis.extract import ensure_store
+from analysis.uniformity import ROW_KEYS
+from analysis.uniformity import cli as uniformity
 from lm.checkpoints import registry as checkpoints
 
 FAMILIES = {
@@ -145,8 +145,8 @@ def test_end_to_end_matches_reference_formulas(
             assert row["n_pairs"] == 15 and row["alignment"] == pytest.approx(ref_a, rel=1e-6)
             lo, hi = row["uniformity_ci"]
             assert lo <= hi and np.isfinite([lo, hi]).all()
-    assert (Path(setup["out"]) / "figures" / "align_uniform.png").is_file()
-    assert (Path(setup["out"]) / "figures" / "layers.png").is_file()
+    assert (Path(setup["out"]) / "figures" / "uniformity.png").is_file()
+    assert (Path(setup["out"]) / "figures" / "uniformity_layers.png").is_file()
 
 
 def test_evol_pairs_from_the_store(setup: dict[str, str], tmp_path: Path) -> None:

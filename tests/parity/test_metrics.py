@@ -11,7 +11,6 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from analysis.align_uniform import uniformity_report
 from analysis.metrics.bootstrap import (
     AlignmentResampler,
     UniformityResampler,
@@ -20,6 +19,7 @@ from analysis.metrics.bootstrap import (
 )
 from analysis.metrics.geometry import UnitRows, alignment, l2_normalise, pair_distances, uniformity
 from analysis.metrics.pairs import family_pairs
+from analysis.uniformity import uniformity_report
 from symbolscope.errors import UserError
 
 _THREADS = torch.get_num_threads()

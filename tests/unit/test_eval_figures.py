@@ -1,6 +1,6 @@
-"""The three ability figures draw exactly the rows of ``results/eval`` and
-``results/ability_vs_geometry``; the study behind the last one joins ``eval`` and ``uniformity``
-and computes Spearman's rho (the figure computes nothing)."""
+"""The three ability figures draw exactly the rows of ``results/evaluate`` and
+``results/ability_vs_geometry``; the study behind the last one joins ``evaluate`` and
+``uniformity`` and computes Spearman's rho (the figure computes nothing)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def aggregate(rows: list[dict], ck: str, suite: str) -> float:
 
 def test_overall_bar_heights_and_labels_are_the_aggregate_rows() -> None:
     rows = eval_rows(drop=("injection", "delegation"))
-    fig = figures.overall(Result("eval", {}, rows))
+    fig = figures.evaluate(Result("evaluate", {}, rows))
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
     expected = [aggregate(rows, ck, s) for ck in CKPTS for s in ("symbolic", "general", "delegation", "average")
@@ -108,13 +108,13 @@ def _marks(ax) -> dict[str, list[tuple[float, float]]]:
 
 def test_overall_and_balance_draw_the_papers_7b_scores_as_labelled_marks() -> None:
     rows = eval_rows()
-    overall = _marks(figures.overall(Result("eval", {}, rows)).axes[0])
+    overall = _marks(figures.evaluate(Result("evaluate", {}, rows)).axes[0])
     assert sorted(overall) == sorted(PUBLISHED)
     for model, values in PUBLISHED.items():
         assert [y for _, y in overall[model]] == pytest.approx(list(values))
         xs = [x for x, _ in overall[model]]
         assert [int(x) for x in xs] == [0, 1, 2, 3]  # one mark just right of each suite's bars
-    balance = _marks(figures.balance(Result("eval", {}, rows)).axes[0])
+    balance = _marks(figures.evaluate_balance(Result("evaluate", {}, rows)).axes[0])
     assert {m: p[0] for m, p in balance.items()} == {
         m: pytest.approx((v[1], v[0])) for m, v in PUBLISHED.items()
     }
@@ -122,7 +122,7 @@ def test_overall_and_balance_draw_the_papers_7b_scores_as_labelled_marks() -> No
 
 def test_balance_points_are_general_vs_symbolic() -> None:
     rows = eval_rows()
-    fig = figures.balance(Result("eval", {}, rows))
+    fig = figures.evaluate_balance(Result("evaluate", {}, rows))
     ax = fig.axes[0]
     points = [tuple(c.lines[0].get_xydata()[0]) for c in ax.containers]
     expected = [(aggregate(rows, ck, "general"), aggregate(rows, ck, "symbolic")) for ck in CKPTS]
@@ -153,8 +153,8 @@ def uniformity_rows(fp_ours: str = "fp-ours") -> list[dict]:
 
 
 def _study(**kw) -> Result:
-    ev, geo = Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(**kw))
-    return avg.ability_vs_geometry(ev, geo)
+    ev, geo = Result("evaluate", {}, eval_rows()), Result("uniformity", {}, uniformity_rows(**kw))
+    return avg.run(ev, geo)
 
 
 def test_the_study_writes_the_per_family_deltas_and_rho_rows() -> None:
@@ -173,10 +173,11 @@ def test_the_study_writes_the_per_family_deltas_and_rho_rows() -> None:
         assert rho["rho"] == pytest.approx(scipy.stats.spearmanr(d_geo, d_ab).statistic)
         assert rho["n"] == 5 and rho["rho_ci"][0] <= rho["rho"] <= rho["rho_ci"][1]
     assert result.analysis == "ability_vs_geometry" and result.config["n_boot"] == 2000
-    final = avg.ability_vs_geometry(
-        Result("eval", {}, eval_rows()), Result("uniformity", {}, uniformity_rows()),
-        avg.AbilityGeometryConfig(layer="final_norm", n_boot=50),
-    )  # fmt: skip
+    final = avg.run(
+        Result("evaluate", {}, eval_rows()),
+        Result("uniformity", {}, uniformity_rows()),
+        avg.Config(layer="final_norm", n_boot=50),
+    )
     assert {r["layer"] for r in final.rows} == {"final_norm"} and final.config["layer"] == "final_norm"
 
 
@@ -217,7 +218,7 @@ def test_the_study_refuses_other_weights_and_bad_rows() -> None:
     bad = uniformity_rows()
     bad[3]["alignment"] = "high"
     with pytest.raises(UserError, match="row 3: field 'alignment'"):
-        avg.ability_vs_geometry(Result("eval", {}, eval_rows()), Result("uniformity", {}, bad))
+        avg.run(Result("evaluate", {}, eval_rows()), Result("uniformity", {}, bad))
 
 
 def test_figures_cli_draws_the_eval_figures_and_the_study_joins_two_analyses(tmp_path: Path) -> None:
@@ -225,14 +226,14 @@ def test_figures_cli_draws_the_eval_figures_and_the_study_joins_two_analyses(tmp
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert (
-        f"overall: missing {tmp_path}/eval/ — make it with: python -m analysis.evaluate" in proc.stdout
-        and (tmp_path / "figures" / "layers.png").is_file()
+        f"evaluate: missing {tmp_path}/evaluate/ — make it with: python -m analysis.evaluate" in proc.stdout
+        and (tmp_path / "figures" / "uniformity_layers.png").is_file()
     )
-    proc = run_module("figures", "overall", "--results", str(tmp_path))
-    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "eval" in proc.stderr
+    proc = run_module("figures", "evaluate", "--results", str(tmp_path))
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "evaluate/" in proc.stderr
     proc = run_module("analysis.ability_vs_geometry", "--results", str(tmp_path), "--out", str(tmp_path))
-    assert proc.returncode == 2 and proc.stderr.startswith(f"error: no result files in {tmp_path}/eval/")
-    Result("eval", {}, eval_rows()).save(tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"error: no result files in {tmp_path}/evaluate/")
+    Result("evaluate", {}, eval_rows()).save(tmp_path)
     proc = run_module(
         "analysis.ability_vs_geometry",
         "--results",
@@ -245,9 +246,29 @@ def test_figures_cli_draws_the_eval_figures_and_the_study_joins_two_analyses(tmp
     assert proc.returncode == 0, proc.stderr
     (written,) = (tmp_path / "ability_vs_geometry").glob("*.json")
     assert f"5 families, layer 3 -> {written}" in proc.stdout
-    assert Result.load(written).config["sources"]["eval"]["path"].startswith(str(tmp_path / "eval"))
+    assert Result.load(written).config["sources"]["evaluate"]["path"].startswith(str(tmp_path / "evaluate"))
     proc = run_module("figures", "all", "--results", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    for name in ("overall", "balance", "ability_vs_geometry", "align_uniform", "layers"):
+    for name in ("evaluate", "evaluate_balance", "ability_vs_geometry", "uniformity", "uniformity_layers"):
         assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 5000
     assert f"ability_vs_geometry: {tmp_path}/figures/ability_vs_geometry.png  (from {written})" in proc.stdout
+
+
+def test_old_figure_names_and_the_old_results_folder_still_draw(tmp_path: Path) -> None:
+    """A results folder from before the rename (``eval/``, rows saying ``"analysis": "eval"``) is
+    read with one note, and the old figure names draw the new figures, saying so."""
+    legacy = Result("eval", {}, eval_rows())
+    legacy.save(tmp_path)
+    assert (tmp_path / "eval" / f"{legacy.run_id}.json").is_file()
+    proc = run_module("figures", "overall", "--results", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "note: figure 'overall' is now called 'evaluate'" in proc.stdout
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: reading {tmp_path}/eval/ (the old name of {tmp_path}/evaluate/; rename it to evaluate/)"
+    ]
+    assert (tmp_path / "figures" / "evaluate.png").stat().st_size > 5000
+    assert not (tmp_path / "figures" / "overall.png").exists()
+    assert Result.latest(tmp_path, "evaluate").analysis == "evaluate"
+    with pytest.warns(DeprecationWarning, match="figures.balance is now figures.evaluate_balance"):
+        assert figures.balance is figures.evaluate_balance

@@ -38,9 +38,9 @@ def symbolic(split):
 
 @pytest.fixture(scope="module")
 def delegated(split, executor):
-    from analysis.evaluate.api import EvalConfig, _delegation_samples
+    from analysis.evaluate.api import Config, _delegation_samples
 
-    chosen, _ = _delegation_samples(split, EvalConfig(per_family=PER), executor)
+    chosen, _ = _delegation_samples(split, Config(per_family=PER), executor)
     return [s for v in chosen.values() for s in v]
 
 

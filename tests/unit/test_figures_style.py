@@ -77,8 +77,8 @@ def test_a_family_keeps_its_colour_whatever_else_a_figure_shows() -> None:
         return next(to_hex(c.get_edgecolor()[0]) for c in ax.collections if c.get_gid() == f"{family}|ours")
 
     recorded = {"family_order": list(ORDER)}
-    one = figures.align_uniform(Result("uniformity", recorded, _uniformity_rows(["sql", "regex"])))
-    two = figures.align_uniform(
+    one = figures.uniformity(Result("uniformity", recorded, _uniformity_rows(["sql", "regex"])))
+    two = figures.uniformity(
         Result("uniformity", recorded, _uniformity_rows(["xpath", "fol", "latex", "sql"]))
     )
     assert colour_of(one, "sql") == colour_of(two, "sql") == style.palette()[0]
@@ -87,7 +87,7 @@ def test_a_family_keeps_its_colour_whatever_else_a_figure_shows() -> None:
 
 def test_styled_draws_in_the_shared_settings_and_leaves_rcparams_alone() -> None:
     before = dict(mpl.rcParams)
-    fig = figures.align_uniform(Result("uniformity", {}, _uniformity_rows(["sql"])))
+    fig = figures.uniformity(Result("uniformity", {}, _uniformity_rows(["sql"])))
     assert fig.axes[0].title.get_fontsize() == style.RC["axes.titlesize"]
     assert fig.axes[0].xaxis._major_tick_kw.get("gridOn") is True
     assert dict(mpl.rcParams) == before
@@ -97,8 +97,8 @@ def test_a_checkpoint_has_one_colour_in_every_figure() -> None:
     rows = _uniformity_rows(["sql"])
     for r in rows:
         r["alignment_ci"], r["uniformity_ci"] = [r["alignment"]] * 2, [r["uniformity"]] * 2
-    plane = figures.align_uniform(Result("uniformity", {}, rows))
-    per_layer = figures.layers(Result("uniformity", {}, rows))
+    plane = figures.uniformity(Result("uniformity", {}, rows))
+    per_layer = figures.uniformity_layers(Result("uniformity", {}, rows))
     pooled = [to_hex(ln.get_color()) for ln in plane.axes[0].get_lines() if ln.get_marker() == "o"]
     lines = [to_hex(ln.get_color()) for ln in per_layer.axes[0].get_lines()]
     assert pooled == lines == [style.ckpt_colour("base"), style.ckpt_colour("ours")]

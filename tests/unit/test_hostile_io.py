@@ -70,7 +70,7 @@ def test_a_symlinked_folder_is_never_written_through(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"figures: is a symlink"):
         atomic_write_bytes(tmp_path / "results" / "figures" / "x.png", b"png", owned=True)
     assert list(elsewhere.iterdir()) == []
-    link = tmp_path / "results" / "eval"
+    link = tmp_path / "results" / "evaluate"
     link.mkdir()
     (link / "r.json").symlink_to(elsewhere / "victim.json")
     with pytest.raises(UserError, match="not a regular file the suite wrote"):

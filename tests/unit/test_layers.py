@@ -22,7 +22,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 #: Imports that follow the layers: each goes down, or sideways where no `|` separates.
 GOOD = {
     "probes.inputs": "import analysis.store\nimport lm.checkpoints\nimport symbolcollection",
-    "analysis.uniformity": "import analysis.align_uniform\nimport analysis.study_cli",
+    "analysis.uniformity": "import analysis.extract\nimport analysis.study_cli",
     "analysis.study_cli": "import analysis.store\nimport figures",
     "analysis.extract": "import analysis.store\nimport lm.checkpoints\nimport symbolcollection",
     "analysis.store": "import analysis.layers",

@@ -157,7 +157,7 @@ def test_a_change_to_the_span_code_reruns_extraction_and_every_study(tmp_path: P
     assert run() == [s.name for s in steps] and run() == []  # recorded, then all unchanged
     chat.write_text(chat.read_text() + "# the span rule changed\n")
     changed = [s.name for s in steps if rp.code_fingerprint(s.module, src) != fps[s.name]]
-    studies = ["extract", "uniformity", "probes", "similarity", "umap", "evaluate"]
+    studies = ["extract", "uniformity", "probes", "similarity", "projection", "evaluate"]
     assert changed == studies  # not figures, not the training report
     assert run() == studies
     assert run() == []
@@ -210,7 +210,7 @@ def test_a_damaged_state_file_is_named(fake: Path) -> None:
 def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> None:
     steps = rp.plan("out-here")
     assert [s.name for s in steps] == [
-        "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "umap",
+        "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "projection",
         "evaluate", "ability_vs_geometry", "training", "figures",
     ]  # fmt: skip
     for s in steps:

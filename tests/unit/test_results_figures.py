@@ -71,7 +71,7 @@ def test_result_files_carry_config_and_agree(tmp_path: Path) -> None:
 def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: Path) -> None:
     rows = _rows()
     result = Result("uniformity", {"t": 2, "alpha": 2, "family_order": ["fol", "json", "sql"]}, rows)
-    fig = figures.align_uniform(result)
+    fig = figures.uniformity(result)
     pooled, per_family = fig.axes
     assert "layer 2" in fig._suptitle.get_text()  # deepest integer layer by default
     at = {(r["ckpt"], r["family"]): r for r in rows if r["layer"] == 2}
@@ -96,13 +96,13 @@ def test_plane_figure_draws_each_checkpoint_and_family_at_its_values(tmp_path: P
     assert [to_hex(ln.get_color()) for ln in points] == [figures.ckpt_colour(c) for c in ("base", "ours")]
     arrows = [a for a in pooled.texts if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 1
-    written = figures.save(fig, tmp_path, "align_uniform")
+    written = figures.save(fig, tmp_path, "uniformity")
     assert [p.suffix for p in written] == [".png", ".pdf"] and all(p.stat().st_size > 1000 for p in written)
 
 
 def test_layers_figure_has_one_line_per_checkpoint_per_metric() -> None:
     rows = _rows()
-    fig = figures.layers(Result("uniformity", {}, rows))
+    fig = figures.uniformity_layers(Result("uniformity", {}, rows))
     for ax in fig.axes:
         lines = ax.get_lines()
         assert len(lines) == 2
@@ -119,8 +119,8 @@ def test_figures_cli_regenerates_and_rejects_unknown(tmp_path: Path) -> None:
     Result("uniformity", {"t": 2.0, "alpha": 2.0}, _rows(), columns=("ckpt",)).save(tmp_path)
     res = run_module("figures", "all", "--results", str(tmp_path))
     assert res.returncode == 0, res.stderr
-    assert (tmp_path / "figures" / "align_uniform.png").is_file()
-    assert (tmp_path / "figures" / "layers.pdf").is_file()
+    assert (tmp_path / "figures" / "uniformity.png").is_file()
+    assert (tmp_path / "figures" / "uniformity_layers.pdf").is_file()
     bad = run_module("figures", "umapp", "--results", str(tmp_path))
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown figure 'umapp'")
 
@@ -136,7 +136,7 @@ def test_layers_figure_breaks_a_shallower_models_line_and_draws_without_interval
     rows = [r for r in _rows() if not (r["ckpt"] == "ours" and r["layer"] == 2)]
     for r in rows:
         r["alignment_ci"] = r["uniformity_ci"] = None  # a study run with --bootstrap 0
-    fig = figures.layers(Result("uniformity", {}, rows))
+    fig = figures.uniformity_layers(Result("uniformity", {}, rows))
     base, ours = fig.axes[0].get_lines()
     assert list(base.get_xdata()) == [0, 1, 2, 3]
     xs = list(ours.get_xdata())

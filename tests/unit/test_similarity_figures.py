@@ -87,7 +87,7 @@ def test_umap_figure_plots_the_aligned_points_by_family() -> None:
         {"pca_dims": 50, "n_neighbors": 15, "min_dist": 0.1, "span": "symbol", "family_order": ["x", *FAMS]},
         rows,
     )
-    fig = figures.umap(result)
+    fig = figures.projection(result)
     assert len(fig.axes) == 2
     colours = {f: palette()[i + 1] for i, f in enumerate(FAMS)}  # the recorded order: "x" comes first
     for ax, ck in zip(fig.axes, ("base", "ours"), strict=True):
@@ -101,7 +101,7 @@ def test_umap_figure_plots_the_aligned_points_by_family() -> None:
             assert to_hex(dots.get_facecolor()[0]) == colours[fam]
     assert "aligned" in fig._suptitle.get_text()
     assert {t.get_text() for t in fig.legends[0].get_texts()} == set(FAMS)
-    separate = figures.umap(result, fit="separate")
+    separate = figures.projection(result, fit="separate")
     (dots,) = [c for c in separate.axes[0].collections if c.get_gid() == "base:fol"]
     want = [
         (r["x"], r["y"]) for r in rows if (r["ckpt"], r["fit"], r["family"]) == ("base", "separate", "fol")
@@ -112,15 +112,14 @@ def test_umap_figure_plots_the_aligned_points_by_family() -> None:
 def test_figures_cli_redraws_both_from_result_files(tmp_path: Path) -> None:
     Result("similarity", {}, _similarity_rows()).save(tmp_path)
     Result("projection", {"pca_dims": 50}, _projection_rows()).save(tmp_path)
-    for name in ("similarity", "umap"):
+    for name in ("similarity", "projection"):
         res = run_module("figures", name, "--results", str(tmp_path), "--out", str(tmp_path / "figs"))
         assert res.returncode == 0, res.stderr
         assert (tmp_path / "figs" / f"{name}.png").stat().st_size > 1000
     res = run_module("figures", "all", "--results", str(tmp_path), "--out", str(tmp_path / "all"))
     assert res.returncode == 0, res.stderr  # no uniformity results: those two are skipped and named
-    assert (
-        "align_uniform: missing" in res.stdout and "make it with: python -m analysis.uniformity" in res.stdout
-    )
-    assert (tmp_path / "all" / "umap.pdf").is_file() and not (tmp_path / "all" / "layers.png").exists()
+    assert "uniformity: missing" in res.stdout and "make it with: python -m analysis.uniformity" in res.stdout
+    assert (tmp_path / "all" / "projection.pdf").is_file()
+    assert not (tmp_path / "all" / "uniformity_layers.png").exists()
     empty = run_module("figures", "all", "--results", str(tmp_path / "nothing"))
     assert empty.returncode == 2 and empty.stderr.count("\n") == 1 and "nothing to draw" in empty.stderr

@@ -1,4 +1,4 @@
-"""Figure ``umap``: one panel per checkpoint, every sample a point coloured by its symbol family.
+"""Figure ``projection``: one panel per checkpoint, every sample a point coloured by its symbol family.
 
 From a ``results/projection`` result: the ``aligned`` fit (AlignedUMAP, so a sample sits in
 about the same place in every panel) when the result has it, else the ``separate`` fits; the

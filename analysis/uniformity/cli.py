@@ -1,8 +1,8 @@
 """``python -m analysis.uniformity --ckpt base,ours``: the suite's headline study, from the shell.
 
-A thin adapter: arguments → :class:`analysis.align_uniform.AlignUniformConfig` →
-:func:`analysis.align_uniform.align_uniform` → ``Result.save`` → a checkpoint × family table
-(with the change from the first checkpoint) → the ``align_uniform`` and ``layers`` figures.
+A thin adapter: arguments → :class:`analysis.uniformity.Config` → :func:`analysis.uniformity.run`
+→ ``Result.save`` → a checkpoint × family table (with the change from the first checkpoint) →
+the ``uniformity`` and ``uniformity_layers`` figures.
 """
 
 from __future__ import annotations
@@ -11,44 +11,25 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from analysis.align_uniform import ANALYSIS, PAIR_KINDS, AlignUniformConfig, align_uniform
-from analysis.metrics import uniformity
-from analysis.study_cli import (
-    add_layers_arg,
-    add_output_args,
-    add_store_args,
-    check_out,
-    save_and_draw,
-    study_parser,
-)
-from symbolscope import callable_module
+from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
+from analysis.uniformity import ANALYSIS, Config, run
+from symbolscope.cli import options_from
 from symbolscope.errors import run_cli
+
+#: The figures the CLI draws from its result.
+FIGURES = ("uniformity", "uniformity_layers")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The CLI's arguments (every one is recorded in the result file's ``config``)."""
-    p = study_parser("python -m analysis.uniformity", __doc__)
-    add_layers_arg(p, "last")
-    p.add_argument("--pairs", default="family", choices=PAIR_KINDS)
-    p.add_argument("--t", type=float, default=2.0, help="uniformity temperature t > 0")
-    p.add_argument("--alpha", type=float, default=2.0, help="alignment exponent alpha > 0")
-    p.add_argument("--families", default=None, help="comma-separated families (default: all in the store)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no intervals)")
-    p.add_argument("--max-pairs", type=int, default=1000, help="cap on positive pairs per family")
-    p.add_argument("--seed", type=int, default=0, help="seed for pair sampling and bootstrap")
-    add_store_args(p)
+    """The CLI's arguments: ``--ckpt``, the config's fields, ``--out``, ``--no-figures``."""
+    p = study_parser("python -m analysis.uniformity", __doc__, Config)
     add_output_args(p, figure="the two figures")
     return p
 
 
-def config_from(args: argparse.Namespace) -> AlignUniformConfig:
+def config_from(args: argparse.Namespace) -> Config:
     """The study's typed config from parsed arguments."""
-    families = tuple(f.strip() for f in args.families.split(",") if f.strip()) if args.families else None
-    return AlignUniformConfig(
-        layers=args.layers, span=args.span, pairs=args.pairs, t=args.t, alpha=args.alpha,
-        families=families, bootstrap=args.bootstrap, max_pairs=args.max_pairs, seed=args.seed,
-        split=args.split, pooling=args.pooling,
-    )  # fmt: skip
+    return options_from(Config, args)
 
 
 def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
@@ -87,18 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = config_from(args)
     config.check()
-    figs = None if args.no_figures else ("align_uniform", "layers")
+    figs = None if args.no_figures else FIGURES
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
-    result = align_uniform(args.ckpt, config=config)
+    result = run(args.ckpt, config=config)
     layers = [r["layer"] for r in result.rows]
     show = max((x for x in layers if x != "final_norm"), default=layers[0] if layers else "last")
     save_and_draw(result, args.out, figs, table=format_table(result.rows, show))
     return 0
 
-
-# ``analysis.uniformity`` is the metric in the public API and this CLI's module name: calling
-# the module computes the metric, whichever of the two Python has bound to the name.
-callable_module(__name__, uniformity)
 
 if __name__ == "__main__":
     raise SystemExit(run_cli(main))

@@ -1,4 +1,4 @@
-"""Figure 2, ``layers``: alignment and uniformity per layer, one line per checkpoint.
+"""Figure 2, ``uniformity_layers``: alignment and uniformity per layer, one line per checkpoint.
 
 All families pooled (the ``family == "all"`` rows), shaded by the 95% bootstrap interval.
 ``final_norm`` (the post-norm state) is drawn as the last point when present.

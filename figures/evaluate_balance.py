@@ -1,7 +1,7 @@
-"""Figure ``balance``: the paper's scatter of general score (x) against symbolic score (y), one
+"""Figure ``evaluate_balance``: the paper's scatter of general score (x) against symbolic score (y), one
 labelled point per checkpoint with 95% intervals as error bars.
 
-Reads ``results/eval`` (the suite aggregate rows, see :mod:`figures.overall`). The dashed
+Reads ``results/evaluate`` (the suite aggregate rows, see :mod:`figures.evaluate`). The dashed
 vertical line is the General suite's chance level (the mean over tasks of the rows' ``chance``)
 when the per-task rows carry it: MMLU's 0.25 (BBH's exact-match tasks have no chance level). Hollow grey marks are the paper's published 7B scores
 (:mod:`figures.paper`), for reference only.
@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from figures import paper
 from figures.common import ckpt_order, rows_of
+from figures.evaluate import suite_scores
 from figures.labels import place_labels
-from figures.overall import suite_scores
 from figures.style import ckpt_colour, styled
 from symbolscope.results import Result
 
@@ -41,7 +41,7 @@ def general_chance(rows: list[dict[str, Any]]) -> float | None:
 
 @styled
 def figure(result: Result | dict[str, Any]) -> Figure:
-    """Symbolic vs general score (percent) from a ``results/eval`` result."""
+    """Symbolic vs general score (percent) from a ``results/evaluate`` result."""
     rows = rows_of(result)
     scores = suite_scores(rows)
     fig, ax = plt.subplots(figsize=(5.6, 5.0))

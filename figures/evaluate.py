@@ -1,7 +1,7 @@
-"""Figure ``overall``: the paper's ability bars — Symbolic, General, Symbol+Delegation and their
+"""Figure ``evaluate``: the paper's ability bars — Symbolic, General, Symbol+Delegation and their
 average, one bar per checkpoint, the value written on each bar.
 
-Reads ``results/eval``: a suite's score is the ``accuracy`` of its aggregate row (``suite`` in
+Reads ``results/evaluate``: a suite's score is the ``accuracy`` of its aggregate row (``suite`` in
 ``symbolic``/``general``/``delegation`` with ``family`` or ``task`` equal to ``"all"``), the
 average is the row with ``suite == "average"``; error bars are the rows' ``accuracy_ci``. A suite
 a checkpoint was not scored on is marked ``n/a``. Hollow grey marks to the right of each group are
@@ -57,7 +57,7 @@ def _paper_marks(ax: plt.Axes) -> None:
 
 @styled
 def figure(result: Result | dict[str, Any]) -> Figure:
-    """Grouped bars (percent) from a ``results/eval`` result."""
+    """Grouped bars (percent) from a ``results/evaluate`` result."""
     rows = rows_of(result)
     scores = suite_scores(rows)
     ckpts = [c for c in ckpt_order(rows) if c in scores]

@@ -1,4 +1,4 @@
-"""Figure 1, ``align_uniform``: the alignment–uniformity plane, base vs ours, at one layer.
+"""Figure 1, ``uniformity``: the alignment–uniformity plane, base vs ours, at one layer.
 
 Two panels, because pooled and per-family values sit far apart on the uniformity axis:
 

@@ -1,0 +1,37 @@
+"""What an extraction is asked for: :class:`ExtractConfig`, the one place its defaults are written.
+
+:func:`analysis.extract.extract`, :func:`analysis.extract.ensure_store` and
+``python -m analysis.extract run`` all take their defaults from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.extract.batching import DEFAULT_BATCH_TOKENS
+from analysis.layers import layers_option
+from analysis.store import DTYPES, pooling_option, span_option, split_option
+from symbolscope.cli import option
+
+PADDING_SIDES = ("left", "right")
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """Which store to make (``split``, ``span``, ``pooling``, ``dtype``: the store key; ``layers``)
+    and how (``batch_tokens``, ``padding_side``, ``shard_samples``, ``progress``: none of them
+    changes the vectors)."""
+
+    split: str = split_option("extract")
+    span: str = span_option()
+    pooling: str = pooling_option()
+    layers: str = layers_option("all")
+    dtype: str = option("float32", "dtype the vectors are stored in", choices=DTYPES)
+    batch_tokens: int = option(DEFAULT_BATCH_TOKENS, "padded tokens per batch")
+    padding_side: str = option("right", "side the batches are padded on", choices=PADDING_SIDES)
+    shard_samples: int | None = option(None, "samples per shard (none: about 64 MB each)")
+    progress: bool = option(True, "no progress bars")
+
+
+#: The defaults, as the library functions' keywords read them.
+DEFAULTS = ExtractConfig()

@@ -14,7 +14,7 @@ TORCH_CPU ?= torch==2.13.0
 CKPTS ?=
 TRAIN_CONFIG ?=
 
-.PHONY: install bubblewrap test lint format reproduce bench bench-quick clean
+.PHONY: install bubblewrap test lint docs format reproduce bench bench-quick clean
 
 # Data sources (symbolscope/sources.py: pinned wheels, sha256-checked, only their data files are
 # kept in $SYMBOLSCOPE_HOME/sources): a source that cannot be had is one warning line naming it,
@@ -41,11 +41,19 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-# ruff, then the one-way import layers (pyproject's [tool.importlinter]; tests/unit/test_layers.py).
+# ruff, the one-way import layers (pyproject's [tool.importlinter]; tests/unit/test_layers.py), then
+# the docs site built strictly into a temporary folder (nothing written into the clone): a broken
+# link, a page missing from the nav or a CLI/API name of the generated reference that fails, fails.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	@site="$$(mktemp -d)"; PYTHONDONTWRITEBYTECODE=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir "$$site"; \
+	status=$$?; rm -rf "$$site"; [ $$status -eq 0 ] && echo "docs: mkdocs build --strict passed" || exit $$status
+
+# The documentation site into site/ (open site/index.html; `.venv/bin/mkdocs serve` to edit live).
+docs: install
+	PYTHONDONTWRITEBYTECODE=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -75,4 +83,4 @@ bench-quick: install
 	$(PY) benchmarks/bench_extract.py --memory
 
 clean:
-	rm -rf results runs .pytest_cache .ruff_cache
+	rm -rf results runs site .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Layer names for extraction: which hidden states a request means, without loading a model.
 
-Numbering (DESIGN.md, "Representations"), for a model with ``L`` decoder blocks:
+Numbering (docs/design.md, "Representations"), for a model with ``L`` decoder blocks:
 
 - ``0``: the embedding output (the input of the first block; HF's ``hidden_states[0]``);
 - ``1..L``: the output of block ``i``, *before* the final norm (so ``L`` is the residual stream

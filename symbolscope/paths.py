@@ -24,7 +24,7 @@ SETTINGS_FILE = "symbolscope.toml"
 RESULTS = "results"
 SETTINGS_SECTIONS = ("aliases", "paths")
 #: The keys ``[paths]`` understands.
-PATHS_KEYS = ("runs",)
+PATHS_KEYS = ("runs", "bbh")
 _WARNED: set[str] = set()
 
 

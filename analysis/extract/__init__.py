@@ -4,7 +4,7 @@
 ``{alias: Store}``, extracting what is missing; ``python -m analysis.extract`` is its CLI
 (:mod:`analysis.extract.cli`, with ``ls`` and ``rm``).
 
-How (see DESIGN.md, "Representations"): samples are cut, in dataset order, into shards; within a
+How (see docs/design.md, "Representations"): samples are cut, in dataset order, into shards; within a
 shard they are sorted by token length and batched under a padded token budget
 (:mod:`~analysis.extract.batching`); hooks pool every requested layer on the fly and the forward
 stops after the deepest one (:mod:`~analysis.extract.capture`, :mod:`~analysis.extract.engine`);

@@ -102,8 +102,13 @@ class Config:
 
     def umap_params(self) -> dict[str, Any]:
         """The UMAP keyword arguments both fits share."""
-        return {"n_neighbors": self.n_neighbors, "min_dist": self.min_dist, "metric": self.metric,
-                "random_state": self.random_state, "n_components": 2}  # fmt: skip
+        return {
+            "n_neighbors": self.n_neighbors,
+            "min_dist": self.min_dist,
+            "metric": self.metric,
+            "random_state": self.random_state,
+            "n_components": 2,
+        }
 
 
 @dataclass
@@ -158,8 +163,16 @@ def _key(p: Points, fit: str, cfg: Config, others: Sequence[str]) -> dict[str, A
     from importlib.metadata import version
 
     ids_hash = hashlib.sha256("\n".join(p.ids).encode()).hexdigest()
-    return {"format": CACHE_FORMAT, "store": p.store.name, "layer": p.layer, "fit": fit, "ids": ids_hash,
-            "stores": list(others), "umap_learn": version("umap-learn"), **asdict(cfg)} | {"fits": None, "cache": None, "layers": None}  # fmt: skip
+    return {
+        "format": CACHE_FORMAT,
+        "store": p.store.name,
+        "layer": p.layer,
+        "fit": fit,
+        "ids": ids_hash,
+        "stores": list(others),
+        "umap_learn": version("umap-learn"),
+        **asdict(cfg),
+    } | {"fits": None, "cache": None, "layers": None}
 
 
 def _cache_path(p: Points, key: dict[str, Any]) -> Path:
@@ -192,8 +205,11 @@ def _save(path: Path, key: dict[str, Any], emb: np.ndarray) -> None:
     from safetensors.numpy import save_file
 
     with atomic_file(path, suffix=".safetensors") as tmp:
-        save_file({"embedding": np.ascontiguousarray(emb, dtype=np.float32)}, str(tmp),
-                  metadata={"key": json.dumps(key, sort_keys=True, default=str)})  # fmt: skip
+        save_file(
+            {"embedding": np.ascontiguousarray(emb, dtype=np.float32)},
+            str(tmp),
+            metadata={"key": json.dumps(key, sort_keys=True, default=str)},
+        )
 
 
 def _fit_separate(p: Points, cfg: Config) -> np.ndarray:
@@ -288,14 +304,31 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
             fitted, cached = fitted + ran, cached + len(points) - ran
             for p, emb in zip(points, embs, strict=True):
                 fp = p.store.manifest["checkpoint"]["fingerprint"]
-                rows += [{"ckpt": p.alias, "fingerprint": fp, "layer": p.layer, "sample_id": sid, "family": fam,
-                          "x": float(e[0]), "y": float(e[1]), "fit": fit}
-                         for sid, fam, e in zip(p.ids, p.families, emb, strict=True)]  # fmt: skip
+                rows += [
+                    {
+                        "ckpt": p.alias,
+                        "fingerprint": fp,
+                        "layer": p.layer,
+                        "sample_id": sid,
+                        "family": fam,
+                        "x": float(e[0]),
+                        "y": float(e[1]),
+                        "fit": fit,
+                    }
+                    for sid, fam, e in zip(p.ids, p.families, emb, strict=True)
+                ]
     from symbolcollection import registry  # the family order gives the figures' colours
 
-    config_out = {**asdict(cfg), "fits": list(cfg.fits), "family_order": list(registry.names()), "ckpts": [a for a, _ in stores],
-                  "stores": {a: s.name for a, s in stores}, "fitted": fitted, "cached": cached,
-                  "seconds": round(time.perf_counter() - start, 2)}  # fmt: skip
+    config_out = {
+        **asdict(cfg),
+        "fits": list(cfg.fits),
+        "family_order": list(registry.names()),
+        "ckpts": [a for a, _ in stores],
+        "stores": {a: s.name for a, s in stores},
+        "fitted": fitted,
+        "cached": cached,
+        "seconds": round(time.perf_counter() - start, 2),
+    }
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)
 
 
@@ -324,8 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
     result = run(args.ckpt, config=config)
     c = result.config
-    table = (f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
-             f"({c['seconds']:.1f} s)")  # fmt: skip
+    table = (
+        f"{len(result.rows)} points; {c['fitted']} embeddings fitted, {c['cached']} from the cache "
+        f"({c['seconds']:.1f} s)"
+    )
     save_and_draw(result, args.out, figs, table=table)
     return 0
 

@@ -103,28 +103,63 @@ def plan(
         Step("collection", "symbolcollection", ("build",), kind="collection"),
         Step("injection", "trainer", ("injection", "--config", train_config), kind="train"),
         Step("infusion", "trainer", ("infusion", "--config", train_config), kind="train"),
-        Step("extract", "analysis.extract", ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol",
-             "--layers", "all"), inputs=("collection", *on)),
-        Step("uniformity", "analysis.uniformity", ("--ckpt", ckpts, "--layers", "all", "--bootstrap", "1000",
-             "--no-figures", "--out", r), inputs=("collection", *on), outputs=("uniformity/*.json",)),
-        Step("probes", "probes", ("--ckpt", ckpts, "--target", "all", "--layers", "all",
-             "--no-figures", "--out", r), inputs=("collection", *on),
-             outputs=("probes/*.json",)),
-        Step("similarity", "analysis.similarity", ("--ckpt", pair, "--layers", "all", "--cross-layer",
-             "--no-figures", "--out", r), inputs=("collection", "ckpt:base", "ckpt:ours"),
-             outputs=("similarity/*.json",)),
-        Step("projection", "analysis.projection", ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
-             inputs=("collection", *on),
-             outputs=("projection/*.json",)),
-        Step("evaluate", "analysis.evaluate", ("--ckpt", ckpts, "--per-family", "3",
-             "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
-             inputs=("collection", *on), outputs=("evaluate/*.json",)),
-        Step("ability_vs_geometry", "analysis.ability_vs_geometry", ("--results", r, "--out", r),
-             inputs=("results:evaluate,uniformity",), outputs=("ability_vs_geometry/*.json",)),
+        Step(
+            "extract",
+            "analysis.extract",
+            ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol", "--layers", "all"),
+            inputs=("collection", *on),
+        ),
+        Step(
+            "uniformity",
+            "analysis.uniformity",
+            ("--ckpt", ckpts, "--layers", "all", "--bootstrap", "1000", "--no-figures", "--out", r),
+            inputs=("collection", *on),
+            outputs=("uniformity/*.json",),
+        ),
+        Step(
+            "probes",
+            "probes",
+            ("--ckpt", ckpts, "--target", "all", "--layers", "all", "--no-figures", "--out", r),
+            inputs=("collection", *on),
+            outputs=("probes/*.json",),
+        ),
+        Step(
+            "similarity",
+            "analysis.similarity",
+            ("--ckpt", pair, "--layers", "all", "--cross-layer", "--no-figures", "--out", r),
+            inputs=("collection", "ckpt:base", "ckpt:ours"),
+            outputs=("similarity/*.json",),
+        ),
+        Step(
+            "projection",
+            "analysis.projection",
+            ("--ckpt", ckpts, "--layers", "last", "--no-figures", "--out", r),
+            inputs=("collection", *on),
+            outputs=("projection/*.json",),
+        ),
+        Step(
+            "evaluate",
+            "analysis.evaluate",
+            ("--ckpt", ckpts, "--per-family", "3", "--general-per-task", str(GENERAL_PER_TASK), "--out", r),
+            inputs=("collection", *on),
+            outputs=("evaluate/*.json",),
+        ),
+        Step(
+            "ability_vs_geometry",
+            "analysis.ability_vs_geometry",
+            ("--results", r, "--out", r),
+            inputs=("results:evaluate,uniformity",),
+            outputs=("ability_vs_geometry/*.json",),
+        ),
         Step("training", "trainer.report", ("--out", r), inputs=("runs",), outputs=("training/*.json",)),
-        Step("figures", "figures", ("all", "--results", r, "--out", f"{r}/figures"), inputs=("results",),
-             outputs=("figures/*.png",)),
-    ]  # fmt: skip
+        Step(
+            "figures",
+            "figures",
+            ("all", "--results", r, "--out", f"{r}/figures"),
+            inputs=("results",),
+            outputs=("figures/*.png",),
+        ),
+    ]
 
 
 def available(module: str) -> bool:
@@ -187,8 +222,12 @@ class Runner:
             return sha256_file(self.collection_card)
         if name.startswith("ckpt:"):
             alias = name[5:]
-            res = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", alias, "--json"],
-                                 capture_output=True, text=True, check=False)  # fmt: skip
+            res = subprocess.run(
+                [sys.executable, "-m", "lm.checkpoints", "show", alias, "--json"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if res.returncode != 0:
                 raise UserError(
                     res.stderr.strip().removeprefix("error: ") or f"checkpoint '{alias}' is not available"
@@ -231,8 +270,12 @@ class Runner:
     def run_train(self, step: Step) -> tuple[str, str]:
         """Skip a stage with a finished run, resume an interrupted one, else train it."""
         stage, config = step.args[0], step.args[step.args.index("--config") + 1]
-        shown = subprocess.run([sys.executable, "-m", "lm.checkpoints", "show", stage],
-                               capture_output=True, text=True, check=False)  # fmt: skip
+        shown = subprocess.run(
+            [sys.executable, "-m", "lm.checkpoints", "show", stage],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if shown.returncode == 0:
             return "skipped", "a finished run exists; make clean to train again"
         if self.dry_run:
@@ -332,8 +375,16 @@ def reproduce(steps: Sequence[Step], runner: Runner) -> list[dict[str, Any]]:
             state[step.name]["seconds"] = seconds
             atomic_write_json(runner.results / STATE_FILE, state)
         last = seconds if status == "ran" else state.get(step.name, {}).get("seconds")
-        rows.append({"step": step.name, "status": status, "seconds": seconds, "last_ran_seconds": last,
-                     "detail": detail, "command": f"python -m {step.module} {' '.join(step.args)}"})  # fmt: skip
+        rows.append(
+            {
+                "step": step.name,
+                "status": status,
+                "seconds": seconds,
+                "last_ran_seconds": last,
+                "detail": detail,
+                "command": f"python -m {step.module} {' '.join(step.args)}",
+            }
+        )
         if status == "failed":
             break
     return rows
@@ -376,15 +427,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = reproduce(steps, runner)
     total = time.perf_counter() - t0
     if not args.dry_run:
-        atomic_write_json(results / REPORT_FILE, {
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"), "total_seconds": round(total, 2),
-            "train_config": args.train_config, "ckpts": args.ckpt, "runs": str(runs_dir()), "steps": rows,
-        })  # fmt: skip
+        atomic_write_json(
+            results / REPORT_FILE,
+            {
+                "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                "total_seconds": round(total, 2),
+                "train_config": args.train_config,
+                "ckpts": args.ckpt,
+                "runs": str(runs_dir()),
+                "steps": rows,
+            },
+        )
     print(summary(rows, results, total))
     failed = [r for r in rows if r["status"] == "failed"]
     if failed:
-        print(f"error: step '{failed[0]['step']}' failed ({failed[0]['detail']}): {failed[0]['command']}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"error: step '{failed[0]['step']}' failed ({failed[0]['detail']}): {failed[0]['command']}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

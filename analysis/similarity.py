@@ -60,9 +60,19 @@ ANALYSIS = "similarity"  # results/<ANALYSIS>/<run-id>.json
 MEASURES = ("cka", "mutual_knn", "procrustes")
 CENTROID = "centroid_cosine"
 ROW_KEYS = (
-    "ckpt_a", "ckpt_b", "fingerprint_a", "fingerprint_b", "layer_a", "layer_b", "span", "measure",
-    "value", "n", "family_a", "family_b",
-)  # fmt: skip
+    "ckpt_a",
+    "ckpt_b",
+    "fingerprint_a",
+    "fingerprint_b",
+    "layer_a",
+    "layer_b",
+    "span",
+    "measure",
+    "value",
+    "n",
+    "family_a",
+    "family_b",
+)
 
 
 @dataclass(frozen=True)
@@ -153,11 +163,24 @@ def _matched(a: Side, b: Side, cfg: Config) -> list[tuple[LayerKey, LayerKey]]:
     return []
 
 
-def _row(a: Side, b: Side, la: LayerKey, lb: LayerKey, measure: str, value: float, n: int, span: str,
-         **extra: Any) -> dict[str, Any]:  # fmt: skip
-    return {"ckpt_a": a.alias, "ckpt_b": b.alias, "fingerprint_a": a.fingerprint, "fingerprint_b": b.fingerprint,
-            "layer_a": la, "layer_b": lb, "span": span, "measure": measure, "value": float(value), "n": n,
-            "family_a": None, "family_b": None, **extra}  # fmt: skip
+def _row(
+    a: Side, b: Side, la: LayerKey, lb: LayerKey, measure: str, value: float, n: int, span: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "ckpt_a": a.alias,
+        "ckpt_b": b.alias,
+        "fingerprint_a": a.fingerprint,
+        "fingerprint_b": b.fingerprint,
+        "layer_a": la,
+        "layer_b": lb,
+        "span": span,
+        "measure": measure,
+        "value": float(value),
+        "n": n,
+        "family_a": None,
+        "family_b": None,
+        **extra,
+    }
 
 
 def _pair_rows(a: Side, b: Side, cfg: Config) -> list[dict[str, Any]]:
@@ -215,8 +238,15 @@ def _centroid_rows(side: Side, cfg: Config) -> list[dict[str, Any]]:
         for i, fa in enumerate(names):
             for j, fb in enumerate(names):
                 n = counts[i] + (counts[j] if i != j else 0)
-                rows.append({**_row(side, side, layer, layer, CENTROID, cos[i, j], n, cfg.span),
-                             "family_a": fa, "family_b": fb, "n_a": counts[i], "n_b": counts[j]})  # fmt: skip
+                rows.append(
+                    {
+                        **_row(side, side, layer, layer, CENTROID, cos[i, j], n, cfg.span),
+                        "family_a": fa,
+                        "family_b": fb,
+                        "n_a": counts[i],
+                        "n_b": counts[j],
+                    }
+                )
     return rows
 
 

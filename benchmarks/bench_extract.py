@@ -154,11 +154,18 @@ def _synthetic_split(n: int, path: Path) -> str:
         rng = random.Random(0)
         words = ("SELECT", "name", "FROM", "users", "WHERE", "age", ">", "30", "JOIN", "ON", "id", "=")
         base = [
-            {"id": f"g{i}", "task": "nl2sql", "family": "sql", "source": "synthetic", "input": "",
-             "instruction": "Write SQL for: " + " ".join(rng.choice(words) for _ in range(rng.randint(3, 30))),
-             "output": " ".join(rng.choice(words) for _ in range(rng.randint(2, 40)))}
+            {
+                "id": f"g{i}",
+                "task": "nl2sql",
+                "family": "sql",
+                "source": "synthetic",
+                "input": "",
+                "instruction": "Write SQL for: "
+                + " ".join(rng.choice(words) for _ in range(rng.randint(3, 30))),
+                "output": " ".join(rng.choice(words) for _ in range(rng.randint(2, 40))),
+            }
             for i in range(500)
-        ]  # fmt: skip
+        ]
     with open(path, "w") as fh:
         for i in range(n):
             fh.write(json.dumps({**base[i % len(base)], "id": f"m{i:06d}"}) + "\n")
@@ -171,8 +178,13 @@ def run_memory(split: str, shard_samples: int) -> dict:
 
     t0 = time.perf_counter()
     store = ensure_store("tiny", split=split, layers="all", progress=False, shard_samples=shard_samples)
-    return {"n": len(store), "seconds": time.perf_counter() - t0, "rss_mb": _status_mb("VmHWM"),
-            "shards": len(store.manifest["shards"]), "store_mb": store.size_bytes() / 1e6}  # fmt: skip
+    return {
+        "n": len(store),
+        "seconds": time.perf_counter() - t0,
+        "rss_mb": _status_mb("VmHWM"),
+        "shards": len(store.manifest["shards"]),
+        "store_mb": store.size_bytes() / 1e6,
+    }
 
 
 def memory_demo(sizes: list[int], shard_samples: int) -> None:
@@ -235,8 +247,11 @@ def main() -> None:
             for which in ("naive", "extract") if r % 2 else ("extract", "naive"):
                 runs[which].append(_child(which, split))
                 last = runs[which][-1]
-                print(f"  run {r + 1} {which:<8} {last['n'] / last['seconds']:7.2f} samples/s  peak RSS "
-                      f"{last['rss_mb']:6.0f} MB  working {last['work_mb']:6.0f} MB", file=sys.stderr)  # fmt: skip
+                print(
+                    f"  run {r + 1} {which:<8} {last['n'] / last['seconds']:7.2f} samples/s  peak RSS "
+                    f"{last['rss_mb']:6.0f} MB  working {last['work_mb']:6.0f} MB",
+                    file=sys.stderr,
+                )
     n = runs["extract"][0]["n"]
     med = {
         k: [
@@ -245,8 +260,10 @@ def main() -> None:
         ]
         for k, v in runs.items()
     }
-    print(f"split {args.split}{'' if args.limit is None else f' (every k-th, {args.limit})'}: {n} samples, "
-          f"base model, all layers, {args.repeats} runs each (median)")  # fmt: skip
+    print(
+        f"split {args.split}{'' if args.limit is None else f' (every k-th, {args.limit})'}: {n} samples, "
+        f"base model, all layers, {args.repeats} runs each (median)"
+    )
     print(f"{'method':<40} {'samples/s':>10} {'peak RSS MB':>12} {'working MB':>11}")
     for key, label in (
         ("extract", "analysis.extract (ensure_store)"),

@@ -38,9 +38,14 @@ def _baseline(model, tok, prompts, stops, max_new):
     outs = []
     for p, rule in zip(prompts, stops, strict=True):
         ids = tok(p, add_special_tokens=False, return_tensors="pt")["input_ids"]
-        gen = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new, do_sample=False,
-                             pad_token_id=tok.pad_token_id,
-                             stopping_criteria=StoppingCriteriaList([Stop(rule, ids.shape[1])]))  # fmt: skip
+        gen = model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=max_new,
+            do_sample=False,
+            pad_token_id=tok.pad_token_id,
+            stopping_criteria=StoppingCriteriaList([Stop(rule, ids.shape[1])]),
+        )
         new = gen[0, ids.shape[1] :].tolist()
         if new and new[-1] == tok.eos_token_id:
             new = new[:-1]
@@ -73,26 +78,39 @@ def main() -> int:
     with torch.inference_mode():
         for r in range(args.repeats):
             t0 = time.perf_counter()
-            ours = generate(model, tok, prompts, stops=stops, max_new_tokens=args.max_new_tokens,
-                            batch_tokens=args.batch_tokens)  # fmt: skip
+            ours = generate(
+                model,
+                tok,
+                prompts,
+                stops=stops,
+                max_new_tokens=args.max_new_tokens,
+                batch_tokens=args.batch_tokens,
+            )
             ours_t.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             ref = _baseline(model, tok, prompts, stops, args.max_new_tokens)
             base_t.append(time.perf_counter() - t0)
             same = sum(g.token_ids == b for g, b in zip(ours, ref, strict=True))
             tokens = sum(len(g.token_ids) for g in ours)
-            print(f"repeat {r}: ours {ours_t[-1]:.1f} s, one-at-a-time {base_t[-1]:.1f} s, "
-                  f"{tokens} tokens, identical {same}/{len(prompts)}", flush=True)  # fmt: skip
+            print(
+                f"repeat {r}: ours {ours_t[-1]:.1f} s, one-at-a-time {base_t[-1]:.1f} s, "
+                f"{tokens} tokens, identical {same}/{len(prompts)}",
+                flush=True,
+            )
             if same != len(prompts):
                 print("generate: texts differ from one-at-a-time model.generate", file=sys.stderr)
                 return 1
     ours_tps = tokens / statistics.median(ours_t)
     base_tps = tokens / statistics.median(base_t)
-    print(f"ours {ours_tps:.1f} tokens/s, one-at-a-time model.generate {base_tps:.1f} tokens/s, "
-          f"torch threads {torch.get_num_threads()}")  # fmt: skip
-    print(f"generate: {ours_tps / base_tps:.2f}x tokens/s vs one-at-a-time model.generate "
-          f"({args.ckpt}, {len(prompts)} test prompts, <= {args.max_new_tokens} new tokens, identical text, "
-          f"median of {args.repeats})")  # fmt: skip
+    print(
+        f"ours {ours_tps:.1f} tokens/s, one-at-a-time model.generate {base_tps:.1f} tokens/s, "
+        f"torch threads {torch.get_num_threads()}"
+    )
+    print(
+        f"generate: {ours_tps / base_tps:.2f}x tokens/s vs one-at-a-time model.generate "
+        f"({args.ckpt}, {len(prompts)} test prompts, <= {args.max_new_tokens} new tokens, identical text, "
+        f"median of {args.repeats})"
+    )
     return 0
 
 

@@ -83,28 +83,38 @@ def main() -> None:
     import torch
 
     n, d = SMALL
-    print(f"uniformity, t={T}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs, each impl in a fresh process")  # fmt: skip
+    print(
+        f"uniformity, t={T}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs, each impl in a fresh process"
+    )
     ref = _run("pdist", n, d, args.repeats)
     ours = _run("ours", n, d, args.repeats)
     rows = [("pdist reference", f"{n}x{d} fp32", ref), ("blockwise (ours)", f"{n}x{d} fp32", ours)]
     if not args.skip_large:
         rows.append(("blockwise (ours)", f"{LARGE[0]}x{LARGE[1]} fp16", _run("ours", *LARGE, 1, half=True)))
 
-    print(f"{'implementation':<18} {'input':<18} {'median s':>9} {'runs':>4} {'peak delta MB':>14} "
-          f"{'peak RSS MB':>12} {'value':>20}")  # fmt: skip
+    print(
+        f"{'implementation':<18} {'input':<18} {'median s':>9} {'runs':>4} {'peak delta MB':>14} "
+        f"{'peak RSS MB':>12} {'value':>20}"
+    )
     for name, shape, r in rows:
-        print(f"{name:<18} {shape:<18} {r['median_s']:>9.2f} {len(r['times']):>4} {r['delta_mb']:>14.1f} "
-              f"{r['peak_mb']:>12.1f} {r['value']:>20.12f}")  # fmt: skip
+        print(
+            f"{name:<18} {shape:<18} {r['median_s']:>9.2f} {len(r['times']):>4} {r['delta_mb']:>14.1f} "
+            f"{r['peak_mb']:>12.1f} {r['value']:>20.12f}"
+        )
     if not args.skip_large:
         large = rows[-1][2]
         verdict = "within" if large["peak_mb"] <= 2048 else "OVER"
-        print(f"large case: whole-process peak RSS {large['peak_mb']:.0f} MB ({verdict} the 2 GB budget); "
-              "input generated in 4096-row chunks as fp16 (0.8 GB), upcast per block")  # fmt: skip
+        print(
+            f"large case: whole-process peak RSS {large['peak_mb']:.0f} MB ({verdict} the 2 GB budget); "
+            "input generated in 4096-row chunks as fp16 (0.8 GB), upcast per block"
+        )
     speed = ref["median_s"] / ours["median_s"]
     mem = ours["delta_mb"] / ref["delta_mb"]
     rel = abs(ours["value"] - ref["value"]) / abs(ref["value"])
-    print(f"uniformity: {speed:.2f}x speed vs torch.pdist reference (N={n}, d={d}; peak memory {mem:.3f}x, rel diff {rel:.1e})")  # fmt: skip
+    print(
+        f"uniformity: {speed:.2f}x speed vs torch.pdist reference (N={n}, d={d}; peak memory {mem:.3f}x, rel diff {rel:.1e})"
+    )
 
 
 if __name__ == "__main__":

@@ -31,11 +31,18 @@ BASELINE = "ef3b8eb"
 def _baseline_module(folder: Path):
     """The runner of :data:`BASELINE` (its sandbox.py and harness.py), imported from ``folder``."""
     for name in ("sandbox.py", "harness.py"):
-        got = subprocess.run(["git", "show", f"{BASELINE}:analysis/evaluate/{name}"], cwd=ROOT,
-                             capture_output=True, text=True, check=False)  # fmt: skip
+        got = subprocess.run(
+            ["git", "show", f"{BASELINE}:analysis/evaluate/{name}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if got.returncode != 0:
-            raise SystemExit(f"bench_sandbox: the baseline runner needs the git history ({BASELINE}): "
-                             f"{got.stderr.strip()[:200]}")  # fmt: skip
+            raise SystemExit(
+                f"bench_sandbox: the baseline runner needs the git history ({BASELINE}): "
+                f"{got.stderr.strip()[:200]}"
+            )
         (folder / name).write_text(got.stdout)
     spec = importlib.util.spec_from_file_location("baseline_sandbox", folder / "sandbox.py")
     module = importlib.util.module_from_spec(spec)
@@ -91,22 +98,27 @@ def main() -> None:
     if not works:
         raise SystemExit(f"bench_sandbox needs a working bubblewrap: {why}")
     jobs, shared = _jobs(args.per_family)
-    print(f"{len(jobs)} jobs ({', '.join(_executing())}; {args.per_family} gold samples each), batches of 32, "
-          f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats}")  # fmt: skip
+    print(
+        f"{len(jobs)} jobs ({', '.join(_executing())}; {args.per_family} gold samples each), batches of 32, "
+        f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         old = _baseline_module(Path(tmp))
         base, base_ok = _rate(
             lambda j: old.run_jobs(j, shared=shared, limits=old.Limits()), jobs, args.repeats
         )
         ours, ours_ok = _rate(lambda j: run_jobs(j, shared=shared, limits=Limits()), jobs, args.repeats)
-        plain, plain_ok = _rate(lambda j: run_jobs(j, shared=shared, limits=Limits(), mode="unsandboxed"), jobs,
-                                args.repeats)  # fmt: skip
+        plain, plain_ok = _rate(
+            lambda j: run_jobs(j, shared=shared, limits=Limits(), mode="unsandboxed"), jobs, args.repeats
+        )
     print(f"{'runner':<40} {'jobs/s':>8} {'ok':>5}")
     print(f"{f'before this change ({BASELINE}, baseline)':<40} {base:>8.1f} {base_ok:>5}")
     print(f"{'bwrap sandbox (ours)':<40} {ours:>8.1f} {ours_ok:>5}")
     print(f"{'same runner, --allow-unsandboxed':<40} {plain:>8.1f} {plain_ok:>5}")
-    print(f"sandbox: {ours / base:.2f}x jobs/s vs the runner before this change ({len(jobs)} gold jobs, "
-          f"batches of 32; target >= 0.5x)")  # fmt: skip
+    print(
+        f"sandbox: {ours / base:.2f}x jobs/s vs the runner before this change ({len(jobs)} gold jobs, "
+        f"batches of 32; target >= 0.5x)"
+    )
 
 
 if __name__ == "__main__":

@@ -125,29 +125,39 @@ def main() -> None:
     import torch
 
     n, d = SMALL
-    print(f"debiased linear CKA, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs, each impl in a fresh process")  # fmt: skip
+    print(
+        f"debiased linear CKA, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"load avg {os.getloadavg()[0]:.2f}; medians of {args.repeats} runs, each impl in a fresh process"
+    )
     ref = _run("gram", n, d, args.repeats)
     ours = _run("features", n, d, args.repeats)
     rows = [("n×n Gram reference", f"{n}x{d} fp32", ref), ("feature space (ours)", f"{n}x{d} fp32", ours)]
     if not args.skip_large:
         rows.append(("feature space, streamed", f"{LARGE[0]}x{LARGE[1]}", _run("stream", *LARGE, 1)))
-    print(f"{'implementation':<24} {'input':<16} {'median s':>9} {'runs':>4} {'peak delta MB':>14} "
-          f"{'peak RSS MB':>12} {'value':>18}")  # fmt: skip
+    print(
+        f"{'implementation':<24} {'input':<16} {'median s':>9} {'runs':>4} {'peak delta MB':>14} "
+        f"{'peak RSS MB':>12} {'value':>18}"
+    )
     for name, shape, r in rows:
-        print(f"{name:<24} {shape:<16} {r['median_s']:>9.2f} {len(r['times']):>4} {r['delta_mb']:>14.1f} "
-              f"{r['peak_mb']:>12.1f} {r['value']:>18.12f}")  # fmt: skip
+        print(
+            f"{name:<24} {shape:<16} {r['median_s']:>9.2f} {len(r['times']):>4} {r['delta_mb']:>14.1f} "
+            f"{r['peak_mb']:>12.1f} {r['value']:>18.12f}"
+        )
     if not args.skip_large:
         large = rows[-1][2]
         verdict = "within" if large["peak_mb"] <= 2048 else "OVER"
-        print(f"large case: whole-process peak RSS {large['peak_mb']:.0f} MB ({verdict} the 2 GB budget), "
-              f"{large['median_s']:.0f} s; input streamed in {BLOCK}-row blocks")  # fmt: skip
+        print(
+            f"large case: whole-process peak RSS {large['peak_mb']:.0f} MB ({verdict} the 2 GB budget), "
+            f"{large['median_s']:.0f} s; input streamed in {BLOCK}-row blocks"
+        )
     diff = abs(ours["value"] - ref["value"])
     verdict = "same value" if diff <= 1e-6 else "VALUES DIFFER"
     speed = ref["median_s"] / ours["median_s"]
     mem = ref["delta_mb"] / max(ours["delta_mb"], 1.0)
-    print(f"similarity: {speed:.1f}x speed vs n×n Gram reference (N={n}, d={d}; peak memory {mem:.0f}x less, "
-          f"|ΔCKA| {diff:.1e}: {verdict})")  # fmt: skip
+    print(
+        f"similarity: {speed:.1f}x speed vs n×n Gram reference (N={n}, d={d}; peak memory {mem:.0f}x less, "
+        f"|ΔCKA| {diff:.1e}: {verdict})"
+    )
 
 
 if __name__ == "__main__":

@@ -67,14 +67,20 @@ def main() -> None:
         path = Path(tmp) / "rows.jsonl"
         path.write_text("".join(json.dumps(s.to_dict()) + "\n" for s in samples))
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "symbolcollection", "validate", str(path)], cwd=ROOT,
-                       capture_output=True, check=False)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "symbolcollection", "validate", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
         cli_s = time.perf_counter() - t0
     print(f"{'checker':<28} {'median s':>9} {'rows/s':>8} {'invalid':>8}")
     print(f"{'in-process (baseline)':<28} {base_s:>9.2f} {args.rows / base_s:>8.0f} {base_bad:>8}")
     print(f"{'TimedChecker worker (ours)':<28} {ours_s:>9.2f} {args.rows / ours_s:>8.0f} {ours_bad:>8}")
-    print(f"validate: {base_s / ours_s:.2f}x speed vs in-process checks ({args.rows} rows; "
-          f"ours adds a per-row time limit; full CLI run {cli_s:.1f} s)")  # fmt: skip
+    print(
+        f"validate: {base_s / ours_s:.2f}x speed vs in-process checks ({args.rows} rows; "
+        f"ours adds a per-row time limit; full CLI run {cli_s:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,12 @@ def general_chance(rows: list[dict[str, Any]]) -> float | None:
     tasks = {
         r["task"]: r["chance"]
         for r in rows
-        if ckpts and r["ckpt"] == ckpts[0] and r.get("suite") == "general"
-        and r.get("task") != "all" and r.get("chance") is not None
-    }  # fmt: skip
+        if ckpts
+        and r["ckpt"] == ckpts[0]
+        and r.get("suite") == "general"
+        and r.get("task") != "all"
+        and r.get("chance") is not None
+    }
     return sum(tasks.values()) / len(tasks) if tasks else None
 
 

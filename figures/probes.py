@@ -62,8 +62,14 @@ def figure(result: Result | dict[str, Any]) -> Figure:
                     continue
                 ax.plot(xs, ys, "-o", ms=2.5, color=colour, label=ck)
                 if metric == "accuracy":
-                    ax.fill_between(xs, [r["accuracy_ci"][0] for r in mine], [r["accuracy_ci"][1] for r in mine],
-                                    color=colour, alpha=0.18, linewidth=0)  # fmt: skip
+                    ax.fill_between(
+                        xs,
+                        [r["accuracy_ci"][0] for r in mine],
+                        [r["accuracy_ci"][1] for r in mine],
+                        color=colour,
+                        alpha=0.18,
+                        linewidth=0,
+                    )
                 base = surface.get((ck, target))
                 if base is not None and base.get(metric) is not None:
                     ax.axhline(base[metric], color=colour, ls="--", lw=1, label=f"{ck} surface")

@@ -39,8 +39,17 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
         mine = [r for r in mine if r["layer"] == at]
         for fam in sorted({r["family"] for r in mine}):
             pts = [r for r in mine if r["family"] == fam]
-            ax.scatter([r["x"] for r in pts], [r["y"] for r in pts], s=7, color=family_colour(fam, order), marker=family_marker(fam, order), alpha=0.8,
-                       linewidths=0, label=fam, gid=f"{ck}:{fam}")  # fmt: skip
+            ax.scatter(
+                [r["x"] for r in pts],
+                [r["y"] for r in pts],
+                s=7,
+                color=family_colour(fam, order),
+                marker=family_marker(fam, order),
+                alpha=0.8,
+                linewidths=0,
+                label=fam,
+                gid=f"{ck}:{fam}",
+            )
         ax.set_title(f"{ckpt_label(ck)} — layer {_label(at)} ({len(mine)} samples)", fontsize=10)
         ax.set_xlabel("UMAP 1")
         ax.set_ylabel("UMAP 2")
@@ -51,8 +60,14 @@ def figure(result: Result | dict[str, Any], fit: str | None = None, layer: int |
         plt.Line2D([], [], marker=family_marker(f, order), ls="", color=family_colour(f, order), label=f)
         for f in fams
     ]
-    fig.legend(handles=handles, title="family", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-               ncol=1 if len(handles) <= 20 else 2)  # fmt: skip
+    fig.legend(
+        handles=handles,
+        title="family",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=8,
+        ncol=1 if len(handles) <= 20 else 2,
+    )
     cfg = config_of(result)
     how = "aligned (AlignedUMAP, shared sample ids)" if fit == "aligned" else "fitted separately"
     fig.suptitle(

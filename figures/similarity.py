@@ -47,12 +47,20 @@ def per_layer(ax: Axes, rows: list[dict[str, Any]]) -> None:
     pairs = list(dict.fromkeys((r["ckpt_a"], r["ckpt_b"]) for r in matched))
     for ck_a, ck_b in pairs:
         for measure, style in (("cka", "-o"), ("mutual_knn", "--s")):
-            mine = sorted((r for r in matched if (r["ckpt_a"], r["ckpt_b"], r["measure"]) == (ck_a, ck_b, measure)),
-                          key=lambda r: layer_key(r["layer_a"]))  # fmt: skip
+            mine = sorted(
+                (r for r in matched if (r["ckpt_a"], r["ckpt_b"], r["measure"]) == (ck_a, ck_b, measure)),
+                key=lambda r: layer_key(r["layer_a"]),
+            )
             if mine:
-                ax.plot([xpos[r["layer_a"]] for r in mine], [r["value"] for r in mine], style, ms=3,
-                        color=ckpt_colour(ck_b), label=f"{ckpt_label(ck_b)} vs {ckpt_label(ck_a)}: {measure}",
-                        gid=f"{measure}:{ck_a}:{ck_b}")  # fmt: skip
+                ax.plot(
+                    [xpos[r["layer_a"]] for r in mine],
+                    [r["value"] for r in mine],
+                    style,
+                    ms=3,
+                    color=ckpt_colour(ck_b),
+                    label=f"{ckpt_label(ck_b)} vs {ckpt_label(ck_a)}: {measure}",
+                    gid=f"{measure}:{ck_a}:{ck_b}",
+                )
     if layers:
         _ticks(ax, "x", [_label(layer) for layer in layers])
     ax.set_ylim(min(0.0, *(r["value"] for r in matched)) if matched else 0.0, 1.02)

@@ -37,8 +37,13 @@ def pick_run(rows: list[dict[str, Any]], run: str | None = None) -> str:
         return run
     if not names:
         return "?"
-    return max(names, key=lambda n: (any(r["run"] == n and r["stage"] == "infusion" for r in rows),
-                                     sum(r["run"] == n for r in rows)))  # fmt: skip
+    return max(
+        names,
+        key=lambda n: (
+            any(r["run"] == n and r["stage"] == "infusion" for r in rows),
+            sum(r["run"] == n for r in rows),
+        ),
+    )
 
 
 def _series(rows: list[dict[str, Any]], stage: str, metric: str, source: str) -> tuple[list, list]:
@@ -97,8 +102,15 @@ def _validation_panel(ax: Axes, rows: list[dict[str, Any]]) -> None:
             x = i + (j - 0.5) * width
             bar = ax.bar(x, value, width, color=colour, hatch=hatch, edgecolor="white", alpha=0.9)
             bar.patches[0].set_gid(f"{role}|{kind}")
-            ax.annotate(f"{value:.2f}", (x, value), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7)  # fmt: skip
+            ax.annotate(
+                f"{value:.2f}",
+                (x, value),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7,
+            )
     ax.set_xticks(range(len(roles)), [("ours = infusion" if r == "infusion" else r) for r in roles])
     ax.set_xlabel("checkpoint validated")
     ax.set_ylabel("validation loss")

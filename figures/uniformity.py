@@ -45,9 +45,17 @@ def _pooled(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str]) -> None:
         u, a = top["uniformity"], top["alignment"]
         uci, aci = top.get("uniformity_ci") or [u, u], top.get("alignment_ci") or [a, a]
         ax.errorbar(
-            u, a, xerr=[[u - uci[0]], [uci[1] - u]], yerr=[[a - aci[0]], [aci[1] - a]], fmt="o", ms=9,
-            color=ckpt_colour(ck), capsize=3, label=ck, zorder=3,
-        )  # fmt: skip
+            u,
+            a,
+            xerr=[[u - uci[0]], [uci[1] - u]],
+            yerr=[[a - aci[0]], [aci[1] - a]],
+            fmt="o",
+            ms=9,
+            color=ckpt_colour(ck),
+            capsize=3,
+            label=ck,
+            zorder=3,
+        )
     first = overall.get(ckpts[0]) if ckpts else None
     for ck in ckpts[1:]:
         if first is not None and ck in overall:
@@ -77,9 +85,16 @@ def _families(ax: Axes, rows: list[dict[str, Any]], ckpts: list[str], order: tup
                 continue
             face = "none" if i == 0 and last > 0 else colour
             coll = ax.scatter(
-                [r["uniformity"]], [r["alignment"]], s=30, marker=marker, facecolors=face,
-                edgecolors=colour, alpha=1.0 if i in (0, last) else 0.5, linewidths=1.0, zorder=2,
-            )  # fmt: skip
+                [r["uniformity"]],
+                [r["alignment"]],
+                s=30,
+                marker=marker,
+                facecolors=face,
+                edgecolors=colour,
+                alpha=1.0 if i in (0, last) else 0.5,
+                linewidths=1.0,
+                zorder=2,
+            )
             coll.set_gid(f"{fam}|{ck}")
     ax.set_title("per family")
     return fams
@@ -95,10 +110,18 @@ def _keys(ax: Axes, fams: list[str], ckpts: list[str], order: tuple[str, ...]) -
     ax.add_artist(key)
     last = len(ckpts) - 1
     ck_handles = [
-        Line2D([], [], ls="", marker="o", color="0.35", mfc="none" if i == 0 and last > 0 else "0.35",
-               alpha=1.0 if i in (0, last) else 0.5, label=ck)
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            color="0.35",
+            mfc="none" if i == 0 and last > 0 else "0.35",
+            alpha=1.0 if i in (0, last) else 0.5,
+            label=ck,
+        )
         for i, ck in enumerate(ckpts)
-    ]  # fmt: skip
+    ]
     ax.legend(handles=ck_handles, title="checkpoint", loc="lower left", bbox_to_anchor=(1.01, 0.0))
 
 

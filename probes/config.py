@@ -91,6 +91,10 @@ class Config:
     def spec(self) -> ProbeSpec:
         """How each probe is fitted."""
         return ProbeSpec(
-            folds=self.folds, inner_folds=self.inner_folds, Cs=tuple(float(c) for c in self.Cs),
-            pca=self.pca, seed=self.seed, level=self.level,
-        )  # fmt: skip
+            folds=self.folds,
+            inner_folds=self.inner_folds,
+            Cs=tuple(float(c) for c in self.Cs),
+            pca=self.pca,
+            seed=self.seed,
+            level=self.level,
+        )

@@ -42,10 +42,18 @@ class Logistic:
         loss = _binomial if K == 2 else _multinomial
         # scaled by 1/n as scikit-learn does, so that tol means the same on every n
         res = minimize(
-            loss, x0, args=(Z, target, self.C * n), jac=True, method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol, "maxls": 50,
-                     "ftol": 64 * np.finfo(float).eps},
-        )  # fmt: skip
+            loss,
+            x0,
+            args=(Z, target, self.C * n),
+            jac=True,
+            method="L-BFGS-B",
+            options={
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+                "maxls": 50,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
         W = res.x.reshape(rows, k + 1)
         self.coef_, self.intercept_ = W[:, :k], W[:, k]
         return self

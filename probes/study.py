@@ -28,10 +28,23 @@ log = get_logger("probes")
 
 ANALYSIS = "probes"  # results/probes/<run-id>.json
 ROW_KEYS = (
-    "ckpt", "fingerprint", "kind", "layer", "target", "accuracy", "accuracy_ci", "macro_f1",
-    "control_accuracy", "selectivity", "codelength_bits", "compression", "n", "n_classes", "baseline",
+    "ckpt",
+    "fingerprint",
+    "kind",
+    "layer",
+    "target",
+    "accuracy",
+    "accuracy_ci",
+    "macro_f1",
+    "control_accuracy",
+    "selectivity",
+    "codelength_bits",
+    "compression",
+    "n",
+    "n_classes",
+    "baseline",
     "chance",
-)  # fmt: skip
+)
 NOTES = {
     "family/task": "sanity targets: a symbol family (and a task) is readable from its tokens alone, so "
     "these probes are expected near ceiling for any model; read them beside the surface baseline "
@@ -76,12 +89,15 @@ def _row(
     inputs: CheckpointInputs, kind: str, layer: LayerKey | None, target: str, values: dict[str, Any]
 ) -> dict[str, Any]:
     row = {
-        "ckpt": inputs.alias, "fingerprint": inputs.store.manifest["checkpoint"]["fingerprint"],
+        "ckpt": inputs.alias,
+        "fingerprint": inputs.store.manifest["checkpoint"]["fingerprint"],
         "dataset_fingerprint": inputs.store.manifest["dataset"]["fingerprint"],
-        "kind": kind, "layer": layer, "target": target,
+        "kind": kind,
+        "layer": layer,
+        "target": target,
         **dict.fromkeys(("control_accuracy", "selectivity", "codelength_bits", "compression")),
         **values,
-    }  # fmt: skip
+    }
     if target == "valid" and inputs.valid_store is not None:
         row["valid_dataset_fingerprint"] = inputs.valid_store.manifest["dataset"]["fingerprint"]
     return row
@@ -147,15 +163,22 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: Config) -> tuple[list
     valid_store = None
     if "valid" in targets:
         valid_store = ensure_store(
-            alias, split=cfg.valid_split, span=store.manifest["span"], pooling=store.manifest["pooling"],
-            layers=layers, progress=cfg.progress,
-        )  # fmt: skip
+            alias,
+            split=cfg.valid_split,
+            span=store.manifest["span"],
+            pooling=store.manifest["pooling"],
+            layers=layers,
+            progress=cfg.progress,
+        )
     inputs = load_inputs(alias, store, valid_store)
     tasks, skipped = build_tasks(inputs, targets, cfg.folds)
     plans = plan_tasks(tasks, cfg.spec())  # folds depend on labels only: made once, used per layer
     rows = _probe_rows(inputs, tasks, plans, cfg, layers)
-    info = {"depth_skipped": skipped, "valid_bag_mismatch": inputs.bag_mismatch,
-            "probe_cpu_seconds": round(inputs.cpu_seconds, 1)}  # fmt: skip
+    info = {
+        "depth_skipped": skipped,
+        "valid_bag_mismatch": inputs.bag_mismatch,
+        "probe_cpu_seconds": round(inputs.cpu_seconds, 1),
+    }
     return rows, info
 
 
@@ -182,6 +205,12 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     settings = {**asdict(cfg), "Cs": list(cfg.Cs), "targets": list(cfg.target_list)}
     from symbolcollection import registry  # the family order gives the figures' colours
 
-    config_out = {**settings, "family_order": list(registry.names()), "ckpts": [a for a, _ in named], "skipped": per_ckpt, "notes": NOTES,
-                  "wall_seconds": round(time.perf_counter() - start, 1)}  # fmt: skip
+    config_out = {
+        **settings,
+        "family_order": list(registry.names()),
+        "ckpts": [a for a, _ in named],
+        "skipped": per_ckpt,
+        "notes": NOTES,
+        "wall_seconds": round(time.perf_counter() - start, 1),
+    }
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

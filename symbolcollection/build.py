@@ -258,14 +258,25 @@ def build_collection(
             samples.append(s)
             templates[s.id] = d.template
         if res.rejected or dup:
-            log.warning("%s: %d candidate(s) failed the %s checker, %d repeated another task's output; left out",
-                        spec.name, res.rejected, family, dup)  # fmt: skip
+            log.warning(
+                "%s: %d candidate(s) failed the %s checker, %d repeated another task's output; left out",
+                spec.name,
+                res.rejected,
+                family,
+                dup,
+            )
         tasks_card[spec.name] = {
-            "family": family, "source": spec.source, "licence": spec.licence, "samples": len(kept),
-            "candidates_generated": res.candidates, "rejected_by_checker": res.rejected,
-            "rejection_examples": res.reasons, "repeated_outputs_skipped": res.repeated, "cross_task_duplicates": dup,
+            "family": family,
+            "source": spec.source,
+            "licence": spec.licence,
+            "samples": len(kept),
+            "candidates_generated": res.candidates,
+            "rejected_by_checker": res.rejected,
+            "rejection_examples": res.reasons,
+            "repeated_outputs_skipped": res.repeated,
+            "cross_task_duplicates": dup,
             "instruction_templates": len({d.template for d in kept}),
-        }  # fmt: skip
+        }
     splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))
     rng = random.Random(f"{seed}:evol")
     evol_stats: Counter[str] = Counter()
@@ -288,16 +299,29 @@ def build_collection(
         for fam, n in sorted(Counter(s.family for s in stored[k]).items()):
             per_family[fam][k] = n
     card = {
-        "name": "symbolscope embedded Symbolic Collection", "build_version": BUILD_VERSION, "seed": seed, "scale": scale,
-        "evol_share": evol_share, "evol_rate_train_test": round(rate, 6), "code_fingerprint": code_fingerprint(),
-        "counts": {k: len(v) for k, v in stored.items()}, "families": dict(sorted(per_family.items())),
-        "tasks": tasks_card, "shells": list(SHELLS), "evol": dict(sorted(evol_stats.items())),
+        "name": "symbolscope embedded Symbolic Collection",
+        "build_version": BUILD_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "evol_share": evol_share,
+        "evol_rate_train_test": round(rate, 6),
+        "code_fingerprint": code_fingerprint(),
+        "counts": {k: len(v) for k, v in stored.items()},
+        "families": dict(sorted(per_family.items())),
+        "tasks": tasks_card,
+        "shells": list(SHELLS),
+        "evol": dict(sorted(evol_stats.items())),
         "fingerprints": {k: dataset_fingerprint(v) for k, v in stored.items()},
         "provenance": _provenance(samples),
-    }  # fmt: skip
+    }
     atomic_write_json(out_dir / CARD_FILE, card)
-    log.info("built %d symbolic + %d evolved + %d general samples in %.1fs", len(samples),
-             sum(len(stored[f"evol_{k}"]) for k in ("train", "analysis", "test")), len(general), time.perf_counter() - t0)  # fmt: skip
+    log.info(
+        "built %d symbolic + %d evolved + %d general samples in %.1fs",
+        len(samples),
+        sum(len(stored[f"evol_{k}"]) for k in ("train", "analysis", "test")),
+        len(general),
+        time.perf_counter() - t0,
+    )
     return card
 
 

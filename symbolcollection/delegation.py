@@ -20,8 +20,14 @@ def plan_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
     if files is None:
         return []
     domain, problem = files
-    return [{"kind": "plan", "domain": domain, "problem": resources.with_goal(problem, text),
-             "gold_problem": problem}]  # fmt: skip
+    return [
+        {
+            "kind": "plan",
+            "domain": domain,
+            "problem": resources.with_goal(problem, text),
+            "gold_problem": problem,
+        }
+    ]
 
 
 def plan_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
@@ -45,8 +51,13 @@ def _smt(expr: Any, symbols: dict[str, int], bound: frozenset[str]) -> str:
         return f"({q} (({v} U)) {_smt(expr.term, symbols, bound | {expr.variable.name})})"
     if isinstance(expr, L.NegatedExpression):
         return f"(not {_smt(expr.term, symbols, bound)})"
-    ops = ((L.AndExpression, "and"), (L.OrExpression, "or"), (L.ImpExpression, "=>"), (L.IffExpression, "="),
-           (L.EqualityExpression, "="))  # fmt: skip
+    ops = (
+        (L.AndExpression, "and"),
+        (L.OrExpression, "or"),
+        (L.ImpExpression, "=>"),
+        (L.IffExpression, "="),
+        (L.EqualityExpression, "="),
+    )
     for cls, op in ops:
         if isinstance(expr, cls):
             return f"({op} {_smt(expr.first, symbols, bound)} {_smt(expr.second, symbols, bound)})"

@@ -103,8 +103,10 @@ def iter_records(source: str | Path) -> Iterator[tuple[int, Any, str | None]]:
     try:
         ds = datasets.load_dataset(name, split="train")
     except Exception as err:  # network, auth, missing dataset: the user's to fix
-        raise UserError(f"{name}: cannot load the hub dataset ({type(err).__name__}: {str(err)[:120]}); "
-                        "download it elsewhere and pass the local .jsonl path") from None  # fmt: skip
+        raise UserError(
+            f"{name}: cannot load the hub dataset ({type(err).__name__}: {str(err)[:120]}); "
+            "download it elsewhere and pass the local .jsonl path"
+        ) from None
     for i, row in enumerate(ds, start=1):
         yield i, dict(row), None
 
@@ -164,8 +166,10 @@ def _finish(samples: list[Sample], report: LoadReport, skip_invalid: bool) -> tu
     report.loaded = len(samples)
     if report.problems and not skip_invalid:
         line, why = report.problems[0]
-        raise UserError(f"{report.source}: line {line}: {why} ({len(report.problems)} invalid row(s) in all; "
-                        "fix them or pass --skip-invalid / skip_invalid=True to skip and count them)")  # fmt: skip
+        raise UserError(
+            f"{report.source}: line {line}: {why} ({len(report.problems)} invalid row(s) in all; "
+            "fix them or pass --skip-invalid / skip_invalid=True to skip and count them)"
+        )
     if report.problems:
         log.warning(
             "%s: skipped %d invalid row(s) (first: line %d: %s)",
@@ -211,8 +215,15 @@ def general_rows(line: int, rec: Any, source: str) -> tuple[list[Sample], str | 
             )
         if not str(rec.get("output") or "").strip():
             return [], "empty output" if "output" in rec else "missing field 'output'"
-        s = Sample(f"general-{line:06d}", "general-alpaca", NL_FAMILY, str(rec.get("instruction") or ""),
-                   str(rec.get("input") or ""), str(rec["output"]), f"{source}:{line}")  # fmt: skip
+        s = Sample(
+            f"general-{line:06d}",
+            "general-alpaca",
+            NL_FAMILY,
+            str(rec.get("instruction") or ""),
+            str(rec.get("input") or ""),
+            str(rec["output"]),
+            f"{source}:{line}",
+        )
         return [s], None
     system = " ".join(t for r, t in turns if r == "system")
     out: list[Sample] = []

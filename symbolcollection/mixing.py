@@ -47,5 +47,12 @@ def mix_card(
 ) -> dict[str, object]:
     """The record of a mix for an output's card: ratio, seed, sizes and the achieved fraction."""
     n_gen = sum(1 for s in mixed if s.family == "nl")
-    return {"ratio": ratio, "seed": seed, "symbolic_in": len(symbolic), "general_in": len(general),
-            "total": len(mixed), "general_out": n_gen, "achieved_ratio": n_gen / len(mixed) if mixed else 0.0}  # fmt: skip
+    return {
+        "ratio": ratio,
+        "seed": seed,
+        "symbolic_in": len(symbolic),
+        "general_in": len(general),
+        "total": len(mixed),
+        "general_out": n_gen,
+        "achieved_ratio": n_gen / len(mixed) if mixed else 0.0,
+    }

@@ -60,13 +60,24 @@ def collection_stats(folder: Path, use_tokenizer: bool = True) -> str:
         acc = fam_rows[fam]
         for i, c in enumerate([*counts, sum(counts[:3])]):
             acc[i] += c
-        rows.append([f"{fam} / {task}", *map(str, counts), str(sum(counts[:3])), f"{sum(p_len) / max(len(p_len), 1):.0f}",
-                     f"{sum(o_len) / max(len(o_len), 1):.0f}", str(max(o_len, default=0)), str(len(templates[task])),
-                     card["tasks"].get(task, {}).get("source", "")])  # fmt: skip
+        rows.append(
+            [
+                f"{fam} / {task}",
+                *map(str, counts),
+                str(sum(counts[:3])),
+                f"{sum(p_len) / max(len(p_len), 1):.0f}",
+                f"{sum(o_len) / max(len(o_len), 1):.0f}",
+                str(max(o_len, default=0)),
+                str(len(templates[task])),
+                card["tasks"].get(task, {}).get("source", ""),
+            ]
+        )
     fam_table = [["family", *SPLIT_COLS, "total"]] + [[f, *map(str, v)] for f, v in sorted(fam_rows.items())]
     totals = [sum(v[i] for v in fam_rows.values()) for i in range(len(SPLIT_COLS) + 1)]
     fam_table.append(["ALL", *map(str, totals)])
     general = card["counts"].get("general_train", 0) + card["counts"].get("general_test", 0)
-    summary = (f"collection {folder}\n{len(fam_rows)} families, {len(by_task)} tasks, {totals[-1]} symbolic samples "
-               f"(+{sum(totals[3:6])} Symbol-Evol variants, +{general} general-NL samples); seed {card['seed']}")  # fmt: skip
+    summary = (
+        f"collection {folder}\n{len(fam_rows)} families, {len(by_task)} tasks, {totals[-1]} symbolic samples "
+        f"(+{sum(totals[3:6])} Symbol-Evol variants, +{general} general-NL samples); seed {card['seed']}"
+    )
     return "\n\n".join([summary, _table(fam_table), _table(rows)])

@@ -237,12 +237,22 @@ def _check_ranges(cfg: TrainConfig, path: Path) -> None:
     if cfg.run_name is not None:
         check_run_name(cfg.run_name, f"{path}: run_name")
     need(cfg.eval.batch_rows >= 1, "eval.batch_rows", "must be at least 1")
-    need(min(cfg.eval.symbolic_samples, cfg.eval.general_samples, cfg.eval.every_steps) >= 0, "eval",
-         "counts must not be negative")  # fmt: skip
+    need(
+        min(cfg.eval.symbolic_samples, cfg.eval.general_samples, cfg.eval.every_steps) >= 0,
+        "eval",
+        "counts must not be negative",
+    )
     for stage in STAGES:
         s = cfg.stage(stage)
-        for key in ("lr", "warmup_ratio", "min_lr_ratio", "epochs", "weight_decay", "max_grad_norm",
-                    "general_fraction"):  # fmt: skip
+        for key in (
+            "lr",
+            "warmup_ratio",
+            "min_lr_ratio",
+            "epochs",
+            "weight_decay",
+            "max_grad_norm",
+            "general_fraction",
+        ):
             need(math.isfinite(getattr(s, key)), f"{stage}.{key}", "must be a finite number")
         need(
             all(math.isfinite(b) and 0 <= b < 1 for b in s.adam_betas),

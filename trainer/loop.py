@@ -164,9 +164,12 @@ class LoopState:
     def client(self) -> dict[str, Any]:
         """What a saved trainer state carries besides weights and optimizer."""
         return {
-            "step": self.step, "tokens": self.tokens, "real_tokens": self.real,
-            "elapsed": self.elapsed, "history": self.history,
-        }  # fmt: skip
+            "step": self.step,
+            "tokens": self.tokens,
+            "real_tokens": self.real,
+            "elapsed": self.elapsed,
+            "history": self.history,
+        }
 
 
 def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
@@ -189,9 +192,14 @@ def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
     }
     rows_per_step = s.micro_batch_rows * grad_accum_for(s, dist.world, cfg.source) * dist.world
     plan = Plan(
-        [len(e) for e in train_ex], [e.n_trainable for e in train_ex], cfg.max_length,
-        rows_per_step, cfg.seed, s.epochs, s.max_steps,
-    )  # fmt: skip
+        [len(e) for e in train_ex],
+        [e.n_trainable for e in train_ex],
+        cfg.max_length,
+        rows_per_step,
+        cfg.seed,
+        s.epochs,
+        s.max_steps,
+    )
     return StagePlan(parent, folder, resume, tokenizer, data, train_ex, report, val_ex, rows_per_step, plan)
 
 
@@ -205,23 +213,36 @@ def _start_card(req: RunRequest, sp: StagePlan, ds_config: Any, dist: DistInfo) 
         "host": socket.gethostname(),
     }
     return {
-        "stage": req.stage, "run_name": sp.folder.name, "finished": False, "status": "running",
-        "started_at": runs.utc_now(), "parent": {**sp.parent.to_dict()},
+        "stage": req.stage,
+        "run_name": sp.folder.name,
+        "finished": False,
+        "status": "running",
+        "started_at": runs.utc_now(),
+        "parent": {**sp.parent.to_dict()},
         "data": {
-            "source": data.source, "fingerprint": fingerprints["train"], "fingerprints": fingerprints,
+            "source": data.source,
+            "fingerprint": fingerprints["train"],
+            "fingerprints": fingerprints,
             "general_fraction": data.general_fraction,
             "mix_ratio": _ratio(data.n_symbolic, data.n_general),
-            "symbolic_samples": data.n_symbolic, "general_samples": data.n_general,
-            "encoding": sp.report.to_dict(), "overlong_policy": req.config.overlong,
+            "symbolic_samples": data.n_symbolic,
+            "general_samples": data.n_general,
+            "encoding": sp.report.to_dict(),
+            "overlong_policy": req.config.overlong,
             "validation_samples": {k: len(v) for k, v in sp.val_ex.items()},
         },
-        "config": req.config.to_dict(), "deepspeed": ds_config, "world_size": dist.world,
-        "ranks": distributed.gather(host), "code_version": code_version(),
+        "config": req.config.to_dict(),
+        "deepspeed": ds_config,
+        "world_size": dist.world,
+        "ranks": distributed.gather(host),
+        "code_version": code_version(),
         "plan": {
-            "steps": sp.plan.total_steps, "rows_per_step": sp.rows_per_step,
-            "rows_per_epoch": sp.plan.rows_per_epoch, "packing_efficiency": sp.plan.efficiency,
+            "steps": sp.plan.total_steps,
+            "rows_per_step": sp.rows_per_step,
+            "rows_per_epoch": sp.plan.rows_per_epoch,
+            "packing_efficiency": sp.plan.efficiency,
         },
-    }  # fmt: skip
+    }
 
 
 def _restore_or_validate(
@@ -233,9 +254,12 @@ def _restore_or_validate(
         client = engine.load_state(state_dir)
         try:
             state = LoopState(
-                int(client["step"]), int(client["tokens"]), int(client["real_tokens"]),
-                float(client["elapsed"]), list(client["history"]),
-            )  # fmt: skip
+                int(client["step"]),
+                int(client["tokens"]),
+                int(client["real_tokens"]),
+                float(client["elapsed"]),
+                list(client["history"]),
+            )
         except (KeyError, TypeError, ValueError):
             raise UserError(
                 f"{state_dir}: trainer state lacks its step counters; start over with --overwrite"
@@ -291,10 +315,14 @@ def _train_step(
     state.tokens += step_trained
     state.real += step_real
     return {
-        "step": state.step, "loss": state.last_loss, "lr": engine.lr(), "grad_norm": grad_norm,
-        "tokens": state.tokens, "real_tokens_per_s": step_real / wall,
+        "step": state.step,
+        "loss": state.last_loss,
+        "lr": engine.lr(),
+        "grad_norm": grad_norm,
+        "tokens": state.tokens,
+        "real_tokens_per_s": step_real / wall,
         "packing_efficiency": step_real / (len(rows) * cfg.max_length),
-    }  # fmt: skip
+    }
 
 
 def train_loop(
@@ -339,12 +367,19 @@ def train_loop(
 def publish(sp: StagePlan, engine: Any, state: LoopState, card: dict, started: float, dist: DistInfo) -> None:
     """Step 5, publish: the final weights, then the finished run card (the registry sees it only now)."""
     runs.save_final_model(engine, sp.tokenizer, sp.folder, dist)
-    card.update({
-        "status": "finished", "steps": state.step, "tokens": state.tokens, "real_tokens": state.real,
-        "train_seconds": state.elapsed,
-        "real_tokens_per_s": state.real / state.elapsed if state.elapsed else None,
-        "final_loss": state.last_loss, "history": state.history, "wall_time_s": time.time() - started,
-    })  # fmt: skip
+    card.update(
+        {
+            "status": "finished",
+            "steps": state.step,
+            "tokens": state.tokens,
+            "real_tokens": state.real,
+            "train_seconds": state.elapsed,
+            "real_tokens_per_s": state.real / state.elapsed if state.elapsed else None,
+            "final_loss": state.last_loss,
+            "history": state.history,
+            "wall_time_s": time.time() - started,
+        }
+    )
     runs.remove_states(sp.folder, dist)
     card["finished"], card["finished_at"] = True, runs.utc_now()
     if dist.main:

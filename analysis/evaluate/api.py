@@ -32,9 +32,22 @@ log = get_logger("analysis.evaluate")
 ANALYSIS = "evaluate"  # results/<ANALYSIS>/<run-id>.json (before 2026-12: eval/)
 SUITES = ("symbolic", "general", "delegation")
 ROW_KEYS = (
-    "ckpt", "fingerprint", "suite", "family", "task", "n", "parse_rate", "parse_rate_ci", "exec_match",
-    "exec_match_ci", "exact_match", "exact_match_ci", "accuracy", "accuracy_ci", "isolation",
-)  # fmt: skip
+    "ckpt",
+    "fingerprint",
+    "suite",
+    "family",
+    "task",
+    "n",
+    "parse_rate",
+    "parse_rate_ci",
+    "exec_match",
+    "exec_match_ci",
+    "exact_match",
+    "exact_match_ci",
+    "accuracy",
+    "accuracy_ci",
+    "isolation",
+)
 #: Longest per-program time limit accepted (seconds).
 MAX_JOB_SECONDS = 3600.0
 INTERVALS = (
@@ -172,17 +185,27 @@ def _generate(alias: str, samples: Sequence[Sample], cfg: Config) -> dict[str, A
     if fmt != "chat-template":
         log.warning("%s has no chat template: prompts use the plain format (stated in the results)", alias)
     t0 = time.perf_counter()
-    gens = generate(model, tok, [prompt_text(tok, s) for s in samples],
-                    stops=[(lambda text, f=s.family: finished(text, f)) for s in samples],
-                    max_new_tokens=cfg.max_new_tokens, batch_tokens=cfg.batch_tokens,
-                    progress=cfg.progress, desc=f"generate {alias}")  # fmt: skip
+    gens = generate(
+        model,
+        tok,
+        [prompt_text(tok, s) for s in samples],
+        stops=[(lambda text, f=s.family: finished(text, f)) for s in samples],
+        max_new_tokens=cfg.max_new_tokens,
+        batch_tokens=cfg.batch_tokens,
+        progress=cfg.progress,
+        desc=f"generate {alias}",
+    )
     seconds = time.perf_counter() - t0
     tokens = sum(len(g.token_ids) for g in gens)
     return {
-        "model": model, "tokenizer": tok, "fingerprint": ckpt.fingerprint, "prompt_format": fmt,
+        "model": model,
+        "tokenizer": tok,
+        "fingerprint": ckpt.fingerprint,
+        "prompt_format": fmt,
         "raw": {s.id: g.text for s, g in zip(samples, gens, strict=True)},
-        "generate_s": seconds, "generated_tokens": tokens,
-    }  # fmt: skip
+        "generate_s": seconds,
+        "generated_tokens": tokens,
+    }
 
 
 def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dict[str, Any]:
@@ -200,8 +223,13 @@ def _from_file(path: str, samples: Sequence[Sample], split_ids: set[str]) -> dic
             log.warning(
                 "%s: %d %s: %s%s", path, len(ids), what, ", ".join(ids[:10]), " …" if len(ids) > 10 else ""
             )
-    return {"fingerprint": fingerprint(path), "prompt_format": "predictions file", "raw": preds,
-            "unknown_ids": unknown, "missing_ids": missing}  # fmt: skip
+    return {
+        "fingerprint": fingerprint(path),
+        "prompt_format": "predictions file",
+        "raw": preds,
+        "unknown_ids": unknown,
+        "missing_ids": missing,
+    }
 
 
 def _general_rows(
@@ -357,13 +385,20 @@ def run(aliases: str | Sequence[str], *, config: Config | None = None) -> Result
         row["isolation"] = isolation(mode)
     chosen = sorted({s.id for v in (*sym.values(), *dele.values()) for s in v})
     config_out = {
-        **asdict(cfg), "family_order": list(registry.names()), "ckpts": [lbl for lbl, _ in labels], "intervals": INTERVALS,
+        **asdict(cfg),
+        "family_order": list(registry.names()),
+        "ckpts": [lbl for lbl, _ in labels],
+        "intervals": INTERVALS,
         "dataset_fingerprint": dataset_fingerprint([s for s in samples if s.id in set(chosen)]),
-        "sample_ids": chosen, "gold_skipped": skipped, "checkpoints": per_ckpt,
+        "sample_ids": chosen,
+        "gold_skipped": skipped,
+        "checkpoints": per_ckpt,
         "selection_digest": hashlib.sha256("\n".join(chosen).encode()).hexdigest()[:16],
-        "isolation": isolation(mode), "sandbox_note": note, "max_prediction_chars": score.MAX_PREDICTION_CHARS,
+        "isolation": isolation(mode),
+        "sandbox_note": note,
+        "max_prediction_chars": score.MAX_PREDICTION_CHARS,
         "general_data": data.record() if data is not None else None,
-    }  # fmt: skip
+    }
     result = Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)
     result.items = items
     return result

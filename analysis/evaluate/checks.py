@@ -127,8 +127,14 @@ class Executor:
         run = [i for i, (_, _, c) in enumerate(items) if c.jobs is None or self.mode != "none"]
         samples = [items[i][0] for i in run]
         built = self.worker.calls(
-            "eval-jobs", [(*_name(items[i][2].jobs), items[i][0].to_dict(), items[i][1]) for i in run
-                          if items[i][2].jobs is not None], samples)  # type: ignore[arg-type]  # fmt: skip
+            "eval-jobs",
+            [
+                (*_name(items[i][2].jobs), items[i][0].to_dict(), items[i][1])
+                for i in run
+                if items[i][2].jobs is not None
+            ],
+            samples,
+        )  # type: ignore[arg-type]
         jobs: list[dict[str, Any]] = []
         gold_jobs: list[dict[str, Any]] = []
         slots: dict[int, tuple[int, int]] = {}
@@ -156,8 +162,15 @@ class Executor:
             sample, text, check = items[i]
             a, b = slots.get(i, (0, 0))
             gold = self._gold.get((check.name, sample.id), [])
-            asks.append((*_name(check.judge), sample.to_dict(), text,
-                         [astuple(o) for o in outcomes[a:b]], [astuple(o) for o in gold]))  # fmt: skip
+            asks.append(
+                (
+                    *_name(check.judge),
+                    sample.to_dict(),
+                    text,
+                    [astuple(o) for o in outcomes[a:b]],
+                    [astuple(o) for o in gold],
+                )
+            )
         flags: list[bool | None] = [None] * len(items)
         for i, (ok, value) in zip(run, self.worker.calls("eval-judge", asks, samples), strict=True):
             flags[i] = ok and value is True

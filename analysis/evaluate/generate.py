@@ -107,8 +107,14 @@ class _Active:
         ids, mask = _left_pad([encoded[i] for i in rows], self.pad)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         cache = DynamicCache(config=self.model.config)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                         logits_to_keep=1, **{self.kv_name: cache})  # fmt: skip
+        out = self.model(
+            input_ids=ids,
+            attention_mask=mask,
+            position_ids=positions,
+            use_cache=True,
+            logits_to_keep=1,
+            **{self.kv_name: cache},
+        )
         logits, next_pos = out.logits[:, -1], positions[:, -1] + 1
         if self.cache is None:
             self.cache, self.mask, self.next_pos, self.logits, self.rows = (
@@ -147,9 +153,13 @@ class _Active:
         import torch
 
         self.mask = torch.cat([self.mask, self.mask.new_ones((len(self.rows), 1))], dim=1)
-        out = self.model(input_ids=tokens[:, None], attention_mask=self.mask,
-                         position_ids=self.next_pos[:, None], use_cache=True,
-                         **{self.kv_name: self.cache})  # fmt: skip
+        out = self.model(
+            input_ids=tokens[:, None],
+            attention_mask=self.mask,
+            position_ids=self.next_pos[:, None],
+            use_cache=True,
+            **{self.kv_name: self.cache},
+        )
         self.logits, self.next_pos = out.logits[:, -1], self.next_pos + 1
 
 

@@ -67,11 +67,22 @@ def _no_new_processes():
     arch, clone, fork, vfork = arches[platform.machine()]
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
     ld, jeq, jset, ret, jge = 0x20, 0x15, 0x45, 0x06, 0x35
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, allow), (ld, 0, 0, 0),
-            (jge, 6, 0, 0x40000000), (jeq, 5, 0, fork if fork is not None else 0xFFFFFFFF),
-            (jeq, 4, 0, vfork if vfork is not None else 0xFFFFFFFF), (jeq, 4, 0, 435),
-            (jeq, 0, 4, clone), (ld, 0, 0, 16), (jset, 2, 0, 0x10000),
-            (ret, 0, 0, eperm), (ret, 0, 0, enosys), (ret, 0, 0, allow)]  # fmt: skip
+    prog = [
+        (ld, 0, 0, 4),
+        (jeq, 1, 0, arch),
+        (ret, 0, 0, allow),
+        (ld, 0, 0, 0),
+        (jge, 6, 0, 0x40000000),
+        (jeq, 5, 0, fork if fork is not None else 0xFFFFFFFF),
+        (jeq, 4, 0, vfork if vfork is not None else 0xFFFFFFFF),
+        (jeq, 4, 0, 435),
+        (jeq, 0, 4, clone),
+        (ld, 0, 0, 16),
+        (jset, 2, 0, 0x10000),
+        (ret, 0, 0, eperm),
+        (ret, 0, 0, enosys),
+        (ret, 0, 0, allow),
+    ]
     # indices: 11 eperm, 12 enosys, 13 allow; jumps are relative to the next instruction
     prog[4] = (jge, 11 - 5, 0, 0x40000000)
     prog[5] = (jeq, 11 - 6, 0, prog[5][3])

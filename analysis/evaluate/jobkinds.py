@@ -30,8 +30,11 @@ def plain(value, depth=0):
     if type(value) in (set, frozenset):
         return sorted((plain(v, depth + 1) for v in value), key=repr)
     if type(value) is dict:
-        return {"__dict__": sorted(([plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()),
-                                   key=repr)}  # fmt: skip
+        return {
+            "__dict__": sorted(
+                ([plain(k, depth + 1), plain(v, depth + 1)] for k, v in value.items()), key=repr
+            )
+        }
     return repr(value)
 
 
@@ -63,7 +66,7 @@ def decode(data):
     if type(data) is list:
         return [decode(v) for v in data]
     if type(data) is dict and len(data) == 1:
-        (tag, body), = data.items()  # fmt: skip
+        ((tag, body),) = data.items()
         if tag == "$f" and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag == "$c" and type(body) is list and len(body) == 2:

@@ -23,8 +23,13 @@ def headline(result: Result) -> list[dict[str, Any]]:
     for ck in result.config.get("ckpts", []):
         row: dict[str, Any] = {"ckpt": ck}
         for suite in ("symbolic", "general", "delegation", "average"):
-            hit = [r for r in result.rows if r["ckpt"] == ck and r["suite"] == suite
-                   and (r.get("family") == "all" or r.get("task") == "all")]  # fmt: skip
+            hit = [
+                r
+                for r in result.rows
+                if r["ckpt"] == ck
+                and r["suite"] == suite
+                and (r.get("family") == "all" or r.get("task") == "all")
+            ]
             row[suite] = hit[0]["accuracy"] if hit else None
             row[f"{suite}_ci"] = hit[0].get("accuracy_ci") if hit else None
         out.append(row)
@@ -40,17 +45,24 @@ def general_notes(result: Result) -> list[str]:
 def format_table(result: Result) -> str:
     """Family/task × checkpoint accuracy table (percent, 95% interval), then the suite summary."""
     ckpts = list(result.config.get("ckpts", []))
-    groups = list(dict.fromkeys(
-        (r["suite"], r.get("family") or r.get("task")) for r in result.rows
-        if (r.get("family") or r.get("task")) != "all"))  # fmt: skip
+    groups = list(
+        dict.fromkeys(
+            (r["suite"], r.get("family") or r.get("task"))
+            for r in result.rows
+            if (r.get("family") or r.get("task")) != "all"
+        )
+    )
     wide = max([22, *(len(g) for _, g in groups)])
     head = f"{'suite':<10} {'family/task':<{wide}}" + "".join(f" {c[:18]:>18}" for c in ckpts)
     lines = [head, "-" * len(head)]
     for suite, g in groups:
         cells = []
         for c in ckpts:
-            hit = [r for r in result.rows if r["ckpt"] == c and r["suite"] == suite
-                   and (r.get("family") or r.get("task")) == g]  # fmt: skip
+            hit = [
+                r
+                for r in result.rows
+                if r["ckpt"] == c and r["suite"] == suite and (r.get("family") or r.get("task")) == g
+            ]
             value = hit[0].get("accuracy") if hit else None
             if value is None and hit and hit[0].get("loss") is not None:
                 cells.append(f"{'loss ' + format(hit[0]['loss'], '.3f'):>18}")
@@ -59,8 +71,12 @@ def format_table(result: Result) -> str:
         lines.append(f"{suite:<10} {g:<{wide}}" + "".join(f" {x}" for x in cells))
     lines += ["", f"{'ckpt':<12} {'Symbolic':>16} {'General':>16} {'Symbol+Deleg.':>16} {'average':>16}"]
     for h in headline(result):
-        lines.append(f"{h['ckpt']:<12}" + "".join(
-            f" {_pct(h[s], h[s + '_ci']):>16}" for s in ("symbolic", "general", "delegation", "average")))  # fmt: skip
+        lines.append(
+            f"{h['ckpt']:<12}"
+            + "".join(
+                f" {_pct(h[s], h[s + '_ci']):>16}" for s in ("symbolic", "general", "delegation", "average")
+            )
+        )
     return "\n".join(lines + general_notes(result))
 
 
@@ -73,9 +89,15 @@ def markdown(result: Result, samples: dict[str, Any]) -> str:
     """The report: headline table, per-family scoring rules, and for each family a few samples with
     the gold output and each checkpoint's answer (``samples``: id → Sample)."""
     ckpts = list(result.config.get("ckpts", []))
-    out = [f"# Evaluation {result.run_id}", "", f"split `{result.config.get('split')}`, "
-           f"{result.config.get('per_family')} per family/task; {result.config.get('intervals')}", "",
-           "| checkpoint | Symbolic | General | Symbol+Delegation | average |", "|---|---:|---:|---:|---:|"]  # fmt: skip
+    out = [
+        f"# Evaluation {result.run_id}",
+        "",
+        f"split `{result.config.get('split')}`, "
+        f"{result.config.get('per_family')} per family/task; {result.config.get('intervals')}",
+        "",
+        "| checkpoint | Symbolic | General | Symbol+Delegation | average |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for h in headline(result):
         out.append(
             f"| {h['ckpt']} | "

@@ -120,8 +120,20 @@ def _visible_python() -> list[str]:
 def bwrap_command(lib: Path, limits: Limits) -> list[str]:
     """The ``bwrap`` argument list up to (not including) the command; ``lib`` is bound at
     ``/sandbox`` read-only (the harness, its job kinds and guards)."""
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--uid", str(SANDBOX_UID),
-           "--gid", str(SANDBOX_UID), "--hostname", "sandbox", "--cap-drop", "ALL"]  # fmt: skip
+    cmd = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "sandbox",
+        "--cap-drop",
+        "ALL",
+    ]
     for path in _SYSTEM:
         if os.path.islink(path):
             cmd += ["--symlink", os.readlink(path), path]
@@ -131,8 +143,23 @@ def bwrap_command(lib: Path, limits: Limits) -> list[str]:
         cmd += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for path in _visible_python():
         cmd += ["--ro-bind", path, path]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp",
-            "--ro-bind", str(lib), "/sandbox", "--chdir", "/tmp", "--remount-ro", "/"]  # fmt: skip
+    cmd += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.tmpfs_mb << 20),
+        "--tmpfs",
+        "/tmp",
+        "--ro-bind",
+        str(lib),
+        "/sandbox",
+        "--chdir",
+        "/tmp",
+        "--remount-ro",
+        "/",
+    ]
     return cmd
 
 
@@ -197,9 +224,16 @@ def _header(
 ) -> tuple[str, bytes]:
     """``(nonce, what the harness reads on stdin)``: a length-prefixed header, then a job per line."""
     nonce = secrets.token_hex(16)
-    header = json.dumps({"nonce": nonce, "job_seconds": limits.job_seconds, "shared": shared,
-                         "kinds": _warm_kinds(jobs), "seccomp": limits.no_fork,
-                         "pidns": mode == "bwrap"}).encode()  # fmt: skip
+    header = json.dumps(
+        {
+            "nonce": nonce,
+            "job_seconds": limits.job_seconds,
+            "shared": shared,
+            "kinds": _warm_kinds(jobs),
+            "seccomp": limits.no_fork,
+            "pidns": mode == "bwrap",
+        }
+    ).encode()
     return nonce, b"%010d" % len(header) + header + b"".join(json.dumps(j).encode() + b"\n" for j in jobs)
 
 
@@ -234,10 +268,15 @@ def _run_once(
             shutil.copy(src, lib / src.name)
         try:
             proc = subprocess.Popen(
-                _command(mode, str(work), lib, limits), cwd=work, env=env, stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+                _command(mode, str(work), lib, limits),
+                cwd=work,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
                 preexec_fn=lambda: _limit(limits, len(jobs), mode, nproc),
-            )  # fmt: skip
+            )
         except OSError as err:
             return {}, f"the sandbox could not start: {err}"
         out, why = _communicate(proc, payload, wall)

@@ -136,10 +136,16 @@ def score_symbolic(samples: Sequence[Sample], answers: Mapping[str, str], execut
         executed[i] = f
     off = executor.mode == "none"
     return [
-        Item(s.id, s.family, parsed[i], exact[i], None if off and _needs_sandbox(s.family) else executed[i],
-             not_run=off and _needs_sandbox(s.family))
+        Item(
+            s.id,
+            s.family,
+            parsed[i],
+            exact[i],
+            None if off and _needs_sandbox(s.family) else executed[i],
+            not_run=off and _needs_sandbox(s.family),
+        )
         for i, s in enumerate(samples)
-    ]  # fmt: skip
+    ]
 
 
 def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], executor: Executor) -> list[Item]:
@@ -154,8 +160,9 @@ def score_delegation(samples: Sequence[Sample], answers: Mapping[str, str], exec
     )
     off = executor.mode == "none"
     for s, t, f, p, e in zip(samples, capped, flags, parsed, exact, strict=True):
-        items.append(Item(s.id, delegation.task_of(s) or "", p, e, None if off else bool(f and t.strip()),
-                          not_run=off))  # fmt: skip
+        items.append(
+            Item(s.id, delegation.task_of(s) or "", p, e, None if off else bool(f and t.strip()), not_run=off)
+        )
     return items
 
 
@@ -174,8 +181,12 @@ def _rate(flags: Sequence[bool | None]) -> tuple[float | None, list[float] | Non
 def group_row(items: Sequence[Item]) -> dict[str, Any]:
     """``n``, ``parse_rate``, ``exec_match``, ``exact_match``, ``accuracy`` (+ ``_ci``) of one group."""
     row: dict[str, Any] = {"n": len(items)}
-    for key, flags in (("parse_rate", [i.parsed for i in items]), ("exact_match", [i.exact for i in items]),
-                       ("exec_match", [i.executed for i in items]), ("accuracy", [i.correct for i in items])):  # fmt: skip
+    for key, flags in (
+        ("parse_rate", [i.parsed for i in items]),
+        ("exact_match", [i.exact for i in items]),
+        ("exec_match", [i.executed for i in items]),
+        ("accuracy", [i.correct for i in items]),
+    ):
         row[key], row[f"{key}_ci"] = _rate(flags)
     return row
 
@@ -189,8 +200,11 @@ def macro_row(items: Sequence[Item], seed: int, n_boot: int = BOOTSTRAP) -> dict
     row: dict[str, Any] = {"n": len(items), "groups": len(groups)}
     rng = np.random.default_rng(seed)
     for key in ("accuracy", "parse_rate"):
-        arrays = [np.array([getattr(i, "correct" if key == "accuracy" else "parsed") for i in g], float)
-                  for g in groups.values() if key == "parse_rate" or not any(i.not_run for i in g)]  # fmt: skip
+        arrays = [
+            np.array([getattr(i, "correct" if key == "accuracy" else "parsed") for i in g], float)
+            for g in groups.values()
+            if key == "parse_rate" or not any(i.not_run for i in g)
+        ]
         if not arrays:
             row[key], row[f"{key}_ci"] = None, None
             continue
@@ -213,5 +227,8 @@ def average_row(scores: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         se = (ci[1] - ci[0]) / (2 * Z95) if ci else 0.0
         var += se * se
     half = Z95 * math.sqrt(var) / len(vals)
-    return {"accuracy": mean, "accuracy_ci": [max(0.0, mean - half), min(1.0, mean + half)],
-            "suites_averaged": sorted(vals)}  # fmt: skip
+    return {
+        "accuracy": mean,
+        "accuracy_ci": [max(0.0, mean - half), min(1.0, mean + half)],
+        "suites_averaged": sorted(vals),
+    }

@@ -177,11 +177,16 @@ def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey],
     per_shard = opts.shard_samples or default_shard_samples(len(layers), dim)
     num_shards = math.ceil(len(data.samples) / per_shard)
     resume_key = {
-        "format": STORE_FORMAT, "key": key.name, "checkpoint": ckpt.fingerprint,
-        "dataset": data.fingerprint, "layers": layers, "shard_samples": per_shard,
-        "num_shards": num_shards, "padding_side": opts.padding_side,
+        "format": STORE_FORMAT,
+        "key": key.name,
+        "checkpoint": ckpt.fingerprint,
+        "dataset": data.fingerprint,
+        "layers": layers,
+        "shard_samples": per_shard,
+        "num_shards": num_shards,
+        "padding_side": opts.padding_side,
         "extraction_code": extraction_code_hash(),  # shards of other code are not resumed from
-    }  # fmt: skip
+    }
     return Plan(store_root() / key.name, num_layers, dim, per_shard, num_shards, resume_key)
 
 
@@ -200,10 +205,18 @@ def run(job: ShardJob, rank: int, world: int, resumed: int) -> None:
 def publish(job: ShardJob, p: Plan, opts: BuildOptions, world: int) -> None:
     """Step 3 (rank 0): write the manifest and rename the partial folder into place."""
     manifest = _manifest(
-        job.ckpt, job.data, job.key, job.layers, job.partial, num_layers=p.num_layers,
-        hidden_size=p.dim, padding_side=opts.padding_side, batch_tokens=opts.batch_tokens,
-        shard_samples=p.per_shard, world_size=world,
-    )  # fmt: skip
+        job.ckpt,
+        job.data,
+        job.key,
+        job.layers,
+        job.partial,
+        num_layers=p.num_layers,
+        hidden_size=p.dim,
+        padding_side=opts.padding_side,
+        batch_tokens=opts.batch_tokens,
+        shard_samples=p.per_shard,
+        world_size=world,
+    )
     job.partial.finalize(manifest)
 
 
@@ -234,9 +247,18 @@ def build_store(
             return existing if existing is not None else Store.open(p.final)
         partial = PartialStore(p.final, p.resume_key)
         job = ShardJob(
-            ckpt, data, key, layers, partial, [], p.per_shard, p.dim, opts.batch_tokens,
-            opts.padding_side, opts.progress and rank == 0,
-        )  # fmt: skip
+            ckpt,
+            data,
+            key,
+            layers,
+            partial,
+            [],
+            p.per_shard,
+            p.dim,
+            opts.batch_tokens,
+            opts.padding_side,
+            opts.progress and rank == 0,
+        )
         try:
             resumed = partial.open() if rank == 0 else 0
             distributed.barrier()

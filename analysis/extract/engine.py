@@ -96,9 +96,15 @@ def _one_shard(
     skipped = [[p.index, p.sample_id, p.reason] for p in prepared if not isinstance(p, Item)]
     bar.update(len(skipped))  # type: ignore[attr-defined]
     vectors = extract_chunk(
-        cap, items, tokenizer.pad_token_id, job.dim, job.key.pooling, job.padding_side,
-        job.batch_tokens, bar.update,  # type: ignore[attr-defined]
-    )  # fmt: skip
+        cap,
+        items,
+        tokenizer.pad_token_id,
+        job.dim,
+        job.key.pooling,
+        job.padding_side,
+        job.batch_tokens,
+        bar.update,  # type: ignore[attr-defined]
+    )
     tensors = {tensor_name(layer): vectors[layer] for layer in job.layers}
     job.partial.write_shard(k, tensors, {"chunk": k, "kept": [it.index for it in items], "skipped": skipped})
 
@@ -117,9 +123,13 @@ def extract_shards(job: ShardJob) -> None:
     max_len = getattr(model.config, "max_position_embeddings", None)
     total = sum(_shard_samples(job, k) for k in job.todo)
     bar = tqdm(
-        total=total, unit="sample", desc=f"extract {job.ckpt.alias}/{job.key.span}",
-        disable=not job.progress, dynamic_ncols=True, smoothing=0.1,
-    )  # fmt: skip
+        total=total,
+        unit="sample",
+        desc=f"extract {job.ckpt.alias}/{job.key.span}",
+        disable=not job.progress,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
     try:
         with capturing(model, job.layers) as cap:
             for k in job.todo:

@@ -90,8 +90,13 @@ class CrossMoments:
     def zeros(cls, dx: int, dy: int) -> CrossMoments:
         """Empty sums for ``dx``- and ``dy``-dimensional rows."""
         f64 = torch.float64
-        return cls(torch.zeros(dx, dy, dtype=f64), torch.zeros(dx, dtype=f64), torch.zeros(dy, dtype=f64),
-                   torch.zeros(dx, dtype=f64), torch.zeros(dy, dtype=f64))  # fmt: skip
+        return cls(
+            torch.zeros(dx, dy, dtype=f64),
+            torch.zeros(dx, dtype=f64),
+            torch.zeros(dy, dtype=f64),
+            torch.zeros(dx, dtype=f64),
+            torch.zeros(dy, dtype=f64),
+        )
 
     def update(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
         """Add the rows of ``xb [b, dx]`` and ``yb [b, dy]`` (float64, already shifted if wanted)."""

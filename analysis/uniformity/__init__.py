@@ -45,9 +45,21 @@ log = get_logger("analysis.uniformity")
 ANALYSIS = "uniformity"  # results/<ANALYSIS>/<run-id>.json
 #: The result's first CSV columns (every row has them).
 ROW_KEYS = (
-    "ckpt", "fingerprint", "layer", "span", "pairs", "family", "n", "n_pairs",
-    "alignment", "alignment_ci", "uniformity", "uniformity_ci", "t", "alpha",
-)  # fmt: skip
+    "ckpt",
+    "fingerprint",
+    "layer",
+    "span",
+    "pairs",
+    "family",
+    "n",
+    "n_pairs",
+    "alignment",
+    "alignment_ci",
+    "uniformity",
+    "uniformity_ci",
+    "t",
+    "alpha",
+)
 DEFAULTS_NOTE = (
     "The paper's exact pairing, layer and pooling are not public; the defaults here (pairs of two "
     "different samples of the same family, mean pooling over the symbol span, every layer) are ours "
@@ -113,20 +125,38 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: Config) -> list[dict[
         if other is not None:
             y_vec, y_ids, _ = other.read(layer)
             ia, ib = align_by_ids(sel["ids"], y_ids)
-            sel = {**sel, "vectors": sel["vectors"][ia], "ids": [sel["ids"][i] for i in ia],
-                   "families": [sel["families"][i] for i in ia]}  # fmt: skip
+            sel = {
+                **sel,
+                "vectors": sel["vectors"][ia],
+                "ids": [sel["ids"][i] for i in ia],
+                "families": [sel["families"][i] for i in ia],
+            }
             y = y_vec[ib]
         report = uniformity_report(
-            sel["vectors"], sel["families"], pairs=cfg.pairs, y=y, evol_pairs=sel["evol_pairs"],
-            t=cfg.t, alpha=cfg.alpha, max_pairs=cfg.max_pairs, n_boot=cfg.bootstrap,
-            seed=cfg.seed, level=cfg.level, ids=sel["ids"],
-        )  # fmt: skip
+            sel["vectors"],
+            sel["families"],
+            pairs=cfg.pairs,
+            y=y,
+            evol_pairs=sel["evol_pairs"],
+            t=cfg.t,
+            alpha=cfg.alpha,
+            max_pairs=cfg.max_pairs,
+            n_boot=cfg.bootstrap,
+            seed=cfg.seed,
+            level=cfg.level,
+            ids=sel["ids"],
+        )
         for r in report:
-            rows.append({
-                "ckpt": alias, "fingerprint": store.manifest["checkpoint"]["fingerprint"],
-                "dataset_fingerprint": store.manifest["dataset"]["fingerprint"],
-                "layer": layer, "span": span, **r,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "ckpt": alias,
+                    "fingerprint": store.manifest["checkpoint"]["fingerprint"],
+                    "dataset_fingerprint": store.manifest["dataset"]["fingerprint"],
+                    "layer": layer,
+                    "span": span,
+                    **r,
+                }
+            )
     return rows
 
 

@@ -119,9 +119,15 @@ def uniformity_report(
     values = torch.from_numpy(dist).pow(alpha).numpy() if len(pair_idx) else np.empty(0)
 
     settings = {
-        "pairs": pairs, "t": t, "alpha": alpha, "max_pairs": max_pairs, "seed": seed,
-        "n_boot": n_boot, "level": level, "normalised_input": normalised,
-    }  # fmt: skip
+        "pairs": pairs,
+        "t": t,
+        "alpha": alpha,
+        "max_pairs": max_pairs,
+        "seed": seed,
+        "n_boot": n_boot,
+        "level": level,
+        "normalised_input": normalised,
+    }
     groups = [(name, np.flatnonzero(fam == name)) for name in sorted(set(fam.tolist()))]
     groups.append((ALL, np.arange(rows.n)))
     out: list[dict[str, Any]] = []
@@ -151,10 +157,19 @@ def _group_row(
     n = len(members)
     boot_seed = derive_seed(settings["seed"], name)
     row: dict[str, Any] = {
-        "family": name, "n": n, "n_pairs": 0, "alignment": None, "alignment_ci": None,
-        "uniformity": None, "uniformity_ci": None, "n_boot_valid_alignment": None,
-        "n_boot_valid_uniformity": None, "skipped": None, **settings, "boot_seed": boot_seed,
-    }  # fmt: skip
+        "family": name,
+        "n": n,
+        "n_pairs": 0,
+        "alignment": None,
+        "alignment_ci": None,
+        "uniformity": None,
+        "uniformity_ci": None,
+        "n_boot_valid_alignment": None,
+        "n_boot_valid_uniformity": None,
+        "skipped": None,
+        **settings,
+        "boot_seed": boot_seed,
+    }
     if n < 2:
         row["skipped"] = "fewer than 2 samples"
         return row

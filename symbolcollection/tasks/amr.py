@@ -72,8 +72,14 @@ def _form(rng: random.Random) -> tuple[str, str]:
         return q, f"({vf} / {frame} :ARG0 ({va} / {a}) :ARG1 ({vo} / {o}) :location ({vp} / {pl}))"
     if form == 5:
         vb, vbel = V(b), V("believe-01")
-        q = pick(rng, ("The {b} believes that the {a} {p} the {o}.", "The {b} thinks the {a} {p} the {o}."),
-                 b=b, a=a, p=pres, o=o)  # fmt: skip
+        q = pick(
+            rng,
+            ("The {b} believes that the {a} {p} the {o}.", "The {b} thinks the {a} {p} the {o}."),
+            b=b,
+            a=a,
+            p=pres,
+            o=o,
+        )
         return (
             q,
             f"({vbel} / believe-01 :ARG0 ({vb} / {b}) :ARG1 ({vf} / {frame} :ARG0 ({va} / {a}) :ARG1 ({vo} / {o})))",

@@ -54,8 +54,13 @@ def _form(rng: random.Random) -> tuple[str, str]:
             rng, ("find all .{e} files under {d}", "list every file ending in .{e} below {d}"), e=e, d=d
         ), f"find {d} -type f -name '*.{e}'"
     if form == 1:
-        return pick(rng, ("count the lines containing '{w}' in {d}/app.{e}", "how many lines of {d}/app.{e} mention {w}"), w=w, d=d, e=e), \
-            f"grep -c '{w}' {d}/app.{e}"  # fmt: skip
+        return pick(
+            rng,
+            ("count the lines containing '{w}' in {d}/app.{e}", "how many lines of {d}/app.{e} mention {w}"),
+            w=w,
+            d=d,
+            e=e,
+        ), f"grep -c '{w}' {d}/app.{e}"
     if form == 2:
         return pick(
             rng,
@@ -65,11 +70,26 @@ def _form(rng: random.Random) -> tuple[str, str]:
             e=e,
         ), f"tail -n {k} {d}/app.{e}"
     if form == 3:
-        return pick(rng, ("delete .{e} files in {d} older than {k} days", "remove {d} .{e} files not modified for {k} days"), e=e, d=d, k=k), \
-            f"find {d} -name '*.{e}' -mtime +{k} -delete"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "delete .{e} files in {d} older than {k} days",
+                "remove {d} .{e} files not modified for {k} days",
+            ),
+            e=e,
+            d=d,
+            k=k,
+        ), f"find {d} -name '*.{e}' -mtime +{k} -delete"
     if form == 4:
-        return pick(rng, ("search {d} recursively for '{w}', case-insensitively", "grep every file under {d} for {w}, ignoring case"), d=d, w=w), \
-            f"grep -ri '{w}' {d}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "search {d} recursively for '{w}', case-insensitively",
+                "grep every file under {d} for {w}, ignoring case",
+            ),
+            d=d,
+            w=w,
+        ), f"grep -ri '{w}' {d}"
     if form == 5:
         return pick(
             rng, ("show the {k} largest files in {d}", "list the top {k} files of {d} by size"), k=k, d=d
@@ -83,8 +103,11 @@ def _form(rng: random.Random) -> tuple[str, str]:
             rng, ("count the .{e} files in {d}", "how many .{e} files does {d} hold"), e=e, d=d
         ), f"find {d} -name '*.{e}' | wc -l"
     if form == 8:
-        return pick(rng, ("make every .sh file in {d} executable", "add execute permission to the shell scripts in {d}"), d=d), \
-            f"find {d} -name '*.sh' -exec chmod +x {{}} \\;"  # fmt: skip
+        return pick(
+            rng,
+            ("make every .sh file in {d} executable", "add execute permission to the shell scripts in {d}"),
+            d=d,
+        ), f"find {d} -name '*.sh' -exec chmod +x {{}} \\;"
     return pick(
         rng,
         ("list the distinct lines of {d}/app.{e} sorted", "print the unique sorted lines in {d}/app.{e}"),

@@ -32,15 +32,34 @@ def _form(rng: random.Random) -> tuple[str, str]:
             rng, ("every {k} minutes", "once every {k} minutes", "at {k}-minute intervals"), k=k
         ), f"*/{k} * * * *"
     if form == 2:
-        return (pick(rng, ("every {d} at {t}", "on {d}s at {t}", "weekly on {d}, {t}"), d=DAYS[d], t=_clock(h, m)),
-                f"{m} {h} * * {d}")  # fmt: skip
+        return (
+            pick(
+                rng, ("every {d} at {t}", "on {d}s at {t}", "weekly on {d}, {t}"), d=DAYS[d], t=_clock(h, m)
+            ),
+            f"{m} {h} * * {d}",
+        )
     if form == 3:
-        return (pick(rng, ("at {t} on weekdays", "every weekday at {t}", "Monday to Friday at {t}"), t=_clock(h, m)),
-                f"{m} {h} * * 1-5")  # fmt: skip
+        return (
+            pick(
+                rng, ("at {t} on weekdays", "every weekday at {t}", "Monday to Friday at {t}"), t=_clock(h, m)
+            ),
+            f"{m} {h} * * 1-5",
+        )
     if form == 4:
         dom = rng.randint(1, 28)
-        return (pick(rng, ("on day {n} of every month at {t}", "monthly, on the {n}th day, at {t}",
-                           "at {t} on the {n}th of each month"), n=dom, t=_clock(h, m)), f"{m} {h} {dom} * *")  # fmt: skip
+        return (
+            pick(
+                rng,
+                (
+                    "on day {n} of every month at {t}",
+                    "monthly, on the {n}th day, at {t}",
+                    "at {t} on the {n}th of each month",
+                ),
+                n=dom,
+                t=_clock(h, m),
+            ),
+            f"{m} {h} {dom} * *",
+        )
     if form == 5:
         k = rng.choice((2, 3, 4, 6, 8, 12))
         return pick(
@@ -50,11 +69,35 @@ def _form(rng: random.Random) -> tuple[str, str]:
         ), f"0 */{k} * * *"
     if form == 6:
         mo, dom = rng.randrange(12), rng.randint(1, 28)
-        return (pick(rng, ("every year on {mo} {n} at {t}", "annually on {mo} {n}, {t}", "once a year: {mo} {n} at {t}"),
-                     mo=MONTHS[mo], n=dom, t=_clock(h, m)), f"{m} {h} {dom} {mo + 1} *")  # fmt: skip
+        return (
+            pick(
+                rng,
+                (
+                    "every year on {mo} {n} at {t}",
+                    "annually on {mo} {n}, {t}",
+                    "once a year: {mo} {n} at {t}",
+                ),
+                mo=MONTHS[mo],
+                n=dom,
+                t=_clock(h, m),
+            ),
+            f"{m} {h} {dom} {mo + 1} *",
+        )
     a, b = sorted(rng.sample(range(6, 22), 2))
-    return (pick(rng, ("at minute {m} of every hour from {a}:00 to {b}:00", "hourly at :{m:02d} between {a} and {b} o'clock",
-                       "every hour between {a}:00 and {b}:00, at {m} past"), m=m, a=a, b=b), f"{m} {a}-{b} * * *")  # fmt: skip
+    return (
+        pick(
+            rng,
+            (
+                "at minute {m} of every hour from {a}:00 to {b}:00",
+                "hourly at :{m:02d} between {a} and {b} o'clock",
+                "every hour between {a}:00 and {b}:00, at {m} past",
+            ),
+            m=m,
+            a=a,
+            b=b,
+        ),
+        f"{m} {a}-{b} * * *",
+    )
 
 
 def gen_cron(rng: random.Random, n: int) -> list[Draft]:

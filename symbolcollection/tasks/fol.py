@@ -57,12 +57,27 @@ def _categorical(rng: random.Random) -> tuple[str, str, list[str], list[str]]:
         )
         return q, f"exists x.({n}(x) & -{a}(x))", [n, a], []
     if form == 4:
-        q = pick(rng, ("Every {A} {N} is {B}.", "All {N}s that are {A} are also {B}.", "If a {N} is {A}, it is {B}."),
-                 N=N, A=A, B=B)  # fmt: skip
+        q = pick(
+            rng,
+            ("Every {A} {N} is {B}.", "All {N}s that are {A} are also {B}.", "If a {N} is {A}, it is {B}."),
+            N=N,
+            A=A,
+            B=B,
+        )
         return q, f"all x.(({n}(x) & {a}(x)) -> {b}(x))", [n, a, b], []
     if form == 5:
-        q = pick(rng, ("If {c} is {A}, then {c} is {B}.", "{C} is {B} whenever {c} is {A}.", "Should {c} be {A}, {c} is {B}."),
-                 c=c, C=c.capitalize(), A=A, B=B)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "If {c} is {A}, then {c} is {B}.",
+                "{C} is {B} whenever {c} is {A}.",
+                "Should {c} be {A}, {c} is {B}.",
+            ),
+            c=c,
+            C=c.capitalize(),
+            A=A,
+            B=B,
+        )
         return q, f"({a}({c}) -> {b}({c}))", [a, b], [c]
     if form == 6:
         q = pick(
@@ -73,8 +88,18 @@ def _categorical(rng: random.Random) -> tuple[str, str, list[str], list[str]]:
             A=A,
         )
         return q, f"({n}({c}) & {a}({c}))", [n, a], [c]
-    q = pick(rng, ("{C} is either {A} or {B}.", "{C} is {A} or {B} (or both).", "At least one holds: {c} is {A}, or {c} is {B}."),
-             C=c.capitalize(), c=c, A=A, B=B)  # fmt: skip
+    q = pick(
+        rng,
+        (
+            "{C} is either {A} or {B}.",
+            "{C} is {A} or {B} (or both).",
+            "At least one holds: {c} is {A}, or {c} is {B}.",
+        ),
+        C=c.capitalize(),
+        c=c,
+        A=A,
+        B=B,
+    )
     return q, f"({a}({c}) | {b}({c}))", [a, b], [c]
 
 
@@ -85,27 +110,71 @@ def _relational(rng: random.Random) -> tuple[str, str, list[str], list[str], lis
     c, d = rng.sample(CONSTS, 2)
     form = rng.randrange(6)
     if form == 0:
-        q = pick(rng, ("Every {N} {R} some {M}.", "Each {N} {R} at least one {M}.", "For every {N} there is a {M} it {R}."),
-                 N=N, M=M, R=R)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Every {N} {R} some {M}.",
+                "Each {N} {R} at least one {M}.",
+                "For every {N} there is a {M} it {R}.",
+            ),
+            N=N,
+            M=M,
+            R=R,
+        )
         return q, f"all x.({n}(x) -> exists y.({m}(y) & {r}(x,y)))", [n, m], [r], []
     if form == 1:
-        q = pick(rng, ("Some {N} {R} every {M}.", "There is a {N} who {R} all {M}s.", "At least one {N} {R} each {M}."),
-                 N=N, M=M, R=R)  # fmt: skip
+        q = pick(
+            rng,
+            ("Some {N} {R} every {M}.", "There is a {N} who {R} all {M}s.", "At least one {N} {R} each {M}."),
+            N=N,
+            M=M,
+            R=R,
+        )
         return q, f"exists x.({n}(x) & all y.({m}(y) -> {r}(x,y)))", [n, m], [r], []
     if form == 2:
-        q = pick(rng, ("{C} {R} {D}.", "It is true that {c} {R} {d}.", "{C} is someone who {R} {d}."),
-                 C=c.capitalize(), c=c, D=d.capitalize(), d=d, R=R)  # fmt: skip
+        q = pick(
+            rng,
+            ("{C} {R} {D}.", "It is true that {c} {R} {d}.", "{C} is someone who {R} {d}."),
+            C=c.capitalize(),
+            c=c,
+            D=d.capitalize(),
+            d=d,
+            R=R,
+        )
         return q, f"{r}({c},{d})", [], [r], [c, d]
     if form == 3:
-        q = pick(rng, ("No {N} {R} {c}.", "{C} is {R2} by no {N}.", "There is no {N} that {R} {c}."),
-                 N=N, R=R, c=c, C=c.capitalize(), R2=R[:-1] + "d" if R.endswith("es") else R[:-1] + "ed")  # fmt: skip
+        q = pick(
+            rng,
+            ("No {N} {R} {c}.", "{C} is {R2} by no {N}.", "There is no {N} that {R} {c}."),
+            N=N,
+            R=R,
+            c=c,
+            C=c.capitalize(),
+            R2=R[:-1] + "d" if R.endswith("es") else R[:-1] + "ed",
+        )
         return q, f"-exists x.({n}(x) & {r}(x,{c}))", [n], [r], [c]
     if form == 4:
-        q = pick(rng, ("If {c} {R} {d}, then {d} {R} {c}.", "{D} {R} {c} provided that {c} {R} {d}.",
-                       "Whenever {c} {R} {d}, {d} {R} {c} too."), c=c, d=d, D=d.capitalize(), R=R)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "If {c} {R} {d}, then {d} {R} {c}.",
+                "{D} {R} {c} provided that {c} {R} {d}.",
+                "Whenever {c} {R} {d}, {d} {R} {c} too.",
+            ),
+            c=c,
+            d=d,
+            D=d.capitalize(),
+            R=R,
+        )
         return q, f"({r}({c},{d}) -> {r}({d},{c}))", [], [r], [c, d]
-    q = pick(rng, ("{C} {R} some {M}.", "There is a {M} that {c} {R}.", "{C} {R} at least one {M}."),
-             C=c.capitalize(), c=c, M=M, R=R)  # fmt: skip
+    q = pick(
+        rng,
+        ("{C} {R} some {M}.", "There is a {M} that {c} {R}.", "{C} {R} at least one {M}."),
+        C=c.capitalize(),
+        c=c,
+        M=M,
+        R=R,
+    )
     return q, f"exists y.({m}(y) & {r}({c},y))", [m], [r], [c]
 
 

@@ -16,29 +16,107 @@ def _form(rng: random.Random) -> tuple[str, str, list[str]]:
     a, b, c = rng.sample(ROOMS, 3)
     form = rng.randrange(12)
     table = (
-        (("Eventually go to the {a}.", "Reach the {a} at some point.", "Make sure you end up visiting the {a}."), "F {a}", 1),
-        (("Go to the {a} and then to the {b}.", "Visit the {a}, and afterwards the {b}.", "First reach the {a}, later the {b}."),
-         "F ({a} & F {b})", 2),
+        (
+            (
+                "Eventually go to the {a}.",
+                "Reach the {a} at some point.",
+                "Make sure you end up visiting the {a}.",
+            ),
+            "F {a}",
+            1,
+        ),
+        (
+            (
+                "Go to the {a} and then to the {b}.",
+                "Visit the {a}, and afterwards the {b}.",
+                "First reach the {a}, later the {b}.",
+            ),
+            "F ({a} & F {b})",
+            2,
+        ),
         (("Always avoid the {a}.", "Never enter the {a}.", "Stay out of the {a} at all times."), "G !{a}", 1),
-        (("Visit the {a} infinitely often.", "Keep coming back to the {a} forever.", "Go to the {a} again and again, without end."),
-         "G F {a}", 1),
-        (("Do not enter the {b} until you have been to the {a}.", "Stay away from the {b} until the {a} is reached.",
-          "Avoid the {b} before reaching the {a}."), "!{b} U {a}", 2),
-        (("Reach the {a} while always avoiding the {b}.", "Get to the {a} and never go through the {b}.",
-          "Eventually be in the {a}; the {b} must be avoided throughout."), "F {a} & G !{b}", 2),
-        (("Whenever you are in the {a}, go to the {b} next.", "Each time the {a} is visited, the next step is the {b}.",
-          "After any visit to the {a}, move straight to the {b}."), "G ({a} -> X {b})", 2),
-        (("Visit the {a}, the {b} and the {c}, in that order.", "Go to the {a}, then the {b}, then finally the {c}.",
-          "Reach the {a} first, the {b} second and the {c} last."), "F ({a} & F ({b} & F {c}))", 3),
-        (("Visit both the {a} and the {b}, in any order.", "Go to the {a} and to the {b}; the order does not matter.",
-          "Make sure the {a} and the {b} are each visited."), "F {a} & F {b}", 2),
-        (("Once you reach the {a}, stay there forever.", "Eventually remain in the {a} permanently.",
-          "End up in the {a} and never leave it."), "F G {a}", 1),
-        (("Whenever you visit the {a}, eventually visit the {b}.", "Every visit to the {a} must be followed at some point by the {b}.",
-          "If you are ever in the {a}, you must later reach the {b}."), "G ({a} -> F {b})", 2),
-        (("Stay in the {a} until you reach the {b}.", "Remain in the {a} until the {b} is reached.",
-          "Keep to the {a} up to the moment you get to the {b}."), "{a} U {b}", 2),
-    )  # fmt: skip
+        (
+            (
+                "Visit the {a} infinitely often.",
+                "Keep coming back to the {a} forever.",
+                "Go to the {a} again and again, without end.",
+            ),
+            "G F {a}",
+            1,
+        ),
+        (
+            (
+                "Do not enter the {b} until you have been to the {a}.",
+                "Stay away from the {b} until the {a} is reached.",
+                "Avoid the {b} before reaching the {a}.",
+            ),
+            "!{b} U {a}",
+            2,
+        ),
+        (
+            (
+                "Reach the {a} while always avoiding the {b}.",
+                "Get to the {a} and never go through the {b}.",
+                "Eventually be in the {a}; the {b} must be avoided throughout.",
+            ),
+            "F {a} & G !{b}",
+            2,
+        ),
+        (
+            (
+                "Whenever you are in the {a}, go to the {b} next.",
+                "Each time the {a} is visited, the next step is the {b}.",
+                "After any visit to the {a}, move straight to the {b}.",
+            ),
+            "G ({a} -> X {b})",
+            2,
+        ),
+        (
+            (
+                "Visit the {a}, the {b} and the {c}, in that order.",
+                "Go to the {a}, then the {b}, then finally the {c}.",
+                "Reach the {a} first, the {b} second and the {c} last.",
+            ),
+            "F ({a} & F ({b} & F {c}))",
+            3,
+        ),
+        (
+            (
+                "Visit both the {a} and the {b}, in any order.",
+                "Go to the {a} and to the {b}; the order does not matter.",
+                "Make sure the {a} and the {b} are each visited.",
+            ),
+            "F {a} & F {b}",
+            2,
+        ),
+        (
+            (
+                "Once you reach the {a}, stay there forever.",
+                "Eventually remain in the {a} permanently.",
+                "End up in the {a} and never leave it.",
+            ),
+            "F G {a}",
+            1,
+        ),
+        (
+            (
+                "Whenever you visit the {a}, eventually visit the {b}.",
+                "Every visit to the {a} must be followed at some point by the {b}.",
+                "If you are ever in the {a}, you must later reach the {b}.",
+            ),
+            "G ({a} -> F {b})",
+            2,
+        ),
+        (
+            (
+                "Stay in the {a} until you reach the {b}.",
+                "Remain in the {a} until the {b} is reached.",
+                "Keep to the {a} up to the moment you get to the {b}.",
+            ),
+            "{a} U {b}",
+            2,
+        ),
+    )
     phrasings, formula, k = table[form]
     q = pick(rng, phrasings, a=a, b=b, c=c)
     return q, formula.format(a=a, b=b, c=c), [a, b, c][:k]

@@ -79,8 +79,18 @@ def gen_expression(rng: random.Random, n: int) -> list[Draft]:
                 ),
             )
         used = sorted({c for c in v if c in expr})
-        out.append(phrase(rng, "nl2math-expression", "math", q[0].upper() + q[1:] + ".", EXPR_LANGS, expr, "generated:algebra-phrases",
-                          "Variables: " + ", ".join(used)))  # fmt: skip
+        out.append(
+            phrase(
+                rng,
+                "nl2math-expression",
+                "math",
+                q[0].upper() + q[1:] + ".",
+                EXPR_LANGS,
+                expr,
+                "generated:algebra-phrases",
+                "Variables: " + ", ".join(used),
+            )
+        )
     return out
 
 
@@ -132,8 +142,14 @@ def _tex(rng: random.Random) -> tuple[str, str]:
     kind = rng.randrange(13)
     if kind == 8:
         c = rng.randint(1, 9)
-        return pick(rng, ("{k} {x} squared plus {b} {x} minus {c}", "the quadratic {k}{x}^2 + {b}{x} - {c}"), k=k, x=x, b=b, c=c), \
-            f"{k} {x}^{{2}} + {b} {x} - {c}"  # fmt: skip
+        return pick(
+            rng,
+            ("{k} {x} squared plus {b} {x} minus {c}", "the quadratic {k}{x}^2 + {b}{x} - {c}"),
+            k=k,
+            x=x,
+            b=b,
+            c=c,
+        ), f"{k} {x}^{{2}} + {b} {x} - {c}"
     if kind == 9:
         return pick(
             rng, ("log base {k} of {x}", "the base-{k} logarithm of {x}"), k=k, x=x
@@ -143,15 +159,27 @@ def _tex(rng: random.Random) -> tuple[str, str]:
             rng, ("{b} choose {k}", "the binomial coefficient of {b} and {k}"), b=b + k, k=k
         ), f"\\binom{{{b + k}}}{{{k}}}"
     if kind == 11:
-        return pick(rng, ("the product for j from {a} to {b} of j plus {k}", "product of (j + {k}), j = {a}..{b}"), a=a + 1, b=b, k=k), \
-            f"\\prod_{{j={a + 1}}}^{{{b}}} \\left(j + {k}\\right)"  # fmt: skip
+        return pick(
+            rng,
+            ("the product for j from {a} to {b} of j plus {k}", "product of (j + {k}), j = {a}..{b}"),
+            a=a + 1,
+            b=b,
+            k=k,
+        ), f"\\prod_{{j={a + 1}}}^{{{b}}} \\left(j + {k}\\right)"
     if kind == 12:
         c = rng.randint(2, 9)
-        return pick(rng, ("{k} over {x} plus {x} over {c}", "the sum of fractions {k}/{x} and {x}/{c}"), k=k, x=x, c=c), \
-            f"\\frac{{{k}}}{{{x}}} + \\frac{{{x}}}{{{c}}}"  # fmt: skip
+        return pick(
+            rng, ("{k} over {x} plus {x} over {c}", "the sum of fractions {k}/{x} and {x}/{c}"), k=k, x=x, c=c
+        ), f"\\frac{{{k}}}{{{x}}} + \\frac{{{x}}}{{{c}}}"
     if kind == 0:
-        return pick(rng, ("the integral from {a} to {b} of {x} to the {k} d{x}", "integrate {x}^{k} over [{a}, {b}]"), a=a, b=b, x=x, k=k), \
-            f"\\int_{{{a}}}^{{{b}}} {x}^{{{k}}} \\, d{x}"  # fmt: skip
+        return pick(
+            rng,
+            ("the integral from {a} to {b} of {x} to the {k} d{x}", "integrate {x}^{k} over [{a}, {b}]"),
+            a=a,
+            b=b,
+            x=x,
+            k=k,
+        ), f"\\int_{{{a}}}^{{{b}}} {x}^{{{k}}} \\, d{x}"
     if kind == 1:
         return pick(
             rng, ("the sum for i from 1 to n of i to the {k}", "sum of i^{k}, i running from 1 to n"), k=k
@@ -165,14 +193,19 @@ def _tex(rng: random.Random) -> tuple[str, str]:
             rng, ("the square root of {x} plus {k}", "root of ({x} + {k})"), x=x, k=k
         ), f"\\sqrt{{{x} + {k}}}"
     if kind == 4:
-        return pick(rng, ("the derivative of sine of {k}{x} with respect to {x}", "d/d{x} of sin({k}{x})"), x=x, k=k), \
-            f"\\frac{{d}}{{d{x}}} \\sin{{\\left({k} {x}\\right)}}"  # fmt: skip
+        return pick(
+            rng, ("the derivative of sine of {k}{x} with respect to {x}", "d/d{x} of sin({k}{x})"), x=x, k=k
+        ), f"\\frac{{d}}{{d{x}}} \\sin{{\\left({k} {x}\\right)}}"
     if kind == 5:
-        return pick(rng, ("the limit as {x} goes to 0 of sin {x} over {x}", "lim of sin({x})/{x} for {x} to zero"), x=x), \
-            f"\\lim_{{{x} \\to 0}} \\frac{{\\sin{{{x}}}}}{{{x}}}"  # fmt: skip
+        return pick(
+            rng,
+            ("the limit as {x} goes to 0 of sin {x} over {x}", "lim of sin({x})/{x} for {x} to zero"),
+            x=x,
+        ), f"\\lim_{{{x} \\to 0}} \\frac{{\\sin{{{x}}}}}{{{x}}}"
     if kind == 6:
-        return pick(rng, ("e to the {k}{x} times cosine of {x}", "exp({k}{x}) multiplied by cos {x}"), x=x, k=k), \
-            f"e^{{{k} {x}}} \\cdot \\cos{{{x}}}"  # fmt: skip
+        return pick(
+            rng, ("e to the {k}{x} times cosine of {x}", "exp({k}{x}) multiplied by cos {x}"), x=x, k=k
+        ), f"e^{{{k} {x}}} \\cdot \\cos{{{x}}}"
     return pick(
         rng, ("the absolute value of {x} minus {b}", "|{x} - {b}|"), x=x, b=b
     ), f"\\left|{x} - {b}\\right|"

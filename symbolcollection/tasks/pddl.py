@@ -103,8 +103,16 @@ def gen_pddl_goals(rng: random.Random, n: int) -> list[Draft]:
                 objects = objects[:-1] + " " + consts[len("(:constants") : -1].strip() + ")"
             facts = [_say(rng, pos, toks) for pos, toks in atoms]
             listing = facts[0] if len(facts) == 1 else ", ".join(facts[:-1]) + " and " + facts[-1]
-            q = pick(rng, ("In the {d} domain, reach a state where {g}.", "Planning goal ({d}): {g}.",
-                           "We want {g} to hold at the end ({d} domain)."), d=name.group(1), g=listing)  # fmt: skip
+            q = pick(
+                rng,
+                (
+                    "In the {d} domain, reach a state where {g}.",
+                    "Planning goal ({d}): {g}.",
+                    "We want {g} to hold at the end ({d} domain).",
+                ),
+                d=name.group(1),
+                g=listing,
+            )
             ctx = f"(define (domain {name.group(1)}))\n{preds}\n{objects}"
             out.append(
                 phrase(

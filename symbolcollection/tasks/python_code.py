@@ -69,8 +69,14 @@ def _split_prompt(prompt: str, entry: str) -> tuple[str, str]:
 
 def run_tests(items: list[dict[str, str]]) -> list[bool]:
     """Run ``check(entry)`` for each ``{code, test, entry}`` in one subprocess (3 s each)."""
-    proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps(items), capture_output=True, text=True,
-                          timeout=60 + 3 * len(items), check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", _RUNNER],
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
+        timeout=60 + 3 * len(items),
+        check=False,
+    )
     try:
         return list(json.loads(proc.stdout.strip().splitlines()[-1]))
     except (IndexError, json.JSONDecodeError):

@@ -47,28 +47,81 @@ def _form(rng: random.Random) -> tuple[str, str, list[str]]:
         return "".join(rng.choice(alpha) for _ in range(rng.randint(a, b)))
 
     if form == 0:
-        q = pick(rng, ("strings made of {c} {n}", "a string that consists of {c} {n} and nothing else",
-                       "lines containing only {n}, {c} of them"), c=cw, n=cn)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "strings made of {c} {n}",
+                "a string that consists of {c} {n} and nothing else",
+                "lines containing only {n}, {c} of them",
+            ),
+            c=cw,
+            n=cn,
+        )
         return q, f"{cr}{cq}", [run(ca, lo, hi) for _ in range(3)]
     if form == 1:
-        q = pick(rng, ("strings that start with the word '{w}' followed by {c} {n}", "'{w}' and then {c} {n}",
-                       "the text '{w}' immediately followed by {c} {n}"), w=w, c=cw, n=cn)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "strings that start with the word '{w}' followed by {c} {n}",
+                "'{w}' and then {c} {n}",
+                "the text '{w}' immediately followed by {c} {n}",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
         return q, f"{w}{cr}{cq}", [w + run(ca, lo, hi) for _ in range(3)]
     if form == 2:
-        q = pick(rng, ("{c} {n} followed by one or more {m}", "a run of {c} {n}, then some {m}",
-                       "strings of {c} {n} and after them at least one of the {m}"), c=cw, n=cn, m=dn)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "{c} {n} followed by one or more {m}",
+                "a run of {c} {n}, then some {m}",
+                "strings of {c} {n} and after them at least one of the {m}",
+            ),
+            c=cw,
+            n=cn,
+            m=dn,
+        )
         return q, f"{cr}{cq}{dr}+", [run(ca, lo, hi) + run(da, 1, 3) for _ in range(3)]
     if form == 3:
-        q = pick(rng, ("strings ending in '{w}' preceded by {c} {n}", "{c} {n} and then the suffix '{w}'",
-                       "text with {c} {n} that ends with '{w}'"), w=w, c=cw, n=cn)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "strings ending in '{w}' preceded by {c} {n}",
+                "{c} {n} and then the suffix '{w}'",
+                "text with {c} {n} that ends with '{w}'",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
         return q, f"{cr}{cq}{w}", [run(ca, lo, hi) + w for _ in range(3)]
     if form == 4:
-        q = pick(rng, ("either the word '{w}' or {c} {n}", "'{w}', or alternatively {c} {n}",
-                       "strings that are '{w}' or consist of {c} {n}"), w=w, c=cw, n=cn)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "either the word '{w}' or {c} {n}",
+                "'{w}', or alternatively {c} {n}",
+                "strings that are '{w}' or consist of {c} {n}",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
         return q, f"{w}|{cr}{cq}", [w, run(ca, lo, hi), run(ca, lo, hi)]
     sep = rng.choice(("-", "_", "."))
-    q = pick(rng, ("{c} {n}, a '{s}', then {c} {n} again", "two groups of {c} {n} separated by '{s}'",
-                   "{c} {n} joined by '{s}' to {c} more {n}"), c=cw, n=cn, s=sep)  # fmt: skip
+    q = pick(
+        rng,
+        (
+            "{c} {n}, a '{s}', then {c} {n} again",
+            "two groups of {c} {n} separated by '{s}'",
+            "{c} {n} joined by '{s}' to {c} more {n}",
+        ),
+        c=cw,
+        n=cn,
+        s=sep,
+    )
     return q, f"{cr}{cq}{re.escape(sep)}{cr}{cq}", [run(ca, lo, hi) + sep + run(ca, lo, hi) for _ in range(3)]
 
 

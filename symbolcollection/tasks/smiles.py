@@ -34,8 +34,17 @@ def _describe(rng: random.Random, mol: object, patterns: list[tuple[str, object]
     groups = [name for name, patt in patterns if mol.HasSubstructMatch(patt)]  # type: ignore[attr-defined]
     ring_txt = "no rings" if rings == 0 else f"{rings} ring{'s' if rings > 1 else ''} ({arom} aromatic)"
     group_txt = ", ".join(groups[:3]) if groups else "no common functional groups"
-    return pick(rng, ("a molecule with molecular formula {f}, {r}, and {g}", "the compound of formula {f} that has {r} and contains {g}",
-                      "a structure with formula {f}; it has {r} and features {g}"), f=formula, r=ring_txt, g=group_txt)  # fmt: skip
+    return pick(
+        rng,
+        (
+            "a molecule with molecular formula {f}, {r}, and {g}",
+            "the compound of formula {f} that has {r} and contains {g}",
+            "a structure with formula {f}; it has {r} and features {g}",
+        ),
+        f=formula,
+        r=ring_txt,
+        g=group_txt,
+    )
 
 
 def gen_smiles(rng: random.Random, n: int) -> list[Draft]:

@@ -68,35 +68,81 @@ def _lookup(rng: random.Random) -> tuple[str, str]:
     form = rng.randrange(9)
     if form == 7:
         n = rng.randint(2, 150) * 100_000
-        return pick(rng, ("Which cities have more than {n} inhabitants?", "List cities whose population exceeds {n}.",
-                          "Find every city with a population above {n}."), n=n), \
-            f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Which cities have more than {n} inhabitants?",
+                "List cities whose population exceeds {n}.",
+                "Find every city with a population above {n}.",
+            ),
+            n=n,
+        ), f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"
     if form == 8:
         y = rng.randint(1900, 2010)
-        return pick(rng, ("Which organisations were founded after {y}?", "List companies founded later than {y}.",
-                          "Find organisations whose founding year is after {y}."), y=y), \
-            f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Which organisations were founded after {y}?",
+                "List companies founded later than {y}.",
+                "Find organisations whose founding year is after {y}.",
+            ),
+            y=y,
+        ), f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"
     if form == 0:
-        return pick(rng, ("Who was born in {C}?", "List the people whose birthplace is {C}.", "Which persons come from {C}?"), C=C), \
-            f"SELECT ?p WHERE {{ ?p a ex:Person ; ex:bornIn res:{c} . }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Who was born in {C}?",
+                "List the people whose birthplace is {C}.",
+                "Which persons come from {C}?",
+            ),
+            C=C,
+        ), f"SELECT ?p WHERE {{ ?p a ex:Person ; ex:bornIn res:{c} . }}"
     if form == 1:
-        return pick(rng, ("Which people work for {O}?", "Who is employed by {O}?", "List the employees of {O}."), O=Og), \
-            f"SELECT ?p WHERE {{ ?p ex:worksFor res:{o} . }}"  # fmt: skip
+        return pick(
+            rng, ("Which people work for {O}?", "Who is employed by {O}?", "List the employees of {O}."), O=Og
+        ), f"SELECT ?p WHERE {{ ?p ex:worksFor res:{o} . }}"
     if form == 2:
-        return pick(rng, ("In which country is {C}?", "What country is {C} located in?", "Give the country of {C}."), C=C), \
-            f"SELECT ?c WHERE {{ res:{c} ex:locatedIn ?c . }}"  # fmt: skip
+        return pick(
+            rng,
+            ("In which country is {C}?", "What country is {C} located in?", "Give the country of {C}."),
+            C=C,
+        ), f"SELECT ?c WHERE {{ res:{c} ex:locatedIn ?c . }}"
     if form == 3:
-        return pick(rng, ("Which people are older than {k}?", "Who is over {k} years old?", "List persons with an age above {k}."), k=k), \
-            f"SELECT ?p WHERE {{ ?p ex:age ?a . FILTER(?a > {k}) }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Which people are older than {k}?",
+                "Who is over {k} years old?",
+                "List persons with an age above {k}.",
+            ),
+            k=k,
+        ), f"SELECT ?p WHERE {{ ?p ex:age ?a . FILTER(?a > {k}) }}"
     if form == 4:
-        return pick(rng, ("Where is the employer of {P} headquartered?", "In which city is {P}'s organisation based?",
-                          "Find the headquarters city of the company {P} works for."), P=P), \
-            f"SELECT ?c WHERE {{ res:{p} ex:worksFor ?o . ?o ex:headquarteredIn ?c . }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Where is the employer of {P} headquartered?",
+                "In which city is {P}'s organisation based?",
+                "Find the headquarters city of the company {P} works for.",
+            ),
+            P=P,
+        ), f"SELECT ?c WHERE {{ res:{p} ex:worksFor ?o . ?o ex:headquarteredIn ?c . }}"
     if form == 5:
-        return pick(rng, ("Who knows {P}?", "Which people know {P}?", "List everyone who is acquainted with {P}."), P=P), \
-            f"SELECT ?p WHERE {{ ?p ex:knows res:{p} . }}"  # fmt: skip
-    return pick(rng, ("Which people were born in a city in {K}?", "Who was born somewhere in {K}?", "List persons born in {K}."), K=K), \
-        f"SELECT ?p WHERE {{ ?p ex:bornIn ?c . ?c ex:locatedIn res:{country} . }}"  # fmt: skip
+        return pick(
+            rng,
+            ("Who knows {P}?", "Which people know {P}?", "List everyone who is acquainted with {P}."),
+            P=P,
+        ), f"SELECT ?p WHERE {{ ?p ex:knows res:{p} . }}"
+    return pick(
+        rng,
+        (
+            "Which people were born in a city in {K}?",
+            "Who was born somewhere in {K}?",
+            "List persons born in {K}.",
+        ),
+        K=K,
+    ), f"SELECT ?p WHERE {{ ?p ex:bornIn ?c . ?c ex:locatedIn res:{country} . }}"
 
 
 def _aggregate(rng: random.Random) -> tuple[str, str]:
@@ -106,32 +152,83 @@ def _aggregate(rng: random.Random) -> tuple[str, str]:
     form = rng.randrange(8)
     if form == 6:
         age = rng.randint(20, 60)
-        return pick(rng, ("How many people working for {O} are older than {a}?", "Count {O} employees above age {a}.",
-                          "Number of staff at {O} with an age over {a}?"), O=Og, a=age), \
-            f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "How many people working for {O} are older than {a}?",
+                "Count {O} employees above age {a}.",
+                "Number of staff at {O} with an age over {a}?",
+            ),
+            O=Og,
+            a=age,
+        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"
     if form == 7:
-        return pick(rng, ("Does anyone born in {C} work for {O}?", "Is there an employee of {O} who was born in {C}?",
-                          "Check if {O} employs someone from {C}."), C=C, O=Og), \
-            f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Does anyone born in {C} work for {O}?",
+                "Is there an employee of {O} who was born in {C}?",
+                "Check if {O} employs someone from {C}.",
+            ),
+            C=C,
+            O=Og,
+        ), f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"
     if form == 0:
-        return pick(rng, ("How many people work for {O}?", "Count the employees of {O}.", "What is the number of people at {O}?"), O=Og), \
-            f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} . }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "How many people work for {O}?",
+                "Count the employees of {O}.",
+                "What is the number of people at {O}?",
+            ),
+            O=Og,
+        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} . }}"
     if form == 1:
-        return pick(rng, ("Was {P} born in {C}?", "Is {C} the birthplace of {P}?", "Check whether {P} comes from {C}."), P=P, C=C), \
-            f"ASK {{ res:{p} ex:bornIn res:{c} . }}"  # fmt: skip
+        return pick(
+            rng,
+            ("Was {P} born in {C}?", "Is {C} the birthplace of {P}?", "Check whether {P} comes from {C}."),
+            P=P,
+            C=C,
+        ), f"ASK {{ res:{p} ex:bornIn res:{c} . }}"
     if form == 2:
-        return pick(rng, ("Which {k} cities have the largest population?", "List the {k} most populous cities.",
-                          "Give the top {k} cities by population."), k=k), \
-            f"SELECT ?c WHERE {{ ?c ex:population ?n . }} ORDER BY DESC(?n) LIMIT {k}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "Which {k} cities have the largest population?",
+                "List the {k} most populous cities.",
+                "Give the top {k} cities by population.",
+            ),
+            k=k,
+        ), f"SELECT ?c WHERE {{ ?c ex:population ?n . }} ORDER BY DESC(?n) LIMIT {k}"
     if form == 3:
-        return pick(rng, ("What is the average age of people working for {O}?", "Mean age of {O}'s employees?",
-                          "Compute the average age of the staff of {O}."), O=Og), \
-            f"SELECT (AVG(?a) AS ?avg) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . }}"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "What is the average age of people working for {O}?",
+                "Mean age of {O}'s employees?",
+                "Compute the average age of the staff of {O}.",
+            ),
+            O=Og,
+        ), f"SELECT (AVG(?a) AS ?avg) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . }}"
     if form == 4:
-        return pick(rng, ("How many cities are in {K}?", "Count the cities located in {K}.", "What number of cities does {K} have?"), K=K), \
-            f"SELECT (COUNT(?c) AS ?n) WHERE {{ ?c ex:locatedIn res:{country} . }}"  # fmt: skip
-    return pick(rng, ("Who is the oldest person born in {C}?", "Find the eldest person from {C}.", "Which person born in {C} has the highest age?"), C=C), \
-        f"SELECT ?p WHERE {{ ?p ex:bornIn res:{c} ; ex:age ?a . }} ORDER BY DESC(?a) LIMIT 1"  # fmt: skip
+        return pick(
+            rng,
+            (
+                "How many cities are in {K}?",
+                "Count the cities located in {K}.",
+                "What number of cities does {K} have?",
+            ),
+            K=K,
+        ), f"SELECT (COUNT(?c) AS ?n) WHERE {{ ?c ex:locatedIn res:{country} . }}"
+    return pick(
+        rng,
+        (
+            "Who is the oldest person born in {C}?",
+            "Find the eldest person from {C}.",
+            "Which person born in {C} has the highest age?",
+        ),
+        C=C,
+    ), f"SELECT ?p WHERE {{ ?p ex:bornIn res:{c} ; ex:age ?a . }} ORDER BY DESC(?a) LIMIT 1"
 
 
 def _decl(rng: random.Random, query: str) -> str:

@@ -138,42 +138,109 @@ def _select(rng: random.Random, s: Schema) -> tuple[str, str]:
     row = rng.choice(s.rows)
     if kind in ("gt", "lt") and n:
         v = row[s.cols.index(n)]
-        op, word = (">", rng.choice(("greater than", "above", "over", "more than"))) if kind == "gt" else (
-            "<", rng.choice(("less than", "below", "under", "smaller than")))  # fmt: skip
-        q = pick(rng, ("List the {k} of {pl} whose {n} is {w} {v}.", "Which {pl} have a {n} {w} {v}? Show their {k}.",
-                       "Show the {k} of every {s} with {n} {w} {v}.", "Give me {pl} ({k} only) where the {n} is {w} {v}."),
-                 k=key.nl, pl=pl, s=s.spec.noun, n=n.nl, w=word, v=v)  # fmt: skip
+        op, word = (
+            (">", rng.choice(("greater than", "above", "over", "more than")))
+            if kind == "gt"
+            else ("<", rng.choice(("less than", "below", "under", "smaller than")))
+        )
+        q = pick(
+            rng,
+            (
+                "List the {k} of {pl} whose {n} is {w} {v}.",
+                "Which {pl} have a {n} {w} {v}? Show their {k}.",
+                "Show the {k} of every {s} with {n} {w} {v}.",
+                "Give me {pl} ({k} only) where the {n} is {w} {v}.",
+            ),
+            k=key.nl,
+            pl=pl,
+            s=s.spec.noun,
+            n=n.nl,
+            w=word,
+            v=v,
+        )
         return q, f"SELECT {key.name} FROM {t} WHERE {n.name} {op} {v}"
     if kind == "top" and n:
         k = rng.randint(1, 5)
         desc = rng.random() < 0.6
-        q = pick(rng, ("Which {k} {pl} have the {adj} {n}? Return their {key}.", "Top {k} {pl} by {n} ({dir}): show the {key}.",
-                       "Show the {key} of the {k} {pl} with the {adj} {n}.", "Find the {k} {pl} whose {n} is {adj}, listing {key}."),
-                 k=k, pl=pl, n=n.nl, key=key.nl, adj="highest" if desc else "lowest", dir="descending" if desc else "ascending")  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Which {k} {pl} have the {adj} {n}? Return their {key}.",
+                "Top {k} {pl} by {n} ({dir}): show the {key}.",
+                "Show the {key} of the {k} {pl} with the {adj} {n}.",
+                "Find the {k} {pl} whose {n} is {adj}, listing {key}.",
+            ),
+            k=k,
+            pl=pl,
+            n=n.nl,
+            key=key.nl,
+            adj="highest" if desc else "lowest",
+            dir="descending" if desc else "ascending",
+        )
         return q, f"SELECT {key.name} FROM {t} ORDER BY {n.name} {'DESC' if desc else 'ASC'} LIMIT {k}"
     if kind == "between" and n:
         a, b = sorted(rng.sample([r[s.cols.index(n)] for r in s.rows], 2))
-        q = pick(rng, ("Which {pl} have a {n} between {a} and {b}? Give the {key}.", "List {key} of {pl} with {n} from {a} to {b} inclusive.",
-                       "Show every {s} whose {n} lies between {a} and {b} (the {key})."),
-                 pl=pl, n=n.nl, a=a, b=b, key=key.nl, s=s.spec.noun)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Which {pl} have a {n} between {a} and {b}? Give the {key}.",
+                "List {key} of {pl} with {n} from {a} to {b} inclusive.",
+                "Show every {s} whose {n} lies between {a} and {b} (the {key}).",
+            ),
+            pl=pl,
+            n=n.nl,
+            a=a,
+            b=b,
+            key=key.nl,
+            s=s.spec.noun,
+        )
         return q, f"SELECT {key.name} FROM {t} WHERE {n.name} BETWEEN {a} AND {b}"
     c = rng.choice(cats)
     v = row[s.cols.index(c)]
     if kind == "distinct":
-        q = pick(rng, ("What distinct {c} values appear among the {pl}?", "List each {c} of the {pl} once.",
-                       "Show the different {c}s found in the {pl} table.", "Which {c}s occur among {pl}? No duplicates."),
-                 c=c.nl, pl=pl)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "What distinct {c} values appear among the {pl}?",
+                "List each {c} of the {pl} once.",
+                "Show the different {c}s found in the {pl} table.",
+                "Which {c}s occur among {pl}? No duplicates.",
+            ),
+            c=c.nl,
+            pl=pl,
+        )
         return q, f"SELECT DISTINCT {c.name} FROM {t}"
     if kind == "eq_and" and n:
         nv = row[s.cols.index(n)]
-        q = pick(rng, ("Find {pl} with {c} {v} and a {n} of at least {nv}; show the {key}.",
-                       "Which {pl} in {c} {v} have {n} no lower than {nv}? Give their {key}.",
-                       "List the {key} of {pl} whose {c} is {v} and whose {n} is {nv} or more."),
-                 pl=pl, c=c.nl, v=v, n=n.nl, nv=nv, key=key.nl)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Find {pl} with {c} {v} and a {n} of at least {nv}; show the {key}.",
+                "Which {pl} in {c} {v} have {n} no lower than {nv}? Give their {key}.",
+                "List the {key} of {pl} whose {c} is {v} and whose {n} is {nv} or more.",
+            ),
+            pl=pl,
+            c=c.nl,
+            v=v,
+            n=n.nl,
+            nv=nv,
+            key=key.nl,
+        )
         return q, f"SELECT {key.name} FROM {t} WHERE {c.name} = {_lit(v)} AND {n.name} >= {nv}"
-    q = pick(rng, ("Show the {key} of all {pl} whose {c} is {v}.", "Which {pl} have {v} as their {c}? List the {key}.",
-                   "Give the {key} for {pl} with {c} equal to {v}.", "Find every {s} from {c} {v} and return its {key}."),
-             key=key.nl, pl=pl, c=c.nl, v=v, s=s.spec.noun)  # fmt: skip
+    q = pick(
+        rng,
+        (
+            "Show the {key} of all {pl} whose {c} is {v}.",
+            "Which {pl} have {v} as their {c}? List the {key}.",
+            "Give the {key} for {pl} with {c} equal to {v}.",
+            "Find every {s} from {c} {v} and return its {key}.",
+        ),
+        key=key.nl,
+        pl=pl,
+        c=c.nl,
+        v=v,
+        s=s.spec.noun,
+    )
     return q, f"SELECT {key.name} FROM {t} WHERE {c.name} = {_lit(v)}"
 
 
@@ -188,26 +255,75 @@ def _aggregate(rng: random.Random, s: Schema) -> tuple[str, str]:
     kind = rng.choice(kinds)
     if kind == "count":
         v = row[s.cols.index(n)]
-        q = pick(rng, ("How many {pl} have a {n} above {v}?", "Count the {pl} whose {n} exceeds {v}.",
-                       "What is the number of {pl} with {n} greater than {v}?"), pl=pl, n=n.nl, v=v)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "How many {pl} have a {n} above {v}?",
+                "Count the {pl} whose {n} exceeds {v}.",
+                "What is the number of {pl} with {n} greater than {v}?",
+            ),
+            pl=pl,
+            n=n.nl,
+            v=v,
+        )
         return q, f"SELECT COUNT(*) FROM {t} WHERE {n.name} > {v}"
     if kind == "agg":
-        q = pick(rng, ("What is the {f} {n} of all {pl}?", "Compute the {f} {n} across the {pl}.",
-                       "Give the {f} {n} over every {s}."), f=fword, n=n.nl, pl=pl, s=s.spec.noun)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "What is the {f} {n} of all {pl}?",
+                "Compute the {f} {n} across the {pl}.",
+                "Give the {f} {n} over every {s}.",
+            ),
+            f=fword,
+            n=n.nl,
+            pl=pl,
+            s=s.spec.noun,
+        )
         return q, f"SELECT {fn}({n.name}) FROM {t}"
     c = rng.choice(cats)
     if kind == "group":
-        q = pick(rng, ("For each {c}, what is the {f} {n} of the {pl}?", "Show the {f} {n} of {pl} per {c}.",
-                       "Group the {pl} by {c} and give the {f} {n} of each group."), c=c.nl, f=fword, n=n.nl, pl=pl)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "For each {c}, what is the {f} {n} of the {pl}?",
+                "Show the {f} {n} of {pl} per {c}.",
+                "Group the {pl} by {c} and give the {f} {n} of each group.",
+            ),
+            c=c.nl,
+            f=fword,
+            n=n.nl,
+            pl=pl,
+        )
         return q, f"SELECT {c.name}, {fn}({n.name}) FROM {t} GROUP BY {c.name}"
     if kind == "having":
         k = rng.randint(1, 3)
-        q = pick(rng, ("Which {c}s have more than {k} {pl}?", "List every {c} shared by over {k} {pl}.",
-                       "Show the {c} values that occur for more than {k} {pl}."), c=c.nl, k=k, pl=pl)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Which {c}s have more than {k} {pl}?",
+                "List every {c} shared by over {k} {pl}.",
+                "Show the {c} values that occur for more than {k} {pl}.",
+            ),
+            c=c.nl,
+            k=k,
+            pl=pl,
+        )
         return q, f"SELECT {c.name} FROM {t} GROUP BY {c.name} HAVING COUNT(*) > {k}"
     v = row[s.cols.index(c)]
-    q = pick(rng, ("What is the {f} {n} of {pl} whose {c} is {v}?", "Among {pl} with {c} {v}, give the {f} {n}.",
-                   "Compute the {f} {n} for the {pl} in {c} {v}."), f=fword, n=n.nl, pl=pl, c=c.nl, v=v)  # fmt: skip
+    q = pick(
+        rng,
+        (
+            "What is the {f} {n} of {pl} whose {c} is {v}?",
+            "Among {pl} with {c} {v}, give the {f} {n}.",
+            "Compute the {f} {n} for the {pl} in {c} {v}.",
+        ),
+        f=fword,
+        n=n.nl,
+        pl=pl,
+        c=c.nl,
+        v=v,
+    )
     return q, f"SELECT {fn}({n.name}) FROM {t} WHERE {c.name} = {_lit(v)}"
 
 
@@ -223,18 +339,40 @@ def _join(rng: random.Random) -> tuple[str, str, list[Schema]]:
     a, b = "t1", "t2"
     kind = rng.choice(("names", "count"))
     if kind == "names":
-        q = pick(rng, ("List the {kd} of the {pd} that belong to the {so} with {ko} {v}.",
-                       "Which {pd} are linked to the {so} whose {ko} is {v}? Show their {kd}.",
-                       "Show the {kd} of every {sd} associated with {so} {v}."),
-                 kd=key_d.nl, pd=owned.spec.plural, so=owner.spec.noun, ko=key_o.nl, v=o_row[0], sd=owned.spec.noun)  # fmt: skip
-        sql = (f"SELECT {b}.{key_d.name} FROM {owned.table} AS {b} JOIN {owner.table} AS {a} ON {b}.{fk} = {a}.id "
-               f"WHERE {a}.{key_o.name} = {_lit(o_row[0])}")  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "List the {kd} of the {pd} that belong to the {so} with {ko} {v}.",
+                "Which {pd} are linked to the {so} whose {ko} is {v}? Show their {kd}.",
+                "Show the {kd} of every {sd} associated with {so} {v}.",
+            ),
+            kd=key_d.nl,
+            pd=owned.spec.plural,
+            so=owner.spec.noun,
+            ko=key_o.nl,
+            v=o_row[0],
+            sd=owned.spec.noun,
+        )
+        sql = (
+            f"SELECT {b}.{key_d.name} FROM {owned.table} AS {b} JOIN {owner.table} AS {a} ON {b}.{fk} = {a}.id "
+            f"WHERE {a}.{key_o.name} = {_lit(o_row[0])}"
+        )
     else:
-        q = pick(rng, ("For each {so} {ko}, how many {pd} does it have?", "Count the {pd} per {so}, showing the {so} {ko}.",
-                       "Show every {so} {ko} with the number of {pd} linked to it."),
-                 so=owner.spec.noun, ko=key_o.nl, pd=owned.spec.plural)  # fmt: skip
-        sql = (f"SELECT {a}.{key_o.name}, COUNT(*) FROM {owner.table} AS {a} JOIN {owned.table} AS {b} "
-               f"ON {b}.{fk} = {a}.id GROUP BY {a}.id")  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "For each {so} {ko}, how many {pd} does it have?",
+                "Count the {pd} per {so}, showing the {so} {ko}.",
+                "Show every {so} {ko} with the number of {pd} linked to it.",
+            ),
+            so=owner.spec.noun,
+            ko=key_o.nl,
+            pd=owned.spec.plural,
+        )
+        sql = (
+            f"SELECT {a}.{key_o.name}, COUNT(*) FROM {owner.table} AS {a} JOIN {owned.table} AS {b} "
+            f"ON {b}.{fk} = {a}.id GROUP BY {a}.id"
+        )
     return q, sql, [owner, owned]
 
 

@@ -51,53 +51,108 @@ TOOLS: dict[str, dict[str, Any]] = {
 def _sig(name: str) -> dict[str, Any]:
     t = TOOLS[name]
     props = t["properties"]
-    return {"name": name, "description": t["description"],
-            "parameters": {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}}  # fmt: skip
+    return {
+        "name": name,
+        "description": t["description"],
+        "parameters": {
+            "type": "object",
+            "properties": props,
+            "required": sorted(props),
+            "additionalProperties": False,
+        },
+    }
 
 
 def _call(rng: random.Random, name: str) -> tuple[str, dict[str, Any]]:
     if name == "get_weather":
         a = {"city": rng.choice(CITIES), "unit": rng.choice(["celsius", "fahrenheit"])}
-        return pick(rng, ("what's the weather in {city} in {unit}", "tell me the {city} weather, in {unit}",
-                          "how warm is it in {city}? use {unit}"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "what's the weather in {city} in {unit}",
+                "tell me the {city} weather, in {unit}",
+                "how warm is it in {city}? use {unit}",
+            ),
+            **a,
+        ), a
     if name == "book_flight":
         o, d = rng.sample(CITIES, 2)
         a = {"origin": o, "destination": d, "passengers": rng.randint(1, 6)}
-        return pick(rng, ("book a flight from {origin} to {destination} for {passengers} people",
-                          "get {passengers} seats flying {origin} to {destination}",
-                          "I need to fly from {origin} to {destination}, {passengers} passengers"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "book a flight from {origin} to {destination} for {passengers} people",
+                "get {passengers} seats flying {origin} to {destination}",
+                "I need to fly from {origin} to {destination}, {passengers} passengers",
+            ),
+            **a,
+        ), a
     if name == "send_email":
         a = {
             "to": rng.choice(PEOPLE),
             "subject": rng.choice(["Meeting notes", "Invoice", "Lunch", "Trip plan", "Report"]),
         }
-        return pick(rng, ("email {to} with the subject '{subject}'", "send a message titled '{subject}' to {to}",
-                          "write to {to} about '{subject}'"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "email {to} with the subject '{subject}'",
+                "send a message titled '{subject}' to {to}",
+                "write to {to} about '{subject}'",
+            ),
+            **a,
+        ), a
     if name == "set_alarm":
         a = {"hour": rng.randint(0, 23), "minute": rng.choice([0, 5, 15, 30, 45])}
-        return pick(rng, ("wake me at {hour}:{minute:02d}", "set an alarm for {hour}:{minute:02d}",
-                          "I want an alarm at {hour:02d}{minute:02d} hours"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "wake me at {hour}:{minute:02d}",
+                "set an alarm for {hour}:{minute:02d}",
+                "I want an alarm at {hour:02d}{minute:02d} hours",
+            ),
+            **a,
+        ), a
     if name == "convert_currency":
         s, t = rng.sample(["USD", "EUR", "JPY", "GBP"], 2)
         a = {"amount": rng.choice([5, 20, 75, 100, 250, 1200]), "source": s, "target": t}
-        return pick(rng, ("convert {amount} {source} to {target}", "how much is {amount} {source} in {target}",
-                          "change {amount} {source} into {target}"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "convert {amount} {source} to {target}",
+                "how much is {amount} {source} in {target}",
+                "change {amount} {source} into {target}",
+            ),
+            **a,
+        ), a
     if name == "search_restaurants":
         a = {
             "city": rng.choice(CITIES),
             "cuisine": rng.choice(["thai", "italian", "mexican", "indian"]),
             "max_price": rng.randint(1, 4),
         }
-        return pick(rng, ("find {cuisine} food in {city}, price level at most {max_price}",
-                          "any {cuisine} restaurants in {city} up to price {max_price}?",
-                          "look for a {cuisine} place in {city} costing no more than {max_price}"), **a), a  # fmt: skip
+        return pick(
+            rng,
+            (
+                "find {cuisine} food in {city}, price level at most {max_price}",
+                "any {cuisine} restaurants in {city} up to price {max_price}?",
+                "look for a {cuisine} place in {city} costing no more than {max_price}",
+            ),
+            **a,
+        ), a
     a = {
         "title": rng.choice(["Standup", "Dentist", "Review", "Yoga", "Budget call"]),
         "day": rng.choice(["monday", "tuesday", "wednesday", "thursday", "friday"]),
         "duration_minutes": rng.choice([15, 30, 45, 60, 90]),
     }
-    return pick(rng, ("add '{title}' on {day} for {duration_minutes} minutes", "schedule {title} this {day}, {duration_minutes} min",
-                      "put a {duration_minutes}-minute '{title}' in my calendar on {day}"), **a), a  # fmt: skip
+    return pick(
+        rng,
+        (
+            "add '{title}' on {day} for {duration_minutes} minutes",
+            "schedule {title} this {day}, {duration_minutes} min",
+            "put a {duration_minutes}-minute '{title}' in my calendar on {day}",
+        ),
+        **a,
+    ), a
 
 
 def _tools_input(rng: random.Random, used: list[str]) -> str:
@@ -113,8 +168,18 @@ def gen_single_call(rng: random.Random, n: int) -> list[Draft]:
         name = rng.choice(list(TOOLS))
         q, args = _call(rng, name)
         call = json.dumps({"name": name, "arguments": args})
-        out.append(phrase(rng, "nl2api-single-call", "api_call", q[0].upper() + q[1:] + ".", CALL_LANGS, call, SOURCE_API,
-                          _tools_input(rng, [name])))  # fmt: skip
+        out.append(
+            phrase(
+                rng,
+                "nl2api-single-call",
+                "api_call",
+                q[0].upper() + q[1:] + ".",
+                CALL_LANGS,
+                call,
+                SOURCE_API,
+                _tools_input(rng, [name]),
+            )
+        )
     return out
 
 
@@ -175,8 +240,12 @@ def gen_json_record(rng: random.Random, n: int) -> list[Draft]:
         fields = list(spec)
         keep = fields[:2] + rng.sample(fields[2:], rng.randint(0, len(fields) - 2))
         rec = {f: rng.choice(spec[f][1]) for f in fields if f in keep}
-        schema = {"type": "object", "properties": {f: {"type": spec[f][0]} for f in fields},
-                  "required": fields[:2], "additionalProperties": False}  # fmt: skip
+        schema = {
+            "type": "object",
+            "properties": {f: {"type": spec[f][0]} for f in fields},
+            "required": fields[:2],
+            "additionalProperties": False,
+        }
         desc = ", ".join(_say(f, rec[f]) for f in rec)
         q = pick(
             rng, ("Record a {k} with {d}.", "Make a {k} entry: {d}.", "Store this {k}: {d}."), k=kind, d=desc

@@ -25,8 +25,15 @@ def _doc(rng: random.Random, kind: str) -> tuple[str, list[dict[str, str]], str]
     fields = KINDS[kind]
     items = []
     for _ in range(rng.randint(3, 5)):
-        items.append({"category": rng.choice(CATS), "lang": rng.choice(("en", "fr", "de")), fields[0]: f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
-                      fields[1]: rng.choice(NAMES), fields[2]: str(rng.randint(1950, 2023))})  # fmt: skip
+        items.append(
+            {
+                "category": rng.choice(CATS),
+                "lang": rng.choice(("en", "fr", "de")),
+                fields[0]: f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
+                fields[1]: rng.choice(NAMES),
+                fields[2]: str(rng.randint(1950, 2023)),
+            }
+        )
     root = rng.choice(ROOTS)
     parts = [f"<{root}>"]
     for it in items:
@@ -56,32 +63,93 @@ def _form(rng: random.Random) -> tuple[str, str, str]:
             doc,
         )
     if form == 1:
-        q = pick(rng, ("Select the {f} of {k}s in the {c} category.", "Get the {f}s of the {c} {k}s.",
-                       "Find {k} {f}s whose category attribute is {c}."), f=f0, k=kind, c=it["category"])  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Select the {f} of {k}s in the {c} category.",
+                "Get the {f}s of the {c} {k}s.",
+                "Find {k} {f}s whose category attribute is {c}.",
+            ),
+            f=f0,
+            k=kind,
+            c=it["category"],
+        )
         return q, f"/{root}/{kind}[@category='{it['category']}']/{f0}", doc
     if form == 2:
-        q = pick(rng, ("Select the {k}s by {a}.", "Which {k} elements have {a} as {r}?", "Find every {k} whose {r} is {a}."),
-                 k=kind, a=it[f1], r=f1)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Select the {k}s by {a}.",
+                "Which {k} elements have {a} as {r}?",
+                "Find every {k} whose {r} is {a}.",
+            ),
+            k=kind,
+            a=it[f1],
+            r=f1,
+        )
         return q, f"//{kind}[{f1}='{it[f1]}']", doc
     if form == 3:
         n = rng.randint(1, len(items))
-        q = pick(rng, ("Select the {f} of {k} number {n}.", "Get the {f} of the {n}th {k}.", "What is the {f} of {k} {n} in document order?"),
-                 f=f2, k=kind, n=n)  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Select the {f} of {k} number {n}.",
+                "Get the {f} of the {n}th {k}.",
+                "What is the {f} of {k} {n} in document order?",
+            ),
+            f=f2,
+            k=kind,
+            n=n,
+        )
         return q, f"/{root}/{kind}[{n}]/{f2}", doc
     if form == 4:
-        q = pick(rng, ("Select the lang attribute holders: every {k} written in {l}.", "Find {k}s whose lang is {l}.",
-                       "Get every {k} element with lang='{l}'."), k=kind, l=it["lang"])  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Select the lang attribute holders: every {k} written in {l}.",
+                "Find {k}s whose lang is {l}.",
+                "Get every {k} element with lang='{l}'.",
+            ),
+            k=kind,
+            l=it["lang"],
+        )
         return q, f"//{kind}[@lang='{it['lang']}']", doc
     if form == 6:
-        q = pick(rng, ("Get the {f} of {k}s in {l} from the {c} category.", "Which {c} {k}s are in {l}? Give their {f}.",
-                       "Select {f} for {k} elements with category {c} and lang {l}."), f=f0, k=kind, c=it["category"], l=it["lang"])  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Get the {f} of {k}s in {l} from the {c} category.",
+                "Which {c} {k}s are in {l}? Give their {f}.",
+                "Select {f} for {k} elements with category {c} and lang {l}.",
+            ),
+            f=f0,
+            k=kind,
+            c=it["category"],
+            l=it["lang"],
+        )
         return q, f"/{root}/{kind}[@category='{it['category']}'][@lang='{it['lang']}']/{f0}", doc
     if form == 7:
-        q = pick(rng, ("Select the {f} of the {k} titled {t}.", "Get the {f} of the {k} whose title is {t}.",
-                       "Which {f} belongs to the {k} called {t}?"), f=f1, k=kind, t=it[f0])  # fmt: skip
+        q = pick(
+            rng,
+            (
+                "Select the {f} of the {k} titled {t}.",
+                "Get the {f} of the {k} whose title is {t}.",
+                "Which {f} belongs to the {k} called {t}?",
+            ),
+            f=f1,
+            k=kind,
+            t=it[f0],
+        )
         return q, f"//{kind}[{f0}='{it[f0]}']/{f1}", doc
-    q = pick(rng, ("Select every {f} element anywhere in the document.", "Find all {f} nodes, at any depth.",
-                   "Get each {f} element wherever it occurs."), f=f1)  # fmt: skip
+    q = pick(
+        rng,
+        (
+            "Select every {f} element anywhere in the document.",
+            "Find all {f} nodes, at any depth.",
+            "Get each {f} element wherever it occurs.",
+        ),
+        f=f1,
+    )
     return q, f"//{f1}", doc
 
 

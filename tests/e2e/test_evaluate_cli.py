@@ -35,8 +35,18 @@ def test_gold_predictions_score_one_and_unknown_and_missing_ids_are_named(tmp_pa
         {"id": "no-such-sample", "prediction": "x"}
     ]
     preds = _write(tmp_path / "gold.jsonl", rows)
-    r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "2", "--tasks", "symbolic",
-                   "--out", str(tmp_path / "res"), "--no-progress")  # fmt: skip
+    r = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(preds),
+        "--per-family",
+        "2",
+        "--tasks",
+        "symbolic",
+        "--out",
+        str(tmp_path / "res"),
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     assert "1 unknown ids: no-such-sample" in r.stdout
     assert f"1 missing ids: {ids[0].id}" in r.stdout
@@ -57,11 +67,14 @@ def test_gold_predictions_score_one_and_unknown_and_missing_ids_are_named(tmp_pa
     "lines, message",
     [
         (["{not json"], "gold.jsonl:1: not a JSON object line"),
-        ([{"id": "a", "prediction": "x"}, {"id": "a", "prediction": "y"}], "gold.jsonl:2: duplicate id 'a' (first on line 1)"),
+        (
+            [{"id": "a", "prediction": "x"}, {"id": "a", "prediction": "y"}],
+            "gold.jsonl:2: duplicate id 'a' (first on line 1)",
+        ),
         ([{"id": "a"}], "gold.jsonl:1: \"prediction\" of id 'a' is missing"),
-        ([[1, 2]], "gold.jsonl:1: each line needs a string \"id\""),
+        ([[1, 2]], 'gold.jsonl:1: each line needs a string "id"'),
     ],
-)  # fmt: skip
+)
 def test_bad_predictions_file_is_one_line_and_exit_2(tmp_path, lines, message):
     preds = _write(tmp_path / "gold.jsonl", lines)
     out = tmp_path / "res"

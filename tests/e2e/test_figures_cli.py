@@ -17,9 +17,22 @@ def _uniformity(out: Path) -> None:
         for layer in (0, 1):
             for fam in ("sql", "all"):
                 a, u = 0.4 + shift + 0.1 * layer, -1.5 + shift
-                rows.append({"ckpt": ck, "fingerprint": ck, "layer": layer, "span": "symbol", "pairs": "family",
-                             "family": fam, "n": 5, "n_pairs": 10, "alignment": a, "alignment_ci": [a, a + 0.1],
-                             "uniformity": u, "uniformity_ci": [u - 0.1, u]})  # fmt: skip
+                rows.append(
+                    {
+                        "ckpt": ck,
+                        "fingerprint": ck,
+                        "layer": layer,
+                        "span": "symbol",
+                        "pairs": "family",
+                        "family": fam,
+                        "n": 5,
+                        "n_pairs": 10,
+                        "alignment": a,
+                        "alignment_ci": [a, a + 0.1],
+                        "uniformity": u,
+                        "uniformity_ci": [u - 0.1, u],
+                    }
+                )
     Result("uniformity", {"t": 2.0, "alpha": 2.0}, rows).save(out)
 
 

@@ -72,9 +72,16 @@ def _copy(made: dict[str, Path], tmp_path: Path, name: str = "victim") -> Path:
 def _resume(made: dict[str, Path], folder: Path) -> subprocess.CompletedProcess[str]:
     t0 = time.monotonic()
     proc = run_module(
-        "trainer", "injection", "--config", str(made["config"]), "--output", str(folder), "--resume",
-        env={"SYMBOLSCOPE_RUNS": str(folder.parent.parent)}, timeout=LIMIT_S,
-    )  # fmt: skip
+        "trainer",
+        "injection",
+        "--config",
+        str(made["config"]),
+        "--output",
+        str(folder),
+        "--resume",
+        env={"SYMBOLSCOPE_RUNS": str(folder.parent.parent)},
+        timeout=LIMIT_S,
+    )
     assert time.monotonic() - t0 < LIMIT_S
     return proc
 

@@ -135,10 +135,18 @@ def test_two_trainings_with_one_name_do_not_touch_each_other(tmp_path, toy) -> N
 
 def _manifest(n: int = 1) -> dict:
     return {
-        "format": 2, "checkpoint": {"fingerprint": "f" * 16, "alias": "tiny"}, "dataset": {"fingerprint": "d"},
-        "layers": [0], "sample_ids": ["a"] * n, "families": ["sql"] * n, "tasks": ["t"] * n,
-        "evol_of": [None] * n, "shards": [], "num_layers": 2, "hidden_size": 4,
-    }  # fmt: skip
+        "format": 2,
+        "checkpoint": {"fingerprint": "f" * 16, "alias": "tiny"},
+        "dataset": {"fingerprint": "d"},
+        "layers": [0],
+        "sample_ids": ["a"] * n,
+        "families": ["sql"] * n,
+        "tasks": ["t"] * n,
+        "evol_of": [None] * n,
+        "shards": [],
+        "num_layers": 2,
+        "hidden_size": 4,
+    }
 
 
 def _rm(home: Path, *args: str) -> object:

@@ -22,15 +22,29 @@ def _rows(base: str, secret: Path) -> list[dict]:
     return [
         {"family": "json", "input": json.dumps({**obj, "properties": {"x": {"$ref": f"{base}/s.json"}}})},
         {"family": "json", "input": json.dumps({**obj, "properties": {"x": {"$ref": secret.as_uri()}}})},
-        {"family": "json", "input": json.dumps({**obj, "$id": f"{base}/root.json", "properties": {"x": {"$ref": "o.json"}}})},
-        {"family": "json", "input": json.dumps({**obj, "properties": {"x": {"$dynamicRef": f"{base}/d.json"}}})},
+        {
+            "family": "json",
+            "input": json.dumps({**obj, "$id": f"{base}/root.json", "properties": {"x": {"$ref": "o.json"}}}),
+        },
+        {
+            "family": "json",
+            "input": json.dumps({**obj, "properties": {"x": {"$dynamicRef": f"{base}/d.json"}}}),
+        },
         {"family": "json", "input": json.dumps({**obj, "allOf": [{"$ref": f"{base}/deep.json#/x"}]})},
-        {"family": "api_call", "input": json.dumps([tool]), "output": json.dumps({"name": "get", "arguments": {"q": "a"}})},
+        {
+            "family": "api_call",
+            "input": json.dumps([tool]),
+            "output": json.dumps({"name": "get", "arguments": {"q": "a"}}),
+        },
         {"family": "xpath", "input": xxe, "output": "/r/a"},
         # a local reference is still followed: this row is valid
-        {"family": "json", "input": json.dumps({**obj, "$defs": {"s": {"type": "string"}},
-                                                "properties": {"x": {"$ref": "#/$defs/s"}}})},
-    ]  # fmt: skip
+        {
+            "family": "json",
+            "input": json.dumps(
+                {**obj, "$defs": {"s": {"type": "string"}}, "properties": {"x": {"$ref": "#/$defs/s"}}}
+            ),
+        },
+    ]
 
 
 def test_validate_fetches_nothing_a_row_names(tmp_path) -> None:

@@ -59,9 +59,17 @@ def _break(folder: Path, how: str) -> None:
 
 @pytest.mark.parametrize(
     "how",
-    ["config-not-json", "config-list", "config-not-utf8", "config-deep", "header-list", "header-shape",
-     "weights-folder", "weights-truncated"],
-)  # fmt: skip
+    [
+        "config-not-json",
+        "config-list",
+        "config-not-utf8",
+        "config-deep",
+        "header-list",
+        "header-shape",
+        "weights-folder",
+        "weights-truncated",
+    ],
+)
 def test_broken_model_folder_is_one_line(tmp_path, how) -> None:
     folder = _model(tmp_path)
     _break(folder, how)
@@ -70,8 +78,18 @@ def test_broken_model_folder_is_one_line(tmp_path, how) -> None:
 
 
 def _split(path: Path) -> Path:
-    rows = [{"id": f"s{i}", "task": "t", "family": "sql", "source": "t", "instruction": f"Q {i}", "input": "",
-             "output": f"SELECT {i}"} for i in range(3)]  # fmt: skip
+    rows = [
+        {
+            "id": f"s{i}",
+            "task": "t",
+            "family": "sql",
+            "source": "t",
+            "instruction": f"Q {i}",
+            "input": "",
+            "output": f"SELECT {i}",
+        }
+        for i in range(3)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -187,8 +205,14 @@ def _config(tmp_path: Path, **changes: object) -> Path:
 )
 def test_bad_training_config_is_one_line(tmp_path, changes, says) -> None:
     runs = tmp_path / "runs"
-    proc = run_module("trainer", "injection", "--config", str(_config(tmp_path, **changes)),
-                      env={"SYMBOLSCOPE_RUNS": str(runs)}, timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "trainer",
+        "injection",
+        "--config",
+        str(_config(tmp_path, **changes)),
+        env={"SYMBOLSCOPE_RUNS": str(runs)},
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=says)
     assert not runs.exists()
 

@@ -30,9 +30,12 @@ def _hostile() -> list[dict]:
         {"family": "math", "output": "def solution():\n    a = 9\n    a **= a\n    a **= a\n    return a"},
         {"family": "math", "output": math_prog},
         {"family": "latex", "output": "\\frac{" * 10_000 + "1" + "}{2}" * 10_000},
-        {"family": "api_call", "input": json.dumps([{"name": "f", "parameters": schema}]),
-         "output": json.dumps({"name": "f", "arguments": {"x": "a" * 60 + "!"}})},
-    ]  # fmt: skip
+        {
+            "family": "api_call",
+            "input": json.dumps([{"name": "f", "parameters": schema}]),
+            "output": json.dumps({"name": "f", "arguments": {"x": "a" * 60 + "!"}}),
+        },
+    ]
 
 
 def _valid() -> list[dict]:

@@ -28,10 +28,18 @@ LIMIT_S = 300  # per CLI call; the shared 2-core machine runs at a load of ~15 d
 def _split(path: Path, per_family: int) -> Path:
     outs = {"sql": "SELECT a FROM t{i}", "fol": "all x.(P{i}(x) -> Q(x))", "regex": "^[a-z]{{{i}}}$"}
     rows = [
-        {"id": f"{fam}-{i}", "task": f"nl2{fam}", "family": fam, "source": "t", "input": "",
-         "instruction": f"Write the {fam} for case {i}.", "output": out.format(i=i)}
-        for fam, out in outs.items() for i in range(1, per_family + 1)
-    ]  # fmt: skip
+        {
+            "id": f"{fam}-{i}",
+            "task": f"nl2{fam}",
+            "family": fam,
+            "source": "t",
+            "input": "",
+            "instruction": f"Write the {fam} for case {i}.",
+            "output": out.format(i=i),
+        }
+        for fam, out in outs.items()
+        for i in range(1, per_family + 1)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 

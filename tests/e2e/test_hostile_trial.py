@@ -65,8 +65,22 @@ def test_probes_leaves_a_users_readme_and_figure_alone(tmp_path, split) -> None:
     readme, png = folder / "probes" / "README.md", folder / "figures" / "probes.png"
     readme.write_text("my notes\n")
     png.write_bytes(b"my picture")
-    args = ("probes", "--ckpt", "tiny", "--split", str(split), "--target", "family", "--folds", "2", "--no-mdl",
-            "--no-control", "--no-progress", "--out", str(folder))  # fmt: skip
+    args = (
+        "probes",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(split),
+        "--target",
+        "family",
+        "--folds",
+        "2",
+        "--no-mdl",
+        "--no-control",
+        "--no-progress",
+        "--out",
+        str(folder),
+    )
     proc = run_module(*args, home=home, timeout=LIMIT_S)
     assert_clean(proc, says=f"{readme}: exists and was not written by symbolscope")
     assert not (home / "store").exists()  # refused before the work
@@ -86,8 +100,19 @@ def test_probes_leaves_a_users_readme_and_figure_alone(tmp_path, split) -> None:
 
 
 def _projection(results: Path, x: object = 0.5, drop: str = "") -> Path:
-    rows = [{"fit": "pca", "ckpt": "tiny", "fingerprint": "f", "layer": 1, "sample_id": f"s{i}", "family": "sql",
-             "x": float(i), "y": 1.0 - i} for i in range(4)]  # fmt: skip
+    rows = [
+        {
+            "fit": "pca",
+            "ckpt": "tiny",
+            "fingerprint": "f",
+            "layer": 1,
+            "sample_id": f"s{i}",
+            "family": "sql",
+            "x": float(i),
+            "y": 1.0 - i,
+        }
+        for i in range(4)
+    ]
     rows[2]["x"] = x
     if drop:
         del rows[2][drop]
@@ -122,9 +147,13 @@ def test_figures_never_write_through_a_symlinked_folder(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("x", "drop", "says"),
-    [(float("nan"), "", "field 'x' is nan"), ("0.5", "", "field 'x' is str '0.5'"),
-     (None, "", "field 'x' is null"), (0.5, "y", "field 'y' is missing")],
-)  # fmt: skip
+    [
+        (float("nan"), "", "field 'x' is nan"),
+        ("0.5", "", "field 'x' is str '0.5'"),
+        (None, "", "field 'x' is null"),
+        (0.5, "y", "field 'y' is missing"),
+    ],
+)
 def test_figures_refuse_a_row_with_nan_string_null_or_missing_values(tmp_path, x, drop, says) -> None:
     results = tmp_path / "results"
     path = _projection(results, x, drop)
@@ -146,8 +175,19 @@ def test_figures_refuse_strings_where_uniformity_numbers_belong(tmp_path) -> Non
 
 
 def test_full_disk_under_the_store_writer_is_one_line_and_the_rerun_resumes(tmp_path, split) -> None:
-    args = ("analysis.extract", "run", "--ckpt", "tiny", "--split", str(split), "--layers", "all",
-            "--shard-samples", "4", "--no-progress")  # fmt: skip
+    args = (
+        "analysis.extract",
+        "run",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(split),
+        "--layers",
+        "all",
+        "--shard-samples",
+        "4",
+        "--no-progress",
+    )
     with small_disk(tmp_path / "disk", free=24 << 10) as disk:
         home = make_home(disk)
         proc = run_module(*args, home=home, timeout=LIMIT_S)
@@ -166,16 +206,27 @@ def test_full_disk_under_the_results_folder_is_one_line_naming_the_file(tmp_path
     home = make_home(tmp_path)
     with small_disk(tmp_path / "disk", free=4 << 10) as disk:
         out = disk / "out"
-        proc = run_module("analysis.uniformity", "--ckpt", "tiny", "--split", str(split), "--out", str(out),
-                          "--no-figures", home=home, timeout=LIMIT_S)  # fmt: skip
+        proc = run_module(
+            "analysis.uniformity",
+            "--ckpt",
+            "tiny",
+            "--split",
+            str(split),
+            "--out",
+            str(out),
+            "--no-figures",
+            home=home,
+            timeout=LIMIT_S,
+        )
         err = assert_clean(proc, says=f"cannot write {out}/uniformity/", max_lines=MANY)
         assert "no space left on the device (needs " in err
         assert [p.name for p in (out / "uniformity").iterdir()] == []  # nothing half-written
 
 
 def _train_config(tmp_path: Path) -> Path:
-    toy = toydata.write(tmp_path / "toy", {"symbolic_train": 24, "symbolic_test": 4, "general_train": 4,
-                                           "general_test": 4})  # fmt: skip
+    toy = toydata.write(
+        tmp_path / "toy", {"symbolic_train": 24, "symbolic_test": 4, "general_train": 4, "general_test": 4}
+    )
     cfg = yaml.safe_load((CONFIG_DIR / "cpu-tiny.yaml").read_text())
     cfg["data"]["collection"] = str(toy)
     cfg["max_length"] = 64
@@ -219,11 +270,28 @@ def test_results_file_that_is_a_fifo_or_dev_zero_is_refused(tmp_path) -> None:
 def test_predictions_or_split_that_is_a_fifo_is_refused(tmp_path, split) -> None:
     fifo = tmp_path / "p.jsonl"
     os.mkfifo(fifo)
-    proc = run_module("analysis.evaluate", "--predictions", str(fifo), "--split", "test",
-                      "--out", str(tmp_path / "r"), timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(fifo),
+        "--split",
+        "test",
+        "--out",
+        str(tmp_path / "r"),
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=str(fifo))
-    proc = run_module("analysis.extract", "run", "--ckpt", "tiny", "--split", str(fifo), "--no-progress",
-                      home=make_home(tmp_path), timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.extract",
+        "run",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(fifo),
+        "--no-progress",
+        home=make_home(tmp_path),
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=str(fifo))
 
 
@@ -242,15 +310,32 @@ def test_json_nested_100000_deep_is_one_line_in_every_reader(tmp_path, split) ->
 
     preds = tmp_path / "preds.jsonl"
     preds.write_text(json.dumps({"id": "s0000", "prediction": "x"}) + "\n" + deep + "\n")
-    proc = run_module("analysis.evaluate", "--predictions", str(preds), "--split", "test",
-                      "--out", str(tmp_path / "r"), timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(preds),
+        "--split",
+        "test",
+        "--out",
+        str(tmp_path / "r"),
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=f"{preds}:2")
     bad_split = tmp_path / "bad-split.jsonl"
     shutil.copy(split, bad_split)
     with open(bad_split, "a") as fh:
         fh.write(deep + "\n")
-    proc = run_module("analysis.extract", "run", "--ckpt", "tiny", "--split", str(bad_split), "--no-progress",
-                      home=make_home(tmp_path), timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.extract",
+        "run",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(bad_split),
+        "--no-progress",
+        home=make_home(tmp_path),
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=f"split file {bad_split}:25: JSON nests too deeply to read")
     results = tmp_path / "results" / "projection"
     results.mkdir(parents=True)
@@ -261,8 +346,23 @@ def test_json_nested_100000_deep_is_one_line_in_every_reader(tmp_path, split) ->
 
 def test_probes_seed_out_of_range_and_absurd_jobs_are_refused_and_jobs_clamped(tmp_path, split) -> None:
     home = make_home(tmp_path)
-    base = ("probes", "--ckpt", "tiny", "--split", str(split), "--target", "family", "--folds", "2", "--no-mdl",
-            "--no-control", "--no-progress", "--no-figures", "--out", str(tmp_path / "r"))  # fmt: skip
+    base = (
+        "probes",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(split),
+        "--target",
+        "family",
+        "--folds",
+        "2",
+        "--no-mdl",
+        "--no-control",
+        "--no-progress",
+        "--no-figures",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert_clean(
         run_module(*base, "--seed", "-1", home=home, timeout=LIMIT_S), says="--seed must be an integer"
     )
@@ -278,16 +378,38 @@ def test_probes_seed_out_of_range_and_absurd_jobs_are_refused_and_jobs_clamped(t
 def test_similarity_without_centroids_runs_and_one_sample_is_refused(tmp_path, split) -> None:
     home = make_home(tmp_path)
     out = tmp_path / "r"
-    proc = run_module("analysis.similarity", "--ckpt", "tiny,tiny", "--split", str(split), "--centroid-layers",
-                      "none", "--no-figures", "--out", str(out), home=home, timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.similarity",
+        "--ckpt",
+        "tiny,tiny",
+        "--split",
+        str(split),
+        "--centroid-layers",
+        "none",
+        "--no-figures",
+        "--out",
+        str(out),
+        home=home,
+        timeout=LIMIT_S,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (path,) = (out / "similarity").glob("*.json")
     rows = json.loads(path.read_text())["rows"]
     assert rows and all(r["measure"] != "centroid_cosine" for r in rows)
     assert all(r["value"] == pytest.approx(1.0) for r in rows if r["measure"] == "cka")  # a model vs itself
     one = write_jsonl(tmp_path / "one.jsonl", make_samples(1, seed=0))
-    proc = run_module("analysis.similarity", "--ckpt", "tiny,tiny", "--split", str(one), "--no-figures",
-                      "--out", str(out), home=home, timeout=LIMIT_S)  # fmt: skip
+    proc = run_module(
+        "analysis.similarity",
+        "--ckpt",
+        "tiny,tiny",
+        "--split",
+        str(one),
+        "--no-figures",
+        "--out",
+        str(out),
+        home=home,
+        timeout=LIMIT_S,
+    )
     assert_clean(proc, says=f"--split {one}: 'tiny' and 'tiny' share 1 original sample(s)", max_lines=MANY)
 
 

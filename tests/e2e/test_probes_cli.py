@@ -26,15 +26,39 @@ def _split(
     for fam in families:
         for i in range(per_family):
             out = TEMPLATES[fam][i % 2].format(i=i)
-            rows.append({"id": f"{fam}-{i}", "task": f"nl2{fam}-{i % 2}", "family": fam, "source": "t",
-                         "instruction": f"Write {fam} number {i}.", "input": "", "output": out})  # fmt: skip
+            rows.append(
+                {
+                    "id": f"{fam}-{i}",
+                    "task": f"nl2{fam}-{i % 2}",
+                    "family": fam,
+                    "source": "t",
+                    "instruction": f"Write {fam} number {i}.",
+                    "input": "",
+                    "output": out,
+                }
+            )
             if i < 4:  # a Symbol-Evol renaming of the first four
-                rows.append({**rows[-1], "id": f"{fam}-{i}~evol", "output": out.replace("a", "z"),
-                             "evol_of": f"{fam}-{i}"})  # fmt: skip
+                rows.append(
+                    {
+                        **rows[-1],
+                        "id": f"{fam}-{i}~evol",
+                        "output": out.replace("a", "z"),
+                        "evol_of": f"{fam}-{i}",
+                    }
+                )
     for fam, n in (extra or {}).items():
         for i in range(n):
-            rows.append({"id": f"{fam}-{i}", "task": f"nl2{fam}", "family": fam, "source": "t",
-                         "instruction": "Write it.", "input": "", "output": f"x{i}"})  # fmt: skip
+            rows.append(
+                {
+                    "id": f"{fam}-{i}",
+                    "task": f"nl2{fam}",
+                    "family": fam,
+                    "source": "t",
+                    "instruction": "Write it.",
+                    "input": "",
+                    "output": f"x{i}",
+                }
+            )
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -90,8 +114,23 @@ def test_cli_writes_rows_for_every_layer_target_and_kind(home: Path, tmp_path: P
 def test_figure_registered_and_drawn_from_saved_result(home: Path, tmp_path: Path):
     split = _split(tmp_path / "s.jsonl")
     out = tmp_path / "results"
-    proc = run_module("probes", "--ckpt", "tiny", "--split", str(split), "--target", "family", "--layers", "-1",
-                      "--folds", "3", "--no-progress", "--out", str(out), home=home)  # fmt: skip
+    proc = run_module(
+        "probes",
+        "--ckpt",
+        "tiny",
+        "--split",
+        str(split),
+        "--target",
+        "family",
+        "--layers",
+        "-1",
+        "--folds",
+        "3",
+        "--no-progress",
+        "--out",
+        str(out),
+        home=home,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (out / "figures" / "probes.png").stat().st_size > 10_000
     again = run_module("figures", "probes", "--results", str(out), home=home)
@@ -164,8 +203,20 @@ def test_valid_target_probes_originals_against_their_twins(home: Path, tmp_path:
     twins_file = tmp_path / "twins.jsonl"
     twins_file.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in twins))
     out = tmp_path / "results"
-    proc = _probes(home, split, "--valid-split", str(twins_file), "--target", "valid", "--layers", "-1",
-                   "--folds", "3", "--out", str(out))  # fmt: skip
+    proc = _probes(
+        home,
+        split,
+        "--valid-split",
+        str(twins_file),
+        "--target",
+        "valid",
+        "--layers",
+        "-1",
+        "--folds",
+        "3",
+        "--out",
+        str(out),
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(next((out / "probes").glob("*.json")).read_text())
     (row,) = [r for r in data["rows"] if r["kind"] == "probe"]

@@ -81,8 +81,9 @@ def test_a_daemon_allowed_to_fork_dies_with_its_job(tmp_path):
     """Without the seccomp filter the double fork succeeds, yet the job's clean-up (inside its
     own PID namespace) kills it before the next job starts."""
     with watching(tmp_path) as w:
-        out, neighbour = run_jobs([_job(attempts(w)["daemon"]), NEIGHBOUR],
-                                  limits=Limits(job_seconds=3.0, no_fork=False))  # fmt: skip
+        out, neighbour = run_jobs(
+            [_job(attempts(w)["daemon"]), NEIGHBOUR], limits=Limits(job_seconds=3.0, no_fork=False)
+        )
         time.sleep(0.3)
         w.assert_untouched()
     assert out.ok and out.value == [["ok", "daemon left"]]
@@ -178,15 +179,26 @@ def test_calling_the_gold_finds_no_gold(chosen):
     sample = sym["math"][0]
     executor = Executor(LIMITS)
     try:
-        flags = executor.judge([(sample, CALL_GOLD, family_check("math")), (sample, sample.output, family_check("math")),
-                                (sample, CALL_GOLD, delegation.check("math"))])  # fmt: skip
+        flags = executor.judge(
+            [
+                (sample, CALL_GOLD, family_check("math")),
+                (sample, sample.output, family_check("math")),
+                (sample, CALL_GOLD, delegation.check("math")),
+            ]
+        )
     finally:
         executor.close()
     assert flags == [False, True, False]
 
 
-@pytest.mark.parametrize("how", ["ATTACH DATABASE '{d}/attached.db' AS x", "VACUUM INTO '{d}/vacuumed.db'",
-                                 "SELECT load_extension('{d}/evil.so')"])  # fmt: skip
+@pytest.mark.parametrize(
+    "how",
+    [
+        "ATTACH DATABASE '{d}/attached.db' AS x",
+        "VACUUM INTO '{d}/vacuumed.db'",
+        "SELECT load_extension('{d}/evil.so')",
+    ],
+)
 def test_generated_sql_cannot_create_files(tmp_path, chosen, how):
     _, dele = chosen
     sample = dele["table"][0]
@@ -207,8 +219,10 @@ def test_sparql_service_never_calls_out(tmp_path, chosen):
     sym, _ = chosen
     sample = sym["sparql"][1]
     with watching(tmp_path) as w:
-        query = (f"PREFIX ex: <http://example.org/>\nSELECT ?s WHERE {{ SERVICE <http://127.0.0.1:{w.port}/sparql> "
-                 "{ ?s ?p ?o } }")  # fmt: skip
+        query = (
+            f"PREFIX ex: <http://example.org/>\nSELECT ?s WHERE {{ SERVICE <http://127.0.0.1:{w.port}/sparql> "
+            "{ ?s ?p ?o } }"
+        )
         executor = Executor(LIMITS)
         try:
             (item,) = score.score_symbolic([sample], {sample.id: query}, executor)
@@ -253,8 +267,19 @@ EXECUTING = ("sql", "regex", "math", "python", "sparql")
 
 def test_gold_predictions_score_one_in_every_executing_family_inside_the_sandbox(tmp_path, chosen):
     preds = _write(tmp_path / "gold.jsonl", _gold_rows(chosen))
-    r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "3", "--tasks",
-                   "symbolic,delegation", "--out", str(tmp_path / "res"), "--no-progress", timeout=900)  # fmt: skip
+    r = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(preds),
+        "--per-family",
+        "3",
+        "--tasks",
+        "symbolic,delegation",
+        "--out",
+        str(tmp_path / "res"),
+        "--no-progress",
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
@@ -294,9 +319,20 @@ def test_hostile_predictions_through_the_cli_are_failures_and_leave_nothing(tmp_
         preds = _write(w.outside.parent / "preds.jsonl", rows)
         w.before = w.snapshot()
         env = {"HOME": str(w.home), "SECRET_CANARY": "canary-7f3a", "SYMBOLSCOPE_HOME": str(paths.home())}
-        r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "3", "--tasks",
-                       "symbolic,delegation", "--out", str(tmp_path / "res"), "--no-progress", env=env,
-                       timeout=900)  # fmt: skip
+        r = run_module(
+            "analysis.evaluate",
+            "--predictions",
+            str(preds),
+            "--per-family",
+            "3",
+            "--tasks",
+            "symbolic,delegation",
+            "--out",
+            str(tmp_path / "res"),
+            "--no-progress",
+            env=env,
+            timeout=900,
+        )
         time.sleep(0.3)
         w.assert_untouched()
     assert r.returncode == 0, r.stderr[-3000:]
@@ -318,12 +354,26 @@ def test_without_bwrap_execution_scores_are_not_run_and_nothing_executes(tmp_pat
     sym, _ = chosen
     marker = tmp_path / "EXECUTED"
     runs = f"def solution():\n    open({str(marker)!r}, 'w').write('x')\n    return 1"
-    rows = [{"id": r["id"], "prediction": runs if r["id"] == sym["math"][0].id else r["prediction"]}
-            for r in _gold_rows(chosen)]  # fmt: skip
+    rows = [
+        {"id": r["id"], "prediction": runs if r["id"] == sym["math"][0].id else r["prediction"]}
+        for r in _gold_rows(chosen)
+    ]
     preds = _write(tmp_path / "preds.jsonl", rows)
     env = {"PATH": str(tmp_path / "no-bin")}  # bwrap cannot be found
-    r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "3", "--tasks",
-                   "symbolic,delegation", "--out", str(tmp_path / "res"), "--no-progress", env=env, timeout=900)  # fmt: skip
+    r = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(preds),
+        "--per-family",
+        "3",
+        "--tasks",
+        "symbolic,delegation",
+        "--out",
+        str(tmp_path / "res"),
+        "--no-progress",
+        env=env,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert not marker.exists()
     note = "execution scores not run: bubblewrap (bwrap) is not installed; install bubblewrap"
@@ -350,11 +400,15 @@ def test_when_the_suite_is_killed_nothing_of_the_sandbox_survives(tmp_path):
     from support.cli import REPO
     from support.escapes import SURVIVOR
 
-    job = ("import os, time\ndef f():\n    if os.fork() == 0:\n"
-           f"        os.execv('/bin/sleep', ['sleep', '{SURVIVOR}'])\n    while True:\n        time.sleep(0.1)")  # fmt: skip
-    script = ("from analysis.evaluate.sandbox import Limits, run_jobs\n"
-              f"run_jobs([{{'kind': 'call', 'code': {job!r}, 'entry': 'f', 'args': [[]]}}], "
-              "limits=Limits(job_seconds=60, no_fork=False))\n")  # fmt: skip
+    job = (
+        "import os, time\ndef f():\n    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', ['sleep', '{SURVIVOR}'])\n    while True:\n        time.sleep(0.1)"
+    )
+    script = (
+        "from analysis.evaluate.sandbox import Limits, run_jobs\n"
+        f"run_jobs([{{'kind': 'call', 'code': {job!r}, 'entry': 'f', 'args': [[]]}}], "
+        "limits=Limits(job_seconds=60, no_fork=False))\n"
+    )
     (tmp_path / "suite.py").write_text(script)  # not on a command line: only the sleep carries the marker
     suite = subprocess.Popen(
         [sys.executable, str(tmp_path / "suite.py")], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}
@@ -377,8 +431,21 @@ def test_when_the_suite_is_killed_nothing_of_the_sandbox_survives(tmp_path):
 def test_allow_unsandboxed_runs_execution_and_says_so_in_every_row(tmp_path, chosen):
     preds = _write(tmp_path / "gold.jsonl", _gold_rows(chosen))
     env = {"PATH": str(tmp_path / "no-bin")}  # bwrap cannot be found
-    r = run_module("analysis.evaluate", "--predictions", str(preds), "--per-family", "2", "--tasks", "symbolic",
-                   "--allow-unsandboxed", "--out", str(tmp_path / "res"), "--no-progress", env=env, timeout=900)  # fmt: skip
+    r = run_module(
+        "analysis.evaluate",
+        "--predictions",
+        str(preds),
+        "--per-family",
+        "2",
+        "--tasks",
+        "symbolic",
+        "--allow-unsandboxed",
+        "--out",
+        str(tmp_path / "res"),
+        "--no-progress",
+        env=env,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "running generated code unsandboxed (--allow-unsandboxed)" in r.stderr
     (path,) = (tmp_path / "res" / "evaluate").glob("*.json")

@@ -48,8 +48,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     home = make_home(tmp)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SYMBOLSCOPE_HOME", str(home))
-        yield {"a": str(tiny), "b": str(other), "split": str(split), "small": str(small),
-               "home": str(home), "out": str(tmp / "results")}  # fmt: skip
+        yield {
+            "a": str(tiny),
+            "b": str(other),
+            "split": str(split),
+            "small": str(small),
+            "home": str(home),
+            "out": str(tmp / "results"),
+        }
 
 
 def _aligned(setup: dict[str, str], layer: int | str) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -64,8 +70,19 @@ def _aligned(setup: dict[str, str], layer: int | str) -> tuple[np.ndarray, np.nd
 def test_similarity_cli_matches_reference_formulas(
     setup: dict[str, str], capsys: pytest.CaptureFixture
 ) -> None:
-    args = ["--ckpt", f"{setup['a']},{setup['b']}", "--split", setup["split"], "--layers", "all",
-            "--cross-layer", "--centroid-layers", "all", "--out", setup["out"]]  # fmt: skip
+    args = [
+        "--ckpt",
+        f"{setup['a']},{setup['b']}",
+        "--split",
+        setup["split"],
+        "--layers",
+        "all",
+        "--cross-layer",
+        "--centroid-layers",
+        "all",
+        "--out",
+        setup["out"],
+    ]
     assert similarity_cli.main(args) == 0
     printed = capsys.readouterr().out
     assert "best" in printed and "changed most" in printed
@@ -89,8 +106,11 @@ def test_similarity_cli_matches_reference_formulas(
         assert got["procrustes"]["value"] == pytest.approx(procrustes_distance(xa, xb), abs=1e-12)
         assert 0.0 <= got["procrustes"]["value"] <= np.sqrt(2)
         names, cos, _ = centroid_cosines(xa, fams)
-        cent = {(r["family_a"], r["family_b"]): r["value"] for r in rows
-                if r["measure"] == "centroid_cosine" and r["ckpt_a"] == setup["a"] and r["layer_a"] == layer}  # fmt: skip
+        cent = {
+            (r["family_a"], r["family_b"]): r["value"]
+            for r in rows
+            if r["measure"] == "centroid_cosine" and r["ckpt_a"] == setup["a"] and r["layer_a"] == layer
+        }
         assert len(cent) == len(names) ** 2
         assert cent[names[0], names[1]] == pytest.approx(cos[0, 1], abs=1e-12)
     xa, xb, _ = _aligned(setup, 1)
@@ -150,14 +170,34 @@ def _one_line_exit_2(res, *needles: str) -> None:
 
 
 def test_unknown_measure(setup: dict[str, str]) -> None:
-    res = run_module("analysis.similarity", "--ckpt", f"{setup['a']},{setup['b']}", "--split", setup["split"],
-                     "--measures", "cka,cosine", "--out", setup["out"], home=Path(setup["home"]))  # fmt: skip
+    res = run_module(
+        "analysis.similarity",
+        "--ckpt",
+        f"{setup['a']},{setup['b']}",
+        "--split",
+        setup["split"],
+        "--measures",
+        "cka,cosine",
+        "--out",
+        setup["out"],
+        home=Path(setup["home"]),
+    )
     _one_line_exit_2(res, "--measures", "'cosine'", "mutual_knn")
 
 
 def test_layer_a_store_lacks(setup: dict[str, str]) -> None:
-    res = run_module("analysis.similarity", "--ckpt", f"{setup['a']},{setup['b']}", "--split", setup["split"],
-                     "--layers", "7", "--out", setup["out"], home=Path(setup["home"]))  # fmt: skip
+    res = run_module(
+        "analysis.similarity",
+        "--ckpt",
+        f"{setup['a']},{setup['b']}",
+        "--split",
+        setup["split"],
+        "--layers",
+        "7",
+        "--out",
+        setup["out"],
+        home=Path(setup["home"]),
+    )
     _one_line_exit_2(res, f"checkpoint '{setup['a']}'", "layer 7")
     full = ensure_store(setup["a"], split=setup["split"], progress=False)
     only_last = dataclasses.replace(SimilarityConfig(), layers="0")
@@ -176,6 +216,14 @@ def test_stores_sharing_no_sample_id(setup: dict[str, str], capsys: pytest.Captu
 
 
 def test_umap_with_fewer_points_than_neighbours(setup: dict[str, str]) -> None:
-    res = run_module("analysis.projection", "--ckpt", setup["a"], "--split", setup["small"], "--out", setup["out"],
-                     home=Path(setup["home"]))  # fmt: skip
+    res = run_module(
+        "analysis.projection",
+        "--ckpt",
+        setup["a"],
+        "--split",
+        setup["small"],
+        "--out",
+        setup["out"],
+        home=Path(setup["home"]),
+    )
     _one_line_exit_2(res, "12 samples", "n_neighbors (15)")

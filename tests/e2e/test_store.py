@@ -91,8 +91,21 @@ def test_store_matches_truth_order_metadata_and_skips(home: Path) -> None:
     with pytest.raises(UserError, match=r"valid layers are 0\.\.2"):
         store.read(3)
     m = json.loads((store.path / "manifest.json").read_text())
-    for field in ("checkpoint", "dataset", "span", "pooling", "layers", "dtype", "sample_ids", "shards",
-                  "code_version", "created", "families", "tasks", "evol_of"):  # fmt: skip
+    for field in (
+        "checkpoint",
+        "dataset",
+        "span",
+        "pooling",
+        "layers",
+        "dtype",
+        "sample_ids",
+        "shards",
+        "code_version",
+        "created",
+        "families",
+        "tasks",
+        "evol_of",
+    ):
         assert field in m
     assert m["checkpoint"]["alias"] == "tiny" and m["checkpoint"]["fingerprint"] == ckpt.fingerprint
 
@@ -239,8 +252,13 @@ def test_kill_during_writing_leaves_no_store_and_rerun_resumes(home: Path, tmp_p
     split = write_jsonl(tmp_path / "s.jsonl", make_samples(40, seed=7))
     args = tiny_all_layers_args(split)
     env = {**os.environ, "SYMBOLSCOPE_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis.extract", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis.extract", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((home / "store").glob(".*.partial/shard-00001*")):
         time.sleep(0.05)

@@ -88,8 +88,17 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def _quick_args(setup: dict[str, str]) -> list[str]:
     """The tiny checkpoint on the test split, no bootstrap, no figures."""
-    return ["--ckpt", setup["a"], "--split", setup["split"], "--bootstrap", "0", "--out", setup["out"],
-            "--no-figures"]  # fmt: skip
+    return [
+        "--ckpt",
+        setup["a"],
+        "--split",
+        setup["split"],
+        "--bootstrap",
+        "0",
+        "--out",
+        setup["out"],
+        "--no-figures",
+    ]
 
 
 def _unit(x: np.ndarray) -> torch.Tensor:

@@ -43,9 +43,12 @@ def test_choice_loglik_equals_one_forward_per_pair(tiny) -> None:
     prompts = [
         ("The capital of France is ", ["Paris", "London", "a very large city indeed"]),
         ("Q: 2+2\nA: ", ["4", "five"]),
-        ("Sentence: the cat sat on the mat because it was tired.\nPronoun identification: ", ["the cat", "the mat", "Ambiguous"]),
+        (
+            "Sentence: the cat sat on the mat because it was tired.\nPronoun identification: ",
+            ["the cat", "the mat", "Ambiguous"],
+        ),
         ("x", ["y", "yy", "yyy", "z"]),
-    ]  # fmt: skip
+    ]
     queries = [encode_query(tok, c, ch) for c, ch in prompts]
     assert len({len(q) for q in queries}) > 2  # different lengths: padding is exercised
     for max_tokens in (10_000, 1):  # everything in one padded batch, then one query per batch

@@ -33,8 +33,13 @@ REQUESTS = (
 
 def _one_at_a_time(model, tok, prompt: str, max_new: int, stop) -> list[int]:
     ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
-    out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new, do_sample=False,
-                         pad_token_id=tok.pad_token_id)[0, ids.shape[1]:].tolist()  # fmt: skip
+    out = model.generate(
+        ids,
+        attention_mask=torch.ones_like(ids),
+        max_new_tokens=max_new,
+        do_sample=False,
+        pad_token_id=tok.pad_token_id,
+    )[0, ids.shape[1] :].tolist()
     kept: list[int] = []
     for t in out:  # apply the same stop rule as the batched decoder, token by token
         if t == tok.eos_token_id:
@@ -48,8 +53,10 @@ def _one_at_a_time(model, tok, prompt: str, max_new: int, stop) -> list[int]:
 @pytest.mark.parametrize("batch_tokens", [64, 160, 250, 100_000])
 def test_batched_equals_one_at_a_time(tiny_varied, batch_tokens):
     model, tok = tiny_varied
-    prompts = [tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
-               for r in REQUESTS]  # fmt: skip
+    prompts = [
+        tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
+        for r in REQUESTS
+    ]
     stops = [None, lambda s: finished(s, "sql"), lambda s: "e" in s, None, lambda s: finished(s, "python")]
     gens = generate(model, tok, prompts, stops=stops, max_new_tokens=20, batch_tokens=batch_tokens)
     lengths = set()
@@ -67,8 +74,10 @@ def test_finished_rows_are_refilled_from_the_queue_within_the_budget(tiny_varied
     from analysis.evaluate import generate as gen_mod
 
     model, tok = tiny_varied
-    prompts = [tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
-               for r in REQUESTS]  # fmt: skip
+    prompts = [
+        tok.apply_chat_template([{"role": "user", "content": r}], tokenize=False, add_generation_prompt=True)
+        for r in REQUESTS
+    ]
     joined, widest = [], []
     admit = gen_mod._Active.admit
 

@@ -39,8 +39,10 @@ class Watch:
         return self.root / "outside"
 
     def snapshot(self) -> dict[str, bytes]:
-        return {str(p.relative_to(self.root)): (p.read_bytes() if p.is_file() else b"<dir>")
-                for p in sorted(self.root.rglob("*"))}  # fmt: skip
+        return {
+            str(p.relative_to(self.root)): (p.read_bytes() if p.is_file() else b"<dir>")
+            for p in sorted(self.root.rglob("*"))
+        }
 
     def assert_untouched(self) -> None:
         """Nothing changed outside the sandbox, nobody connected, no process survived."""

@@ -106,7 +106,10 @@ def test_bad_rows_each_named_by_load_and_skip_counts(tmp_path: Path) -> None:
     samples, report = load_released(path, skip_invalid=True)
     assert len(samples) == 1
     assert [(line, why.split(" (")[0]) for line, why in report.problems] == [
-        (2, "not valid JSON"), (3, "missing field 'output'"), (4, "empty output")]  # fmt: skip
+        (2, "not valid JSON"),
+        (3, "missing field 'output'"),
+        (4, "empty output"),
+    ]
 
 
 def test_empty_file_is_a_user_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -159,13 +162,24 @@ def test_missing_file_and_offline_hub_name_are_user_errors(tmp_path: Path) -> No
 def test_general_formats(tmp_path: Path) -> None:
     rows = [
         {"instruction": "Name a colour.", "input": "", "output": "Blue."},
-        {"conversations": [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"},
-                           {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Bye"}, {"from": "gpt", "value": "Bye!"}]},
+        {
+            "conversations": [
+                {"from": "system", "value": "Be brief."},
+                {"from": "human", "value": "Hi"},
+                {"from": "gpt", "value": "Hello!"},
+                {"from": "human", "value": "Bye"},
+                {"from": "gpt", "value": "Bye!"},
+            ]
+        },
         {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]},
-    ]  # fmt: skip
+    ]
     samples, report = load_general_file(_write_jsonl(tmp_path / "g.jsonl", rows))
     assert [(s.instruction, s.input, s.output) for s in samples] == [
-        ("Name a colour.", "", "Blue."), ("Hi", "Be brief.", "Hello!"), ("Bye", "Be brief.", "Bye!"), ("2+2?", "", "4")]  # fmt: skip
+        ("Name a colour.", "", "Blue."),
+        ("Hi", "Be brief.", "Hello!"),
+        ("Bye", "Be brief.", "Bye!"),
+        ("2+2?", "", "4"),
+    ]
     assert {s.family for s in samples} == {"nl"} and report.rows == 3
 
 

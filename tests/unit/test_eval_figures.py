@@ -38,10 +38,21 @@ def eval_rows(drop: tuple[str, str] | None = None) -> list[dict]:
         base = {"ckpt": ck, "fingerprint": f"fp-{ck}"}
         for fam, executes in FAMILIES.items():
             a = ACC[ck][fam]
-            rows.append({**base, "suite": "symbolic", "family": fam, "n": 20, "parse_rate": 0.9,
-                         "parse_rate_ci": [0.7, 0.97], "exec_match": a if executes else None,
-                         "exec_match_ci": [a - 0.1, a + 0.1] if executes else None,
-                         "exact_match": a / 2 if executes else a, "exact_match_ci": [0, 1], **_score(a)})  # fmt: skip
+            rows.append(
+                {
+                    **base,
+                    "suite": "symbolic",
+                    "family": fam,
+                    "n": 20,
+                    "parse_rate": 0.9,
+                    "parse_rate_ci": [0.7, 0.97],
+                    "exec_match": a if executes else None,
+                    "exec_match_ci": [a - 0.1, a + 0.1] if executes else None,
+                    "exact_match": a / 2 if executes else a,
+                    "exact_match_ci": [0, 1],
+                    **_score(a),
+                }
+            )
         sym = sum(ACC[ck].values()) / len(FAMILIES)
         gen = 0.40 + 0.02 * k
         dele = 0.10 + 0.15 * k
@@ -74,8 +85,12 @@ def test_overall_bar_heights_and_labels_are_the_aggregate_rows() -> None:
     fig = figures.evaluate(Result("evaluate", {}, rows))
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
-    expected = [aggregate(rows, ck, s) for ck in CKPTS for s in ("symbolic", "general", "delegation", "average")
-                if (ck, s) != ("injection", "delegation")]  # fmt: skip
+    expected = [
+        aggregate(rows, ck, s)
+        for ck in CKPTS
+        for s in ("symbolic", "general", "delegation", "average")
+        if (ck, s) != ("injection", "delegation")
+    ]
     assert heights == pytest.approx(expected)
     texts = [t.get_text() for t in ax.texts]
     assert [t for t in texts if t != "n/a"] == [f"{v:.1f}" for v in expected]
@@ -146,9 +161,22 @@ def uniformity_rows(fp_ours: str = "fp-ours") -> list[dict]:
                     + (d_align.get(fam, 0) if ck == "ours" else 0)
                 )
                 u = -2.0 + (d_unif.get(fam, 0) if ck == "ours" and layer == 3 else 0)
-                rows.append({"ckpt": ck, "fingerprint": fp, "layer": layer, "span": "symbol", "pairs": "family",
-                             "family": fam, "n": 10, "n_pairs": 45, "alignment": a, "alignment_ci": [a - 0.1, a + 0.1],
-                             "uniformity": u, "uniformity_ci": [u - 0.1, u + 0.1]})  # fmt: skip
+                rows.append(
+                    {
+                        "ckpt": ck,
+                        "fingerprint": fp,
+                        "layer": layer,
+                        "span": "symbol",
+                        "pairs": "family",
+                        "family": fam,
+                        "n": 10,
+                        "n_pairs": 45,
+                        "alignment": a,
+                        "alignment_ci": [a - 0.1, a + 0.1],
+                        "uniformity": u,
+                        "uniformity_ci": [u - 0.1, u + 0.1],
+                    }
+                )
     return rows
 
 

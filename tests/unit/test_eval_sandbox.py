@@ -68,8 +68,15 @@ def test_no_environment_secrets_are_inherited(monkeypatch):
 
 def test_generated_code_fails_its_family_check_and_is_not_run_in_process():
     marker = "SYMBOLSCOPE_RAN_IN_PROCESS"
-    sample = Sample("t-1", "nl2python-functions", "python", "Write f.", "def run_task(items):",
-                    "def run_task(items):\n    return sum(items)\n", "test")  # fmt: skip
+    sample = Sample(
+        "t-1",
+        "nl2python-functions",
+        "python",
+        "Write f.",
+        "def run_task(items):",
+        "def run_task(items):\n    return sum(items)\n",
+        "test",
+    )
     evil = f"import os\nos.environ['{marker}'] = '1'\ndef run_task(items):\n    while True:\n        pass\n"
     (flag,) = Executor(Limits(job_seconds=1.0)).judge([(sample, evil, family_check("python"))])
     assert flag is False
@@ -81,16 +88,30 @@ def test_math_answers_are_checked_in_the_checker_worker_not_in_process():
     memory; in the forked checker worker it fails its limits and the answer is simply not parsed."""
     from analysis.evaluate import score
 
-    sample = Sample("m-1", "math-word-problem-program", "math", "How many?", "",
-                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    sample = Sample(
+        "m-1",
+        "math-word-problem-program",
+        "math",
+        "How many?",
+        "",
+        "def solution():\n    return 2 + 3",
+        "test",
+    )
     tower = "def solution():\n    return ((((9**100)**100)**100)**100)**100"
     flags = score.parse_flags([sample, sample], [sample.output, tower], Executor(Limits(job_seconds=1.0)))
     assert flags == [True, False]
 
 
 def test_a_huge_allocation_in_a_math_program_is_scored_a_failure():
-    sample = Sample("m-2", "math-word-problem-program", "math", "How many?", "",
-                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    sample = Sample(
+        "m-2",
+        "math-word-problem-program",
+        "math",
+        "How many?",
+        "",
+        "def solution():\n    return 2 + 3",
+        "test",
+    )
     hog = "def solution():\n    data = bytearray(10 * 1024 ** 3)\n    return 5"
     flags = Executor(Limits(job_seconds=2.0)).judge(
         [(sample, hog, family_check("math")), (sample, sample.output, family_check("math"))]
@@ -105,8 +126,15 @@ def test_a_huge_job_seconds_value_is_one_line_exit_2(tmp_path):
     preds = tmp_path / "p.jsonl"
     preds.write_text('{"id": "x", "prediction": "y"}\n')
     for value in ("1e300", "inf", "nan", "0"):
-        r = run_module("analysis.evaluate", "--predictions", str(preds), "--job-seconds", value,
-                       "--out", str(tmp_path / "res"))  # fmt: skip
+        r = run_module(
+            "analysis.evaluate",
+            "--predictions",
+            str(preds),
+            "--job-seconds",
+            value,
+            "--out",
+            str(tmp_path / "res"),
+        )
         assert_clean(r, says="--job-seconds must be > 0 and <= 3600")
     assert not (tmp_path / "res").exists()
 
@@ -115,13 +143,22 @@ def test_without_a_sandbox_execution_is_not_run_and_the_unsandboxed_choice_is_re
     from analysis.evaluate import sandbox
 
     monkeypatch.setattr(sandbox, "bwrap_status", lambda: (False, "bubblewrap (bwrap) is not installed"))
-    assert sandbox.choose_mode(False) == ("none", "execution scores not run: bubblewrap (bwrap) is not "
-                                          f"installed; {sandbox.HOW_TO_FIX}")  # fmt: skip
+    assert sandbox.choose_mode(False) == (
+        "none",
+        f"execution scores not run: bubblewrap (bwrap) is not installed; {sandbox.HOW_TO_FIX}",
+    )
     mode, note = sandbox.choose_mode(True)
     assert mode == "unsandboxed" and "--allow-unsandboxed" in note
     assert sandbox.isolation(mode).startswith("unsandboxed (--allow-unsandboxed)")
-    sample = Sample("m-3", "math-word-problem-program", "math", "How many?", "",
-                    "def solution():\n    return 2 + 3", "test")  # fmt: skip
+    sample = Sample(
+        "m-3",
+        "math-word-problem-program",
+        "math",
+        "How many?",
+        "",
+        "def solution():\n    return 2 + 3",
+        "test",
+    )
     executor = Executor(LIMITS, mode="none")
     try:
         assert executor.judge([(sample, sample.output, family_check("math"))]) == [None]

@@ -57,7 +57,10 @@ def test_every_task_once_with_its_needs_and_delegation() -> None:
     names = [t.name for _, t in pairs]
     assert len(names) == len(set(names)) == 31 and names == sorted(names)
     assert {t.name: t.needs for _, t in pairs if t.needs} == {
-        "humaneval": "humaneval", "nl2bash-icalfa": "nl2bash", "nl2pddl-goal": "pddl"}  # fmt: skip
+        "humaneval": "humaneval",
+        "nl2bash-icalfa": "nl2bash",
+        "nl2pddl-goal": "pddl",
+    }
     assert [t.name for _, t in pairs if t.slow] == ["nl2latex-formula"]
     assert delegation.tasks() == dict(sorted(DELEGATED.items()))
 

@@ -126,11 +126,34 @@ def test_lexer_classes_on_a_hand_written_rule():
     got = [(s.text, s.cls) for s in FAMILY.lex(text)]
     p, k, o, i, lit = "punctuation", "keyword", "operator", "identifier", "literal"
     assert got == [
-        (":-", o), ("not", k), ("p", i), ("(", p), ("X", i), (")", p), (",", p),
-        ("#count", k), ("{", p), ("Y", i), (":", p), ("q", i), ("(", p), ("Y", i), (",", p), ('"s"', lit),
-        (")", p), ("}", p), (">", o), ("2", lit), (",", p), ("X", i), ("!=", o), ("1", lit), ("..", o),
-        ("3", lit), (".", p),
-    ]  # fmt: skip
+        (":-", o),
+        ("not", k),
+        ("p", i),
+        ("(", p),
+        ("X", i),
+        (")", p),
+        (",", p),
+        ("#count", k),
+        ("{", p),
+        ("Y", i),
+        (":", p),
+        ("q", i),
+        ("(", p),
+        ("Y", i),
+        (",", p),
+        ('"s"', lit),
+        (")", p),
+        ("}", p),
+        (">", o),
+        ("2", lit),
+        (",", p),
+        ("X", i),
+        ("!=", o),
+        ("1", lit),
+        ("..", o),
+        ("3", lit),
+        (".", p),
+    ]
 
 
 def test_lexer_spans_cover_the_text_exactly():

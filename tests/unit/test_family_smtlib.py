@@ -100,11 +100,37 @@ def test_lexer_classes_on_a_hand_written_script():
     got = [(s.text, s.cls) for s in FAMILY.lex(text)]
     p, k, o, i, lit = "punctuation", "keyword", "operator", "identifier", "literal"
     assert got == [
-        ("(", p), ("declare-const", k), ("x", i), ("Int", k), (")", p),
-        ("(", p), ("assert", k), ("(", p), ("=>", o), ("(", p), (">=", o), ("x", i), ("3", lit), (")", p),
-        ("(", p), ("and", o), ("true", lit), ("(", p), ("distinct", o), ("x", i), ("7", lit), (")", p),
-        ("(", p), ("=", o), ("s", i), ('"a b"', lit), (")", p), (")", p), (")", p), (")", p),
-    ]  # fmt: skip
+        ("(", p),
+        ("declare-const", k),
+        ("x", i),
+        ("Int", k),
+        (")", p),
+        ("(", p),
+        ("assert", k),
+        ("(", p),
+        ("=>", o),
+        ("(", p),
+        (">=", o),
+        ("x", i),
+        ("3", lit),
+        (")", p),
+        ("(", p),
+        ("and", o),
+        ("true", lit),
+        ("(", p),
+        ("distinct", o),
+        ("x", i),
+        ("7", lit),
+        (")", p),
+        ("(", p),
+        ("=", o),
+        ("s", i),
+        ('"a b"', lit),
+        (")", p),
+        (")", p),
+        (")", p),
+        (")", p),
+    ]
 
 
 def test_lexer_spans_cover_the_text_exactly():

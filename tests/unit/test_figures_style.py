@@ -65,9 +65,22 @@ def _uniformity_rows(families: list[str]) -> list[dict]:
     for ck, shift in (("base", 0.0), ("ours", -0.2)):
         for i, fam in enumerate([*families, "all"]):
             a, u = 0.3 + 0.01 * i + shift, -1.0 - 0.1 * i + shift
-            rows.append({"ckpt": ck, "fingerprint": ck, "layer": 4, "span": "symbol", "pairs": "family",
-                         "family": fam, "n": 9, "n_pairs": 36, "alignment": a, "alignment_ci": [a, a],
-                         "uniformity": u, "uniformity_ci": [u, u]})  # fmt: skip
+            rows.append(
+                {
+                    "ckpt": ck,
+                    "fingerprint": ck,
+                    "layer": 4,
+                    "span": "symbol",
+                    "pairs": "family",
+                    "family": fam,
+                    "n": 9,
+                    "n_pairs": 36,
+                    "alignment": a,
+                    "alignment_ci": [a, a],
+                    "uniformity": u,
+                    "uniformity_ci": [u, u],
+                }
+            )
     return rows
 
 

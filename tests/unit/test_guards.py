@@ -50,8 +50,15 @@ def test_a_setup_script_from_a_file_cannot_attach_a_file(tmp_path):
 def test_the_sql_checker_refuses_what_writes(tmp_path):
     """The collection's checker runs an output against its schema: read-only, no files."""
     target = tmp_path / "x.db"
-    sample = Sample("s-1", "nl2sql-select", "sql", "Q", "CREATE TABLE t(a INTEGER);",
-                    f"SELECT a FROM t WHERE a IN (SELECT load_extension('{target}'))", "test")  # fmt: skip
+    sample = Sample(
+        "s-1",
+        "nl2sql-select",
+        "sql",
+        "Q",
+        "CREATE TABLE t(a INTEGER);",
+        f"SELECT a FROM t WHERE a IN (SELECT load_extension('{target}'))",
+        "test",
+    )
     assert "not authorized" in (reason(sample) or "")
     assert not target.exists()
 

@@ -210,8 +210,19 @@ def test_unknown_paths_keys_are_warned_by_name(tmp_path: Path, monkeypatch) -> N
 
 
 def test_cka_ties_across_int_and_final_norm_layers_print_and_tiny_n_is_refused() -> None:
-    rows = [{"ckpt_a": "a", "ckpt_b": "a", "layer_a": la, "layer_b": la, "measure": "cka", "value": 1.0, "n": 9,
-             "matched": True} for la in (0, 1, "final_norm")]  # fmt: skip
+    rows = [
+        {
+            "ckpt_a": "a",
+            "ckpt_b": "a",
+            "layer_a": la,
+            "layer_b": la,
+            "measure": "cka",
+            "value": 1.0,
+            "n": 9,
+            "matched": True,
+        }
+        for la in (0, 1, "final_norm")
+    ]
     table = format_table(rows)
     assert "changed most (lowest CKA): layer 0 (1.000), layer 1 (1.000), layer final_norm (1.000)" in table
     x = np.arange(6.0).reshape(3, 2)
@@ -221,12 +232,14 @@ def test_cka_ties_across_int_and_final_norm_layers_print_and_tiny_n_is_refused()
 
 @pytest.mark.parametrize(
     ("value", "says"),
-    [(float("nan"), "field 'x' is nan; the figure needs a finite number"),
-     ("0.5", "field 'x' is str '0.5'; the figure needs a finite number"),
-     (None, "field 'x' is null; the figure needs a finite number"),
-     (math.inf, "field 'x' is inf"),
-     (True, "field 'x' is bool 'True'")],
-)  # fmt: skip
+    [
+        (float("nan"), "field 'x' is nan; the figure needs a finite number"),
+        ("0.5", "field 'x' is str '0.5'; the figure needs a finite number"),
+        (None, "field 'x' is null; the figure needs a finite number"),
+        (math.inf, "field 'x' is inf"),
+        (True, "field 'x' is bool 'True'"),
+    ],
+)
 def test_a_row_a_figure_would_draw_from_a_bad_value_is_named(value, says) -> None:
     good = {"fit": "pca", "ckpt": "a", "layer": 1, "family": "sql", "x": 0.1, "y": 0.2}
     rows = [good, {**good, "x": value}]

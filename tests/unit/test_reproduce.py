@@ -45,10 +45,15 @@ def fake(tmp_path: Path, monkeypatch) -> Path:
 def _steps(tmp: Path, *names: str, extra: str = "") -> list[rp.Step]:
     results, log, data = tmp / "results", tmp / "log.txt", tmp / "input.txt"
     return [
-        rp.Step(n, "fake_step", (n, str(results), str(log), *([extra] if extra else [])),
-                inputs=(f"file:{data}",), outputs=(f"{n}/*.json",))
+        rp.Step(
+            n,
+            "fake_step",
+            (n, str(results), str(log), *([extra] if extra else [])),
+            inputs=(f"file:{data}",),
+            outputs=(f"{n}/*.json",),
+        )
         for n in names
-    ]  # fmt: skip
+    ]
 
 
 def _run(tmp: Path, steps: list[rp.Step], **kw) -> tuple[list[dict], list[str]]:
@@ -210,9 +215,19 @@ def test_a_damaged_state_file_is_named(fake: Path) -> None:
 def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> None:
     steps = rp.plan("out-here")
     assert [s.name for s in steps] == [
-        "collection", "injection", "infusion", "extract", "uniformity", "probes", "similarity", "projection",
-        "evaluate", "ability_vs_geometry", "training", "figures",
-    ]  # fmt: skip
+        "collection",
+        "injection",
+        "infusion",
+        "extract",
+        "uniformity",
+        "probes",
+        "similarity",
+        "projection",
+        "evaluate",
+        "ability_vs_geometry",
+        "training",
+        "figures",
+    ]
     for s in steps:
         if s.kind == "study" and s.name != "extract":
             assert s.outputs and "out-here" in s.args, s.name
@@ -220,8 +235,13 @@ def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> N
 
 
 def test_dry_run_on_an_empty_runs_folder_plans_training(tmp_path: Path) -> None:
-    res = run_module("analysis.reproduce", "--dry-run", "--results", str(tmp_path / "r"),
-                     env={"SYMBOLSCOPE_RUNS": str(tmp_path / "runs")})  # fmt: skip
+    res = run_module(
+        "analysis.reproduce",
+        "--dry-run",
+        "--results",
+        str(tmp_path / "r"),
+        env={"SYMBOLSCOPE_RUNS": str(tmp_path / "runs")},
+    )
     assert res.returncode == 0, res.stderr
     status = {line.split()[2]: line for line in res.stdout.splitlines() if line.startswith("[")}
     assert "would run" in status["injection"] and "would run" in status["extract"]
@@ -236,9 +256,11 @@ def test_a_run_being_trained_by_a_live_process_is_never_resumed(tmp_path: Path) 
     import sys
 
     def card(pid: int, finished: bool = False) -> Path:
-        (tmp_path / "symbolscope.json").write_text(json.dumps(
-            {"finished": finished, "ranks": [{"host": socket.gethostname(), "pid": pid, "rank": 0}]}
-        ))  # fmt: skip
+        (tmp_path / "symbolscope.json").write_text(
+            json.dumps(
+                {"finished": finished, "ranks": [{"host": socket.gethostname(), "pid": pid, "rank": 0}]}
+            )
+        )
         return tmp_path
 
     assert rp.training_pid(card(os.getpid())) == os.getpid()

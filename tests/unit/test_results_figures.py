@@ -39,12 +39,24 @@ def _rows() -> list[dict]:
             for fam in ("sql", "fol", "all"):
                 a = 1.0 + shift + 0.1 * (fam == "fol") - 0.05 * depth
                 u = -2.0 + shift - 0.2 * depth
-                rows.append({
-                    "ckpt": ck, "fingerprint": f"fp-{ck}", "layer": layer, "span": "symbol",
-                    "pairs": "family", "family": fam, "n": 10, "n_pairs": 45, "alignment": a,
-                    "alignment_ci": [a - 0.05, a + 0.05], "uniformity": u,
-                    "uniformity_ci": [u - 0.1, u + 0.1], "t": 2.0, "alpha": 2.0,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "ckpt": ck,
+                        "fingerprint": f"fp-{ck}",
+                        "layer": layer,
+                        "span": "symbol",
+                        "pairs": "family",
+                        "family": fam,
+                        "n": 10,
+                        "n_pairs": 45,
+                        "alignment": a,
+                        "alignment_ci": [a - 0.05, a + 0.05],
+                        "uniformity": u,
+                        "uniformity_ci": [u - 0.1, u + 0.1],
+                        "t": 2.0,
+                        "alpha": 2.0,
+                    }
+                )
     return rows
 
 
@@ -110,8 +122,10 @@ def test_layers_figure_has_one_line_per_checkpoint_per_metric() -> None:
     order = (0, 1, 2, "final_norm")
     for ax, metric in zip(fig.axes, ("alignment", "uniformity"), strict=True):
         for line, ck in zip(ax.get_lines(), ("base", "ours"), strict=True):
-            want = [next(r[metric] for r in rows if (r["ckpt"], r["layer"], r["family"]) == (ck, layer, "all"))
-                    for layer in order]  # fmt: skip
+            want = [
+                next(r[metric] for r in rows if (r["ckpt"], r["layer"], r["family"]) == (ck, layer, "all"))
+                for layer in order
+            ]
             assert list(line.get_ydata()) == pytest.approx(want)
 
 

@@ -22,20 +22,57 @@ def _similarity_rows() -> list[dict]:
     for i, la in enumerate(LAYERS):
         for j, lb in enumerate(LAYERS):
             cka = 1.0 - 0.1 * abs(i - j) - 0.05 * i
-            rows.append({"ckpt_a": "base", "ckpt_b": "ours", "fingerprint_a": "fa", "fingerprint_b": "fb",
-                         "layer_a": la, "layer_b": lb, "span": "symbol", "measure": "cka", "value": cka,
-                         "n": 50, "matched": la == lb})  # fmt: skip
+            rows.append(
+                {
+                    "ckpt_a": "base",
+                    "ckpt_b": "ours",
+                    "fingerprint_a": "fa",
+                    "fingerprint_b": "fb",
+                    "layer_a": la,
+                    "layer_b": lb,
+                    "span": "symbol",
+                    "measure": "cka",
+                    "value": cka,
+                    "n": 50,
+                    "matched": la == lb,
+                }
+            )
         for measure, value in (("mutual_knn", 0.9 - 0.2 * i), ("procrustes", 0.1 * i)):
-            rows.append({"ckpt_a": "base", "ckpt_b": "ours", "fingerprint_a": "fa", "fingerprint_b": "fb",
-                         "layer_a": la, "layer_b": la, "span": "symbol", "measure": measure, "value": value,
-                         "n": 50, "matched": True})  # fmt: skip
+            rows.append(
+                {
+                    "ckpt_a": "base",
+                    "ckpt_b": "ours",
+                    "fingerprint_a": "fa",
+                    "fingerprint_b": "fb",
+                    "layer_a": la,
+                    "layer_b": la,
+                    "span": "symbol",
+                    "measure": measure,
+                    "value": value,
+                    "n": 50,
+                    "matched": True,
+                }
+            )
     for ck, shift in (("base", 0.0), ("ours", 0.2)):
         for a, fa in enumerate(FAMS):
             for b, fb in enumerate(FAMS):
                 value = 1.0 if a == b else -0.3 + shift + 0.1 * (a + b)
-                rows.append({"ckpt_a": ck, "ckpt_b": ck, "fingerprint_a": "f", "fingerprint_b": "f",
-                             "layer_a": 2, "layer_b": 2, "span": "symbol", "measure": "centroid_cosine",
-                             "value": value, "n": 20, "family_a": fa, "family_b": fb})  # fmt: skip
+                rows.append(
+                    {
+                        "ckpt_a": ck,
+                        "ckpt_b": ck,
+                        "fingerprint_a": "f",
+                        "fingerprint_b": "f",
+                        "layer_a": 2,
+                        "layer_b": 2,
+                        "span": "symbol",
+                        "measure": "centroid_cosine",
+                        "value": value,
+                        "n": 20,
+                        "family_a": fa,
+                        "family_b": fb,
+                    }
+                )
     return rows
 
 
@@ -75,8 +112,18 @@ def _projection_rows() -> list[dict]:
         for fit in ("separate", "aligned"):
             for i in range(30):
                 x, y = rng.normal(size=2)
-                rows.append({"ckpt": ck, "fingerprint": f"fp-{ck}", "layer": 2, "sample_id": f"s{i}",
-                             "family": FAMS[i % 3], "x": float(x), "y": float(y), "fit": fit})  # fmt: skip
+                rows.append(
+                    {
+                        "ckpt": ck,
+                        "fingerprint": f"fp-{ck}",
+                        "layer": 2,
+                        "sample_id": f"s{i}",
+                        "family": FAMS[i % 3],
+                        "x": float(x),
+                        "y": float(y),
+                        "fit": fit,
+                    }
+                )
     return rows
 
 

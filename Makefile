@@ -60,8 +60,13 @@ format: install
 	$(VENV)/bin/ruff format .
 
 # pytest exits 5 when it collected nothing: that is a failure here, never a silent pass.
+# Two workers (pytest-xdist), each test file on one of them (its module fixtures built once): most
+# tests wait on subprocesses, sandboxes and disk, so two files at a time fit 2 cores. The caches the
+# tests share are safe to fill concurrently (atomic folders, flocked store writers). TEST_WORKERS=0
+# runs everything in one process.
+TEST_WORKERS ?= 2
 test: lint
-	@$(PY) -m pytest -q --durations=15; status=$$?; \
+	@$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=15; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 

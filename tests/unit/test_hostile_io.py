@@ -203,7 +203,7 @@ def test_unknown_paths_keys_are_warned_by_name(tmp_path: Path, monkeypatch) -> N
         paths.settings()  # once per file
     finally:
         logger.removeHandler(handler)
-    assert seen == [f"{cfg}: unknown [paths] key(s) ['runz', 'store'] ignored; known: runs"]
+    assert seen == [f"{cfg}: unknown [paths] key(s) ['runz', 'store'] ignored; known: runs, bbh"]
 
 
 # --- studies and figures --------------------------------------------------------------------

@@ -150,6 +150,14 @@ def read_layer(store: Store, layer: LayerKey) -> np.ndarray:
     return X
 
 
+def check_finite(inputs: CheckpointInputs, layers: list[LayerKey]) -> None:
+    """Raise :class:`UserError` if any of ``layers`` holds a NaN or infinite vector (one read each)."""
+    for layer in layers:
+        read_layer(inputs.store, layer)
+        if inputs.valid_store is not None:
+            read_layer(inputs.valid_store, layer)
+
+
 def layer_matrix(inputs: CheckpointInputs, layer: LayerKey) -> np.ndarray:
     """``[N, d]``: the analysis rows, then (for ``valid``) the twins' rows."""
     X = read_layer(inputs.store, layer)

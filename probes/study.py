@@ -18,7 +18,14 @@ from analysis.extract import ensure_store
 from analysis.layers import LayerKey, select_layers
 from analysis.store import Store, StoresOrAliases, named_stores
 from probes.config import Config
-from probes.inputs import CheckpointInputs, build_tasks, layer_matrix, load_inputs, surface_counts
+from probes.inputs import (
+    CheckpointInputs,
+    build_tasks,
+    check_finite,
+    layer_matrix,
+    load_inputs,
+    surface_counts,
+)
 from probes.layer import Measures, plan_tasks, probe_layer
 from symbolscope.cores import worker_count
 from symbolscope.errors import get_logger
@@ -128,6 +135,7 @@ def _probe_rows(
         what = Measures(cfg.control, cfg.mdl, cfg.transfer)
         return delayed(_timed_probe_layer)(layer_matrix(inputs, key), tasks, spec, what, plans)
 
+    check_finite(inputs, layers)  # a UserError raised while joblib dispatches races its executor
     runner = Parallel(n_jobs=min(worker_count(cfg.n_jobs, warn=False), len(keys)), return_as="generator")
     bar = tqdm(total=len(layers), desc=f"probes {inputs.alias}", unit="layer", disable=not cfg.progress)
     rows: list[dict[str, Any]] = []

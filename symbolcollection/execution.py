@@ -23,7 +23,8 @@ from symbolcollection.schema import Sample
 _DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
 
 
-def _rows_equal(a: Any, b: Any, ordered: bool) -> bool:
+def rows_equal(a: Any, b: Any, ordered: bool) -> bool:
+    """Two result tables equal: as lists when ``ordered``, else as multisets of rows."""
     if not isinstance(a, list) or not isinstance(b, list):
         return False
     if ordered:
@@ -33,20 +34,23 @@ def _rows_equal(a: Any, b: Any, ordered: bool) -> bool:
     )
 
 
-def _first_ok(outcomes: Sequence[Outcome]) -> Outcome | None:
+def first_ok(outcomes: Sequence[Outcome]) -> Outcome | None:
+    """The first outcome if it succeeded, else ``None``."""
     return outcomes[0] if outcomes and outcomes[0].ok else None
 
 
-def _same_values(pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p, g = _first_ok(pred), _first_ok(gold)
-    return p is not None and g is not None and _equal(p.value, g.value)
+def same_values(pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
+    """Both first outcomes succeeded with equal values (:func:`values_equal`)."""
+    p, g = first_ok(pred), first_ok(gold)
+    return p is not None and g is not None and values_equal(p.value, g.value)
 
 
-def _equal(a: Any, b: Any) -> bool:
+def values_equal(a: Any, b: Any) -> bool:
+    """Equal JSON values, numbers within 1e-9 (relative or absolute), lists element-wise."""
     if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool | str):
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b)
 
 
@@ -60,11 +64,11 @@ def sql_jobs(sample: Sample, text: str, databases: int = resources.N_DATABASES) 
 
 def sql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
     """Equal result sets on every database (as lists when the gold query orders, else multisets)."""
-    p, g = _first_ok(pred), _first_ok(gold)
+    p, g = first_ok(pred), first_ok(gold)
     if p is None or g is None or len(p.value) != len(g.value):
         return False
     ordered = "order by" in sample.output.lower()
-    return all(_rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
+    return all(rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
 
 
 # --- regex: accept/reject on the request's examples --------------------------------------------
@@ -76,7 +80,7 @@ def regex_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
 
 
 def regex_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = _first_ok(pred)
+    p = first_ok(pred)
     return p is not None and all(p.value[0]) and not any(p.value[1]) and bool(p.value[0] or p.value[1])
 
 
@@ -91,9 +95,9 @@ def math_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
 
 def math_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
     if sample.output.lstrip().startswith("def "):
-        p, g = _first_ok(pred), _first_ok(gold)
-        return p is not None and g is not None and p.value[0][0] == "ok" and _equal(p.value, g.value)
-    p = _first_ok(pred)
+        p, g = first_ok(pred), first_ok(gold)
+        return p is not None and g is not None and p.value[0][0] == "ok" and values_equal(p.value, g.value)
+    p = first_ok(pred)
     return p is not None and p.value is True
 
 
@@ -110,14 +114,16 @@ def python_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
 
 
 def python_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = _first_ok(pred)
+    p = first_ok(pred)
     if sample.source.startswith("human-eval:"):
         return p is not None and p.value is True
-    g = _first_ok(gold)
+    g = first_ok(gold)
     if p is None or g is None:
         return False
     valid = [i for i, (status, _) in enumerate(g.value) if status == "ok"]
-    return bool(valid) and all(p.value[i][0] == "ok" and _equal(p.value[i][1], g.value[i][1]) for i in valid)
+    return bool(valid) and all(
+        p.value[i][0] == "ok" and values_equal(p.value[i][1], g.value[i][1]) for i in valid
+    )
 
 
 # --- SPARQL: results on the collection's graph ---------------------------------------------------
@@ -128,12 +134,12 @@ def sparql_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
 
 
 def sparql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p, g = _first_ok(pred), _first_ok(gold)
+    p, g = first_ok(pred), first_ok(gold)
     if p is None or g is None:
         return False
     if "ask" in g.value:
         return p.value == g.value
-    return "rows" in p.value and _rows_equal(
+    return "rows" in p.value and rows_equal(
         p.value["rows"], g.value["rows"], "order by" in sample.output.lower()
     )
 

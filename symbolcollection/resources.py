@@ -28,7 +28,7 @@ N_DATABASES = 4
 _WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma")
 
 
-def _rng(*parts: object) -> random.Random:
+def seeded_rng(*parts: object) -> random.Random:
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
@@ -61,7 +61,7 @@ def sql_databases(sample: Sample, n: int = N_DATABASES) -> list[str]:
     near = sorted({int(v) + d for v in re.findall(r"\b\d+\b", sample.output) for d in (-1, 0, 1)})
     scripts = []
     for k in range(n):
-        rng = _rng(sample.id, k)
+        rng = seeded_rng(sample.id, k)
         conn = guards.private_database(ddl)  # the schema comes from a file: no files, no extensions
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         sizes = {t: rng.randint(10, 16) for t in tables}

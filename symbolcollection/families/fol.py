@@ -20,7 +20,7 @@ SOURCE = "sentence templates"
 
 def evolve(sample: Sample, rng: random.Random) -> Sample:
     """The declared predicates and constants renamed."""
-    from symbolcollection.checkers.logic import declarations, declared_predicates
+    from symbolcollection.declarations import declarations, declared_predicates
 
     taken: set[str] = set()
     mapping = {p: fresh_name(rng, "upper", taken) for p in declared_predicates(sample.input)}

@@ -16,7 +16,7 @@ from symbolcollection.tasks.base import GEN
 
 def evolve(sample: Sample, rng: random.Random) -> Sample:
     """The declared predicates renamed (a typed name ``p:t`` keeps its type suffix)."""
-    from symbolcollection.checkers.logic import declared_predicates
+    from symbolcollection.declarations import declared_predicates
 
     taken: set[str] = set()
     mapping = {

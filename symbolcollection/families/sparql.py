@@ -21,7 +21,7 @@ def group_depth(text: str) -> int:
 
 def evolve(sample: Sample, rng: random.Random) -> Sample:
     """The declared properties and classes renamed (prefixes kept)."""
-    from symbolcollection.checkers.logic import declarations
+    from symbolcollection.declarations import declarations
 
     decl = declarations(sample.input)
     taken: set[str] = set()

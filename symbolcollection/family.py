@@ -138,7 +138,13 @@ class Family:
     provenance: Callable[[Sequence[Sample]], dict[str, Any]] | None = None  # card entries (below)
     packages: tuple[str, ...] = ()  # distributions whose versions the card records
     lex: Callable[[str], list[Symbol]] | None = None  # spans in order, non-overlapping
+    kinds: str | None = None  # file of the sandbox job kinds its jobs run (see below)
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reserved for [14/14]
+
+    # ``kinds`` is a Python file run inside the sandbox (standard library, installed packages and the
+    # harness's ``jobkinds`` only: the project is not there) defining ``KINDS`` (kind -> function
+    # ``(job, shared, conn) -> JSON value``), ``WARM`` (kind -> a trivial job run once before any
+    # generated one) and ``PRELOAD`` (kind -> modules to import first); every family's file is there.
 
     # ``provenance(samples of this family)`` -> entries of the card's provenance: ``files`` maps a
     # name to a file whose sha256 the card records; any other key is recorded as it is.

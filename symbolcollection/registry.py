@@ -87,6 +87,11 @@ def find(name: str) -> Family | None:
     return _FAMILIES.get(name)
 
 
+def kind_files() -> dict[str, str]:
+    """``{family name: file}`` of every family that brings sandbox job kinds, in registry order."""
+    return {f.name: f.kinds for f in _FAMILIES.values() if f.kinds is not None}
+
+
 def tasks() -> list[tuple[Family, Task]]:
     """Every ``(family, task)`` pair, sorted by task name."""
     pairs = [(f, t) for f in _FAMILIES.values() for t in f.tasks]

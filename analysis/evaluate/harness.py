@@ -40,6 +40,23 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from jobkinds import KINDS, MAX_MESSAGE, PRELOAD, WARM, decode, encode, send
 
+
+def _family_kinds():
+    """Add the job kinds of every ``kinds_<family>.py`` next to this file (a kind defined twice
+    stops the harness: no job would know which one it runs)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("kinds_") and name.endswith(".py"):
+            module = __import__(name[:-3])
+            for table, own in ((KINDS, module.KINDS), (WARM, module.WARM), (PRELOAD, module.PRELOAD)):
+                clash = set(table) & set(own)
+                if clash:
+                    raise SystemExit(f"{name}: job kind(s) {sorted(clash)} defined twice")
+                table.update(own)
+
+
+_family_kinds()
+
 WORK = "/tmp" if len(sys.argv) < 3 else sys.argv[2]
 
 

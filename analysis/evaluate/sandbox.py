@@ -56,6 +56,15 @@ HOW_TO_FIX = (
 )
 
 
+def lib_files() -> dict[str, Path]:
+    """What the sandbox's read-only ``/sandbox`` holds, by name: the harness, its job kinds and
+    guards, and each family's job kinds as ``kinds_<family>.py`` (:func:`symbolcollection.registry.kind_files`)."""
+    from symbolcollection import registry
+
+    files = {p.name: p for p in (HARNESS, JOBKINDS, GUARDS)}
+    return files | {f"kinds_{name}.py": Path(path) for name, path in registry.kind_files().items()}
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-job seconds (alarm), per-process memory in MB (address space), file size in MB, the
@@ -264,8 +273,8 @@ def _run_once(
     try:
         lib.mkdir()
         work.mkdir()
-        for src in (HARNESS, JOBKINDS, GUARDS):
-            shutil.copy(src, lib / src.name)
+        for name, src in lib_files().items():
+            shutil.copy(src, lib / name)
         try:
             proc = subprocess.Popen(
                 _command(mode, str(work), lib, limits),

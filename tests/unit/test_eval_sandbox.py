@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits, run_jobs
@@ -169,3 +170,67 @@ def test_without_a_sandbox_execution_is_not_run_and_the_unsandboxed_choice_is_re
         assert executor.judge([(sample, sample.output, family_check("math"))]) == [True]
     finally:
         executor.close()
+
+
+_POLISH_KINDS = '''
+def run_polish(job, shared, conn):
+    """The value of a prefix expression such as ``(+ 3 (* 2 4))``."""
+    tokens = job["text"].replace("(", " ( ").replace(")", " ) ").split()
+    def expr(i):
+        if tokens[i] != "(":
+            return int(tokens[i]), i + 1
+        a, j = expr(i + 2)
+        b, k = expr(j)
+        return {"+": a + b, "-": a - b, "*": a * b}[tokens[i + 1]], k + 1
+    return expr(0)[0]
+
+
+KINDS = {"polish": run_polish}
+WARM = {"polish": {"text": "(+ 1 2)"}}
+PRELOAD = {}
+'''
+
+
+def _family_with_kinds(name: str, kinds: Path):
+    from symbolcollection.family import Execution, Family
+
+    return Family(
+        name=name,
+        languages=("prefix arithmetic",),
+        tasks=(),
+        check=lambda sample: None,
+        execution=Execution("the same value", lambda *a: True),
+        kinds=str(kinds),
+    )
+
+
+def test_a_family_registered_at_run_time_brings_its_own_job_kind_into_the_sandbox(tmp_path: Path):
+    from symbolcollection import registry
+
+    kinds = tmp_path / "polish_kinds.py"
+    kinds.write_text(_POLISH_KINDS)
+    jobs = [{"kind": "polish", "text": "(+ 3 (* 2 4))"}, {"kind": "polish", "text": "(- 1 (* 5 5))"}]
+    before = run_jobs(jobs[:1], limits=LIMITS)
+    assert not before[0].ok and "polish" in before[0].error  # unknown kind before registering
+    unregister = registry.register(_family_with_kinds("polish", kinds))
+    try:
+        assert registry.kind_files()["polish"] == str(kinds)
+        out = run_jobs(jobs, limits=LIMITS)
+    finally:
+        unregister()
+    assert [o.value for o in out] == [11, -24] and all(o.ok for o in out)
+
+
+def test_a_job_kind_defined_twice_stops_the_harness_and_every_job_fails(tmp_path: Path):
+    from symbolcollection import registry
+
+    kinds = tmp_path / "twice.py"
+    kinds.write_text(_POLISH_KINDS.replace('"polish"', '"call"'))
+    unregister = registry.register(_family_with_kinds("twice", kinds))
+    try:
+        (out,) = run_jobs([_call("def f():\n    return 1")], limits=LIMITS)
+    finally:
+        unregister()
+    assert not out.ok and out.error is not None  # which "call" would it be? none runs
+    (after,) = run_jobs([_call("def f():\n    return 1")], limits=LIMITS)
+    assert after.ok and after.value == [["ok", 1]]  # unregistered, the harness starts again

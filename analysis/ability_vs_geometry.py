@@ -184,14 +184,19 @@ def _layer(text: str) -> LayerKey:
         raise UserError(f"--layer must be a layer number or final_norm, got {text!r}") from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Compute the rows from the newest evaluate and uniformity results and print where they went."""
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI: flags and defaults of :class:`Config`, plus where results are read and written."""
     p = argparse.ArgumentParser(prog=f"python -m analysis.{ANALYSIS}", description=__doc__.split("\n\n")[1])
     p.add_argument("--results", default=RESULTS, help=f"results folder read (default: {RESULTS})")
     p.add_argument("--layer", default=None, help="uniformity layer (default: the deepest integer layer)")
     add_options(p, Config)
     p.add_argument("--out", default=RESULTS, help=f"results folder written (default: {RESULTS})")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Compute the rows from the newest evaluate and uniformity results and print where they went."""
+    args = build_parser().parse_args(argv)
     layer = None if args.layer is None else _layer(args.layer)
     config = options_from(Config, args, layer=layer)
     loaded = [Result.latest(args.results, a, require=("ckpt",)) for a in READS]

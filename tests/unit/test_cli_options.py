@@ -134,7 +134,7 @@ def _cases() -> list[tuple[str, Callable[[], argparse.ArgumentParser], list[str]
     """(name, the CLI's parser, the arguments it requires, the config it builds)."""
     from importlib import import_module
 
-    from analysis import reproduce
+    from analysis import ability_vs_geometry, reproduce
     from analysis.evaluate import Config as EvaluateConfig
     from analysis.evaluate import __main__ as evaluate_cli
     from analysis.extract import cli as extract_cli
@@ -157,6 +157,7 @@ def _cases() -> list[tuple[str, Callable[[], argparse.ArgumentParser], list[str]
         ("evaluate", evaluate_cli.build_parser, [], EvaluateConfig),
         ("training report", report.build_parser, [], report.ReportConfig),
         ("reproduce", reproduce.build_parser, [], reproduce.ReproduceConfig),
+        ("ability vs geometry", ability_vs_geometry.build_parser, [], ability_vs_geometry.Config),
         ("extract", lambda: _subparser(extract_cli.build_parser(), "run"), ["--ckpt", "tiny"], ExtractConfig),
         (
             "collection build",
@@ -175,6 +176,7 @@ CASES = [
     "evaluate",
     "training report",
     "reproduce",
+    "ability vs geometry",
     "extract",
     "collection build",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from support.cli import run_module
@@ -262,24 +263,20 @@ def _gold_rows(chosen):
     return [{"id": s.id, "prediction": s.output} for s in load_split("test")]
 
 
+def _evaluate(
+    preds: Path, out: Path, *extra: str, per_family: int = 3, tasks: str = "symbolic,delegation", env=None
+):
+    """``python -m analysis.evaluate`` on a predictions file (results under ``out``)."""
+    args = ["--predictions", str(preds), "--per-family", str(per_family), "--tasks", tasks, *extra]
+    return run_module("analysis.evaluate", *args, "--out", str(out), "--no-progress", env=env, timeout=900)
+
+
 EXECUTING = ("sql", "regex", "math", "python", "sparql")
 
 
 def test_gold_predictions_score_one_in_every_executing_family_inside_the_sandbox(tmp_path, chosen):
     preds = _write(tmp_path / "gold.jsonl", _gold_rows(chosen))
-    r = run_module(
-        "analysis.evaluate",
-        "--predictions",
-        str(preds),
-        "--per-family",
-        "3",
-        "--tasks",
-        "symbolic,delegation",
-        "--out",
-        str(tmp_path / "res"),
-        "--no-progress",
-        timeout=900,
-    )
+    r = _evaluate(preds, tmp_path / "res")
     assert r.returncode == 0, r.stderr[-3000:]
     (path,) = (tmp_path / "res" / "evaluate").glob("*.json")
     data = json.loads(path.read_text())
@@ -319,20 +316,7 @@ def test_hostile_predictions_through_the_cli_are_failures_and_leave_nothing(tmp_
         preds = _write(w.outside.parent / "preds.jsonl", rows)
         w.before = w.snapshot()
         env = {"HOME": str(w.home), "SECRET_CANARY": "canary-7f3a", "SYMBOLSCOPE_HOME": str(paths.home())}
-        r = run_module(
-            "analysis.evaluate",
-            "--predictions",
-            str(preds),
-            "--per-family",
-            "3",
-            "--tasks",
-            "symbolic,delegation",
-            "--out",
-            str(tmp_path / "res"),
-            "--no-progress",
-            env=env,
-            timeout=900,
-        )
+        r = _evaluate(preds, tmp_path / "res", env=env)
         time.sleep(0.3)
         w.assert_untouched()
     assert r.returncode == 0, r.stderr[-3000:]
@@ -360,20 +344,7 @@ def test_without_bwrap_execution_scores_are_not_run_and_nothing_executes(tmp_pat
     ]
     preds = _write(tmp_path / "preds.jsonl", rows)
     env = {"PATH": str(tmp_path / "no-bin")}  # bwrap cannot be found
-    r = run_module(
-        "analysis.evaluate",
-        "--predictions",
-        str(preds),
-        "--per-family",
-        "3",
-        "--tasks",
-        "symbolic,delegation",
-        "--out",
-        str(tmp_path / "res"),
-        "--no-progress",
-        env=env,
-        timeout=900,
-    )
+    r = _evaluate(preds, tmp_path / "res", env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert not marker.exists()
     note = "execution scores not run: bubblewrap (bwrap) is not installed; install bubblewrap"
@@ -431,21 +402,7 @@ def test_when_the_suite_is_killed_nothing_of_the_sandbox_survives(tmp_path):
 def test_allow_unsandboxed_runs_execution_and_says_so_in_every_row(tmp_path, chosen):
     preds = _write(tmp_path / "gold.jsonl", _gold_rows(chosen))
     env = {"PATH": str(tmp_path / "no-bin")}  # bwrap cannot be found
-    r = run_module(
-        "analysis.evaluate",
-        "--predictions",
-        str(preds),
-        "--per-family",
-        "2",
-        "--tasks",
-        "symbolic",
-        "--allow-unsandboxed",
-        "--out",
-        str(tmp_path / "res"),
-        "--no-progress",
-        env=env,
-        timeout=900,
-    )
+    r = _evaluate(preds, tmp_path / "res", "--allow-unsandboxed", per_family=2, tasks="symbolic", env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "running generated code unsandboxed (--allow-unsandboxed)" in r.stderr
     (path,) = (tmp_path / "res" / "evaluate").glob("*.json")

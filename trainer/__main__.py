@@ -52,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.run_name is not None:
         check_run_name(args.run_name)
     from symbolscope.distributed import init_distributed
-    from trainer.loop import RunRequest, run_stage, summary
+    from trainer.loop import run_stage, summary
     from trainer.runs import run_folder
+    from trainer.stageplan import RunRequest
 
     dist = init_distributed(deepspeed=True)
     req = RunRequest(

@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from lm.checkpoints import Checkpoint, load_model, load_tokenizer, resolve
+from lm.checkpoints import Checkpoint, load_model
 from lm.forward import forward_loss
 from lm.loss import mask_dtype, mask_kind, validation_loss
-from lm.masking import encode_examples
 from lm.packing import collate_packed
 from symbolscope import distributed
 from symbolscope.distributed import DistInfo
@@ -31,36 +30,14 @@ from symbolscope.errors import UserError, get_logger
 from symbolscope.version import code_version
 from trainer import runs
 from trainer.config import TrainConfig, deepspeed_path, grad_accum_for
-from trainer.engine import check_resume_files
-from trainer.plan import Plan, rank_micro_batches
+from trainer.plan import rank_micro_batches
 from trainer.progress import Progress
-from trainer.sources import StageData, stage_data
+from trainer.stageplan import RunRequest, StagePlan, plan_stage
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedTokenizerBase
+    pass
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    """What the CLI asked for."""
-
-    stage: str
-    config: TrainConfig
-    parent: str | None = None  # --from (infusion) ; None = config model / newest injection
-    run_name: str | None = None
-    output: str | None = None
-    resume: bool = False
-    overwrite: bool = False
-    deepspeed: str | None = None
-
-
-def parent_checkpoint(req: RunRequest) -> Checkpoint:
-    """Injection starts from the config's model; Infusion from ``--from`` or the newest Injection."""
-    if req.stage == "injection":
-        return resolve(req.parent or req.config.model)
-    return resolve(req.parent or "injection")
 
 
 def attn_implementation(requested: str) -> str:
@@ -135,22 +112,6 @@ def _inherited_validation(parent: Checkpoint, fingerprints: dict[str, str]) -> d
 
 
 @dataclass
-class StagePlan:
-    """Step 1's output: where the run goes, what it trains on, and the packed-row plan."""
-
-    parent: Checkpoint
-    folder: Path
-    resume: bool
-    tokenizer: PreTrainedTokenizerBase
-    data: StageData
-    train_ex: list[Any]
-    report: Any
-    val_ex: dict[str, list[Any]]
-    rows_per_step: int
-    plan: Plan
-
-
-@dataclass
 class LoopState:
     """Counters the train loop advances (and a resume restores)."""
 
@@ -170,37 +131,6 @@ class LoopState:
             "elapsed": self.elapsed,
             "history": self.history,
         }
-
-
-def plan_stage(req: RunRequest, dist: DistInfo) -> StagePlan:
-    """Step 1, plan: parent, run folder, data encoded with the parent's chat template, packed rows."""
-    cfg, stage = req.config, req.stage
-    s = cfg.stage(stage)
-    parent = parent_checkpoint(req)
-    folder = runs.run_folder(stage, req.run_name or cfg.run_name or cfg.name, req.output)
-    resume = runs.check_folder(folder, resume=req.resume, overwrite=req.overwrite)
-    if resume:
-        check_resume_files(runs.latest_state(folder))  # before the model and data are loaded
-    tokenizer = load_tokenizer(parent)
-    data = stage_data(cfg, stage)
-    train_ex, report = encode_examples(tokenizer, data.train, cfg.max_length, cfg.overlong)
-    if not train_ex:
-        raise UserError(f"{stage}: no training sample left after encoding ({report.to_dict()})")
-    val_ex = {
-        "symbolic": encode_examples(tokenizer, data.val_symbolic, cfg.max_length, "truncate")[0],
-        "general": encode_examples(tokenizer, data.val_general, cfg.max_length, "truncate")[0],
-    }
-    rows_per_step = s.micro_batch_rows * grad_accum_for(s, dist.world, cfg.source) * dist.world
-    plan = Plan(
-        [len(e) for e in train_ex],
-        [e.n_trainable for e in train_ex],
-        cfg.max_length,
-        rows_per_step,
-        cfg.seed,
-        s.epochs,
-        s.max_steps,
-    )
-    return StagePlan(parent, folder, resume, tokenizer, data, train_ex, report, val_ex, rows_per_step, plan)
 
 
 def _start_card(req: RunRequest, sp: StagePlan, ds_config: Any, dist: DistInfo) -> dict[str, Any]:

@@ -10,7 +10,7 @@ STAMP := $(VENV)/.symbolscope-installed
 # pull a several-GB CUDA build). GPU users keep whatever torch >= 2.4 they already have.
 TORCH_CPU ?= torch==2.13.0
 # make reproduce CKPTS=... TRAIN_CONFIG=...: passed on only when set (the defaults are
-# analysis/reproduce.py's ReproduceConfig, see python -m analysis.reproduce --help).
+# analysis/reproduce/steps.py's ReproduceConfig, see python -m analysis.reproduce --help).
 CKPTS ?=
 TRAIN_CONFIG ?=
 
@@ -70,7 +70,7 @@ test: lint
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
 
-# The whole study, one subprocess CLI per step (analysis/reproduce.py holds the table of arguments):
+# The whole study, one subprocess CLI per step (analysis/reproduce/steps.py holds the table of arguments):
 # collection -> injection -> infusion -> extract -> uniformity -> probes -> similarity -> projection ->
 # evaluate -> training report -> figures. A finished training stage is skipped, an interrupted one
 # resumed; every other step is skipped while its fingerprint (code, arguments, inputs) is unchanged.

@@ -216,32 +216,13 @@ def _provenance(samples: Sequence[Sample]) -> dict[str, Any]:
     return out
 
 
-def build_collection(
-    out_dir: Path,
-    seed: int = DEFAULTS.seed,
-    evol_share: float = DEFAULTS.evol_share,
-    workers: int = DEFAULTS.workers,
-    scale: float = 1.0,
-) -> dict[str, Any]:
-    """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
-    the analysis split) for quick test builds."""
-    from symbolcollection import registry
-    from symbolcollection.general import general_samples, general_split
-    from symbolcollection.splits import ANALYSIS_PER_FAMILY, assign_splits
-    from symbolcollection.store import CARD_FILE, save_splits
-    from symbolcollection.tasks import SHELLS
-
-    if not 0.0 <= evol_share <= 1.0:
-        raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
-    t0 = time.perf_counter()
-    absent = missing_sources()
-    specs = [(f.name, t) for f, t in registry.tasks() if t.needs not in absent]
-    for name in absent:  # one line each, naming the source, what is missing and how to provide it
-        log.warning("%s", missing_line(get(name), "is not in the cache"))
-    results = _run_all([t.name for _, t in specs], seed, workers, scale)
+def _keep_unique(
+    specs: list[tuple[str, Any]], results: list[Any], taken: set[str]
+) -> tuple[list[Sample], dict[str, int], dict[str, Any]]:
+    """The generated samples in task order, each output once across the collection (``taken``
+    collects their hashes); their shell indexes by id; each task's card entry."""
     samples: list[Sample] = []
     templates: dict[str, int] = {}
-    taken: set[str] = set()
     tasks_card: dict[str, Any] = {}
     for (family, spec), res in zip(specs, results, strict=True):
         dup = 0
@@ -277,7 +258,16 @@ def build_collection(
             "cross_task_duplicates": dup,
             "instruction_templates": len({d.template for d in kept}),
         }
-    splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))
+    return samples, templates, tasks_card
+
+
+def _evolve_splits(
+    splits: dict[str, list[Sample]], seed: int, evol_share: float, taken: set[str], templates: dict[str, int]
+) -> tuple[dict[str, list[Sample]], float, Counter[str]]:
+    """The splits plus their Symbol-Evol variants (``evol_<split>``: all of analysis, ``evol_share``
+    of train and test); the rate used for train/test and the evolution counts."""
+    from symbolcollection import registry
+
     rng = random.Random(f"{seed}:evol")
     evol_stats: Counter[str] = Counter()
     evolving = {f.name for f in registry.families() if f.evolve is not None}
@@ -290,6 +280,36 @@ def build_collection(
         )
         for e in stored[f"evol_{k}"]:
             templates[e.id] = templates[e.id.removesuffix("~evol")]
+    return stored, rate, evol_stats
+
+
+def build_collection(
+    out_dir: Path,
+    seed: int = DEFAULTS.seed,
+    evol_share: float = DEFAULTS.evol_share,
+    workers: int = DEFAULTS.workers,
+    scale: float = 1.0,
+) -> dict[str, Any]:
+    """Build the collection into ``out_dir``; return its card. ``scale`` shrinks every task (and
+    the analysis split) for quick test builds."""
+    from symbolcollection import registry
+    from symbolcollection.general import general_samples, general_split
+    from symbolcollection.splits import ANALYSIS_PER_FAMILY, assign_splits
+    from symbolcollection.store import CARD_FILE, save_splits
+    from symbolcollection.tasks import SHELLS
+
+    if not 0.0 <= evol_share <= 1.0:
+        raise UserError(f"--evol-share {evol_share}: must be a fraction in [0, 1], e.g. 0.06")
+    t0 = time.perf_counter()
+    absent = missing_sources()
+    specs = [(f.name, t) for f, t in registry.tasks() if t.needs not in absent]
+    for name in absent:  # one line each, naming the source, what is missing and how to provide it
+        log.warning("%s", missing_line(get(name), "is not in the cache"))
+    results = _run_all([t.name for _, t in specs], seed, workers, scale)
+    taken: set[str] = set()
+    samples, templates, tasks_card = _keep_unique(specs, results, taken)
+    splits = assign_splits(samples, max(4, round(ANALYSIS_PER_FAMILY * scale)))
+    stored, rate, evol_stats = _evolve_splits(splits, seed, evol_share, taken, templates)
     general = general_samples(seed, limit=max(50, round(general_limit() * scale)))
     stored["general_train"] = [s for s in general if general_split(s) == "train"]
     stored["general_test"] = [s for s in general if general_split(s) == "test"]

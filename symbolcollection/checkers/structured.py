@@ -1,11 +1,9 @@
 """Checkers for molecules (RDKit), math (``ast`` whitelist, then ``sympy``/evaluation), LaTeX
-(``sympy``'s lark LaTeX parser), JSON and tool calls (``jsonschema``), cron (a ``lark`` grammar
-with field ranges) and XPath (``xml.etree.ElementPath``, evaluated on the given document)."""
+(``sympy``'s lark LaTeX parser) and JSON and tool calls (``jsonschema``)."""
 
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import math
 import re
@@ -195,80 +193,3 @@ def check_api_call(sample: Sample) -> None:
             err = jsonschema.exceptions.best_match(v.iter_errors(call.get("arguments", {})))
             if err is not None:
                 raise CheckFailed(f"api_call: {call['name']}: {err.message[:160]}")
-
-
-CRON_GRAMMAR = r"""
-start: field field field field field
-field: item ("," item)*
-item: (STAR | range | value) ("/" NUMBER)?
-range: value "-" value
-value: NUMBER | NAME
-STAR: "*"
-NUMBER: /\d+/
-NAME: /[A-Za-z]{3}/
-%import common.WS
-%ignore WS
-"""
-_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-@functools.cache
-def _cron_parser() -> Any:
-    from lark import Lark
-
-    return Lark(CRON_GRAMMAR, parser="lalr")
-
-
-def check_cron(sample: Sample) -> None:
-    """Parse a five-field cron expression with a ``lark`` grammar and check every value's range."""
-    tree = _cron_parser().parse(sample.output.strip())
-    for i, field in enumerate(tree.children):
-        lo, hi = _CRON_RANGES[i]
-        for value in field.find_data("value"):
-            tok = str(value.children[0])
-            if tok.isdigit():
-                n = int(tok)
-            elif i == 3 and tok.lower() in _MONTHS:
-                n = _MONTHS.index(tok.lower()) + 1
-            elif i == 4 and tok.lower() in _DAYS:
-                n = _DAYS.index(tok.lower())
-            else:
-                raise CheckFailed(f"cron: {tok!r} is not valid in field {i + 1}")
-            if not lo <= n <= hi:
-                raise CheckFailed(f"cron: {n} is out of range {lo}-{hi} in field {i + 1}")
-        for item in field.children:
-            step = [str(t) for t in item.children if getattr(t, "type", "") == "NUMBER"]
-            if step and int(step[-1]) == 0:
-                raise CheckFailed("cron: a step of 0")
-
-
-def xpath_select(xml_text: str, path: str) -> list[Any]:
-    """Evaluate ``path`` with ElementTree's XPath subset on ``xml_text`` (absolute paths start at
-    the document root)."""
-    import xml.etree.ElementTree as ET
-
-    root = ET.fromstring(xml_text)
-    doc = ET.Element("document")
-    doc.append(root)
-    rel = path if path.startswith(".") else "." + path
-    return doc.findall(rel)
-
-
-def check_xpath(sample: Sample) -> None:
-    """Compile with ``xml.etree.ElementPath``; when ``input`` holds an XML document, evaluate on
-    it and require a non-empty selection."""
-    import xml.etree.ElementTree as ET
-
-    path = sample.output.strip()
-    doc = sample.input.strip()
-    if doc.startswith("<"):
-        try:
-            found = xpath_select(doc, path)
-        except ET.ParseError as err:
-            raise CheckFailed(f"xpath: the input document is not XML ({err})") from None
-        if not found:
-            raise CheckFailed("xpath: selects nothing in the given document")
-    else:
-        xpath_select("<root/>", path)

@@ -6,7 +6,7 @@ parser's own error when the output does not parse. A family whose outputs have n
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
 (:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
 (Python, math programs), nltk logic (FOL), a ``lark`` grammar's parse tree (:func:`lark_depth`),
-s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
+s-expressions (PDDL), ``re._parser`` (regex), bashlex (bash),
 bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -83,15 +82,6 @@ def lark_depth(grammar: str) -> Callable[[str], int]:
         return tree_depth(tree, lambda t: t.children if isinstance(t, Tree) else [])
 
     return depth
-
-
-def json_depth(text: str) -> int:
-    def children(v: Any) -> list[Any]:
-        if isinstance(v, dict):
-            return list(v.values())
-        return list(v) if isinstance(v, list) else []
-
-    return tree_depth(json.loads(text), children)
 
 
 def regex_depth(text: str) -> int:

@@ -1,10 +1,9 @@
-"""Checkers for molecules (RDKit), math (``ast`` whitelist, then ``sympy``/evaluation), LaTeX
-(``sympy``'s lark LaTeX parser) and JSON and tool calls (``jsonschema``)."""
+"""Checkers for molecules (RDKit), math (``ast`` whitelist, then ``sympy``/evaluation) and LaTeX
+(``sympy``'s lark LaTeX parser)."""
 
 from __future__ import annotations
 
 import ast
-import json
 import math
 import re
 from typing import Any
@@ -107,89 +106,3 @@ def check_latex(sample: Sample) -> None:
     from sympy.parsing.latex import parse_latex
 
     parse_latex(sample.output.strip(), backend="lark")
-
-
-def _json_context(text: str) -> Any:
-    text = text.strip()
-    if not text.startswith(("{", "[")):
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
-
-
-_REF_KEYS = ("$ref", "$dynamicRef", "$recursiveRef")
-
-
-def _local_refs_only(schema: Any, where: str) -> None:
-    """Refuse a schema whose ``$ref`` points outside itself (a URL or another file): never fetched."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for key in _REF_KEYS:
-                ref = node.get(key)
-                if ref is not None and not (isinstance(ref, str) and ref.startswith("#")):
-                    raise CheckFailed(
-                        f"{where}: the schema refers to {str(ref)[:80]!r}; remote references are not fetched"
-                    )
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
-def _validator(schema: Any, where: str) -> Any:
-    """A Draft 2020-12 validator over a registry that retrieves nothing (no network, no files)."""
-    import jsonschema
-    import referencing
-
-    def refuse(uri: str) -> Any:
-        raise CheckFailed(f"{where}: the schema refers to {uri[:80]!r}; remote references are not fetched")
-
-    _local_refs_only(schema, where)
-    return jsonschema.Draft202012Validator(schema, registry=referencing.Registry(retrieve=refuse))
-
-
-def check_json(sample: Sample) -> None:
-    """Parse with ``json``; when ``input`` is a JSON Schema, validate against it (``jsonschema``)."""
-    import jsonschema
-
-    value = json.loads(sample.output)
-    schema = _json_context(sample.input)
-    if isinstance(schema, dict) and ("properties" in schema or "type" in schema):
-        jsonschema.Draft202012Validator.check_schema(schema)
-        err = jsonschema.exceptions.best_match(_validator(schema, "json").iter_errors(value))
-        if err is not None:
-            raise CheckFailed(f"json: {err.message[:160]}")
-
-
-def check_api_call(sample: Sample) -> None:
-    """A call is ``{"name": ..., "arguments": {...}}`` (or a list of calls); with tool definitions
-    in ``input`` (a JSON list of ``{name, parameters}``), the name must exist and the arguments
-    must validate against its parameter schema (``jsonschema``)."""
-    import jsonschema
-
-    value = json.loads(sample.output)
-    calls = value if isinstance(value, list) else [value]
-    tools = _json_context(sample.input)
-    by_name = (
-        {t["name"]: t for t in tools if isinstance(t, dict) and "name" in t}
-        if isinstance(tools, list)
-        else {}
-    )
-    if not calls:
-        raise CheckFailed("api_call: no call")
-    for call in calls:
-        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
-            raise CheckFailed("api_call: a call must be an object with a string 'name'")
-        if not isinstance(call.get("arguments", {}), dict):
-            raise CheckFailed("api_call: 'arguments' must be an object")
-        if by_name:
-            tool = by_name.get(call["name"])
-            if tool is None:
-                raise CheckFailed(f"api_call: unknown tool {call['name']!r}")
-            v = _validator(tool.get("parameters", {}), f"api_call: {call['name']}")
-            err = jsonschema.exceptions.best_match(v.iter_errors(call.get("arguments", {})))
-            if err is not None:
-                raise CheckFailed(f"api_call: {call['name']}: {err.message[:160]}")

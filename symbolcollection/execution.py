@@ -1,7 +1,7 @@
 """Execution match, the generic parts and each family's jobs and judges: what "the prediction
 executes to the gold result" means. Jobs are plain JSON for the sandbox harness
 (:mod:`analysis.evaluate.jobkinds`); judges compare predicted and gold :class:`Outcome` lists
-(or judge with parsers alone: RDKit, ``json``/``jsonschema``). Both run
+(or judge with parsers alone: RDKit, ``json``). Both run
 in the checker worker, never in the suite's process (:class:`analysis.evaluate.checks.Executor`).
 """
 

@@ -149,6 +149,7 @@ def check_amr(sample: Sample) -> None:
 
 
 def amr_depth(text: str) -> int:
+    """Nesting depth of penman's tree of the graph (a node per concept instance)."""
     import penman
 
     tree = penman.parse(text)

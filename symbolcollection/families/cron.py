@@ -124,7 +124,7 @@ def gen_cron(rng: random.Random, n: int) -> list[Draft]:
     return out
 
 
-# --- checker ---------------------------------------------------------------------------------------
+# --- checker -------------------------------------------------------------------------------------
 
 CRON_GRAMMAR = r"""
 start: field field field field field
@@ -173,7 +173,7 @@ def check_cron(sample: Sample) -> None:
                 raise CheckFailed("cron: a step of 0")
 
 
-# --- execution match (judged in the checker worker) ---------------------------------------------
+# --- execution match (judged in the checker worker) ----------------------------------------------
 
 CRON_START = datetime(2026, 1, 1, 0, 0)
 CRON_FIRES = 12
@@ -191,13 +191,14 @@ def cron_fires(expression: str, n: int = CRON_FIRES) -> list[str] | None:
 
 
 def cron_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
+    """Five fields, and the same next fire times as the gold (no sandbox: ``croniter`` only)."""
     if len(text.split()) != 5:
         return False
     a, b = cron_fires(text), cron_fires(sample.output)
     return a is not None and a == b
 
 
-# --- symbols ---------------------------------------------------------------------------------------
+# --- symbols -------------------------------------------------------------------------------------
 
 
 def _cron_class(name: str, text: str) -> lexing.SymbolClass:

@@ -17,7 +17,7 @@ from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rul
 from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import GEN, Draft, phrase, pick
 
-# --- tasks ---
+# --- tasks ---------------------------------------------------------------------------------------
 
 LANGS = ("an XPath expression", "XPath", "an XPath query", "an XPath location path")
 SOURCE = "generated:xpath-catalogues"
@@ -180,7 +180,7 @@ def gen_xpath(rng: random.Random, n: int) -> list[Draft]:
     return out
 
 
-# --- checker ---
+# --- checker -------------------------------------------------------------------------------------
 
 
 def xpath_select(xml_text: str, path: str) -> list[Any]:
@@ -213,7 +213,7 @@ def check_xpath(sample: Sample) -> None:
         xpath_select("<root/>", path)
 
 
-# --- execution match (judged in the checker worker) ---
+# --- execution match (judged in the checker worker) ----------------------------------------------
 
 
 def xpath_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
@@ -228,7 +228,7 @@ def xpath_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequen
     return bool(b) and a == b
 
 
-# --- symbols ---
+# --- symbols -------------------------------------------------------------------------------------
 
 _NAME = r"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"
 #: XPath 1.0's lexical structure (§3.7): a name before ``::`` is an axis, before ``(`` a node test

@@ -5,8 +5,8 @@ Each function returns the depth of the tree a parser builds (a leaf has depth 1)
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
 (:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
-(Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
-(AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
+(Python, math programs), nltk logic (FOL), a ``lark`` grammar's parse tree (:func:`lark_depth`),
+s-expressions (PDDL), ``re._parser`` (regex), bashlex (bash),
 bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -67,44 +66,22 @@ def fol_depth(text: str) -> int:
 
 
 @functools.cache
-def _lark(grammar_name: str) -> Any:
+def _lark(grammar: str) -> Any:
     from lark import Lark
 
-    from symbolcollection.checkers import logic
-
-    return Lark(getattr(logic, grammar_name), parser="lalr")
+    return Lark(grammar, parser="lalr")
 
 
-def lark_depth(grammar_name: str) -> Callable[[str], int]:
+def lark_depth(grammar: str) -> Callable[[str], int]:
+    """The depth function of a ``lark`` ``grammar`` (the grammar text, parsed LALR)."""
+
     def depth(text: str) -> int:
         from lark import Tree
 
-        tree = _lark(grammar_name).parse(text)
+        tree = _lark(grammar).parse(text)
         return tree_depth(tree, lambda t: t.children if isinstance(t, Tree) else [])
 
     return depth
-
-
-def amr_depth(text: str) -> int:
-    import penman
-
-    tree = penman.parse(text)
-
-    def children(node: Any) -> list[Any]:
-        if isinstance(node, tuple) and len(node) == 2 and isinstance(node[1], list):
-            return [tgt for _, tgt in node[1] if isinstance(tgt, tuple)]
-        return []
-
-    return tree_depth(tree.node, children)
-
-
-def json_depth(text: str) -> int:
-    def children(v: Any) -> list[Any]:
-        if isinstance(v, dict):
-            return list(v.values())
-        return list(v) if isinstance(v, list) else []
-
-    return tree_depth(json.loads(text), children)
 
 
 def regex_depth(text: str) -> int:

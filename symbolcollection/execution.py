@@ -1,7 +1,7 @@
 """Execution match, the generic parts and each family's jobs and judges: what "the prediction
 executes to the gold result" means. Jobs are plain JSON for the sandbox harness
 (:mod:`analysis.evaluate.jobkinds`); judges compare predicted and gold :class:`Outcome` lists
-(or judge with parsers alone: RDKit, ``json``/``jsonschema``, ElementPath, ``croniter``). Both run
+(or judge with parsers alone: RDKit, ``json``). Both run
 in the checker worker, never in the suite's process (:class:`analysis.evaluate.checks.Executor`).
 """
 
@@ -12,7 +12,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from symbolcollection import resources
@@ -167,39 +166,3 @@ def json_valid_and_equal(sample: Sample, text: str, check: Callable[[Sample], No
     except Exception:  # json's, the checker's or a parser's own error: not a match
         return False
     return True
-
-
-def xpath_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    """The same elements selected in the sample's XML document (in document order)."""
-    import xml.etree.ElementTree as ET
-
-    from symbolcollection.checkers.structured import xpath_select
-
-    try:
-        a = [ET.tostring(e) for e in xpath_select(sample.input, text.strip())]
-        b = [ET.tostring(e) for e in xpath_select(sample.input, sample.output.strip())]
-    except (SyntaxError, ET.ParseError, KeyError, TypeError, ValueError):
-        return False
-    return bool(b) and a == b
-
-
-CRON_START = datetime(2026, 1, 1, 0, 0)
-CRON_FIRES = 12
-
-
-def cron_fires(expression: str, n: int = CRON_FIRES) -> list[str] | None:
-    """The next ``n`` fire times of a five-field cron expression from :data:`CRON_START`."""
-    from croniter import croniter
-
-    try:
-        it = croniter(expression.strip(), CRON_START)
-        return [it.get_next(datetime).isoformat() for _ in range(n)]
-    except Exception:  # croniter raises several error types on bad input
-        return None
-
-
-def cron_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    if len(text.split()) != 5:
-        return False
-    a, b = cron_fires(text), cron_fires(sample.output)
-    return a is not None and a == b

@@ -3,7 +3,6 @@ rule is applied to prediction and gold."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from symbolcollection.family import collapse
@@ -23,14 +22,6 @@ def sql_rendering(text: str) -> str:
     except Exception:  # a parser's own error: fall back to the text
         pass
     return collapse(text).rstrip(";").strip().lower()
-
-
-def json_sorted(text: str) -> str:
-    """JSON re-serialised with sorted keys; else the text collapsed."""
-    try:
-        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-    except (ValueError, RecursionError):
-        return collapse(text)
 
 
 def fol_formula(text: str) -> object:

@@ -3,7 +3,7 @@
 
 A :class:`Check` turns an answer into sandbox jobs (:mod:`analysis.evaluate.harness`) and judges
 the prediction's outcomes against the gold output's outcomes (plain JSON data); a check without
-jobs judges with parsers only (RDKit, ``json``/``jsonschema``, ElementPath, ``croniter``). Both
+jobs judges with parsers only (RDKit, ``json``). Both
 the jobs of a prediction and every judgement are made in the checker worker, never in the
 suite's process. :class:`Executor` batches the jobs of many
 answers into the sandbox and caches the gold outcomes across checkpoints.

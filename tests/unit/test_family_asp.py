@@ -9,6 +9,7 @@ import random
 from analysis.evaluate.sandbox import Limits, run_jobs
 from symbolcollection import registry
 from symbolcollection.families import asp
+from symbolcollection.families.asp import check
 from symbolcollection.infer import infer_family
 from symbolcollection.schema import Sample
 
@@ -37,13 +38,13 @@ def _generated(task: str, n: int = 30, seed: int = 5) -> list[Sample]:
 
 
 def test_answer_sets_of_hand_written_programs():
-    two, complete = asp.answer_sets("p :- not q. q :- not p.", [("p", 0), ("q", 0)])
+    two, complete = check.answer_sets("p :- not q. q :- not p.", [("p", 0), ("q", 0)])
     assert complete and two == {frozenset({"p"}), frozenset({"q"})}
     # a -> b -> c, d -> a: from a, d is not reachable
-    one, _ = asp.answer_sets(REACH_FACTS + "\n" + REACH, [("reach", 1)])
+    one, _ = check.answer_sets(REACH_FACTS + "\n" + REACH, [("reach", 1)])
     assert one == {frozenset({"reach(a)", "reach(b)", "reach(c)"})}
     # a triangle with three colours: 3! = 6 colourings
-    six, _ = asp.answer_sets(TRIANGLE + "colour(r). colour(g). colour(b).\n" + COLOUR, [("assign", 2)])
+    six, _ = check.answer_sets(TRIANGLE + "colour(r). colour(g). colour(b).\n" + COLOUR, [("assign", 2)])
     assert len(six) == 6 and frozenset({"assign(a,r)", "assign(b,g)", "assign(c,b)"}) in six
 
 
@@ -72,7 +73,7 @@ def test_the_gold_restates_exactly_the_requests_facts():
     for output in (REACH, other_edge):  # no facts; one edge changed
         why = FAMILY.reason(_sample("nl2asp-reachability", REACH_FACTS, output))
         assert why == "asp: the program's facts are not the ones the request gives"
-    assert asp.facts("e(a,b). r(X) :- e(X,Y). s(1).") == {"e": [("a", "b")], "s": [("1",)]}
+    assert check.facts("e(a,b). r(X) :- e(X,Y). s(1).") == {"e": [("a", "b")], "s": [("1",)]}
 
 
 def test_a_hand_made_schedule_has_its_one_answer_set():
@@ -82,7 +83,7 @@ def test_a_hand_made_schedule_has_its_one_answer_set():
         "1 { at(T,S) : slot(S) } 1 :- task(T).\n:- conflict(T,U), at(T,S), at(U,S).\n"
         ":- before(T,U), at(T,S), at(U,R), S >= R.\n#show at/2."
     )
-    assert asp.expected("nl2asp-scheduling", facts) == {frozenset({"at(x,1)", "at(y,2)"})}
+    assert check.expected("nl2asp-scheduling", facts) == {frozenset({"at(x,1)", "at(y,2)"})}
     assert FAMILY.reason(_sample("nl2asp-scheduling", facts, _facts(facts) + "\n" + rules)) is None
 
 
@@ -113,11 +114,15 @@ def test_symbol_evol_renames_the_predicates_and_the_gold_still_checks():
         for sample in _generated(task, 10):
             new = FAMILY.evolve(sample, random.Random(0))
             assert new.output != sample.output and FAMILY.reason(new) is None
-            old = [n for n, _ in asp.signature(sample.input, "input") + asp.signature(sample.input, "output")]
-            renamed = [n for n, _ in asp.signature(new.input, "input") + asp.signature(new.input, "output")]
+            old = [
+                n for n, _ in check.signature(sample.input, "input") + check.signature(sample.input, "output")
+            ]
+            renamed = [
+                n for n, _ in check.signature(new.input, "input") + check.signature(new.input, "output")
+            ]
             assert len(renamed) == len(old) and not set(old) & set(renamed)
             assert not set(old) & {s.text for s in asp.lex(new.input + new.output)}
-            (shown,) = asp.signature(new.input, "output")
+            (shown,) = check.signature(new.input, "output")
             assert f"{shown[0]}/{shown[1]}" in new.instruction
 
 

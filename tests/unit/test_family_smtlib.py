@@ -9,6 +9,7 @@ import random
 from analysis.evaluate.sandbox import Limits, run_jobs
 from symbolcollection import registry
 from symbolcollection.families import smtlib
+from symbolcollection.families.smtlib import check
 from symbolcollection.infer import infer_family
 from symbolcollection.schema import Sample
 
@@ -32,10 +33,10 @@ def _generated(task: str, n: int = 30, seed: int = 3) -> list[Sample]:
 
 
 def test_z3_results_of_hand_written_scripts():
-    assert smtlib.solve(SAT) == "sat"  # x = 6, y = 4
-    assert smtlib.solve(UNSAT) == "unsat"  # nothing is > 5 and < 3
+    assert check.solve(SAT) == "sat"  # x = 6, y = 4
+    assert check.solve(UNSAT) == "unsat"  # nothing is > 5 and < 3
     valid = "(declare-const x Int)\n(assert (not (=> (> x 3) (> x 1))))\n(check-sat)"
-    assert smtlib.solve(valid) == "unsat"  # x > 3 implies x > 1: the negation has no model
+    assert check.solve(valid) == "unsat"  # x > 3 implies x > 1: the negation has no model
 
 
 def test_the_checker_holds_a_gold_to_the_result_its_task_states():
@@ -88,8 +89,8 @@ def test_symbol_evol_renames_the_constants_and_the_gold_still_checks():
         for sample in _generated(task, 10):
             new = FAMILY.evolve(sample, random.Random(0))
             assert new.output != sample.output and FAMILY.reason(new) is None
-            assert smtlib.solve(new.output) == smtlib.solve(sample.output)
-            old_names, new_names = set(smtlib.declared(sample.input)), set(smtlib.declared(new.input))
+            assert check.solve(new.output) == check.solve(sample.output)
+            old_names, new_names = set(check.declared(sample.input)), set(check.declared(new.input))
             assert not old_names & new_names and len(new_names) == len(old_names)
             idents = {s.text for s in smtlib.lex(new.output) if s.cls == "identifier"}
             assert idents == new_names

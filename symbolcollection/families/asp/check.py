@@ -1,34 +1,20 @@
-"""Answer set programming (clingo): rules over given facts whose answer sets are fixed.
-
-The request's input holds the facts as an ASP program under a header naming the given and the
-wanted predicates (``% input: edge/2, start/1`` / ``% output: reach/1``); the answer is the whole
-program, the facts restated and the rules (rules alone would be the same text for every sample of
-a task). The program run is the input followed by the answer. Three tasks: reachability in a directed
-graph, graph colouring and scheduling with conflicts, order and capacities. The checker grounds
-and solves the program with clingo and compares its answer sets, projected on the ``output``
-predicates, with the ones a plain-Python reference computes from the facts (by the predicates'
-places in the header, so Symbol-Evol's renaming keeps it working).
+"""The ASP language as the asp family reads it: tokens, statements, the request's header and facts,
+clingo's answer sets, the plain-Python references the checker holds a gold to, and the checker.
 
 Outside the sandbox clingo never sees a directive other than :data:`DIRECTIVES` (``#include``
-reads files, ``#script`` runs code) nor an external call (``@f``). Execution match runs in the
-sandbox (``asp`` jobs): the set of answer sets projected on the output predicates.
+reads files, ``#script`` runs code) nor an external call (``@f``).
 """
 
 from __future__ import annotations
 
 import itertools
-import random
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from symbolcollection.family import CheckFailed, Draft, Execution, Family, Outcome, Rule, Symbol, Task
-from symbolcollection.rename import fresh_name, rename_words, renamed
+from symbolcollection.family import CheckFailed, Symbol
 from symbolcollection.schema import Sample
-from symbolcollection.tasks.base import GEN, phrase
 
-LANGS = ("ASP", "answer set programming (clingo)", "an ASP program", "clingo rules")
-SOURCE = "generated:asp-templates"
 #: The only directives a program may hold (anything else is refused before clingo reads it).
 _ALLOWED = ("show", "count", "sum", "min", "max", "minimize", "maximize", "const", "defined")
 DIRECTIVES = frozenset(f"#{d}" for d in (*_ALLOWED, "inf", "sup", "true", "false"))
@@ -258,197 +244,3 @@ def check(sample: Sample) -> None:
         raise CheckFailed(
             f"asp: the answer sets on {shown} are not the ones asked for ({found} found, {len(want)} asked)"
         )
-
-
-# --- execution match (sandbox ``asp`` jobs) ------------------------------------------------------
-
-
-def jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    """One ``asp`` job: the answer sets of facts + ``text`` on the output predicates."""
-    try:
-        text = program(sample, text)
-    except CheckFailed:
-        return []
-    show = [list(s) for s in signature(sample.input, "output")]
-    return [{"kind": "asp", "program": text, "show": show, "max_models": MAX_MODELS}]
-
-
-def judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    """Every answer set enumerated on both sides, and the same sets."""
-    if not (pred and gold and pred[0].ok and gold[0].ok):
-        return False
-    p, g = pred[0].value, gold[0].value
-    return bool(p["complete"] and g["complete"] and g["sets"]) and p["sets"] == g["sets"]
-
-
-# --- Symbol-Evol ---------------------------------------------------------------------------------
-
-
-def _rename(text: str, mapping: dict[str, str]) -> str:
-    """``text`` with every name symbol in ``mapping`` replaced (comments and spacing kept)."""
-    out, last = [], 0
-    for sym in lex(text):
-        out += [
-            text[last : sym.start],
-            mapping.get(sym.text, sym.text) if sym.cls == "identifier" else sym.text,
-        ]
-        last = sym.end
-    return "".join(out) + text[last:]
-
-
-def evolve(sample: Sample, rng: random.Random) -> Sample:
-    """Rename the header's predicates in the facts, the header, the answer (names only) and where
-    the instruction writes them as predicates (``reach/1``, ``assign(X,C)``), not in its prose."""
-    taken: set[str] = set()
-    preds = [n for part in ("input", "output") for n, _ in signature(sample.input, part)]
-    mapping = {p: fresh_name(rng, "lower", taken) for p in preds}
-    given = re.sub(
-        r"(?m)^%\s*(input|output):.*$",
-        lambda m: rename_words(m.group(), mapping),
-        _rename(sample.input, mapping),
-    )
-    used = re.sub(r"\b\w+(?=/\d|\()", lambda m: mapping.get(m.group(), m.group()), sample.instruction)
-    return renamed(sample, used, given, _rename(sample.output, mapping))
-
-
-# --- tasks ---------------------------------------------------------------------------------------
-
-NODES = ("a", "b", "c", "d", "e", "f")
-COLOURS = ("red", "green", "blue")
-JOBS = ("plan", "build", "test", "ship", "review", "write")
-REACH = (
-    "A node is reachable if it is the start node or an edge leads to it from a reachable node. "
-    "Define reach/1 for the reachable nodes.",
-    "Write rules that derive reach(X) for every node X reachable from the start node along edges.",
-)
-UNREACH = (
-    "Derive unreachable(X) for every node X that cannot be reached from the start node along edges.",
-    "A node is unreachable if no path of edges leads to it from the start node. Define unreachable/1.",
-)
-COLOUR = (
-    "Give every node exactly one colour so that the two ends of an edge differ; assign(X,C) says node X "
-    "has colour C.",
-    "Colour the graph: each node gets one of the colours, adjacent nodes get different ones (assign/2).",
-)
-SCHEDULE = (
-    "Put every task in exactly one slot (at(T,S): task T runs in slot S); conflicting tasks never share "
-    "a slot, and before(T,U) means T's slot number is smaller than U's.",
-    "Schedule the tasks: one slot per task as at/2, no two conflicting tasks in one slot, and a task "
-    "before another in an earlier slot.",
-)
-
-
-def _draft(
-    rng: random.Random,
-    task: str,
-    q: str,
-    given: list[tuple[str, list[tuple[Any, ...]]]],
-    out: str,
-    rules: Sequence[str],
-) -> Draft | None:
-    """The draft, if the reference gives it 1 to 48 answer sets, not just an empty one (``out`` is
-    ``name/arity``)."""
-    lines = ["% input: " + ", ".join(f"{name}/{len(rows[0])}" for name, rows in given), f"% output: {out}"]
-    lines += [" ".join(f"{name}({','.join(map(str, r))})." for r in rows) for name, rows in given]
-    request = "\n".join(lines)
-    want = expected(task, request) or set()
-    if not 1 <= len(want) <= 48 or want == {frozenset()}:
-        return None  # too many answer sets, none, or only an empty one
-    answer = "\n".join([*lines[2:], *rules, f"#show {out}."])
-    q = f"{q} Write the whole program, the given facts first. Show only {out}."
-    return phrase(rng, task, "asp", q, LANGS, answer, SOURCE, request)
-
-
-def _drafts(make: Callable[[random.Random], Draft | None], rng: random.Random, n: int) -> list[Draft]:
-    out: list[Draft] = []
-    while len(out) < n:
-        draft = make(rng)
-        out += [draft] if draft is not None else []
-    return out
-
-
-def _reachability(rng: random.Random) -> Draft | None:
-    nodes = list(NODES[: rng.randint(4, 6)])
-    pairs = [(a, b) for a in nodes for b in nodes if a != b]
-    given = [("edge", sorted(rng.sample(pairs, rng.randint(len(nodes) - 1, len(nodes) + 2))))]
-    given.append(("start", [(rng.choice(nodes),)]))
-    rules = ["reach(X) :- start(X).", "reach(Y) :- reach(X), edge(X,Y)."]
-    if rng.random() < 0.6:
-        return _draft(rng, "nl2asp-reachability", rng.choice(REACH), given, "reach/1", rules)
-    rules.append("unreachable(X) :- node(X), not reach(X).")
-    given.insert(0, ("node", [(x,) for x in nodes]))
-    return _draft(rng, "nl2asp-reachability", rng.choice(UNREACH), given, "unreachable/1", rules)
-
-
-def _colouring(rng: random.Random) -> Draft | None:
-    nodes, colours = list(NODES[: rng.randint(4, 5)]), list(COLOURS[: rng.randint(2, 3)])
-    edges = sorted(rng.sample(list(itertools.combinations(nodes, 2)), rng.randint(3, 6)))
-    given = [("node", [(x,) for x in nodes]), ("edge", edges), ("colour", [(c,) for c in colours])]
-    rules = ["1 { assign(X,C) : colour(C) } 1 :- node(X).", ":- edge(X,Y), assign(X,C), assign(Y,C)."]
-    q = rng.choice(COLOUR)
-    if rng.random() < 0.3:
-        given.append(("fixed", [(rng.choice(nodes), rng.choice(colours))]))
-        rules.append(":- fixed(X,C), not assign(X,C).")
-        q += " A node X with fixed(X,C) must get colour C."
-    return _draft(rng, "nl2asp-colouring", q, given, "assign/2", rules)
-
-
-def _scheduling(rng: random.Random) -> Draft | None:
-    tasks, slots = rng.sample(JOBS, rng.randint(3, 4)), range(1, rng.randint(2, 3) + 1)
-    pairs = list(itertools.combinations(tasks, 2))
-    given = [("task", [(t,) for t in tasks]), ("slot", [(s,) for s in slots])]
-    given += [("conflict", rng.sample(pairs, rng.randint(1, 2))), ("before", rng.sample(pairs, 1))]
-    rules = [
-        "1 { at(T,S) : slot(S) } 1 :- task(T).",
-        ":- conflict(T,U), at(T,S), at(U,S).",
-        ":- before(T,U), at(T,S), at(U,R), S >= R.",
-    ]
-    q = rng.choice(SCHEDULE)
-    if rng.random() < 0.4:
-        given.append(("capacity", [(rng.randint(1, 2),)]))
-        rules.append(":- slot(S), capacity(N), #count { T : at(T,S) } > N.")
-        q += " No slot holds more tasks than capacity/1 says."
-    return _draft(rng, "nl2asp-scheduling", q, given, "at/2", rules)
-
-
-def gen_reachability(rng: random.Random, n: int) -> list[Draft]:
-    """Reachable (or unreachable) nodes of a small directed graph: one answer set."""
-    return _drafts(_reachability, rng, n)
-
-
-def gen_colouring(rng: random.Random, n: int) -> list[Draft]:
-    """Proper colourings of a small graph (a node's colour sometimes fixed): 1 to 48 answer sets."""
-    return _drafts(_colouring, rng, n)
-
-
-def gen_scheduling(rng: random.Random, n: int) -> list[Draft]:
-    """Tasks in numbered slots under conflicts, an order and sometimes a capacity: 1 to 48 answer sets."""
-    return _drafts(_scheduling, rng, n)
-
-
-FAMILY = Family(
-    name="asp",
-    languages=LANGS,
-    tasks=(
-        Task("nl2asp-reachability", SOURCE, GEN, gen_reachability, 130),
-        Task("nl2asp-colouring", SOURCE, GEN, gen_colouring, 120),
-        Task("nl2asp-scheduling", SOURCE, GEN, gen_scheduling, 120),
-    ),
-    check=check,
-    exact=normalise,
-    exact_rule="each statement's symbols joined by single spaces, statements sorted (comments ignored)",
-    execution=Execution(
-        f"clingo in the sandbox: the same answer sets on the output predicates (all, at most {MAX_MODELS})",
-        judge,
-        jobs,
-    ),
-    parses=parses,
-    evolve=evolve,
-    depth=depth,
-    infer=(
-        Rule(35, r"(?m):-[^.]*\.\s*$|^\s*#show\b"),
-        Rule(75, r"(?i)\b(answer set programming|ASP|clingo)\b", "instruction"),
-    ),
-    packages=("clingo",),
-    lex=lex,
-)

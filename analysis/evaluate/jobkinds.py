@@ -166,18 +166,6 @@ def run_sparql(job, shared, conn):
     return {"rows": [[None if v is None else str(v) for v in row] for row in list(result)[:10_000]]}
 
 
-def run_smt(job, shared, conn):
-    import z3
-
-    out = []
-    for text in job["queries"]:
-        solver = z3.Solver()
-        solver.set("timeout", int(job.get("timeout_ms", 2000)))
-        solver.from_string(text)
-        out.append(str(solver.check()))
-    return out
-
-
 def run_plan(job, shared, conn):
     from pyperplan.grounding import ground
     from pyperplan.heuristics.relaxation import hFFHeuristic
@@ -205,29 +193,9 @@ def run_plan(job, shared, conn):
     return {"plan": [s.name for s in plan], "valid": bool(gold.goal_reached(state))}
 
 
-def run_asp(job, shared, conn):
-    """clingo's answer sets of the program, projected on ``show`` ([name, arity] pairs), sorted;
-    ``complete`` is False when more than ``max_models`` exist."""
-    import clingo
-
-    ctl = clingo.Control(["0"], logger=lambda code, message: None)
-    ctl.add("base", [], job["program"])
-    ctl.ground([("base", [])])
-    show = {(name, arity) for name, arity in job["show"]}
-    sets, complete = set(), True
-    with ctl.solve(yield_=True) as handle:
-        for n, model in enumerate(handle):
-            if n >= job["max_models"]:
-                complete = False
-                break
-            atoms = (str(s) for s in model.symbols(atoms=True) if (s.name, len(s.arguments)) in show)
-            sets.add(tuple(sorted(atoms)))
-    return {"sets": sorted(list(s) for s in sets), "complete": complete}
-
-
 KINDS = {
     "call": run_call, "humaneval": run_humaneval, "sympy_equal": run_sympy_equal, "sql": run_sql,
-    "regex": run_regex, "sparql": run_sparql, "smt": run_smt, "plan": run_plan, "asp": run_asp,
+    "regex": run_regex, "sparql": run_sparql, "plan": run_plan,
 }  # fmt: skip
 #: A trivial job of each kind, run once in the zygote (never a generated one)
 WARM = {
@@ -237,11 +205,9 @@ WARM = {
     "sql": {"databases": ["CREATE TABLE t(a);"], "query": "SELECT count(*) FROM t"},
     "regex": {"pattern": "a+", "pos": ["a"], "neg": ["b"]},
     "sparql": {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"},
-    "smt": {"queries": ["(declare-const a Int)\n(assert (> a 1))"]},
     "plan": {},
-    "asp": {"program": "a.", "show": [["a", 0]], "max_models": 1},
 }
 PRELOAD = {"sympy_equal": ("sympy", "sympy.parsing.sympy_parser"), "sql": ("sqlite3", "guards"),
-           "sparql": ("rdflib", "rdflib.plugins.sparql", "guards"), "smt": ("z3",), "asp": ("clingo",),
+           "sparql": ("rdflib", "rdflib.plugins.sparql", "guards"),
            "plan": ("pyperplan.search", "pyperplan.grounding", "pyperplan.pddl.parser",
                     "pyperplan.heuristics.relaxation")}  # fmt: skip

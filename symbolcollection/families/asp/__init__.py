@@ -16,6 +16,7 @@ sandbox (``asp`` jobs): the set of answer sets projected on the output predicate
 
 from __future__ import annotations
 
+from symbolcollection.families.asp import kinds
 from symbolcollection.families.asp.check import MAX_MODELS, depth, lex, normalise, parses
 from symbolcollection.families.asp.check import check as check_program
 from symbolcollection.families.asp.execution import jobs, judge
@@ -55,4 +56,5 @@ FAMILY = Family(
     ),
     packages=("clingo",),
     lex=lex,
+    kinds=kinds.__file__,
 )

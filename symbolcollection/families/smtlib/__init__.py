@@ -14,6 +14,7 @@ conjunctions differ in no assignment), which compares meaning, not models.
 
 from __future__ import annotations
 
+from symbolcollection.families.smtlib import kinds
 from symbolcollection.families.smtlib.check import check as check_script
 from symbolcollection.families.smtlib.check import depth, lex, normalise, parses
 from symbolcollection.families.smtlib.execution import jobs, judge
@@ -51,4 +52,5 @@ FAMILY = Family(
     ),
     packages=("z3-solver",),
     lex=lex,
+    kinds=kinds.__file__,
 )

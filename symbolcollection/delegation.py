@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from symbolcollection import resources
-from symbolcollection.execution import sql_jobs
 from symbolcollection.family import Outcome
 from symbolcollection.schema import Sample
 
@@ -32,10 +31,6 @@ def plan_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
 
 def plan_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
     return bool(pred and pred[0].ok and pred[0].value.get("valid"))
-
-
-def table_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    return sql_jobs(sample, text, databases=1)
 
 
 class NotFol(ValueError):

@@ -4,7 +4,7 @@
 Each function returns the depth of the tree a parser builds (a leaf has depth 1) and raises the
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
-(:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
+(:func:`probes.targets.depth`). Parsers: ``ast``
 (Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
 (AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
 bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
@@ -48,12 +48,6 @@ def _ast_children(node: Any) -> Iterable[Any]:
 
 def python_depth(text: str) -> int:
     return tree_depth(ast.parse(text), _ast_children)
-
-
-def sql_depth(text: str) -> int:
-    import sqlglot
-
-    return tree_depth(sqlglot.parse_one(text), lambda e: e.iter_expressions())
 
 
 def _fol_children(e: Any) -> list[Any]:

@@ -54,23 +54,6 @@ def values_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-# --- SQL: result sets on the sample's databases ------------------------------------------------
-
-
-def sql_jobs(sample: Sample, text: str, databases: int = resources.N_DATABASES) -> list[dict[str, Any]]:
-    """One ``sql`` job: ``text`` on each of the sample's databases."""
-    return [{"kind": "sql", "databases": resources.sql_databases(sample, databases), "query": text}]
-
-
-def sql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    """Equal result sets on every database (as lists when the gold query orders, else multisets)."""
-    p, g = first_ok(pred), first_ok(gold)
-    if p is None or g is None or len(p.value) != len(g.value):
-        return False
-    ordered = "order by" in sample.output.lower()
-    return all(rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
-
-
 # --- regex: accept/reject on the request's examples --------------------------------------------
 
 

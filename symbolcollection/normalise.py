@@ -11,20 +11,6 @@ from symbolcollection.family import collapse
 _WS = re.compile(r"\s+")
 
 
-def sql_rendering(text: str) -> str:
-    """sqlglot's SQLite rendering (keywords, spacing, quotes normalised); else the text collapsed,
-    without a final ``;``, lower-cased."""
-    import sqlglot
-
-    try:
-        trees = sqlglot.parse(text, read="sqlite")
-        if len(trees) == 1 and trees[0] is not None:
-            return trees[0].sql(dialect="sqlite", normalize=True)
-    except Exception:  # a parser's own error: fall back to the text
-        pass
-    return collapse(text).rstrip(";").strip().lower()
-
-
 def json_sorted(text: str) -> str:
     """JSON re-serialised with sorted keys; else the text collapsed."""
     try:

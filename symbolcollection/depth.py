@@ -5,9 +5,10 @@ Each function returns the depth of the tree a parser builds (a leaf has depth 1)
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
 (:func:`probes.targets.depth`). Parsers: ``ast``
-(Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
-(AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
-bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
+(Python, math programs), the collection's lark grammars (lambda, LTL), penman
+(AMR), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
+bracket nesting for SMILES branches and LaTeX groups. Generic helpers: :func:`tree_depth` over
+any parser's tree, :func:`bracket_depth` for bracket nesting.
 """
 
 from __future__ import annotations
@@ -48,16 +49,6 @@ def _ast_children(node: Any) -> Iterable[Any]:
 
 def python_depth(text: str) -> int:
     return tree_depth(ast.parse(text), _ast_children)
-
-
-def _fol_children(e: Any) -> list[Any]:
-    return [getattr(e, a) for a in ("first", "second", "term", "function", "argument") if hasattr(e, a)]
-
-
-def fol_depth(text: str) -> int:
-    from nltk.sem.logic import Expression
-
-    return tree_depth(Expression.fromstring(text), _fol_children)
 
 
 @functools.cache

@@ -19,16 +19,6 @@ def json_sorted(text: str) -> str:
         return collapse(text)
 
 
-def fol_formula(text: str) -> object:
-    """The nltk formula (its ``==`` is alpha-equivalence); else the text collapsed."""
-    from nltk.sem.logic import Expression
-
-    try:
-        return Expression.fromstring(text)
-    except Exception:  # nltk raises several error types on malformed input
-        return collapse(text)
-
-
 def pddl_atoms(text: str) -> str:
     """Lower-cased and collapsed; the conjuncts of a flat conjunction sorted."""
     body = collapse(text.lower())

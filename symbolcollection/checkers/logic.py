@@ -1,4 +1,4 @@
-"""Checkers for logical forms: first-order logic (``nltk``), GeoQuery-style lambda calculus and
+"""Checkers for logical forms: GeoQuery-style lambda calculus and
 LTL (``lark`` grammars), AMR (``penman``) and SPARQL (``rdflib``)."""
 
 from __future__ import annotations
@@ -11,47 +11,6 @@ from typing import Any
 from symbolcollection.checkers import CheckFailed
 from symbolcollection.declarations import declarations, declared_predicates
 from symbolcollection.schema import Sample
-
-
-def _fol_atoms(expr: Any, acc: list[tuple[str, int]]) -> None:
-    from nltk.sem.logic import ApplicationExpression, ConstantExpression
-
-    if isinstance(expr, ApplicationExpression):
-        fn, args = expr.uncurry()
-        acc.append((str(fn), len(args)))
-        for a in args:
-            _fol_atoms(a, acc)
-        return
-    if isinstance(expr, ConstantExpression):
-        return
-    for attr in ("term", "first", "second"):
-        if hasattr(expr, attr):
-            _fol_atoms(getattr(expr, attr), acc)
-
-
-#: Nesting (and flat ``&``/``|`` chain) depth nltk may parse; deeper is a rejection, not a crash.
-FOL_MAX_DEPTH = 2_000
-
-
-def check_fol(sample: Sample) -> None:
-    """Parse with ``nltk.sem.logic``; with a ``Predicates:`` declaration, every predicate used must
-    be declared with the same arity."""
-    from nltk.sem.logic import LogicalExpressionException, LogicParser
-
-    parser = LogicParser()
-    parser.MAX_PARSE_DEPTH = FOL_MAX_DEPTH  # nltk's 200 rejects valid long flat conjunctions
-    try:
-        expr = parser.parse(sample.output)
-    except LogicalExpressionException as err:
-        raise CheckFailed(f"fol: {' '.join(str(err).split())[:160]}") from None
-    preds = declared_predicates(sample.input)
-    if preds:
-        atoms: list[tuple[str, int]] = []
-        _fol_atoms(expr, atoms)
-        for name, arity in atoms:
-            if preds.get(name) != arity:
-                raise CheckFailed(f"fol: predicate {name}/{arity} is not declared")
-
 
 LAMBDA_GRAMMAR = r"""
 ?start: term

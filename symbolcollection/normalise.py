@@ -19,16 +19,6 @@ def json_sorted(text: str) -> str:
         return collapse(text)
 
 
-def pddl_atoms(text: str) -> str:
-    """Lower-cased and collapsed; the conjuncts of a flat conjunction sorted."""
-    body = collapse(text.lower())
-    if body.startswith("(and ") and body.endswith(")"):
-        body = body[5:-1]
-    atoms = re.findall(r"\(not \([^()]*\)\)|\([^()]*\)", body)
-    rebuilt = " ".join(atoms)
-    return " ".join(sorted(atoms)) if rebuilt == body.strip() else body
-
-
 def no_space(text: str) -> str:
     """All whitespace removed."""
     return _WS.sub("", text)

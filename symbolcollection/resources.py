@@ -9,11 +9,7 @@ import gzip
 import hashlib
 import json
 import random
-import re
 from typing import Any
-
-from symbolcollection.checkers.pddl_check import sexpr_block
-from symbolcollection.schema import Sample
 
 
 def seeded_rng(*parts: object) -> random.Random:
@@ -27,33 +23,6 @@ def sparql_shared() -> dict[str, Any]:
     from symbolcollection.tasks.sparql import NS, RES, graph
 
     return {"graph_nt": graph().serialize(format="nt"), "namespaces": {"ex": NS, "res": RES}}
-
-
-def _strip_pddl(text: str) -> str:
-    return re.sub(r";[^\n]*", "", text).lower()
-
-
-def pddl_files(sample: Sample) -> tuple[str, str] | None:
-    """``(domain text, problem text)`` named by a ``pddlgym:<domain>|<problem>`` source."""
-    from symbolcollection.tasks.pddl import pddlgym_dir
-
-    if not sample.source.startswith("pddlgym:") or "|" not in sample.source:
-        return None
-    dom, prob = sample.source.split(":", 1)[1].split("|", 1)
-    root = pddlgym_dir().resolve()
-    paths = [(root / dom).resolve(), (root / prob).resolve()]
-    if any(root not in p.parents or not p.is_file() for p in paths):
-        return None
-    return paths[0].read_text(encoding="utf-8"), _strip_pddl(paths[1].read_text(encoding="utf-8"))
-
-
-def with_goal(problem: str, goal: str) -> str:
-    """``problem`` with its ``(:goal ...)`` replaced by ``(:goal <goal>)``."""
-    old = sexpr_block(problem, ":goal")
-    goal = goal.strip()
-    if goal.startswith("(:goal"):
-        goal = goal[len("(:goal") : -1].strip()
-    return problem.replace(old, f"(:goal {goal})") if old else problem
 
 
 @functools.cache

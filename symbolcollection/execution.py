@@ -109,24 +109,6 @@ def python_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Seque
     )
 
 
-# --- SPARQL: results on the collection's graph ---------------------------------------------------
-
-
-def sparql_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    return [{"kind": "sparql", "query": text}]
-
-
-def sparql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p, g = first_ok(pred), first_ok(gold)
-    if p is None or g is None:
-        return False
-    if "ask" in g.value:
-        return p.value == g.value
-    return "rows" in p.value and rows_equal(
-        p.value["rows"], g.value["rows"], "order by" in sample.output.lower()
-    )
-
-
 # --- judged in process (parsers only) ------------------------------------------------------------
 
 

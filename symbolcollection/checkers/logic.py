@@ -1,11 +1,10 @@
 """Checkers for logical forms: GeoQuery-style lambda calculus and
-LTL (``lark`` grammars), AMR (``penman``) and SPARQL (``rdflib``)."""
+LTL (``lark`` grammars), AMR (``penman``)."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from typing import Any
 
 from symbolcollection.checkers import CheckFailed
@@ -115,24 +114,3 @@ def check_amr(sample: Sample) -> None:
             raise CheckFailed(f"amr: edge from undeclared variable {edge.source}")
     if graph.top not in declared:
         raise CheckFailed("amr: the top is not a variable")
-
-
-_PREFIX = re.compile(r"PREFIX\s+(\w*):\s*<([^>]*)>", re.I)
-
-
-def check_sparql(sample: Sample) -> None:
-    """Parse with ``rdflib``'s SPARQL parser (prefixes from the query or ``input``); with a
-    ``Properties:``/``Classes:`` declaration every ``prefix:name`` used must be declared."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    ns = dict(_PREFIX.findall(sample.input))
-    prepareQuery(sample.output, initNs=ns)
-    decl = declarations(sample.input)
-    names = set(decl.get("Properties", [])) | set(decl.get("Classes", []))
-    if names:
-        checked = {n.split(":", 1)[0] for n in names}
-        body = _PREFIX.sub("", sample.output)
-        body = re.sub(r'"[^"]*"', "", body)
-        for used in re.findall(r"\b([a-z]\w*:[A-Za-z_]\w*)", body):
-            if used.split(":", 1)[0] in checked and used not in names:
-                raise CheckFailed(f"sparql: {used} is not declared")

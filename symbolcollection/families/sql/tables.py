@@ -1,11 +1,15 @@
 """The generators' table specs (six domains of columns and value ranges) and the concrete tables
-built from them; the execution databases fill a sample's schema with the same value ranges."""
+built from them (the execution databases fill a sample's schema with the same value ranges), and
+the databases Symbol-Evol compares a query and its renamed version on (filled by position)."""
 
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from dataclasses import dataclass
+
+from symbolcollection.families.sql.check import SQL_STEP_LIMIT, bounded_sqlite
 
 PEOPLE = ("Ada", "Bruno", "Chen", "Dana", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kira", "Luis",
           "Mina", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Uma", "Viktor", "Wen", "Yara")  # fmt: skip
@@ -117,3 +121,36 @@ def make_schema(rng: random.Random, spec: Table | None = None) -> Schema:
 def run(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
     """Execute ``sql`` and return all rows."""
     return conn.execute(sql).fetchall()
+
+
+def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Connection:
+    """A database with ``ddl``'s tables filled by position: row values depend on the table and
+    column index, the type and ``literals`` (the query's constants), never on names."""
+    from symbolscope import guards
+
+    conn = bounded_sqlite()
+    conn.executescript(ddl)
+    rng = random.Random(seed_text)
+    nums = [int(x) for x in literals if x.lstrip("-").isdigit()] or [0]
+    strs = [x.strip("'") for x in literals if x.startswith("'")] or ["a"]
+    for t_index, (table, body) in enumerate(re.findall(r"CREATE TABLE (\w+) \((.*?)\);", ddl, flags=re.S)):
+        cols = [c.split() for c in body.split(",") if c.strip()]
+        rows = []
+        for r in range(12):
+            row: list[object] = []
+            for c_index, col in enumerate(cols):
+                typ = col[1].upper() if len(col) > 1 else "TEXT"
+                if "PRIMARY" in [w.upper() for w in col]:
+                    row.append(r + 1)
+                elif typ.startswith("INT"):
+                    row.append(
+                        rng.choice(nums) + rng.randint(-3, 3)
+                        if (r + c_index + t_index) % 2
+                        else rng.randint(1, 12)
+                    )
+                else:
+                    row.append(rng.choice(strs) if r % 3 else f"v{r}")
+            rows.append(row)
+        marks = ", ".join("?" for _ in cols)
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    return guards.read_only(conn, SQL_STEP_LIMIT)  # the queries that run next come from a file

@@ -7,8 +7,7 @@ import random
 import re
 import sqlite3
 
-from symbolcollection.families.sql.check import SQL_STEP_LIMIT, bounded_sqlite
-from symbolcollection.families.sql.tables import TABLES, Col, Schema, make_schema, run
+from symbolcollection.families.sql.tables import TABLES, Col, Schema, filled_database, make_schema, run
 from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import Draft, phrase, pick
@@ -89,6 +88,16 @@ def _select(rng: random.Random, s: Schema) -> tuple[str, str]:
             s=s.spec.noun,
         )
         return q, f"SELECT {key.name} FROM {t} WHERE {n.name} BETWEEN {a} AND {b}"
+    return _select_by_category(rng, s, kind, n, row)
+
+
+def _select_by_category(
+    rng: random.Random, s: Schema, kind: str, n: Col | None, row: tuple[object, ...]
+) -> tuple[str, str]:
+    """The rest of :func:`_select`: conditions on a text column (``distinct``, ``eq_and``, ``eq``)."""
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    key = s.cols[0]
+    t, pl = s.table, s.spec.plural
     c = rng.choice(cats)
     v = row[s.cols.index(c)]
     if kind == "distinct":
@@ -175,6 +184,16 @@ def _aggregate(rng: random.Random, s: Schema) -> tuple[str, str]:
             s=s.spec.noun,
         )
         return q, f"SELECT {fn}({n.name}) FROM {t}"
+    return _aggregate_by_category(rng, s, kind, n, row, fn, fword)
+
+
+def _aggregate_by_category(
+    rng: random.Random, s: Schema, kind: str, n: Col, row: tuple[object, ...], fn: str, fword: str
+) -> tuple[str, str]:
+    """The rest of :func:`_aggregate`: grouped or filtered by a text column (``group``, ``having``,
+    ``agg_where``)."""
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    t, pl = s.table, s.spec.plural
     c = rng.choice(cats)
     if kind == "group":
         q = pick(
@@ -330,39 +349,6 @@ def _rename_sql_query(sql: str, mapping: dict[str, str]) -> str:
         if ident.this in mapping:
             ident.set("this", mapping[ident.this])
     return tree.sql(dialect="sqlite")
-
-
-def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Connection:
-    """A database with ``ddl``'s tables filled by position: row values depend on the table and
-    column index, the type and ``literals`` (the query's constants), never on names."""
-    from symbolscope import guards
-
-    conn = bounded_sqlite()
-    conn.executescript(ddl)
-    rng = random.Random(seed_text)
-    nums = [int(x) for x in literals if x.lstrip("-").isdigit()] or [0]
-    strs = [x.strip("'") for x in literals if x.startswith("'")] or ["a"]
-    for t_index, (table, body) in enumerate(re.findall(r"CREATE TABLE (\w+) \((.*?)\);", ddl, flags=re.S)):
-        cols = [c.split() for c in body.split(",") if c.strip()]
-        rows = []
-        for r in range(12):
-            row: list[object] = []
-            for c_index, col in enumerate(cols):
-                typ = col[1].upper() if len(col) > 1 else "TEXT"
-                if "PRIMARY" in [w.upper() for w in col]:
-                    row.append(r + 1)
-                elif typ.startswith("INT"):
-                    row.append(
-                        rng.choice(nums) + rng.randint(-3, 3)
-                        if (r + c_index + t_index) % 2
-                        else rng.randint(1, 12)
-                    )
-                else:
-                    row.append(rng.choice(strs) if r % 3 else f"v{r}")
-            rows.append(row)
-        marks = ", ".join("?" for _ in cols)
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-    return guards.read_only(conn, SQL_STEP_LIMIT)  # the queries that run next come from a file
 
 
 def evolve(sample: Sample, rng: random.Random) -> Sample:

@@ -1,23 +1,16 @@
-"""SPARQL queries over the collection's RDF graph, run by rdflib in the sandbox. The questions
-are about a generated knowledge graph (people, cities, countries, organisations); every gold query
-is parsed by ``rdflib`` and run on the graph, and must return a result."""
+"""NL→SPARQL over a generated knowledge graph (people, cities, countries, organisations); every
+gold query is parsed by ``rdflib`` and run on the graph, and must return a result. Symbol-Evol
+renames the declared properties and classes."""
 
 from __future__ import annotations
 
 import functools
 import random
-import re
-from collections.abc import Sequence
 from typing import Any
 
-from symbolcollection import lexing
-from symbolcollection.declarations import declarations
-from symbolcollection.depth import bracket_depth
-from symbolcollection.execution import first_ok, rows_equal
-from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
 from symbolcollection.rename import fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
-from symbolcollection.tasks.base import GEN, Draft, phrase, pick
+from symbolcollection.tasks.base import Draft, phrase, pick
 
 LANGS = ("a SPARQL query", "SPARQL", "a SPARQL 1.1 query", "a graph query in SPARQL")
 SOURCE = "generated:sparql-kg"
@@ -43,109 +36,6 @@ PROPS = (
 )
 
 
-# --- checking, depth and lexer ------------------------------------------------------------------
-_PREFIX = re.compile(r"PREFIX\s+(\w*):\s*<([^>]*)>", re.I)
-
-
-def check_sparql(sample: Sample) -> None:
-    """Parse with ``rdflib``'s SPARQL parser (prefixes from the query or ``input``); with a
-    ``Properties:``/``Classes:`` declaration every ``prefix:name`` used must be declared."""
-    from rdflib.plugins.sparql import prepareQuery
-
-    ns = dict(_PREFIX.findall(sample.input))
-    prepareQuery(sample.output, initNs=ns)
-    decl = declarations(sample.input)
-    names = set(decl.get("Properties", [])) | set(decl.get("Classes", []))
-    if names:
-        checked = {n.split(":", 1)[0] for n in names}
-        body = _PREFIX.sub("", sample.output)
-        body = re.sub(r'"[^"]*"', "", body)
-        for used in re.findall(r"\b([a-z]\w*:[A-Za-z_]\w*)", body):
-            if used.split(":", 1)[0] in checked and used not in names:
-                raise CheckFailed(f"sparql: {used} is not declared")
-
-
-def group_depth(text: str) -> int:
-    """Nesting of brackets and group patterns."""
-    return bracket_depth(text, "(){}")
-
-
-_NAME = r"[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*"
-
-
-#: the terminals of the SPARQL 1.1 grammar (§19.8). A name without ``:`` can only be a keyword or
-#: a built-in function (case-insensitive: upper-cased), ``a``, ``true`` or ``false``.
-_LEXER = lexing.RegexLexer(
-    (
-        lexing.Pattern("keyword", r"a"),  # rdf:type (a longer name wins: longest match)
-        lexing.Pattern("literal", lexing.words("true", "false", ignore_case=True), str.lower),
-        lexing.Pattern("keyword", r"[A-Za-z_]\w*", str.upper),
-        lexing.Pattern("identifier", r"[?$]\w+"),  # variable
-        lexing.Pattern("identifier", r"<[^<>\"{}|^`\\\x00-\x20]*>"),  # IRI
-        lexing.Pattern("identifier", rf"(?:{_NAME})?:(?:[\w\u00c0-\uffff-](?:[\w\u00c0-\uffff.:-]*[\w-])?)?"),
-        lexing.Pattern("identifier", r"_:\w+"),  # blank node
-        lexing.Pattern(
-            "literal", r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-        ),
-        lexing.Pattern("literal", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),  # language tag
-        lexing.Pattern("literal", r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
-        lexing.Pattern("punctuation", r"\^\^|[{}()\[\].,;]"),
-        lexing.Pattern("operator", r"&&|\|\||!=|<=|>=|[=<>!+\-*/|^]"),
-    ),
-    skip=r"\s+|#[^\n]*",
-)
-
-
-def lex_sparql(text: str) -> list[lexing.Symbol]:
-    """SPARQL symbols: keywords and built-in functions upper-cased keywords, ``a`` a keyword,
-    variables, IRIs, prefixed names and blank nodes identifiers, strings, numbers, ``true``/``false``
-    and language tags literals, brackets ``.`` ``,`` ``;`` ``^^`` punctuation, the rest operators;
-    ``#`` comments are trivia."""
-    return _LEXER(text)
-
-
-# --- execution match (sandbox ``sparql`` jobs on the graph) -------------------------------------
-@functools.cache
-def sparql_shared() -> dict[str, Any]:
-    """The SPARQL graph as N-Triples text and its prefixes (the sandbox's shared input)."""
-    return {"graph_nt": graph().serialize(format="nt"), "namespaces": {"ex": NS, "res": RES}}
-
-
-def sparql_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    return [{"kind": "sparql", "query": text}]
-
-
-def sparql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p, g = first_ok(pred), first_ok(gold)
-    if p is None or g is None:
-        return False
-    if "ask" in g.value:
-        return p.value == g.value
-    return "rows" in p.value and rows_equal(
-        p.value["rows"], g.value["rows"], "order by" in sample.output.lower()
-    )
-
-
-# --- Symbol-Evol --------------------------------------------------------------------------------
-def evolve(sample: Sample, rng: random.Random) -> Sample:
-    """The declared properties and classes renamed (prefixes kept)."""
-    from symbolcollection.declarations import declarations
-
-    decl = declarations(sample.input)
-    taken: set[str] = set()
-    mapping = {}
-    for term in decl.get("Properties", []) + decl.get("Classes", []):
-        prefix, local = term.split(":", 1)
-        mapping[term] = f"{prefix}:{fresh_name(rng, 'upper' if local[:1].isupper() else 'lower', taken)}"
-    return renamed(
-        sample,
-        sample.instruction,
-        rename_words(sample.input, mapping, r"[\w:]"),
-        rename_words(sample.output, mapping, r"[\w:]"),
-    )
-
-
-# --- tasks: the knowledge graph and the questions over it ---------------------------------------
 @functools.cache
 def graph(seed: int = 7) -> Any:
     """The knowledge graph (deterministic from ``seed``)."""
@@ -179,28 +69,8 @@ def _lookup(rng: random.Random) -> tuple[str, str]:
     country, k = rng.choice(sorted(set(CITIES.values()))), rng.randint(25, 60)
     P, C, Og, K = p.capitalize(), c.capitalize(), o.capitalize(), country.capitalize()
     form = rng.randrange(9)
-    if form == 7:
-        n = rng.randint(2, 150) * 100_000
-        return pick(
-            rng,
-            (
-                "Which cities have more than {n} inhabitants?",
-                "List cities whose population exceeds {n}.",
-                "Find every city with a population above {n}.",
-            ),
-            n=n,
-        ), f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"
-    if form == 8:
-        y = rng.randint(1900, 2010)
-        return pick(
-            rng,
-            (
-                "Which organisations were founded after {y}?",
-                "List companies founded later than {y}.",
-                "Find organisations whose founding year is after {y}.",
-            ),
-            y=y,
-        ), f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"
+    if form in (7, 8):
+        return _lookup_filter(rng, form)
     if form == 0:
         return pick(
             rng,
@@ -258,34 +128,38 @@ def _lookup(rng: random.Random) -> tuple[str, str]:
     ), f"SELECT ?p WHERE {{ ?p ex:bornIn ?c . ?c ex:locatedIn res:{country} . }}"
 
 
+def _lookup_filter(rng: random.Random, form: int) -> tuple[str, str]:
+    """The numeric-filter forms of :func:`_lookup` (7: city population, 8: founding year)."""
+    if form == 7:
+        n = rng.randint(2, 150) * 100_000
+        return pick(
+            rng,
+            (
+                "Which cities have more than {n} inhabitants?",
+                "List cities whose population exceeds {n}.",
+                "Find every city with a population above {n}.",
+            ),
+            n=n,
+        ), f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"
+    y = rng.randint(1900, 2010)
+    return pick(
+        rng,
+        (
+            "Which organisations were founded after {y}?",
+            "List companies founded later than {y}.",
+            "Find organisations whose founding year is after {y}.",
+        ),
+        y=y,
+    ), f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"
+
+
 def _aggregate(rng: random.Random) -> tuple[str, str]:
     p, c, o = rng.choice(PEOPLE), rng.choice(list(CITIES)), rng.choice(ORGS)
     country, k = rng.choice(sorted(set(CITIES.values()))), rng.randint(2, 5)
     P, C, Og, K = p.capitalize(), c.capitalize(), o.capitalize(), country.capitalize()
     form = rng.randrange(8)
-    if form == 6:
-        age = rng.randint(20, 60)
-        return pick(
-            rng,
-            (
-                "How many people working for {O} are older than {a}?",
-                "Count {O} employees above age {a}.",
-                "Number of staff at {O} with an age over {a}?",
-            ),
-            O=Og,
-            a=age,
-        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"
-    if form == 7:
-        return pick(
-            rng,
-            (
-                "Does anyone born in {C} work for {O}?",
-                "Is there an employee of {O} who was born in {C}?",
-                "Check if {O} employs someone from {C}.",
-            ),
-            C=C,
-            O=Og,
-        ), f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"
+    if form in (6, 7):
+        return _aggregate_employer(rng, form, c, o)
     if form == 0:
         return pick(
             rng,
@@ -344,6 +218,34 @@ def _aggregate(rng: random.Random) -> tuple[str, str]:
     ), f"SELECT ?p WHERE {{ ?p ex:bornIn res:{c} ; ex:age ?a . }} ORDER BY DESC(?a) LIMIT 1"
 
 
+def _aggregate_employer(rng: random.Random, form: int, c: str, o: str) -> tuple[str, str]:
+    """The forms of :func:`_aggregate` about an organisation's staff (6: a count with an age
+    filter, 7: an ASK about a birthplace)."""
+    C, Og = c.capitalize(), o.capitalize()
+    if form == 6:
+        age = rng.randint(20, 60)
+        return pick(
+            rng,
+            (
+                "How many people working for {O} are older than {a}?",
+                "Count {O} employees above age {a}.",
+                "Number of staff at {O} with an age over {a}?",
+            ),
+            O=Og,
+            a=age,
+        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"
+    return pick(
+        rng,
+        (
+            "Does anyone born in {C} work for {O}?",
+            "Is there an employee of {O} who was born in {C}?",
+            "Check if {O} employs someone from {C}.",
+        ),
+        C=C,
+        O=Og,
+    ), f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"
+
+
 def _decl(rng: random.Random, query: str) -> str:
     props = [p for p in PROPS if p in query]
     props += rng.sample([p for p in PROPS if p not in props], 2)
@@ -377,24 +279,19 @@ def gen_aggregate(rng: random.Random, n: int) -> list[Draft]:
     return _gen("nl2sparql-aggregate", _aggregate, rng, n)
 
 
-FAMILY = Family(
-    name="sparql",
-    languages=LANGS,
-    tasks=(
-        Task("nl2sparql-lookup", "generated RDF graph", GEN, gen_lookup, 160),
-        Task("nl2sparql-aggregate", "generated RDF graph", GEN, gen_aggregate, 150),
-    ),
-    check=check_sparql,
-    execution=Execution(
-        "same results on the collection's RDF graph",
-        sparql_judge,
-        sparql_jobs,
-        shared=sparql_shared,
-    ),
-    evolve=evolve,
-    depth=group_depth,
-    one_line=True,
-    infer=(Rule(10, r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),),
-    packages=("rdflib",),
-    lex=lex_sparql,
-)
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared properties and classes renamed (prefixes kept)."""
+    from symbolcollection.declarations import declarations
+
+    decl = declarations(sample.input)
+    taken: set[str] = set()
+    mapping = {}
+    for term in decl.get("Properties", []) + decl.get("Classes", []):
+        prefix, local = term.split(":", 1)
+        mapping[term] = f"{prefix}:{fresh_name(rng, 'upper' if local[:1].isupper() else 'lower', taken)}"
+    return renamed(
+        sample,
+        sample.instruction,
+        rename_words(sample.input, mapping, r"[\w:]"),
+        rename_words(sample.output, mapping, r"[\w:]"),
+    )

@@ -4,10 +4,9 @@
 Each function returns the depth of the tree a parser builds (a leaf has depth 1) and raises the
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
-(:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
-(Python, math programs), nltk logic (FOL), a ``lark`` grammar's parse tree (:func:`lark_depth`),
-s-expressions (PDDL), ``re._parser`` (regex), bashlex (bash),
-bracket nesting for SPARQL group patterns, SMILES branches and LaTeX groups.
+(:func:`probes.targets.depth`). Parsers: ``ast`` (Python, math programs), a ``lark`` grammar's
+parse tree (:func:`lark_depth`), ``re._parser`` (regex), bashlex (bash). Generic helpers:
+:func:`tree_depth` over any parser's tree, :func:`bracket_depth` for bracket nesting.
 """
 
 from __future__ import annotations
@@ -47,22 +46,6 @@ def _ast_children(node: Any) -> Iterable[Any]:
 
 def python_depth(text: str) -> int:
     return tree_depth(ast.parse(text), _ast_children)
-
-
-def sql_depth(text: str) -> int:
-    import sqlglot
-
-    return tree_depth(sqlglot.parse_one(text), lambda e: e.iter_expressions())
-
-
-def _fol_children(e: Any) -> list[Any]:
-    return [getattr(e, a) for a in ("first", "second", "term", "function", "argument") if hasattr(e, a)]
-
-
-def fol_depth(text: str) -> int:
-    from nltk.sem.logic import Expression
-
-    return tree_depth(Expression.fromstring(text), _fol_children)
 
 
 @functools.cache

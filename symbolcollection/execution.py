@@ -53,23 +53,6 @@ def values_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-# --- SQL: result sets on the sample's databases ------------------------------------------------
-
-
-def sql_jobs(sample: Sample, text: str, databases: int = resources.N_DATABASES) -> list[dict[str, Any]]:
-    """One ``sql`` job: ``text`` on each of the sample's databases."""
-    return [{"kind": "sql", "databases": resources.sql_databases(sample, databases), "query": text}]
-
-
-def sql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    """Equal result sets on every database (as lists when the gold query orders, else multisets)."""
-    p, g = first_ok(pred), first_ok(gold)
-    if p is None or g is None or len(p.value) != len(g.value):
-        return False
-    ordered = "order by" in sample.output.lower()
-    return all(rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
-
-
 # --- regex: accept/reject on the request's examples --------------------------------------------
 
 
@@ -122,24 +105,6 @@ def python_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Seque
     valid = [i for i, (status, _) in enumerate(g.value) if status == "ok"]
     return bool(valid) and all(
         p.value[i][0] == "ok" and values_equal(p.value[i][1], g.value[i][1]) for i in valid
-    )
-
-
-# --- SPARQL: results on the collection's graph ---------------------------------------------------
-
-
-def sparql_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    return [{"kind": "sparql", "query": text}]
-
-
-def sparql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p, g = first_ok(pred), first_ok(gold)
-    if p is None or g is None:
-        return False
-    if "ask" in g.value:
-        return p.value == g.value
-    return "rows" in p.value and rows_equal(
-        p.value["rows"], g.value["rows"], "order by" in sample.output.lower()
     )
 
 

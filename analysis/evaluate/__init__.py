@@ -4,11 +4,10 @@
 (:mod:`analysis.evaluate.api`, results in ``results/evaluate/``); ``python -m analysis.evaluate``
 is its CLI. Submodules: ``prompts`` (what is asked, where an answer ends), ``generate`` (batched
 greedy decoding), ``sandbox``/``harness``/``jobkinds`` (generated code runs only there: a
-bubblewrap namespace sandbox, ``docs/sandbox.md``), ``resources`` (databases, PDDL files, graph),
-``checks`` (execution checks per family), ``delegation`` (solvers), ``normalise`` (exact match),
-``score`` (items, rows, intervals), ``predictions`` (files of generations made elsewhere),
-``report`` (table, Markdown), ``general`` (MMLU from ``mmlu``, BBH from ``bbh``, scored with
-``prefix`` and ``choices``), ``items`` (the per-item records).
+bubblewrap namespace sandbox, ``docs/sandbox.md``), ``checks`` (execution checks per family),
+``delegation`` (solvers), ``score`` (items, rows, intervals), ``predictions`` (files of
+generations made elsewhere), ``report`` (table, Markdown), ``general`` (MMLU from ``mmlu``, BBH
+from ``bbh``, scored with ``prefix`` and ``choices``), ``items`` (the per-item records).
 """
 
 import importlib

@@ -2,11 +2,10 @@
 answer is compared with the gold program's answer.
 
 A collection task takes part when its :class:`~symbolcollection.family.Task` names a delegation task
-(``Task.delegation``); the check is its family's ``Family.delegate[<task>]`` (the solvers and
-judges: :mod:`symbolcollection.delegation`). The tasks today: ``math`` (word-problem programs run in
-the sandbox), ``planning`` (PDDL goals solved by ``pyperplan``; only samples whose gold goal it
-parses and solves count), ``table`` (SQL on the sample's database), ``logic`` (first-order
-formulas checked for mutual entailment by ``z3``).
+(``Task.delegation``); the check is its family's ``Family.delegate[<task>]`` (the jobs that run
+the solver in the sandbox and the judge, both in the family's own module under
+:mod:`symbolcollection.families`). :func:`tasks` lists the delegation tasks; a check with
+``gold_checked`` counts only the samples whose gold program the solver handles.
 """
 
 from __future__ import annotations

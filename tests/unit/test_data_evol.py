@@ -11,9 +11,9 @@ import pytest
 
 from symbolcollection import registry
 from symbolcollection.evol import EvolFailed, can_evolve, evolve, original_id
+from symbolcollection.families.sql.tables import make_schema, run
 from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
-from symbolcollection.tasks.sql import make_schema, run
 
 
 def _samples(family: str, n: int = 15) -> list[Sample]:

@@ -396,7 +396,7 @@ def test_conjunction_is_one_normalised_symbol(family: str, text: str, expected: 
 
 def test_sql_column_names_are_identifiers() -> None:
     """Every column of the collection's schemas is a name, never one of sqlglot's keywords."""
-    from symbolcollection.tasks.sql import TABLES
+    from symbolcollection.families.sql.tables import TABLES
 
     for table in TABLES:
         for col in table.cols:

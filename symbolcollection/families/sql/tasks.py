@@ -4,123 +4,16 @@ column subset) and database; the gold query must execute in ``sqlite3`` and retu
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
-from dataclasses import dataclass
 
+from symbolcollection.families.sql.tables import TABLES, Col, Schema, filled_database, make_schema, run
+from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
+from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import Draft, phrase, pick
 
 LANGS = ("an SQL query", "a SQLite query", "SQL", "a SQL statement")
 SOURCE = "generated:sql-schemas"
-PEOPLE = ("Ada", "Bruno", "Chen", "Dana", "Emil", "Farah", "Goran", "Hana", "Ivo", "Jun", "Kira", "Luis",
-          "Mina", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Uma", "Viktor", "Wen", "Yara")  # fmt: skip
-CITIES = (
-    "Paris",
-    "Lima",
-    "Oslo",
-    "Cairo",
-    "Delhi",
-    "Quito",
-    "Rome",
-    "Seoul",
-    "Tunis",
-    "Perth",
-    "Porto",
-    "Riga",
-)
-
-
-@dataclass(frozen=True)
-class Col:
-    """A column: SQL name, type, English name, and its values (choices, or an int range)."""
-
-    name: str
-    type: str
-    nl: str
-    choices: tuple[str, ...] = ()
-    lo: int = 0
-    hi: int = 0
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table template: name variants, singular English noun, columns (first is ``name``)."""
-
-    names: tuple[str, ...]
-    noun: str
-    plural: str
-    cols: tuple[Col, ...]
-
-
-TABLES = (
-    Table(("employees", "staff", "workers"), "employee", "employees", (
-        Col("name", "TEXT", "name", PEOPLE), Col("department", "TEXT", "department",
-        ("Sales", "Research", "Marketing", "Legal", "Finance")), Col("salary", "INTEGER", "salary", lo=30, hi=150),
-        Col("hire_year", "INTEGER", "hiring year", lo=1995, hi=2023), Col("city", "TEXT", "city", CITIES))),
-    Table(("products", "items", "catalog"), "product", "products", (
-        Col("name", "TEXT", "name", ("lamp", "kettle", "chair", "drill", "kite", "atlas", "mug", "tent", "radio")),
-        Col("category", "TEXT", "category", ("Home", "Toys", "Garden", "Kitchen", "Sports")),
-        Col("price", "INTEGER", "price", lo=2, hi=400), Col("stock", "INTEGER", "stock level", lo=0, hi=120),
-        Col("rating", "INTEGER", "rating", lo=1, hi=5))),
-    Table(("students", "pupils", "learners"), "student", "students", (
-        Col("name", "TEXT", "name", PEOPLE), Col("major", "TEXT", "major",
-        ("Physics", "History", "Biology", "Mathematics", "Art")), Col("credits", "INTEGER", "credit count", lo=0, hi=180),
-        Col("age", "INTEGER", "age", lo=18, hi=35), Col("city", "TEXT", "home city", CITIES))),
-    Table(("cities", "towns", "places"), "city", "cities", (
-        Col("name", "TEXT", "name", CITIES), Col("country", "TEXT", "country",
-        ("Peru", "Norway", "Egypt", "India", "Italy", "Korea")), Col("population", "INTEGER", "population", lo=10, hi=9000),
-        Col("area", "INTEGER", "area", lo=10, hi=2000), Col("founded", "INTEGER", "founding year", lo=800, hi=1950))),
-    Table(("books", "titles", "novels"), "book", "books", (
-        Col("title", "TEXT", "title", ("Dune", "Emma", "Ulysses", "Beloved", "Kindred", "Solaris", "Middlemarch")),
-        Col("genre", "TEXT", "genre", ("fantasy", "poetry", "crime", "history", "science")),
-        Col("year", "INTEGER", "publication year", lo=1900, hi=2023), Col("pages", "INTEGER", "page count", lo=80, hi=1200),
-        Col("author", "TEXT", "author", PEOPLE))),
-    Table(("flights", "routes", "trips"), "flight", "flights", (
-        Col("code", "TEXT", "flight code", ("AX1", "BT7", "CQ3", "DL9", "EK4", "FR2", "GA5")),
-        Col("origin", "TEXT", "origin", CITIES), Col("airline", "TEXT", "airline", ("Aerol", "Skyway", "Nimbus", "Jetta")),
-        Col("distance", "INTEGER", "distance", lo=100, hi=9000), Col("price", "INTEGER", "fare", lo=40, hi=1500))),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Schema:
-    """A concrete table: name, columns, rows."""
-
-    table: str
-    spec: Table
-    cols: tuple[Col, ...]
-    rows: tuple[tuple[object, ...], ...]
-
-    def ddl(self) -> str:
-        """``CREATE TABLE`` text of the table."""
-        body = ", ".join(f"{c.name} {c.type}" for c in self.cols)
-        return f"CREATE TABLE {self.table} (id INTEGER PRIMARY KEY, {body});"
-
-    def load(self, conn: sqlite3.Connection) -> None:
-        """Create and fill the table in ``conn``."""
-        conn.execute(self.ddl())
-        marks = ", ".join("?" for _ in range(len(self.cols) + 1))
-        conn.executemany(
-            f"INSERT INTO {self.table} VALUES ({marks})", [(i + 1, *r) for i, r in enumerate(self.rows)]
-        )
-
-
-def _value(rng: random.Random, c: Col) -> object:
-    return rng.choice(c.choices) if c.choices else rng.randint(c.lo, c.hi)
-
-
-def make_schema(rng: random.Random, spec: Table | None = None) -> Schema:
-    """A random table: name variant, the name column plus 3-4 other columns, 10-16 rows."""
-    spec = spec or rng.choice(TABLES)
-    rest = list(spec.cols[1:])
-    rng.shuffle(rest)
-    cols = (spec.cols[0], *sorted(rest[: rng.randint(3, 4)], key=spec.cols.index))
-    rows = tuple(tuple(_value(rng, c) for c in cols) for _ in range(rng.randint(10, 16)))
-    return Schema(rng.choice(spec.names), spec, cols, rows)
-
-
-def run(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
-    """Execute ``sql`` and return all rows."""
-    return conn.execute(sql).fetchall()
 
 
 def _lit(v: object) -> str:
@@ -195,6 +88,16 @@ def _select(rng: random.Random, s: Schema) -> tuple[str, str]:
             s=s.spec.noun,
         )
         return q, f"SELECT {key.name} FROM {t} WHERE {n.name} BETWEEN {a} AND {b}"
+    return _select_by_category(rng, s, kind, n, row)
+
+
+def _select_by_category(
+    rng: random.Random, s: Schema, kind: str, n: Col | None, row: tuple[object, ...]
+) -> tuple[str, str]:
+    """The rest of :func:`_select`: conditions on a text column (``distinct``, ``eq_and``, ``eq``)."""
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    key = s.cols[0]
+    t, pl = s.table, s.spec.plural
     c = rng.choice(cats)
     v = row[s.cols.index(c)]
     if kind == "distinct":
@@ -281,6 +184,16 @@ def _aggregate(rng: random.Random, s: Schema) -> tuple[str, str]:
             s=s.spec.noun,
         )
         return q, f"SELECT {fn}({n.name}) FROM {t}"
+    return _aggregate_by_category(rng, s, kind, n, row, fn, fword)
+
+
+def _aggregate_by_category(
+    rng: random.Random, s: Schema, kind: str, n: Col, row: tuple[object, ...], fn: str, fword: str
+) -> tuple[str, str]:
+    """The rest of :func:`_aggregate`: grouped or filtered by a text column (``group``, ``having``,
+    ``agg_where``)."""
+    cats = [c for c in s.cols[1:] if c.type == "TEXT"]
+    t, pl = s.table, s.spec.plural
     c = rng.choice(cats)
     if kind == "group":
         q = pick(
@@ -413,3 +326,47 @@ def gen_aggregate(rng: random.Random, n: int) -> list[Draft]:
 def gen_join(rng: random.Random, n: int) -> list[Draft]:
     """Two-table JOIN queries over generated schemas with a foreign key."""
     return _gen("nl2sql-join", "join", rng, n)
+
+
+# --- Symbol-Evol: tables and columns renamed, checked on databases filled by position ----------
+
+
+def _sql_mapping(sample: Sample, rng: random.Random) -> dict[str, str]:
+    names: list[str] = []
+    for table, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\);", sample.input, flags=re.S):
+        names.append(table)
+        names += [c.split()[0] for c in body.split(",") if c.strip()]
+    taken: set[str] = set()
+    return {n: fresh_name(rng, "lower", taken) for n in dict.fromkeys(names)}
+
+
+def _rename_sql_query(sql: str, mapping: dict[str, str]) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    for ident in tree.find_all(exp.Identifier):
+        if ident.this in mapping:
+            ident.set("this", mapping[ident.this])
+    return tree.sql(dialect="sqlite")
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """Tables and columns renamed; the renamed query must return the same rows on the renamed
+    database as the original on the original (both filled by position)."""
+    mapping = _sql_mapping(sample, rng)
+    new_input = rename_words(sample.input, mapping)
+    new_output = _rename_sql_query(sample.output, mapping)
+    literals = re.findall(r"'[^']*'|\b\d+\b", sample.output)
+    a = filled_database(sample.input, sample.id, literals)
+    b = filled_database(new_input, sample.id, literals)
+    try:
+        before, after = a.execute(sample.output).fetchall(), b.execute(new_output).fetchall()
+    except sqlite3.Error as err:
+        raise EvolFailed(f"sql: {err}") from None
+    finally:
+        a.close()
+        b.close()
+    if before != after:
+        raise EvolFailed("sql: the renamed query returns different rows")
+    return renamed(sample, rename_words(sample.instruction, mapping), new_input, new_output)

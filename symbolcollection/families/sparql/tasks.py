@@ -1,5 +1,6 @@
 """NL→SPARQL over a generated knowledge graph (people, cities, countries, organisations); every
-gold query is parsed by ``rdflib`` and run on the graph, and must return a result."""
+gold query is parsed by ``rdflib`` and run on the graph, and must return a result. Symbol-Evol
+renames the declared properties and classes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import functools
 import random
 from typing import Any
 
+from symbolcollection.rename import fresh_name, rename_words, renamed
+from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import Draft, phrase, pick
 
 LANGS = ("a SPARQL query", "SPARQL", "a SPARQL 1.1 query", "a graph query in SPARQL")
@@ -66,28 +69,8 @@ def _lookup(rng: random.Random) -> tuple[str, str]:
     country, k = rng.choice(sorted(set(CITIES.values()))), rng.randint(25, 60)
     P, C, Og, K = p.capitalize(), c.capitalize(), o.capitalize(), country.capitalize()
     form = rng.randrange(9)
-    if form == 7:
-        n = rng.randint(2, 150) * 100_000
-        return pick(
-            rng,
-            (
-                "Which cities have more than {n} inhabitants?",
-                "List cities whose population exceeds {n}.",
-                "Find every city with a population above {n}.",
-            ),
-            n=n,
-        ), f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"
-    if form == 8:
-        y = rng.randint(1900, 2010)
-        return pick(
-            rng,
-            (
-                "Which organisations were founded after {y}?",
-                "List companies founded later than {y}.",
-                "Find organisations whose founding year is after {y}.",
-            ),
-            y=y,
-        ), f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"
+    if form in (7, 8):
+        return _lookup_filter(rng, form)
     if form == 0:
         return pick(
             rng,
@@ -145,34 +128,38 @@ def _lookup(rng: random.Random) -> tuple[str, str]:
     ), f"SELECT ?p WHERE {{ ?p ex:bornIn ?c . ?c ex:locatedIn res:{country} . }}"
 
 
+def _lookup_filter(rng: random.Random, form: int) -> tuple[str, str]:
+    """The numeric-filter forms of :func:`_lookup` (7: city population, 8: founding year)."""
+    if form == 7:
+        n = rng.randint(2, 150) * 100_000
+        return pick(
+            rng,
+            (
+                "Which cities have more than {n} inhabitants?",
+                "List cities whose population exceeds {n}.",
+                "Find every city with a population above {n}.",
+            ),
+            n=n,
+        ), f"SELECT ?c WHERE {{ ?c a ex:City ; ex:population ?n . FILTER(?n > {n}) }}"
+    y = rng.randint(1900, 2010)
+    return pick(
+        rng,
+        (
+            "Which organisations were founded after {y}?",
+            "List companies founded later than {y}.",
+            "Find organisations whose founding year is after {y}.",
+        ),
+        y=y,
+    ), f"SELECT ?o WHERE {{ ?o a ex:Organisation ; ex:foundedIn ?y . FILTER(?y > {y}) }}"
+
+
 def _aggregate(rng: random.Random) -> tuple[str, str]:
     p, c, o = rng.choice(PEOPLE), rng.choice(list(CITIES)), rng.choice(ORGS)
     country, k = rng.choice(sorted(set(CITIES.values()))), rng.randint(2, 5)
     P, C, Og, K = p.capitalize(), c.capitalize(), o.capitalize(), country.capitalize()
     form = rng.randrange(8)
-    if form == 6:
-        age = rng.randint(20, 60)
-        return pick(
-            rng,
-            (
-                "How many people working for {O} are older than {a}?",
-                "Count {O} employees above age {a}.",
-                "Number of staff at {O} with an age over {a}?",
-            ),
-            O=Og,
-            a=age,
-        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"
-    if form == 7:
-        return pick(
-            rng,
-            (
-                "Does anyone born in {C} work for {O}?",
-                "Is there an employee of {O} who was born in {C}?",
-                "Check if {O} employs someone from {C}.",
-            ),
-            C=C,
-            O=Og,
-        ), f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"
+    if form in (6, 7):
+        return _aggregate_employer(rng, form, c, o)
     if form == 0:
         return pick(
             rng,
@@ -231,6 +218,34 @@ def _aggregate(rng: random.Random) -> tuple[str, str]:
     ), f"SELECT ?p WHERE {{ ?p ex:bornIn res:{c} ; ex:age ?a . }} ORDER BY DESC(?a) LIMIT 1"
 
 
+def _aggregate_employer(rng: random.Random, form: int, c: str, o: str) -> tuple[str, str]:
+    """The forms of :func:`_aggregate` about an organisation's staff (6: a count with an age
+    filter, 7: an ASK about a birthplace)."""
+    C, Og = c.capitalize(), o.capitalize()
+    if form == 6:
+        age = rng.randint(20, 60)
+        return pick(
+            rng,
+            (
+                "How many people working for {O} are older than {a}?",
+                "Count {O} employees above age {a}.",
+                "Number of staff at {O} with an age over {a}?",
+            ),
+            O=Og,
+            a=age,
+        ), f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p ex:worksFor res:{o} ; ex:age ?a . FILTER(?a > {age}) }}"
+    return pick(
+        rng,
+        (
+            "Does anyone born in {C} work for {O}?",
+            "Is there an employee of {O} who was born in {C}?",
+            "Check if {O} employs someone from {C}.",
+        ),
+        C=C,
+        O=Og,
+    ), f"ASK {{ ?p ex:bornIn res:{c} ; ex:worksFor res:{o} . }}"
+
+
 def _decl(rng: random.Random, query: str) -> str:
     props = [p for p in PROPS if p in query]
     props += rng.sample([p for p in PROPS if p not in props], 2)
@@ -262,3 +277,21 @@ def gen_lookup(rng: random.Random, n: int) -> list[Draft]:
 def gen_aggregate(rng: random.Random, n: int) -> list[Draft]:
     """COUNT / AVG / ASK / ORDER BY ... LIMIT queries over the graph."""
     return _gen("nl2sparql-aggregate", _aggregate, rng, n)
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared properties and classes renamed (prefixes kept)."""
+    from symbolcollection.declarations import declarations
+
+    decl = declarations(sample.input)
+    taken: set[str] = set()
+    mapping = {}
+    for term in decl.get("Properties", []) + decl.get("Classes", []):
+        prefix, local = term.split(":", 1)
+        mapping[term] = f"{prefix}:{fresh_name(rng, 'upper' if local[:1].isupper() else 'lower', taken)}"
+    return renamed(
+        sample,
+        sample.instruction,
+        rename_words(sample.input, mapping, r"[\w:]"),
+        rename_words(sample.output, mapping, r"[\w:]"),
+    )

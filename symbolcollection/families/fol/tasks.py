@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+from symbolcollection.rename import fresh_name, rename_words, renamed
+from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import Draft, phrase, pick
 
 LANGS = ("first-order logic", "a first-order logic formula", "FOL", "a logical formula in FOL")
@@ -198,3 +200,14 @@ def gen_relational(rng: random.Random, n: int) -> list[Draft]:
             phrase(rng, "nl2fol-relational", "fol", q, LANGS, f, SOURCE, _decl(rng, unary, binary, consts))
         )
     return out
+
+
+def evolve(sample: Sample, rng: random.Random) -> Sample:
+    """The declared predicates and constants renamed."""
+    from symbolcollection.declarations import declarations, declared_predicates
+
+    taken: set[str] = set()
+    mapping = {p: fresh_name(rng, "upper", taken) for p in declared_predicates(sample.input)}
+    mapping |= {c: fresh_name(rng, "lower", taken) for c in declarations(sample.input).get("Constants", [])}
+    texts = (sample.instruction, sample.input, sample.output)
+    return renamed(sample, *(rename_words(t, mapping) for t in texts))

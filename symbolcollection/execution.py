@@ -1,7 +1,7 @@
 """Execution match, the generic parts and each family's jobs and judges: what "the prediction
 executes to the gold result" means. Jobs are plain JSON for the sandbox harness
 (:mod:`analysis.evaluate.jobkinds`); judges compare predicted and gold :class:`Outcome` lists
-(or judge with parsers alone: RDKit, ``json``/``jsonschema``, ElementPath, ``croniter``). Both run
+(or judge with parsers alone: ``json``/``jsonschema``, ElementPath, ``croniter``). Both run
 in the checker worker, never in the suite's process (:class:`analysis.evaluate.checks.Executor`).
 """
 
@@ -145,14 +145,6 @@ def sparql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Seque
 
 
 # --- judged in process (parsers only) ------------------------------------------------------------
-
-
-def smiles_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    from rdkit import Chem, RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    a, b = Chem.MolFromSmiles(text.strip()), Chem.MolFromSmiles(sample.output.strip())
-    return a is not None and b is not None and Chem.MolToSmiles(a) == Chem.MolToSmiles(b)
 
 
 def json_valid_and_equal(sample: Sample, text: str, check: Callable[[Sample], None]) -> bool:

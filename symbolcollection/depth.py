@@ -6,7 +6,7 @@ parser's own error when the output does not parse. A family whose outputs have n
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
 (:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
 (Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
-(AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex), bashlex (bash),
+(AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex),
 bracket nesting for SPARQL group patterns and LaTeX groups.
 """
 
@@ -123,19 +123,3 @@ def regex_depth(text: str) -> int:
         return out
 
     return tree_depth(sre.parse(text), children)
-
-
-def bash_depth(text: str) -> int:
-    import bashlex
-
-    def children(node: Any) -> list[Any]:
-        out: list[Any] = []
-        for attr in ("parts", "list", "command"):
-            val = getattr(node, attr, None)
-            if isinstance(val, list):
-                out.extend(val)
-            elif val is not None and hasattr(val, "kind"):
-                out.append(val)
-        return out
-
-    return max(tree_depth(n, children) for n in bashlex.parse(text))

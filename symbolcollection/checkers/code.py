@@ -1,4 +1,4 @@
-"""Checkers for programs and queries: Python (``ast``), Bash (``bashlex``), SQL (``sqlglot`` and
+"""Checkers for programs and queries: Python (``ast``), SQL (``sqlglot`` and
 ``sqlite3``), regular expressions (``re`` against the examples given with the request)."""
 
 from __future__ import annotations
@@ -27,15 +27,6 @@ def check_python(sample: Sample) -> None:
     missing = [w for w in wanted if w not in defined]
     if missing:
         raise CheckFailed(f"python: the requested function {missing[0]!r} is not defined")
-
-
-def check_bash(sample: Sample) -> None:
-    """Parse with ``bashlex`` (the command must parse to at least one node)."""
-    import bashlex
-
-    parts = bashlex.parse(sample.output)
-    if not parts:
-        raise CheckFailed("bash: nothing parsed")
 
 
 def schema_ddl(text: str) -> str:

@@ -6,7 +6,7 @@ parser's own error when the output does not parse. A family whose outputs have n
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
 (:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
 (Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
-(AMR), s-expressions (PDDL), ``json`` (JSON, API calls), ``re._parser`` (regex),
+(AMR), s-expressions (PDDL), ``json`` (JSON, API calls),
 bracket nesting for SPARQL group patterns and LaTeX groups.
 """
 
@@ -105,21 +105,3 @@ def json_depth(text: str) -> int:
         return list(v) if isinstance(v, list) else []
 
     return tree_depth(json.loads(text), children)
-
-
-def regex_depth(text: str) -> int:
-    try:
-        from re import _parser as sre  # type: ignore[attr-defined]
-    except ImportError:  # Python < 3.11
-        import sre_parse as sre  # type: ignore[no-redef]
-
-    def children(item: Any) -> list[Any]:
-        out: list[Any] = []
-        for part in item if isinstance(item, list | tuple | sre.SubPattern) else []:
-            if isinstance(part, sre.SubPattern):
-                out.append(part)
-            elif isinstance(part, list | tuple):
-                out.extend(children(part))
-        return out
-
-    return tree_depth(sre.parse(text), children)

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from symbolcollection import resources
-from symbolcollection.checkers.code import regex_examples
 from symbolcollection.family import Outcome
 from symbolcollection.schema import Sample
 
@@ -69,19 +68,6 @@ def sql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence
         return False
     ordered = "order by" in sample.output.lower()
     return all(rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
-
-
-# --- regex: accept/reject on the request's examples --------------------------------------------
-
-
-def regex_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    pos, neg = regex_examples(sample.input + "\n" + sample.instruction)
-    return [{"kind": "regex", "pattern": text, "pos": pos, "neg": neg}]
-
-
-def regex_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = first_ok(pred)
-    return p is not None and all(p.value[0]) and not any(p.value[1]) and bool(p.value[0] or p.value[1])
 
 
 # --- math: programs run to the gold value, expressions equal under sympy -----------------------

@@ -1,10 +1,9 @@
 """Checkers for programs and queries: Python (``ast``), SQL (``sqlglot`` and
-``sqlite3``), regular expressions (``re`` against the examples given with the request)."""
+``sqlite3``)."""
 
 from __future__ import annotations
 
 import ast
-import json
 import re
 import sqlite3
 
@@ -13,7 +12,6 @@ from symbolcollection.schema import Sample
 from symbolscope import guards
 
 _SIGNATURE = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
-_EXAMPLE = re.compile(r"^(should match|should not match): (.+)$", re.M)
 
 
 def check_python(sample: Sample) -> None:
@@ -72,28 +70,3 @@ def check_sql(sample: Sample) -> None:
             raise CheckFailed(f"sql: sqlite3 rejects it against the schema: {err}") from None
         finally:
             conn.close()
-
-
-def regex_examples(text: str) -> tuple[list[str], list[str]]:
-    """The ``should match: "..."`` and ``should not match: "..."`` examples (JSON strings) in ``text``."""
-    pos: list[str] = []
-    neg: list[str] = []
-    for kind, value in _EXAMPLE.findall(text):
-        try:
-            s = json.loads(value)
-        except json.JSONDecodeError:
-            continue
-        (pos if kind == "should match" else neg).append(str(s))
-    return pos, neg
-
-
-def check_regex(sample: Sample) -> None:
-    """Compile with ``re``; it must fully match every positive example and no negative one."""
-    pattern = re.compile(sample.output)
-    pos, neg = regex_examples(sample.input + "\n" + sample.instruction)
-    for s in pos:
-        if not pattern.fullmatch(s):
-            raise CheckFailed(f"regex: does not match the positive example {s!r}")
-    for s in neg:
-        if pattern.fullmatch(s):
-            raise CheckFailed(f"regex: matches the negative example {s!r}")

@@ -7,7 +7,7 @@ says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it 
 (:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
 (Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
 (AMR), s-expressions (PDDL), ``json`` (JSON, API calls),
-bracket nesting for SPARQL group patterns and LaTeX groups.
+bracket nesting for SPARQL group patterns.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Checkers for math (``ast`` whitelist, then ``sympy``/evaluation), LaTeX
-(``sympy``'s lark LaTeX parser), JSON and tool calls (``jsonschema``), cron (a ``lark`` grammar
+"""Checkers for math (``ast`` whitelist, then ``sympy``/evaluation),
+JSON and tool calls (``jsonschema``), cron (a ``lark`` grammar
 with field ranges) and XPath (``xml.etree.ElementPath``, evaluated on the given document)."""
 
 from __future__ import annotations
@@ -85,13 +85,6 @@ def check_math(sample: Sample) -> None:
     value = env["solution"]()
     if not isinstance(value, int | float | sympy.Basic) or not math.isfinite(float(value)):
         raise CheckFailed(f"math: solution() returned {value!r}, not a finite number")
-
-
-def check_latex(sample: Sample) -> None:
-    """Parse with ``sympy.parsing.latex.parse_latex`` (lark backend)."""
-    from sympy.parsing.latex import parse_latex
-
-    parse_latex(sample.output.strip(), backend="lark")
 
 
 def _json_context(text: str) -> Any:

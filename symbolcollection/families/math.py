@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from symbolcollection import depth, lexing
+from symbolcollection import lexing
 from symbolcollection.checkers.structured import check_math
 from symbolcollection.execution import math_jobs, math_judge
+from symbolcollection.families.python import python_depth
 from symbolcollection.family import Execution, Family, Rule, Task
 from symbolcollection.tasks import mathx
 from symbolcollection.tasks.base import GEN
@@ -50,7 +51,7 @@ FAMILY = Family(
         "program: solution() returns the gold value; expression: sympy-equal to gold", math_judge, math_jobs
     ),
     check_runs_code=True,
-    depth=depth.python_depth,
+    depth=python_depth,
     infer=(
         Rule(90, r"^\s*def solution\(\):"),
         Rule(200, looks_arithmetic),

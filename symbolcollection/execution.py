@@ -67,23 +67,6 @@ def sql_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence
     return all(rows_equal(a, b, ordered) for a, b in zip(p.value, g.value, strict=True))
 
 
-# --- math: programs run to the gold value, expressions equal under sympy -----------------------
-
-
-def math_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    if sample.output.lstrip().startswith("def "):
-        return [{"kind": "call", "code": text, "entry": "solution", "args": [[]]}]
-    return [{"kind": "sympy_equal", "a": text, "b": sample.output}]
-
-
-def math_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    if sample.output.lstrip().startswith("def "):
-        p, g = first_ok(pred), first_ok(gold)
-        return p is not None and g is not None and p.value[0][0] == "ok" and values_equal(p.value, g.value)
-    p = first_ok(pred)
-    return p is not None and p.value is True
-
-
 # --- SPARQL: results on the collection's graph ---------------------------------------------------
 
 

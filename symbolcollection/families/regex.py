@@ -46,79 +46,16 @@ def _count(rng: random.Random) -> tuple[str, str, int, int]:
     return f"between {lo} and {lo + 2}", f"{{{lo},{lo + 2}}}", lo, lo + 2
 
 
-def _form(rng: random.Random) -> tuple[str, str, list[str]]:
-    (cn, cr, ca), (dn, dr, da) = rng.sample(CLASSES, 2)
-    cw, cq, lo, hi = _count(rng)
-    w = rng.choice(WORDS)
-    form = rng.randrange(6)
+def _run(rng: random.Random, alpha: str, a: int, b: int) -> str:
+    """``a`` to ``b`` characters drawn from ``alpha``."""
+    return "".join(rng.choice(alpha) for _ in range(rng.randint(a, b)))
 
-    def run(alpha: str, a: int, b: int) -> str:
-        return "".join(rng.choice(alpha) for _ in range(rng.randint(a, b)))
 
-    if form == 0:
-        q = pick(
-            rng,
-            (
-                "strings made of {c} {n}",
-                "a string that consists of {c} {n} and nothing else",
-                "lines containing only {n}, {c} of them",
-            ),
-            c=cw,
-            n=cn,
-        )
-        return q, f"{cr}{cq}", [run(ca, lo, hi) for _ in range(3)]
-    if form == 1:
-        q = pick(
-            rng,
-            (
-                "strings that start with the word '{w}' followed by {c} {n}",
-                "'{w}' and then {c} {n}",
-                "the text '{w}' immediately followed by {c} {n}",
-            ),
-            w=w,
-            c=cw,
-            n=cn,
-        )
-        return q, f"{w}{cr}{cq}", [w + run(ca, lo, hi) for _ in range(3)]
-    if form == 2:
-        q = pick(
-            rng,
-            (
-                "{c} {n} followed by one or more {m}",
-                "a run of {c} {n}, then some {m}",
-                "strings of {c} {n} and after them at least one of the {m}",
-            ),
-            c=cw,
-            n=cn,
-            m=dn,
-        )
-        return q, f"{cr}{cq}{dr}+", [run(ca, lo, hi) + run(da, 1, 3) for _ in range(3)]
-    if form == 3:
-        q = pick(
-            rng,
-            (
-                "strings ending in '{w}' preceded by {c} {n}",
-                "{c} {n} and then the suffix '{w}'",
-                "text with {c} {n} that ends with '{w}'",
-            ),
-            w=w,
-            c=cw,
-            n=cn,
-        )
-        return q, f"{cr}{cq}{w}", [run(ca, lo, hi) + w for _ in range(3)]
-    if form == 4:
-        q = pick(
-            rng,
-            (
-                "either the word '{w}' or {c} {n}",
-                "'{w}', or alternatively {c} {n}",
-                "strings that are '{w}' or consist of {c} {n}",
-            ),
-            w=w,
-            c=cw,
-            n=cn,
-        )
-        return q, f"{w}|{cr}{cq}", [w, run(ca, lo, hi), run(ca, lo, hi)]
+def _separated(
+    rng: random.Random, cls: tuple[str, str, str], count: tuple[str, str, int, int]
+) -> tuple[str, str, list[str]]:
+    """Two runs of one character class joined by a separator (the last form of :func:`_form`)."""
+    (cn, cr, ca), (cw, cq, lo, hi) = cls, count
     sep = rng.choice(("-", "_", "."))
     q = pick(
         rng,
@@ -131,7 +68,84 @@ def _form(rng: random.Random) -> tuple[str, str, list[str]]:
         n=cn,
         s=sep,
     )
-    return q, f"{cr}{cq}{re.escape(sep)}{cr}{cq}", [run(ca, lo, hi) + sep + run(ca, lo, hi) for _ in range(3)]
+    return (
+        q,
+        f"{cr}{cq}{re.escape(sep)}{cr}{cq}",
+        [_run(rng, ca, lo, hi) + sep + _run(rng, ca, lo, hi) for _ in range(3)],
+    )
+
+
+def _form(rng: random.Random) -> tuple[str, str, list[str]]:
+    (cn, cr, ca), (dn, dr, da) = rng.sample(CLASSES, 2)
+    cw, cq, lo, hi = _count(rng)
+    w = rng.choice(WORDS)
+    form = rng.randrange(6)
+
+    if form == 0:
+        q = pick(
+            rng,
+            (
+                "strings made of {c} {n}",
+                "a string that consists of {c} {n} and nothing else",
+                "lines containing only {n}, {c} of them",
+            ),
+            c=cw,
+            n=cn,
+        )
+        return q, f"{cr}{cq}", [_run(rng, ca, lo, hi) for _ in range(3)]
+    if form == 1:
+        q = pick(
+            rng,
+            (
+                "strings that start with the word '{w}' followed by {c} {n}",
+                "'{w}' and then {c} {n}",
+                "the text '{w}' immediately followed by {c} {n}",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
+        return q, f"{w}{cr}{cq}", [w + _run(rng, ca, lo, hi) for _ in range(3)]
+    if form == 2:
+        q = pick(
+            rng,
+            (
+                "{c} {n} followed by one or more {m}",
+                "a run of {c} {n}, then some {m}",
+                "strings of {c} {n} and after them at least one of the {m}",
+            ),
+            c=cw,
+            n=cn,
+            m=dn,
+        )
+        return q, f"{cr}{cq}{dr}+", [_run(rng, ca, lo, hi) + _run(rng, da, 1, 3) for _ in range(3)]
+    if form == 3:
+        q = pick(
+            rng,
+            (
+                "strings ending in '{w}' preceded by {c} {n}",
+                "{c} {n} and then the suffix '{w}'",
+                "text with {c} {n} that ends with '{w}'",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
+        return q, f"{cr}{cq}{w}", [_run(rng, ca, lo, hi) + w for _ in range(3)]
+    if form == 4:
+        q = pick(
+            rng,
+            (
+                "either the word '{w}' or {c} {n}",
+                "'{w}', or alternatively {c} {n}",
+                "strings that are '{w}' or consist of {c} {n}",
+            ),
+            w=w,
+            c=cw,
+            n=cn,
+        )
+        return q, f"{w}|{cr}{cq}", [w, _run(rng, ca, lo, hi), _run(rng, ca, lo, hi)]
+    return _separated(rng, (cn, cr, ca), (cw, cq, lo, hi))
 
 
 def _negatives(rng: random.Random, pattern: re.Pattern[str], positives: list[str]) -> list[str]:

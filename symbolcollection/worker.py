@@ -117,7 +117,7 @@ def _cpu_seconds(pid: int) -> float:
 
 
 class TimedChecker:
-    """``reason(sample)`` of :mod:`symbolcollection.checkers`, in a worker with a per-row time limit.
+    """``reason(sample)`` of :mod:`symbolcollection.registry` (each family's checker), in a worker with a per-row time limit.
 
     Rows go to the worker in batches and answers stream back one per row, so a busy machine
     does not pay a round trip per row. The limit is the worker's *CPU* time on one row

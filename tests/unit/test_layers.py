@@ -130,8 +130,8 @@ def test_a_cycle_inside_the_collection_fails(tmp_path: Path) -> None:
     res = _lint(
         tmp_path,
         {
-            "symbolcollection.tasks": "import symbolcollection.checkers",
-            "symbolcollection.checkers": "import symbolcollection.tasks",
+            "symbolcollection.tasks": "import symbolcollection.lexing",
+            "symbolcollection.lexing": "import symbolcollection.tasks",
         },
     )
     assert res.returncode == 1, res.stdout + res.stderr

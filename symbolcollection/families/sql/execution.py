@@ -13,11 +13,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from symbolcollection.execution import first_ok, rows_equal
+from symbolcollection.execution import first_ok, rows_equal, seeded_rng
 from symbolcollection.families.sql.check import schema_ddl
 from symbolcollection.families.sql.tables import TABLES
 from symbolcollection.family import Outcome
-from symbolcollection.resources import seeded_rng
 from symbolcollection.schema import Sample
 from symbolscope import guards
 

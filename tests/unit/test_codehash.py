@@ -155,16 +155,33 @@ def test_every_dynamic_import_of_the_project_is_followed_or_allowed() -> None:
             assert not d.targets
 
 
-def test_the_sandbox_preloads_no_project_module() -> None:
-    (harness,) = [d for d in _sites() if d.how == "unresolved"]
-    jobkinds = (codehash.REPO / harness.file).with_name("jobkinds.py")
-    (preload,) = [
-        s.value
-        for s in ast.parse(jobkinds.read_text()).body
-        if isinstance(s, ast.Assign | ast.AnnAssign) and "PRELOAD" in ast.unparse(s).split("=")[0]
-    ]
-    names = [n for mods in ast.literal_eval(preload).values() for n in mods]
-    assert names and not [n for n in names if n.split(".")[0] in codehash.root_packages()]
+def _top_level_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    out = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    return out + [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+
+
+def test_the_sandbox_preloads_and_imports_no_project_module() -> None:
+    """What the sandbox runs (the harness, jobkinds and every family's kinds file) imports and
+    preloads only the standard library, installed packages and each other: the project is not there."""
+    from symbolcollection import registry
+
+    sites = [d for d in _sites() if d.how == "unresolved"]
+    assert sites and {Path(d.file).name for d in sites} == {"harness.py"}
+    harness = codehash.REPO / sites[0].file
+    kinds = [Path(f) for f in registry.kind_files().values()]
+    assert len(kinds) >= 2
+    names: list[str] = []
+    for path in [harness.with_name("jobkinds.py"), *kinds]:
+        (preload,) = [
+            s.value
+            for s in ast.parse(path.read_text()).body
+            if isinstance(s, ast.Assign | ast.AnnAssign) and "PRELOAD" in ast.unparse(s).split("=")[0]
+        ]
+        names += [n for mods in ast.literal_eval(preload).values() for n in mods]
+        names += _top_level_imports(path)
+    assert "z3" in names and "clingo" in names
+    assert not [n for n in names if n.split(".")[0] in codehash.root_packages()]
 
 
 def test_no_project_module_imports_through_a_lazy_export() -> None:
@@ -186,6 +203,9 @@ def test_no_project_module_imports_through_a_lazy_export() -> None:
 def test_the_evaluation_closure_holds_the_files_the_sandbox_runs_by_path() -> None:
     sandbox = codehash.module_file("analysis.evaluate.sandbox")
     assert sandbox is not None
-    ran = {sandbox.with_name("harness.py"), sandbox.with_name("jobkinds.py")}
-    assert ran <= set(codehash.closure("analysis.evaluate"))
-    assert not ran & set(codehash.closure("analysis.uniformity"))
+    from symbolcollection import registry
+
+    harness = {sandbox.with_name("harness.py"), sandbox.with_name("jobkinds.py")}
+    kinds = {Path(f) for f in registry.kind_files().values()}  # each imported by its family module
+    assert harness | kinds <= set(codehash.closure("analysis.evaluate"))
+    assert not harness & set(codehash.closure("analysis.uniformity"))

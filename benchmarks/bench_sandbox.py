@@ -2,9 +2,8 @@
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_sandbox.py [--per-family 8] [--repeats 3]``.
 
-The jobs are what the evaluation runs for gold answers of the test split's executing families
-(``sql``, ``regex``, ``math``, ``python`` incl. HumanEval, ``sparql``: ``--per-family`` samples
-each), batched 32 to a sandbox as :class:`~analysis.evaluate.checks.Executor` sends them. The
+The jobs are what the evaluation runs for gold answers of the test split's families whose execution
+check runs sandbox jobs (``--per-family`` samples each), batched 32 to a sandbox as :class:`~analysis.evaluate.checks.Executor` sends them. The
 baseline is today's runner before this change (``analysis/evaluate/sandbox.py`` and
 ``harness.py`` at commit :data:`BASELINE`, read from git: ``python -I``, own session, rlimits, every
 job in the one harness process); ours is :func:`analysis.evaluate.sandbox.run_jobs` in ``bwrap``

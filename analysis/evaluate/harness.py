@@ -1,6 +1,7 @@
 """The program the sandbox runs (``python -I harness.py``): it executes generated code, never the
-suite. Standard library, installed third-party packages, :mod:`analysis.evaluate.jobkinds` and
-:mod:`symbolscope.guards` (copied next to it) only; it imports nothing else of the project.
+suite. Standard library, installed third-party packages, :mod:`analysis.evaluate.jobkinds` and the
+families' job kinds (``kinds_<family>.py``, copied next to it) only; it imports nothing else of the
+project.
 
 Three kinds of process, so that a job can change only its own outcome:
 
@@ -17,7 +18,7 @@ Three kinds of process, so that a job can change only its own outcome:
   itself under a seccomp filter that refuses creating processes (threads stay allowed; skipped
   where the filter cannot be built), runs the job in a fresh folder and sends back plain JSON.
 
-HumanEval's tests run in the reporter, never with the generated code: each function of the
+A ``module_test``'s test (HumanEval's, for instance) runs in the reporter, never with the generated code: each function of the
 generated module is a proxy whose arguments and results cross the socket as tagged JSON (tuples,
 sets, dicts, floats kept), so a test compares plain values and no predicted object's ``__eq__``
 is ever called. Job kinds: :mod:`analysis.evaluate.jobkinds`.
@@ -219,10 +220,10 @@ class Remote:
 
 
 def _drive(job, conn):
-    """Run ``job`` in its job process; the reporter's side (HumanEval's test runs here)."""
+    """Run ``job`` in its job process; the reporter's side (a ``module_test``'s test runs here)."""
     send(conn, job)
     reader = conn.makefile("rb")
-    if job["kind"] == "humaneval":
+    if job["kind"] == "module_test":
         hello = json.loads(reader.readline(MAX_MESSAGE) or b"null")
         if type(hello) is not dict or type(hello.get("names")) is not list:  # only this process judges a pass
             error = (

@@ -1,13 +1,14 @@
 """What a job does, one function per kind (run in a job process of
 :mod:`analysis.evaluate.harness`), and how values cross between processes: :func:`plain` (a
 comparable JSON form of a result) and :func:`encode`/:func:`decode` (tagged JSON of builtin data
-only, for HumanEval's calls). Standard library, installed packages and ``guards`` (bound next to
-it in the sandbox) only: nothing else of the project.
+only, for the calls of a ``module_test``). Standard library only, nothing of the project. The
+generic kinds are here (``call``: a generated function on argument lists; ``module_test``: a test
+script against a generated module); each family brings its own kinds (``kinds_<family>.py`` next
+to this file in the sandbox, :attr:`symbolcollection.family.Family.kinds`).
 """
 
 import json
 import math
-import os
 
 MAX_MESSAGE = 16 << 20
 
@@ -95,8 +96,9 @@ def run_call(job, shared, conn):
     return out
 
 
-def run_humaneval(job, shared, conn):
-    """Serve calls of the generated module's functions (the test runs in the reporter)."""
+def run_module_test(job, shared, conn):
+    """Serve calls of the generated module's functions to a test run in the reporter (the test
+    defines ``check(candidate)``, as HumanEval's do; see the harness's ``_drive``)."""
     env = {"__name__": "__generated__"}
     exec(compile(job["code"], "<generated>", "exec"), env)
     names = sorted(k for k, v in env.items() if callable(v) and not k.startswith("__"))
@@ -115,99 +117,11 @@ def run_humaneval(job, shared, conn):
         send(conn, reply)
 
 
-def run_sympy_equal(job, shared, conn):
-    import sympy
-    from sympy.parsing.sympy_parser import parse_expr
-
-    a, b = parse_expr(job["a"]), parse_expr(job["b"])
-    return bool(sympy.simplify(a - b) == 0)
-
-
-def run_sql(job, shared, conn):
-    import guards
-
-    results = []
-    for setup in job["databases"]:
-        db = guards.query_connection(setup)
-        try:
-            results.append([plain(r) for r in db.execute(job["query"]).fetchmany(10_000)])
-        finally:
-            db.close()
-    return results
-
-
-def run_regex(job, shared, conn):
-    import re
-
-    pattern = re.compile(job["pattern"])
-    return [
-        [bool(pattern.fullmatch(s)) for s in job["pos"]],
-        [bool(pattern.fullmatch(s)) for s in job["neg"]],
-    ]
-
-
-_GRAPH = {}
-
-
-def _graph(shared):
-    from rdflib import Graph
-
-    if "g" not in _GRAPH:
-        _GRAPH["g"] = Graph().parse(data=shared["graph_nt"], format="nt")
-    return _GRAPH["g"]
-
-
-def run_sparql(job, shared, conn):
-    import guards
-
-    result = guards.local_sparql(_graph(shared), job["query"], shared.get("namespaces"))
-    if result.type == "ASK":
-        return {"ask": bool(result.askAnswer)}
-    return {"rows": [[None if v is None else str(v) for v in row] for row in list(result)[:10_000]]}
-
-
-def run_plan(job, shared, conn):
-    from pyperplan.grounding import ground
-    from pyperplan.heuristics.relaxation import hFFHeuristic
-    from pyperplan.pddl.parser import Parser
-    from pyperplan.search import greedy_best_first_search
-
-    paths = {}
-    for key in ("domain", "problem", "gold_problem"):
-        paths[key] = os.path.abspath(key + ".pddl")
-        with open(paths[key], "w", encoding="utf-8") as fh:
-            fh.write(job[key])
-    parser = Parser(paths["domain"], paths["problem"])
-    task = ground(parser.parse_problem(parser.parse_domain()))
-    plan = greedy_best_first_search(task, hFFHeuristic(task))
-    if plan is None:
-        return {"plan": None, "valid": False}
-    gold_parser = Parser(paths["domain"], paths["gold_problem"])
-    gold = ground(gold_parser.parse_problem(gold_parser.parse_domain()))
-    state, ops = gold.initial_state, {op.name: op for op in gold.operators}
-    for step in plan:
-        op = ops.get(step.name)
-        if op is None or not op.applicable(state):
-            return {"plan": [s.name for s in plan], "valid": False}
-        state = op.apply(state)
-    return {"plan": [s.name for s in plan], "valid": bool(gold.goal_reached(state))}
-
-
-KINDS = {
-    "call": run_call, "humaneval": run_humaneval, "sympy_equal": run_sympy_equal, "sql": run_sql,
-    "regex": run_regex, "sparql": run_sparql, "plan": run_plan,
-}  # fmt: skip
+KINDS = {"call": run_call, "module_test": run_module_test}
 #: A trivial job of each kind, run once in the zygote (never a generated one)
 WARM = {
     "call": {"code": "def f(x):\n    return [x]", "entry": "f", "args": [[1]]},
-    "humaneval": {"code": "", "test": ""},
-    "sympy_equal": {"a": "sin(x)**2 + cos(x)**2", "b": "1"},
-    "sql": {"databases": ["CREATE TABLE t(a);"], "query": "SELECT count(*) FROM t"},
-    "regex": {"pattern": "a+", "pos": ["a"], "neg": ["b"]},
-    "sparql": {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"},
-    "plan": {},
+    "module_test": {"code": "", "test": ""},
 }
-PRELOAD = {"sympy_equal": ("sympy", "sympy.parsing.sympy_parser"), "sql": ("sqlite3", "guards"),
-           "sparql": ("rdflib", "rdflib.plugins.sparql", "guards"),
-           "plan": ("pyperplan.search", "pyperplan.grounding", "pyperplan.pddl.parser",
-                    "pyperplan.heuristics.relaxation")}  # fmt: skip
+#: Modules a kind imports, loaded in the zygote before any job (the families' kinds add theirs)
+PRELOAD: dict = {}

@@ -39,13 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from symbolcollection.family import Outcome
-from symbolscope import guards
 
 #: Files of this folder run by path inside the sandbox, never imported (their code is part of this
 #: module's fingerprint: :mod:`symbolscope.codehash`).
 RUNS_FILES = ("harness.py", "jobkinds.py")
 HARNESS, JOBKINDS = (Path(__file__).with_name(name) for name in RUNS_FILES)
-GUARDS = Path(guards.__file__)
 MODES = ("bwrap", "unsandboxed")
 SANDBOX_UID = 65534
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf")
@@ -57,11 +55,11 @@ HOW_TO_FIX = (
 
 
 def lib_files() -> dict[str, Path]:
-    """What the sandbox's read-only ``/sandbox`` holds, by name: the harness, its job kinds and
-    guards, and each family's job kinds as ``kinds_<family>.py`` (:func:`symbolcollection.registry.kind_files`)."""
+    """What the sandbox's read-only ``/sandbox`` holds, by name: the harness, its generic job kinds
+    and each family's job kinds as ``kinds_<family>.py`` (:func:`symbolcollection.registry.kind_files`)."""
     from symbolcollection import registry
 
-    files = {p.name: p for p in (HARNESS, JOBKINDS, GUARDS)}
+    files = {p.name: p for p in (HARNESS, JOBKINDS)}
     return files | {f"kinds_{name}.py": Path(path) for name, path in registry.kind_files().items()}
 
 
@@ -128,7 +126,7 @@ def _visible_python() -> list[str]:
 
 def bwrap_command(lib: Path, limits: Limits) -> list[str]:
     """The ``bwrap`` argument list up to (not including) the command; ``lib`` is bound at
-    ``/sandbox`` read-only (the harness, its job kinds and guards)."""
+    ``/sandbox`` read-only (the harness and the job kinds: :func:`lib_files`)."""
     cmd = [
         "bwrap",
         "--unshare-all",

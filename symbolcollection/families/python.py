@@ -245,7 +245,7 @@ PROBE_ARGS: tuple[list[Any], ...] = (
 def python_jobs(sample: Sample, text: str) -> list[dict[str, Any]]:
     if sample.source.startswith("human-eval:"):
         test = humaneval_tests()[sample.source.split(":", 1)[1]]
-        return [{"kind": "humaneval", "code": text, "test": test["test"], "entry": test["entry"]}]
+        return [{"kind": "module_test", "code": text, "test": test["test"], "entry": test["entry"]}]
     names = _SIGNATURE.findall(sample.input)
     entry = names[0] if names else "solution"
     return [{"kind": "call", "code": text, "entry": entry, "args": [list(a) for a in PROBE_ARGS]}]

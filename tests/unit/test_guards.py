@@ -7,9 +7,10 @@ import sqlite3
 import pytest
 from support.hostile import watched_server
 
+from symbolcollection.families.sparql import kinds as sparql_guard
+from symbolcollection.families.sql import kinds as sql_guard
 from symbolcollection.registry import reason
 from symbolcollection.schema import Sample
-from symbolscope import guards
 
 SETUP = "CREATE TABLE t(a INTEGER, b TEXT);\nINSERT INTO t VALUES (1, 'x'), (2, 'y');"
 
@@ -27,7 +28,7 @@ SETUP = "CREATE TABLE t(a INTEGER, b TEXT);\nINSERT INTO t VALUES (1, 'x'), (2, 
     ],
 )
 def test_a_generated_query_cannot_write_attach_or_load(tmp_path, query):
-    conn = guards.query_connection(SETUP)
+    conn = sql_guard.query_connection(SETUP)
     with pytest.raises(sqlite3.DatabaseError):
         conn.execute(query.format(d=tmp_path)).fetchall()
     assert list(tmp_path.iterdir()) == []
@@ -35,7 +36,7 @@ def test_a_generated_query_cannot_write_attach_or_load(tmp_path, query):
 
 
 def test_a_runaway_query_is_interrupted():
-    conn = guards.query_connection(SETUP, steps=50)
+    conn = sql_guard.query_connection(SETUP, steps=50)
     endless = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) FROM c"
     with pytest.raises(sqlite3.OperationalError, match="interrupted"):
         conn.execute(endless).fetchall()
@@ -43,7 +44,7 @@ def test_a_runaway_query_is_interrupted():
 
 def test_a_setup_script_from_a_file_cannot_attach_a_file(tmp_path):
     with pytest.raises(sqlite3.DatabaseError):
-        guards.private_database(f"ATTACH DATABASE '{tmp_path}/side.db' AS s; CREATE TABLE s.t(x);")
+        sql_guard.private_database(f"ATTACH DATABASE '{tmp_path}/side.db' AS s; CREATE TABLE s.t(x);")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -78,9 +79,9 @@ def test_sparql_runs_on_the_local_graph_only(query):
     graph = Graph().parse(data="<http://e/a> <http://e/p> <http://e/b> .", format="nt")
     with watched_server() as (url, hits):
         q = query.replace("{url}", url)
-        assert guards.sparql_refusal(q) is not None
+        assert sparql_guard.sparql_refusal(q) is not None
         with pytest.raises(PermissionError):
-            guards.local_sparql(graph, q)
+            sparql_guard.local_sparql(graph, q)
     assert hits == []
 
 
@@ -89,5 +90,5 @@ def test_a_local_query_naming_a_service_property_still_runs():
 
     graph = Graph().parse(data="<http://e/a> <http://e/service> <http://e/b> .", format="nt")
     q = 'PREFIX ex: <http://e/> SELECT ?o WHERE { ?s ex:service ?o FILTER(?o != "SERVICE <x>") }'
-    assert guards.sparql_refusal(q) is None
-    assert [str(r[0]) for r in guards.local_sparql(graph, q)] == ["http://e/b"]
+    assert sparql_guard.sparql_refusal(q) is None
+    assert [str(r[0]) for r in sparql_guard.local_sparql(graph, q)] == ["http://e/b"]

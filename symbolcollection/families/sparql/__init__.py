@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from symbolcollection.families.sparql import tasks
+from symbolcollection.families.sparql import kinds, tasks
 from symbolcollection.families.sparql.check import check_sparql, group_depth, lex_sparql
 from symbolcollection.families.sparql.execution import sparql_jobs, sparql_judge, sparql_shared
 from symbolcollection.family import Execution, Family, Rule, Task
@@ -28,4 +28,5 @@ FAMILY = Family(
     infer=(Rule(10, r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),),
     packages=("rdflib",),
     lex=lex_sparql,
+    kinds=kinds.__file__,
 )

@@ -3,7 +3,7 @@ on several filled databases of the schema."""
 
 from __future__ import annotations
 
-from symbolcollection.families.sql import tasks
+from symbolcollection.families.sql import kinds, tasks
 from symbolcollection.families.sql.check import check_sql, lex_sql, sql_depth, sql_rendering
 from symbolcollection.families.sql.execution import N_DATABASES, sql_jobs, sql_judge, table_jobs
 from symbolcollection.family import Execution, Family, Rule, Task
@@ -39,4 +39,5 @@ FAMILY = Family(
     },
     packages=("sqlglot",),
     lex=lex_sql,
+    kinds=kinds.__file__,
 )

@@ -8,9 +8,9 @@ import sqlite3
 
 from symbolcollection import lexing
 from symbolcollection.depth import tree_depth
+from symbolcollection.families.sql import kinds as guards
 from symbolcollection.family import CheckFailed, collapse
 from symbolcollection.schema import Sample
-from symbolscope import guards
 
 
 def schema_ddl(text: str) -> str:
@@ -26,13 +26,13 @@ SQL_STEP_LIMIT = 2_000
 def bounded_sqlite() -> sqlite3.Connection:
     """An in-memory SQLite connection that aborts any statement running too long (for example an
     endless recursive CTE in an untrusted file) with ``sqlite3.OperationalError: interrupted``,
-    and refuses files and extensions (:func:`symbolscope.guards.private_database`)."""
+    and refuses files and extensions (:func:`symbolcollection.families.sql.kinds.private_database`)."""
     return guards.private_database(steps=SQL_STEP_LIMIT)
 
 
 def sqlite_with_schema(ddl: str) -> sqlite3.Connection:
     """An in-memory, step-bounded SQLite database with the tables of ``ddl`` (no rows), switched
-    to reading only (:func:`symbolscope.guards.read_only`): where a query from a file runs."""
+    to reading only (:func:`symbolcollection.families.sql.kinds.read_only`): where a query from a file runs."""
     return guards.read_only(guards.private_database(ddl, SQL_STEP_LIMIT), SQL_STEP_LIMIT)
 
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from symbolcollection.execution import first_ok, rows_equal, seeded_rng
+from symbolcollection.families.sql import kinds as guards
 from symbolcollection.families.sql.check import schema_ddl
 from symbolcollection.families.sql.tables import TABLES
 from symbolcollection.family import Outcome
 from symbolcollection.schema import Sample
-from symbolscope import guards
 
 N_DATABASES = 4
 _WORDS = ("alpha", "beta", "gamma", "delta", "omega", "sigma")

@@ -126,7 +126,7 @@ def run(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
 def filled_database(ddl: str, seed_text: str, literals: list[str]) -> sqlite3.Connection:
     """A database with ``ddl``'s tables filled by position: row values depend on the table and
     column index, the type and ``literals`` (the query's constants), never on names."""
-    from symbolscope import guards
+    from symbolcollection.families.sql import kinds as guards
 
     conn = bounded_sqlite()
     conn.executescript(ddl)

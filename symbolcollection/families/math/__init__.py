@@ -15,6 +15,7 @@ from typing import Any
 
 from symbolcollection import lexing
 from symbolcollection.execution import first_ok, values_equal
+from symbolcollection.families.math import kinds
 from symbolcollection.families.python import python_depth
 from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
 from symbolcollection.schema import Sample
@@ -286,4 +287,5 @@ FAMILY = Family(
     },
     packages=("sympy",),
     lex=lex_math,
+    kinds=kinds.__file__,
 )

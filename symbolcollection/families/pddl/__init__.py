@@ -20,6 +20,7 @@ from typing import Any
 
 from symbolcollection import lexing
 from symbolcollection.depth import bracket_depth
+from symbolcollection.families.pddl import kinds
 from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task, collapse
 from symbolcollection.rename import EvolFailed, fresh_name, rename_words, renamed
 from symbolcollection.schema import Sample
@@ -389,4 +390,5 @@ FAMILY = Family(
     provenance=provenance,
     packages=("pddl",),
     lex=lex_pddl,
+    kinds=kinds.__file__,
 )

@@ -15,6 +15,7 @@ from typing import Any
 from symbolcollection import lexing
 from symbolcollection.depth import tree_depth
 from symbolcollection.execution import first_ok
+from symbolcollection.families.regex import kinds
 from symbolcollection.family import CheckFailed, Execution, Family, Outcome, Rule, Task
 from symbolcollection.schema import Sample
 from symbolcollection.tasks.base import GEN, Draft, phrase, pick
@@ -304,4 +305,5 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(30, r"(?i)\b(regular expression|regex)\b", "instruction"),),
     lex=lex_regex,
+    kinds=kinds.__file__,
 )

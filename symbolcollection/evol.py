@@ -1,10 +1,10 @@
 """Symbol-Evol: rename the symbols that a sample's request defines (tables and columns, predicates
-and constants, PDDL predicates, tool and parameter names, function names, ontology terms) to
-random identifiers, consistently in instruction, input and output, then re-validate.
+and constants, tool and parameter names, function names, ontology terms) to random identifiers,
+consistently in instruction, input and output, then re-validate.
 
 Each family renames its own symbols (``Family.evolve``, with the helpers of
-:mod:`symbolcollection.rename`) and may check more than the checker does (SQL: the renamed query
-returns the same rows on the renamed database).
+:mod:`symbolcollection.rename`) and may check more than the checker does (e.g. that a renamed
+query returns the same rows on the renamed database).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def evolve(sample: Sample, rng: random.Random) -> Sample:
     """The Symbol-Evol variant of ``sample`` (id ``<id>~evol``, source ``<source>+evol``).
 
     Raises :class:`EvolFailed` if the family has no definitions to rename or the renamed sample
-    fails its family's checker (or, for SQL, returns different rows).
+    fails its family's checker (or the family's own further check).
     """
     from symbolcollection import registry
 

@@ -46,7 +46,7 @@ class Config:
         check_resamples(self.bootstrap, "--bootstrap")
         if self.families is not None and not self.families:
             raise UserError(
-                "--families names no family; give comma-separated names (e.g. sql,fol) or leave it out"
+                "--families names no family; give comma-separated family names or leave it out"
             )
         if self.max_pairs < 1:
             raise UserError(f"--max-pairs must be >= 1, got {self.max_pairs}")

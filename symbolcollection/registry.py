@@ -1,7 +1,8 @@
 """The one list of symbol families (its order is the colour order of the figures).
 
-Adding a family: write ``families/<name>.py`` with a ``FAMILY`` object and add it to
-:data:`_BUILTIN` below; nothing else in the suite names a family. A family can also be added
+Adding a family: write ``families/<name>.py`` (or a package ``families/<name>/``) with a
+``FAMILY`` object and add it to :data:`_BUILTIN` below; nothing else in the suite names a family
+(``docs/adding-a-family.md``). A family can also be added
 at run time with :func:`register` (a test's throwaway family, a user's own formalism).
 """
 

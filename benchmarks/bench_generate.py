@@ -56,9 +56,9 @@ def _baseline(model, tok, prompts, stops, max_new):
 def main() -> int:
     import torch
 
-    from analysis.evaluate.api import select
     from analysis.evaluate.generate import generate
     from analysis.evaluate.prompts import finished, prompt_text
+    from analysis.evaluate.selection import select
     from lm.checkpoints import load
     from symbolcollection import load_split
 

@@ -51,7 +51,7 @@ def _baseline_module(folder: Path):
 
 
 def _jobs(per_family: int) -> tuple[list[dict], dict]:
-    from analysis.evaluate.api import select
+    from analysis.evaluate.selection import select
     from symbolcollection import load_split, registry
 
     chosen = select(load_split("test"), "family", per_family, 0)

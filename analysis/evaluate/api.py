@@ -11,7 +11,6 @@ Symbol+Delegation / average). ``python -m analysis.evaluate`` is its CLI.
 from __future__ import annotations
 
 import hashlib
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -22,6 +21,7 @@ from analysis.evaluate import delegation, general, mmlu, score
 from analysis.evaluate.checks import Executor
 from analysis.evaluate.prompts import extract_answer, finished, prompt_format, prompt_text
 from analysis.evaluate.sandbox import Limits, choose_mode, isolation
+from analysis.evaluate.selection import select
 from symbolcollection import registry
 from symbolcollection.schema import Sample
 from symbolscope.cli import option
@@ -120,33 +120,6 @@ class Config:
             batch_tokens=self.batch_tokens,
             progress=self.progress,
         )
-
-
-def _order(samples: Sequence[Sample], seed: int) -> list[Sample]:
-    """Round-robin over tasks, each task's samples in a seeded order: a prefix covers every task."""
-    by_task: dict[str, list[Sample]] = {}
-    for s in samples:
-        by_task.setdefault(s.task, []).append(s)
-    for task, group in by_task.items():
-        random.Random(f"{seed}:{task}").shuffle(group)
-    out: list[Sample] = []
-    queues = [by_task[t] for t in sorted(by_task)]
-    while any(queues):
-        for q in queues:
-            if q:
-                out.append(q.pop(0))
-    return out
-
-
-def select(samples: Sequence[Sample], key: str, per_group: int, seed: int) -> dict[str, list[Sample]]:
-    """``{group: samples}`` with at most ``per_group`` each (0 = all); ``key`` is ``family`` or
-    ``delegation`` (the delegation task of :mod:`analysis.evaluate.delegation`)."""
-    groups: dict[str, list[Sample]] = {}
-    for s in samples:
-        g = s.family if key == "family" else delegation.task_of(s)
-        if g:
-            groups.setdefault(g, []).append(s)
-    return {g: _order(v, seed)[: per_group or None] for g, v in sorted(groups.items())}
 
 
 def _delegation_samples(

@@ -45,9 +45,7 @@ class Config:
                 raise UserError(f"--{name} must be a positive number, got {value}")
         check_resamples(self.bootstrap, "--bootstrap")
         if self.families is not None and not self.families:
-            raise UserError(
-                "--families names no family; give comma-separated family names or leave it out"
-            )
+            raise UserError("--families names no family; give comma-separated family names or leave it out")
         if self.max_pairs < 1:
             raise UserError(f"--max-pairs must be >= 1, got {self.max_pairs}")
         if self.pairs not in PAIR_KINDS:

@@ -11,8 +11,8 @@ from support.cli import run_module
 
 import analysis
 from analysis.evaluate import Config
-from analysis.evaluate.api import select
 from analysis.evaluate.prompts import PLAIN_FORMAT, extract_answer, finished, prompt_format, prompt_text
+from analysis.evaluate.selection import select
 from symbolcollection import load_split
 from symbolcollection.schema import Sample
 from symbolscope.errors import UserError

@@ -18,9 +18,9 @@ from support.cli import run_module
 from support.escapes import attempts, survivors, watching
 
 from analysis.evaluate import delegation, score
-from analysis.evaluate.api import select
 from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits, bwrap_status, run_jobs
+from analysis.evaluate.selection import select
 from symbolcollection import load_split
 from symbolscope import paths
 

@@ -23,8 +23,8 @@ from support.home import share_sources
 import analysis.evaluate
 import analysis.extract
 import probes
-from analysis.evaluate.api import select
 from analysis.evaluate.prompts import extract_answer, finished
+from analysis.evaluate.selection import select
 from probes.inputs import build_tasks, load_inputs
 from symbolcollection import load_split, registry
 from symbolcollection.build import collection_dir, ensure_built

@@ -10,9 +10,9 @@ import re
 import pytest
 
 from analysis.evaluate import delegation, score
-from analysis.evaluate.api import select
 from analysis.evaluate.checks import Executor, family_check
 from analysis.evaluate.sandbox import Limits
+from analysis.evaluate.selection import select
 from symbolcollection import load_split, registry
 
 PER = 3

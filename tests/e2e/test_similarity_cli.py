@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from support.cli import run_module
-from support.extract import make_home, make_samples, write_jsonl
+from support.extract import make_home, make_samples, perturbed_tiny, write_jsonl
 from support.references import cka_gram, mutual_knn_brute
 
 import analysis.projection as projection_cli
@@ -32,16 +30,7 @@ from symbolscope.errors import UserError, run_cli
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("similarity")
     tiny = checkpoints.resolve("tiny").path
-    other = tmp / "tiny-perturbed"
-    model = checkpoints.load_model(checkpoints.resolve(str(tiny)))
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.3 * torch.randn_like(p))
-    model.save_pretrained(other)
-    for f in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
-        if (tiny / f).exists():
-            shutil.copy(tiny / f, other / f)
+    other = perturbed_tiny(tmp / "tiny-perturbed", 0.3)
     split = write_jsonl(tmp / "split.jsonl", make_samples(200, seed=0))
     few = [dataclasses.replace(s, id=f"other-{s.id}") for s in make_samples(12, seed=1)]
     small = write_jsonl(tmp / "small.jsonl", few)  # 12 samples whose ids no other split has

@@ -4,12 +4,12 @@ formulas computed directly from the stored vectors, plus every bad input of the 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from support.extract import perturbed_tiny
 
 from analysis.extract import ensure_store
 from analysis.uniformity import ROW_KEYS
@@ -70,16 +70,7 @@ def _write_split(path: Path, with_singleton: bool = True, evol: bool = False) ->
 @pytest.fixture()
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     tiny = checkpoints.resolve("tiny").path
-    other = tmp_path / "tiny-perturbed"
-    model = checkpoints.load_model(checkpoints.resolve(str(tiny)))
-    torch.manual_seed(1)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(0.05 * torch.randn_like(p))
-    model.save_pretrained(other)
-    for f in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
-        if (tiny / f).exists():
-            shutil.copy(tiny / f, other / f)
+    other = perturbed_tiny(tmp_path / "tiny-perturbed", 0.05)
     monkeypatch.setenv("SYMBOLSCOPE_HOME", str(tmp_path / "home"))
     split = tmp_path / "split.jsonl"
     _write_split(split)

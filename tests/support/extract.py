@@ -139,3 +139,21 @@ def hook_ids(model) -> set[int]:
         ids.update(id(h) for h in m._forward_hooks.values())
         ids.update(id(h) for h in m._forward_pre_hooks.values())
     return ids
+
+
+def perturbed_tiny(folder: Path, scale: float, seed: int = 1) -> Path:
+    """A copy of ``tiny`` at ``folder`` whose every weight got ``scale`` × N(0, 1) noise (seeded),
+    with tiny's tokenizer files: a second, different checkpoint for the comparing studies."""
+    from lm import checkpoints
+
+    tiny = checkpoints.resolve("tiny").path
+    model = checkpoints.load_model(checkpoints.resolve(str(tiny)))
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(scale * torch.randn_like(p))
+    model.save_pretrained(folder)
+    for f in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        if (tiny / f).exists():
+            shutil.copy(tiny / f, folder / f)
+    return folder

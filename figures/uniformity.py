@@ -106,7 +106,14 @@ def _keys(ax: Axes, fams: list[str], ckpts: list[str], order: tuple[str, ...]) -
         Line2D([], [], ls="", marker=family_marker(f, order), color=family_colour(f, order), label=f)
         for f in fams
     ]
-    key = ax.legend(handles=fam_handles, title="family", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    key = ax.legend(  # tight rows: 19 families and the checkpoint key below must not overlap
+        handles=fam_handles,
+        title="family",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        labelspacing=0.25,
+        handletextpad=0.3,
+    )
     ax.add_artist(key)
     last = len(ckpts) - 1
     ck_handles = [

@@ -58,7 +58,8 @@ class SymbolTable:
     original if it is a Symbol-Evol variant; ``symbol``: normalised text; ``cls``: keyword,
     operator, identifier, literal or punctuation; ``concept``: shared concept or None;
     ``start``/``end``: character span in the output; ``position``: ordinal among the sample's
-    symbols; ``n_tokens``: tokens pooled; ``shared``: pooled a token of the symbol before it.
+    symbols; ``n_tokens``: tokens pooled; ``shared``: pooled a token of the symbol before it;
+    ``token_ids``: the ids of the tokens pooled (the surface a probe's baseline sees).
     """
 
     sample_id: tuple[str, ...]
@@ -73,6 +74,7 @@ class SymbolTable:
     position: tuple[int, ...]
     n_tokens: tuple[int, ...]
     shared: tuple[bool, ...]
+    token_ids: tuple[tuple[int, ...], ...]
 
     def __post_init__(self) -> None:
         n = {len(getattr(self, f.name)) for f in fields(self)}
@@ -89,7 +91,9 @@ class SymbolTable:
         missing = [f.name for f in fields(cls) if f.name not in columns]
         if missing:
             raise ValueError(f"symbol table lacks columns {missing}")
-        return cls(**{f.name: tuple(columns[f.name]) for f in fields(cls)})
+        table = {f.name: tuple(columns[f.name]) for f in fields(cls)}
+        table["token_ids"] = tuple(tuple(int(t) for t in ids) for ids in table["token_ids"])
+        return cls(**table)
 
     def columns(self) -> dict[str, list[Any]]:
         """``{column: list}`` (JSON-able; the manifest's ``rows``)."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,9 +39,11 @@ from analysis.metrics.geometry import (
     ArrayLike,
     LogSumExp,
     UnitRows,
+    as_matrix,
     check_block_size,
     check_positive,
     kernel_exponent,
+    map_tiles,
 )
 from symbolscope.errors import UserError
 
@@ -78,10 +81,15 @@ def percentile_ci(stats: np.ndarray, level: float) -> tuple[float, float, int]:
     return float(lo), float(hi), int(finite.size)
 
 
-def _finish(log_num: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``log_num − log((Σw)² − Σw²)`` with NaN where no pair of distinct samples was drawn."""
-    total = counts.sum(axis=1)
-    n_pairs = total * total - (counts * counts).sum(axis=1)
+def _finish(log_num: np.ndarray, counts: np.ndarray, sizes: np.ndarray | None = None) -> np.ndarray:
+    """``log_num − log((Σw)² − Σw²)`` with NaN where no pair of distinct rows was drawn.
+
+    ``counts``: ``[B, n]``; ``sizes``: ``[n]`` rows per counted unit (a cluster's rows all get its
+    count ``w``, so ``Σw = counts @ sizes`` and ``Σw² = counts² @ sizes``; None: one row each).
+    """
+    size = np.ones(counts.shape[1], dtype=np.int64) if sizes is None else sizes
+    total = counts @ size
+    n_pairs = total * total - (counts * counts) @ size
     out = np.full(counts.shape[0], np.nan)
     ok = n_pairs > 0
     out[ok] = log_num[ok] - np.log(n_pairs[ok].astype(np.float64))
@@ -153,6 +161,97 @@ class UniformityResampler:
                 total.add(m, part)
         with np.errstate(divide="ignore"):
             return total.m + np.log(total.s.numpy())
+
+
+class ClusterUniformity:
+    """Uniformity of rows that come in clusters (a sample's symbol occurrences), and of resamples
+    of the CLUSTERS: ``counts [B, S] -> uniformity [B]``; :attr:`value` is the point estimate.
+
+    ``x``: ``[n, d]``; ``clusters``: ``[n]`` cluster index in ``[0, S)`` of each row (every index
+    used). A resample draws S clusters with replacement; every row of a cluster drawn ``c`` times
+    gets weight ``c``, and the module docstring's formula applies to these row weights: copies of
+    one ROW are never a pair, two rows of one cluster are. Since ``wᵀ K₀ w = cᵀ M c`` with
+    ``M[a, b] = Σ_{i∈a, j∈b, i≠j} K_ij`` ``[S, S]``, one exact blocked pass over the pairs
+    (:func:`~analysis.metrics.geometry.map_tiles`) builds M, and each resample then costs O(S²).
+    """
+
+    def __init__(
+        self,
+        x: ArrayLike,
+        clusters: np.ndarray,
+        t: float = 2.0,
+        *,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        workers: int | None = None,
+    ) -> None:
+        t = check_positive(t, "t")
+        x, cl = as_matrix(x), np.asarray(clusters, dtype=np.int64).reshape(-1)
+        if x.shape[0] < 2 or len(cl) != x.shape[0] or cl.min() < 0:
+            raise UserError(
+                f"cluster uniformity needs >= 2 rows and one cluster index >= 0 per row, got {len(cl)}"
+            )
+        order = np.argsort(cl, kind="stable")  # contiguous clusters: a tile touches a few of them
+        rows = UnitRows(x[torch.from_numpy(order)], None, "x")
+        self.sizes = np.bincount(cl, minlength=int(cl.max()) + 1)
+        if (self.sizes == 0).any():
+            raise UserError("cluster uniformity: cluster indices must be 0..S-1, each used")
+        self.n, self.normalised_input = rows.n, rows.normalised_input
+        sorted_cl = torch.from_numpy(cl[order])
+        parts = map_tiles(rows, t, check_block_size(block_size), workers, _ClusterReduce(sorted_cl))
+        self._log_shift, self._m = _combine(parts, len(self.sizes))
+        self._log_shift -= 2.0 * t  # map_tiles' kernels are exp(2t·cos): −t·d² = 2t·cos − 2t
+
+    @property
+    def value(self) -> float:
+        """The uniformity of all rows (every cluster once): the exact point estimate."""
+        return float(self(np.ones((1, len(self.sizes)), dtype=np.int64))[0])
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        counts = np.asarray(counts, dtype=np.int64).reshape(-1, len(self.sizes))
+        c = torch.from_numpy(counts.astype(np.float64))
+        quad = ((c @ self._m) * c).sum(dim=1).numpy()  # cᵀ M c: ordered pairs of distinct rows
+        with np.errstate(divide="ignore"):
+            return _finish(self._log_shift + np.log(quad), counts, self.sizes)
+
+
+class _ClusterReduce:
+    """A tile's kernel summed over cluster pairs: ``(a0, b0, P)`` with ``P[a, b]`` the sum over
+    rows of cluster ``a0 + a`` × rows of cluster ``b0 + b`` (rows sorted by cluster)."""
+
+    def __init__(self, sorted_clusters: torch.Tensor) -> None:
+        self.cl = sorted_clusters
+
+    def _one_hot(self, r0: int, r1: int, dtype: torch.dtype) -> tuple[int, torch.Tensor]:
+        local = self.cl[r0:r1] - self.cl[r0]
+        hot = torch.zeros(r1 - r0, int(local[-1]) + 1, dtype=dtype)
+        return int(self.cl[r0]), hot.scatter_(1, local[:, None], 1.0)
+
+    def __call__(
+        self, k: torch.Tensor, tile: tuple[int, int, int, int]
+    ) -> tuple[int, int, torch.Tensor, bool]:
+        i0, i1, j0, j1 = tile
+        a0, hot_i = self._one_hot(i0, i1, k.dtype)
+        b0, hot_j = self._one_hot(j0, j1, k.dtype)
+        return a0, b0, (hot_i.T @ k @ hot_j).to(torch.float64), i0 == j0
+
+
+def _combine(parts: list[tuple[float, Any]], s: int) -> tuple[float, torch.Tensor]:
+    """``(m, M [S, S])`` with the ordered-pair cluster sums ``exp(m) · M`` of all tiles, in tile order
+    (a tile above the diagonal also holds its mirror image)."""
+    total = torch.zeros(s, s, dtype=torch.float64)
+    m_run = -math.inf
+    for m, part in parts:
+        if isinstance(part, float):  # a tile with no pair
+            continue
+        if m > m_run:
+            total *= math.exp(m_run - m) if m_run > -math.inf else 0.0
+            m_run = m
+        a0, b0, p, diagonal = part
+        p = p * math.exp(m - m_run)
+        total[a0 : a0 + p.shape[0], b0 : b0 + p.shape[1]] += p
+        if not diagonal:  # the tile below the diagonal: the same pairs the other way round
+            total[b0 : b0 + p.shape[1], a0 : a0 + p.shape[0]] += p.T
+    return m_run, total
 
 
 class AlignmentResampler:

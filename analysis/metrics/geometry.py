@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,6 +28,8 @@ import torch
 from symbolscope.errors import UserError
 
 ArrayLike = torch.Tensor | np.ndarray
+#: ``reduce(k, (i0, i1, j0, j1))`` of a tile's kernel values (see :func:`map_tiles`).
+TileReduce = Callable[[torch.Tensor, tuple[int, int, int, int]], Any]
 DEFAULT_BLOCK_SIZE = 1024
 _SCAN_ROWS = 1024  # rows per chunk when scanning for NaN/Inf and norms
 _MAX_NAMED = 10  # offending ids named in one error message
@@ -232,9 +235,18 @@ def kernel_exponent(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
 
 
 def _tile_sum(
-    rows: UnitRows, tile: tuple[int, int, int, int], two_t: float, shift: bool, flat: torch.Tensor
-) -> tuple[float, float]:
-    """``(m, s)`` with ``Σ_{pairs in tile} exp(2t·cos) = exp(m)·s``; rows ``i0:i1`` × ``j0:j1``, j0 >= i0."""
+    rows: UnitRows,
+    tile: tuple[int, int, int, int],
+    two_t: float,
+    shift: bool,
+    flat: torch.Tensor,
+    reduce: TileReduce | None = None,
+) -> tuple[float, Any]:
+    """``(m, s)`` with ``Σ_{pairs in tile} exp(2t·cos) = exp(m)·s``; rows ``i0:i1`` × ``j0:j1``, j0 >= i0.
+
+    With ``reduce``, ``s`` is ``reduce(k, tile)`` of the tile's kernel ``k = exp(2t·cos − m)``
+    ``[i1 − i0, j1 − j0]`` (diagonal zeroed in a diagonal tile; ``k`` is reused after the call).
+    """
     i0, i1, j0, j1 = tile
     xi = rows.block(i0, i1)
     xj = xi if j0 == i0 else rows.block(j0, j1)
@@ -250,7 +262,10 @@ def _tile_sum(
         if m == -math.inf:
             return 0.0, 0.0  # a 1×1 diagonal block has no pairs
         k.sub_(m)
-    s = float(k.exp_().sum(dim=1).sum(dtype=torch.float64))
+    k.exp_()
+    if reduce is not None:
+        return m, reduce(k, tile)
+    s = float(k.sum(dim=1).sum(dtype=torch.float64))
     return m, (0.5 * s if diagonal else s)  # a full diagonal block counts each pair twice
 
 
@@ -267,15 +282,16 @@ class _IntraOpThreads:
         torch.set_num_threads(self.prev)
 
 
-def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | None = None) -> float:
-    """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j, minus log count.
+def map_tiles(
+    rows: UnitRows, t: float, block_size: int, workers: int | None = None, reduce: TileReduce | None = None
+) -> list[tuple[float, Any]]:
+    """``(m, s)`` of every tile of the upper triangle of tiles, in tile order (see :func:`_tile_sum`).
 
-    Per tile (``block_size`` rows × ``block_size`` rows, upper triangle of tiles only),
-    ``−t·d² = 2t·cos − 2t``: the matmul yields ``2t·cos`` (the constant ``−2t`` is added once at the
-    end), clamped at ``2t`` (d² >= 0), exponentiated in place and summed row by row (<= block_size
-    positive terms each, in the compute dtype); row sums, tile sums and the running log-sum-exp
-    across tiles are float64. When ``exp(±2t)`` could leave the compute dtype's range, each tile is
-    first shifted by its own maximum.
+    Per tile (``block_size`` rows × ``block_size`` rows), ``−t·d² = 2t·cos − 2t``: the matmul yields
+    ``2t·cos`` (the constant ``−2t`` is the caller's to add once), clamped at ``2t`` (d² >= 0) and
+    exponentiated in place; without ``reduce`` it is summed row by row (<= block_size positive
+    terms each, in the compute dtype; row sums and tile sums float64). When ``exp(±2t)`` could
+    leave the compute dtype's range, each tile is first shifted by its own maximum ``m``.
 
     Parallelism: tiles are handed out dynamically to ``workers`` threads (default: torch's
     intra-op thread count), each running single-threaded torch ops with its own O(block²) buffer;
@@ -291,7 +307,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
     workers = max(1, min(workers or torch.get_num_threads(), len(tiles)))
     side = min(block_size, n)
 
-    parts: list[tuple[float, float]] = [(0.0, 0.0)] * len(tiles)  # (m, s) per tile
+    parts: list[tuple[float, Any]] = [(0.0, 0.0)] * len(tiles)  # (m, s) per tile
     queue = iter(range(len(tiles)))
     lock = threading.Lock()
 
@@ -302,7 +318,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
                 index = next(queue, None)
             if index is None:
                 return
-            parts[index] = _tile_sum(rows, tiles[index], two_t, shift, flat)
+            parts[index] = _tile_sum(rows, tiles[index], two_t, shift, flat, reduce)
 
     if len(tiles) == 1:
         run()  # one tile: its few big ops may as well use torch's own threads
@@ -313,11 +329,17 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
         with _IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
             for future in [pool.submit(run) for _ in range(workers)]:
                 future.result()
+    return parts
+
+
+def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | None = None) -> float:
+    """Uniformity of the unit rows: blockwise log-sum-exp of ``−t·d²`` over pairs i<j (the tiles of
+    :func:`map_tiles`), minus log count."""
     total = LogSumExp()
-    for m, s in parts:  # combined in tile order: the result does not depend on thread timing
+    for m, s in map_tiles(rows, t, block_size, workers):  # in tile order: independent of thread timing
         total.add(m, s)
-    n_pairs = n * (n - 1) // 2
-    return total.m + math.log(total.s) - two_t - math.log(n_pairs)
+    n_pairs = rows.n * (rows.n - 1) // 2
+    return total.m + math.log(total.s) - 2.0 * t - math.log(n_pairs)
 
 
 def uniformity(
@@ -334,7 +356,7 @@ def uniformity(
     ``torch.pdist(f(x)).pow(2).mul(-t).exp().mean().log()`` without its n(n−1)/2 vector. Work is
     O(n²·d) in ``block_size``-row blocks; memory O(workers·block_size² + n·d) (O(block_size·d)
     extra for half-precision input). ``workers``: threads sharing the tiles (default: torch's
-    intra-op thread count; see ``_uniformity_unit`` for how threads are used).
+    intra-op thread count; see :func:`map_tiles` for how threads are used).
     """
     t = check_positive(t, "t")
     block_size = check_block_size(block_size)

@@ -157,3 +157,62 @@ def align_by_ids(
     if missing:
         log.warning("%s: %d sample id(s) are in only one of the two", stores, missing)
     return np.asarray(idx_a, dtype=np.int64), np.asarray(idx_b, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class KeyPairs:
+    """Pairs of rows with the same key in different groups.
+
+    ``pairs``: ``[P, 2]`` int64 row indices (i, j), i < j, sorted; all valid pairs if there are at
+    most ``max_pairs``, else a uniform sample of ``max_pairs`` of them without replacement.
+    ``total``: how many valid pairs exist (before the cap).
+    """
+
+    pairs: np.ndarray
+    total: int
+
+
+def key_pairs(keys: Sequence[Hashable], apart: Sequence[Hashable], max_pairs: int, seed: int) -> KeyPairs:
+    """Pairs of rows ``i < j`` with ``keys[i] == keys[j]`` and ``apart[i] != apart[j]``.
+
+    ``keys``, ``apart``: ``[n]`` (e.g. a symbol and the sample it is in: the same symbol in two
+    different samples; or a concept and a family: one concept in two different families). Never
+    enumerates the pairs it does not return: rows are ordered by (key, apart); a row at sorted
+    position p pairs with the rows after its ``apart`` run up to the end of its key run, so the valid
+    pairs are numbered by a cumulative sum over rows and a linear index maps to a pair by one
+    ``searchsorted``. Deterministic given ``seed`` (drawn as in :func:`family_pairs`).
+    """
+    if isinstance(max_pairs, bool) or not isinstance(max_pairs, int | np.integer) or max_pairs < 1:
+        raise UserError(f"max_pairs must be an integer >= 1, got {max_pairs!r}")
+    if len(keys) != len(apart):
+        raise UserError(f"{len(keys)} keys for {len(apart)} group labels; pass one of each per row")
+    n = len(keys)
+    key_code = np.unique(np.asarray([str(k) for k in keys], dtype=object), return_inverse=True)[1]
+    apart_code = np.unique(np.asarray([str(a) for a in apart], dtype=object), return_inverse=True)[1]
+    order = np.lexsort((apart_code, key_code)).astype(np.int64)
+    k_sorted, a_sorted = key_code[order], apart_code[order]
+    pos = np.arange(n, dtype=np.int64)
+    new_key = np.r_[True, k_sorted[1:] != k_sorted[:-1]] if n else np.empty(0, bool)
+    new_run = new_key | np.r_[True, a_sorted[1:] != a_sorted[:-1]] if n else np.empty(0, bool)
+    key_end = _run_end(new_key, pos)
+    run_end = _run_end(new_run, pos)
+    partners = key_end - run_end  # rows later in the key run and outside this row's apart run
+    cum = np.cumsum(partners)
+    total = int(cum[-1]) if n else 0
+    if total <= max_pairs:
+        linear = np.arange(total, dtype=np.int64)
+    else:
+        rng = np.random.default_rng(derive_seed(seed, "key-pairs"))
+        linear = np.sort(rng.choice(total, size=int(max_pairs), replace=False))
+    p = np.searchsorted(cum, linear, side="right")
+    q = run_end[p] + (linear - (cum[p] - partners[p]))
+    pairs = np.sort(np.stack([order[p], order[q]], axis=1), axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    return KeyPairs(pairs.astype(np.int64).reshape(-1, 2), total)
+
+
+def _run_end(starts: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """``[n]`` the (exclusive) end of the run each sorted position is in; ``starts`` marks run starts."""
+    start_pos = pos[starts]
+    ends = np.r_[start_pos[1:], len(pos)]
+    return ends[np.cumsum(starts) - 1] if len(pos) else pos

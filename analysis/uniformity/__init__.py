@@ -26,6 +26,7 @@ from analysis.metrics.pairs import align_by_ids, evol_pairs_indices
 from analysis.store import Store, StoresOrAliases, named_stores
 from analysis.uniformity.config import PAIR_KINDS, Config, check_resamples
 from analysis.uniformity.report import ALL, uniformity_report
+from analysis.uniformity.symbols import SYMBOL_DECISIONS, SYMBOL_KEYS, symbol_rows
 from symbolscope.errors import UserError, get_logger
 from symbolscope.results import Result
 
@@ -34,6 +35,7 @@ __all__ = [
     "ANALYSIS",
     "PAIR_KINDS",
     "ROW_KEYS",
+    "SYMBOL_KEYS",
     "Config",
     "check_resamples",
     "run",
@@ -172,13 +174,20 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     cfg = config or Config()
     cfg.check()
     named = named_stores(stores_or_aliases)
+    symbols = cfg.unit == "symbol"
     rows: list[dict[str, Any]] = []
     for alias, store in named:
-        rows.extend(_checkpoint_rows(alias, store, cfg))
-    skipped = sorted({f"{r['ckpt']}:{r['family']}" for r in rows if r.get("skipped")})
+        rows.extend(symbol_rows(alias, store, cfg) if symbols else _checkpoint_rows(alias, store, cfg))
+    skipped = sorted({f"{r['ckpt']}:{r.get('concept') or r['family']}" for r in rows if r.get("skipped")})
     if skipped:
-        log.warning("skipped (fewer than 2 samples): %s", ", ".join(skipped))
-    settings = {**asdict(cfg), "families": list(cfg.families) if cfg.families else None}
+        log.warning(
+            "skipped (%s): %s", "see the rows" if symbols else "fewer than 2 samples", ", ".join(skipped)
+        )
+    settings = {
+        **asdict(cfg),
+        "families": list(cfg.families) if cfg.families else None,
+        "concepts": list(cfg.concepts) if cfg.concepts else None,
+    }
     from symbolcollection import registry  # the family order gives the figures' colours
 
     config_out = {
@@ -188,4 +197,7 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
         "skipped": skipped,
         "defaults_note": DEFAULTS_NOTE,
     }
+    if symbols:
+        config_out["symbol_decisions"] = SYMBOL_DECISIONS
+        return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS + SYMBOL_KEYS)
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

@@ -1,8 +1,8 @@
 """``python -m analysis.uniformity --ckpt base,ours``: the suite's headline study, from the shell.
 
 A thin adapter: arguments → :class:`analysis.uniformity.Config` → :func:`analysis.uniformity.run`
-→ ``Result.save`` → a checkpoint × family table (with the change from the first checkpoint) →
-the ``uniformity`` and ``uniformity_layers`` figures.
+→ ``Result.save`` → a checkpoint × family (concept) table (with the change from the first
+checkpoint) → the ``uniformity`` and ``uniformity_layers`` figures (``--unit sample`` only).
 """
 
 from __future__ import annotations
@@ -34,7 +34,11 @@ def config_from(args: argparse.Namespace) -> Config:
 
 def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
     """Checkpoint × family table at one layer, with Δ from the first checkpoint."""
-    at = [r for r in rows if r["layer"] == layer and not r.get("skipped")]
+    at = [
+        {**r, "family": r.get("concept") or r["family"]}
+        for r in rows
+        if r["layer"] == layer and not r.get("skipped")
+    ]
     ckpts = list(dict.fromkeys(r["ckpt"] for r in at))
     base = {r["family"]: r for r in at if r["ckpt"] == ckpts[0]} if ckpts else {}
 
@@ -68,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = config_from(args)
     config.check()
-    figs = None if args.no_figures else FIGURES
+    figs = None if args.no_figures or config.unit == "symbol" else FIGURES  # symbol rows: figure `symbols`
     check_out(args.out, ANALYSIS, figs)  # before the work, not after it
     result = run(args.ckpt, config=config)
     layers = [r["layer"] for r in result.rows]

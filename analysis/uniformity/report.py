@@ -24,7 +24,7 @@ from analysis.metrics.geometry import (
     uniformity,
 )
 from analysis.metrics.pairs import derive_seed, family_pairs
-from analysis.uniformity.config import PAIR_KINDS, Config, check_resamples
+from analysis.uniformity.config import UNIT_PAIRS, Config, check_resamples
 from symbolscope.errors import UserError, get_logger
 
 log = get_logger("analysis.uniformity")
@@ -65,7 +65,7 @@ def _positives(
             )
         rows = np.arange(n, dtype=np.int64)
         return np.stack([rows, rows], axis=1), rows[:, None], True
-    raise UserError(f"unknown pairing {kind!r}; choose one of {', '.join(PAIR_KINDS)}")
+    raise UserError(f"unknown pairing {kind!r} of samples; choose one of {', '.join(UNIT_PAIRS['sample'])}")
 
 
 def uniformity_report(

@@ -33,17 +33,18 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy import sparse
 
 from analysis.metrics.geometry import (
     DEFAULT_BLOCK_SIZE,
     ArrayLike,
     LogSumExp,
     UnitRows,
-    as_matrix,
     check_block_size,
     check_positive,
     kernel_exponent,
     map_tiles,
+    unit_rows,
 )
 from symbolscope.errors import UserError
 
@@ -167,7 +168,7 @@ class ClusterUniformity:
     """Uniformity of rows that come in clusters (a sample's symbol occurrences), and of resamples
     of the CLUSTERS: ``counts [B, S] -> uniformity [B]``; :attr:`value` is the point estimate.
 
-    ``x``: ``[n, d]``; ``clusters``: ``[n]`` cluster index in ``[0, S)`` of each row (every index
+    ``x``: ``[n, d]`` (or :class:`~analysis.metrics.geometry.UnitRows`); ``clusters``: ``[n]`` cluster index in ``[0, S)`` of each row (every index
     used). A resample draws S clusters with replacement; every row of a cluster drawn ``c`` times
     gets weight ``c``, and the module docstring's formula applies to these row weights: copies of
     one ROW are never a pair, two rows of one cluster are. Since ``wᵀ K₀ w = cᵀ M c`` with
@@ -177,7 +178,7 @@ class ClusterUniformity:
 
     def __init__(
         self,
-        x: ArrayLike,
+        x: ArrayLike | UnitRows,
         clusters: np.ndarray,
         t: float = 2.0,
         *,
@@ -185,13 +186,14 @@ class ClusterUniformity:
         workers: int | None = None,
     ) -> None:
         t = check_positive(t, "t")
-        x, cl = as_matrix(x), np.asarray(clusters, dtype=np.int64).reshape(-1)
-        if x.shape[0] < 2 or len(cl) != x.shape[0] or cl.min() < 0:
+        cl = np.asarray(clusters, dtype=np.int64).reshape(-1)
+        given = unit_rows(x)
+        if given.n < 2 or len(cl) != given.n or cl.min() < 0:
             raise UserError(
                 f"cluster uniformity needs >= 2 rows and one cluster index >= 0 per row, got {len(cl)}"
             )
         order = np.argsort(cl, kind="stable")  # contiguous clusters: a tile touches a few of them
-        rows = UnitRows(x[torch.from_numpy(order)], None, "x")
+        rows = given.take(order)
         self.sizes = np.bincount(cl, minlength=int(cl.max()) + 1)
         if (self.sizes == 0).any():
             raise UserError("cluster uniformity: cluster indices must be 0..S-1, each used")
@@ -259,7 +261,9 @@ class AlignmentResampler:
 
     ``values``: ``[P]`` per-pair ``||f(a) − f(b)||^alpha``; ``units``: ``[P, k]`` sample indices each
     pair uses (k = 2 for two rows of one store, k = 1 for a sample's two span vectors). The weight of
-    pair p in a resample is ``Π_c w[units[p, c]]``.
+    pair p in a resample is ``Π_c w[units[p, c]]``. For k <= 2 the pairs are first summed by the
+    samples they use (sparse ``V[a, b] = Σ values``, ``N[a, b]`` = how many), so that
+    ``alignment(w) = wᵀVw / wᵀNw`` (k = 1: ``w·V / w·N``) costs O(distinct sample pairs).
     """
 
     def __init__(self, values: np.ndarray, units: np.ndarray, n: int) -> None:
@@ -271,10 +275,30 @@ class AlignmentResampler:
         if self.units.min() < 0 or self.units.max() >= n:
             raise UserError(f"alignment bootstrap: pair sample indices out of range for {n} samples")
         self.n = n
+        self._by_sample: tuple[Any, Any] | None = None
+        if self.units.shape[1] <= 2:
+            cols = self.units.shape[1]
+            where = (
+                self.units[:, 0],
+                self.units[:, -1] if cols == 2 else np.zeros(len(self.units), np.int64),
+            )
+            shape = (n, n if cols == 2 else 1)
+            self._by_sample = tuple(  # duplicates are summed: V, then N
+                sparse.csr_array(sparse.coo_array((w, where), shape=shape))
+                for w in (self.values, np.ones(len(self.values)))
+            )
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         counts = np.asarray(counts, dtype=np.float64).reshape(-1, self.n)
         out = np.full(counts.shape[0], np.nan)
+        if self._by_sample is not None:
+            pair = self.units.shape[1] == 2
+            num, den = (
+                (counts @ m * counts).sum(axis=1) if pair else (counts @ m)[:, 0] for m in self._by_sample
+            )
+            ok = den > 0
+            out[ok] = num[ok] / den[ok]
+            return out
         for b0 in range(0, counts.shape[0], _B_CHUNK):
             c = counts[b0 : b0 + _B_CHUNK]
             weight = np.ones((c.shape[0], len(self.values)))

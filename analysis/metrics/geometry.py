@@ -150,6 +150,21 @@ class UnitRows:
         """All unit rows ``[n, d]`` (materialises them for half-precision input)."""
         return self.block(0, self.n)
 
+    def take(self, index: np.ndarray) -> UnitRows:
+        """The rows at ``index`` ``[m]`` as unit rows of their own: already checked and normalised,
+        so nothing is scanned again (``normalised_input`` is carried over)."""
+        out = UnitRows.__new__(UnitRows)
+        out.x = out._unit = self.all()[torch.from_numpy(np.asarray(index, dtype=np.int64))]
+        out.n, out.d = out.x.shape
+        out.dtype, out.normalised_input = self.dtype, self.normalised_input
+        out._inv = torch.ones(out.n, 1, dtype=self.dtype)
+        return out
+
+
+def unit_rows(x: ArrayLike | UnitRows, ids: Sequence[object] | None = None, name: str = "x") -> UnitRows:
+    """``x`` itself if it is already :class:`UnitRows`, else its checked, normalised rows."""
+    return x if isinstance(x, UnitRows) else UnitRows(x, ids, name)
+
 
 def l2_normalise(x: ArrayLike, ids: Sequence[object] | None = None) -> tuple[torch.Tensor, bool]:
     """Return ``(x_unit [n, d], was_normalised)``: rows scaled to unit L2 norm in the compute dtype.
@@ -269,7 +284,7 @@ def _tile_sum(
     return m, (0.5 * s if diagonal else s)  # a full diagonal block counts each pair twice
 
 
-class _IntraOpThreads:
+class IntraOpThreads:
     """Context: set torch's intra-op thread count, restoring the previous value on exit."""
 
     def __init__(self, n: int) -> None:
@@ -323,10 +338,10 @@ def map_tiles(
     if len(tiles) == 1:
         run()  # one tile: its few big ops may as well use torch's own threads
     elif workers == 1:
-        with _IntraOpThreads(1):
+        with IntraOpThreads(1):
             run()
     else:
-        with _IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
+        with IntraOpThreads(1), ThreadPoolExecutor(workers) as pool:
             for future in [pool.submit(run) for _ in range(workers)]:
                 future.result()
     return parts
@@ -343,7 +358,7 @@ def _uniformity_unit(rows: UnitRows, t: float, block_size: int, workers: int | N
 
 
 def uniformity(
-    x: ArrayLike,
+    x: ArrayLike | UnitRows,
     t: float = 2.0,
     *,
     block_size: int = DEFAULT_BLOCK_SIZE,
@@ -352,7 +367,7 @@ def uniformity(
 ) -> MetricValue:
     """Uniformity ``log mean_{i<j} exp(−t ||f(x_i) − f(x_j)||²)`` over all pairs of distinct rows.
 
-    ``x``: ``[n, d]`` with n >= 2. Exact (no sampling), in [−4t, 0]; equals
+    ``x``: ``[n, d]`` with n >= 2 (or :class:`UnitRows`). Exact (no sampling), in [−4t, 0]; equals
     ``torch.pdist(f(x)).pow(2).mul(-t).exp().mean().log()`` without its n(n−1)/2 vector. Work is
     O(n²·d) in ``block_size``-row blocks; memory O(workers·block_size² + n·d) (O(block_size·d)
     extra for half-precision input). ``workers``: threads sharing the tiles (default: torch's
@@ -360,7 +375,7 @@ def uniformity(
     """
     t = check_positive(t, "t")
     block_size = check_block_size(block_size)
-    rows = UnitRows(x, ids, "x")
+    rows = unit_rows(x, ids, "x")
     if rows.n < 2:
         raise UserError(f"uniformity needs at least 2 vectors, got {rows.n}; add samples or skip this group")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):

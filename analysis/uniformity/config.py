@@ -44,7 +44,7 @@ class Config:
     )
     bootstrap: int = option(1000, "bootstrap resamples (0 = no intervals)")
     max_pairs: int = option(1000, "cap on positive pairs per family")
-    max_occurrences: int = option(3000, "--unit symbol: occurrences a uniformity is computed on at most")
+    max_occurrences: int = option(2000, "--unit symbol: occurrences a uniformity is computed on at most")
     seed: int = option(0, "seed for pair sampling and bootstrap")
     split: str = split_option()
     pooling: str = pooling_option()

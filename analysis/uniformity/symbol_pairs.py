@@ -11,7 +11,8 @@ its positive pairs (rows of the table) and how many there were before ``max_pair
   concept + ``all``; a concept in fewer than 2 families is a skipped row;
 - ``evol``: an original sample's symbol at position k with its Symbol-Evol variant's symbol at
   position k, both identifiers, for sample pairs with the same number of symbols;
-- Symbol-Evol variants' occurrences are in no group's members and in no pair but ``evol``'s;
+- Symbol-Evol variants' occurrences are in no group and no pair but ``evol``'s, whose members
+  are the occurrences of its kept sample pairs (originals and variants);
 - ``max_pairs`` caps each family (concept) row, drawn with a seed derived from ``(seed, name)``.
 """
 
@@ -137,8 +138,9 @@ def concept_groups(
 def evol_groups(table: SymbolTable, families: set[str] | None, max_pairs: int, seed: int) -> list[Group]:
     """Per family: identifier k of an original with identifier k of its variant (+ ``all``).
 
-    Sample pairs whose symbol counts differ (or with a side absent, e.g. an output that did not
-    lex) are dropped and counted in the row (``evol_dropped_length``, ``evol_missing``).
+    A row's members are the occurrences of its kept sample pairs (originals and variants). Sample
+    pairs whose symbol counts differ (or with a side absent, e.g. an output that did not lex) are
+    dropped and counted in the row (``evol_dropped_length``, ``evol_missing``).
     """
     by_sample: dict[str, list[int]] = defaultdict(list)
     for i in _rows(table, families, evolved=True):
@@ -149,6 +151,7 @@ def evol_groups(table: SymbolTable, families: set[str] | None, max_pairs: int, s
             "--pairs evol: the symbol store holds no Symbol-Evol variant of the selected families"
         )
     found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    members: dict[str, list[int]] = defaultdict(list)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(EVOL_COUNTS, 0))
     for variant in variants:
         new = sorted(by_sample[variant], key=lambda i: table.position[i])
@@ -156,23 +159,23 @@ def evol_groups(table: SymbolTable, families: set[str] | None, max_pairs: int, s
         old = sorted(by_sample.get(str(table.evol_of[new[0]]), []), key=lambda i: table.position[i])
         why = EVOL_COUNTS[2] if not old else EVOL_COUNTS[1] if len(old) != len(new) else EVOL_COUNTS[0]
         counts[fam][why] += 1
-        if why == "evol_sample_pairs":
-            both = [
+        if why == EVOL_COUNTS[0]:
+            members[fam].extend(old + new)
+            found[fam].extend(
                 (a, b) for a, b in zip(old, new, strict=True) if table.cls[a] == table.cls[b] == IDENTIFIER
-            ]
-            found[fam].extend(both)
-    rows = _rows(table, families)
-    fam_of = np.asarray(table.family, dtype=object)[rows]
+            )
     groups = []
-    for name in sorted(set(fam_of.tolist()) | set(counts)):
+    for name in sorted(set(counts)):
         pairs = np.asarray(found.get(name, []), dtype=np.int64).reshape(-1, 2)
         total = len(pairs)
         if total > max_pairs:
             pick = np.random.default_rng(derive_seed(seed, name)).choice(total, size=max_pairs, replace=False)
             pairs = pairs[np.sort(pick)]
-        groups.append(Group(name, None, rows[fam_of == name], pairs, total, extra=dict(counts[name])))
+        rows = np.sort(np.asarray(members.get(name, []), dtype=np.int64))
+        groups.append(Group(name, None, rows, pairs, total, extra=dict(counts[name])))
     extra = {k: sum(g.extra[k] for g in groups) for k in EVOL_COUNTS}
-    return [*groups, _pooled(groups, rows, extra=extra)]
+    every = np.sort(np.concatenate([g.members for g in groups]))
+    return [*groups, _pooled(groups, every, extra=extra)]
 
 
 def symbol_groups(table: SymbolTable, pairs: str, cfg: Any) -> list[Group]:

@@ -12,10 +12,10 @@ config (``symbol_decisions``):
   config (an error when ``--concepts`` names it). ``evol``: an original sample's symbol k with
   its Symbol-Evol variant's symbol k, both identifiers, only for sample pairs with equally many
   symbols (the rest counted per row: ``evol_dropped_length``, ``evol_missing``); rows per family
-  + ``all``. Variants' occurrences enter nothing but ``evol`` pairs. ``max_pairs`` caps each
+  + ``all``. Variants' occurrences enter nothing but ``evol`` rows. ``max_pairs`` caps each
   family (concept) row, drawn with the seed; ``all`` pools the rows' pairs, as the sample study does.
 - **Uniformity over occurrences** of the row (a family's occurrences, a concept's, or all of
-  them): exact and blocked (:class:`analysis.metrics.bootstrap.ClusterUniformity`), on all the
+  them; for ``evol``, those of the row's kept sample pairs, original and variant): exact and blocked (:class:`analysis.metrics.bootstrap.ClusterUniformity`), on all the
   row's occurrences when they are at most ``max_occurrences``, else on a seeded uniform subsample
   of that many (``n_uniformity`` says how many; the per-family rows of the embedded default are
   under the cap, ``all`` is subsampled). **Uniformity over types** (``uniformity_types``): over
@@ -31,6 +31,7 @@ config (``symbol_decisions``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ from analysis.metrics.bootstrap import (
     bootstrap_counts,
     percentile_ci,
 )
-from analysis.metrics.geometry import UnitRows, pair_distances, uniformity
+from analysis.metrics.geometry import IntraOpThreads, UnitRows, pair_distances, uniformity
 from analysis.metrics.pairs import derive_seed
 from analysis.store import Store
 from analysis.symbolstore import SymbolStore, SymbolTable
@@ -99,7 +100,7 @@ def _subsample(rows: np.ndarray, cap: int, seed: int, what: str) -> np.ndarray:
 
 
 def _type_uniformity(
-    unit: torch.Tensor, table: SymbolTable, members: np.ndarray, cfg: Config, name: str
+    unit: torch.Tensor, table: SymbolTable, members: np.ndarray, cfg: Config, name: str, workers: int
 ) -> tuple[int, float | None]:
     """``(n_types, uniformity of the type centroids)``; a centroid is the mean unit vector of a type."""
     keys = [(table.family[i], table.symbol[i]) for i in members]
@@ -107,19 +108,19 @@ def _type_uniformity(
     n_types = int(codes.max()) + 1 if len(codes) else 0
     if n_types < 2:
         return n_types, None
-    sums = torch.zeros(n_types, unit.shape[1], dtype=torch.float64)
-    sums.index_add_(0, torch.from_numpy(codes.astype(np.int64)), unit[torch.from_numpy(members)].double())
+    sums = torch.zeros(n_types, unit.shape[1], dtype=unit.dtype)  # uniformity normalises the sums
+    sums.index_add_(0, torch.from_numpy(codes.astype(np.int64)), unit[torch.from_numpy(members)])
     pick = _subsample(np.arange(n_types), cfg.max_occurrences, cfg.seed, f"types:{name}")
-    return n_types, uniformity(sums[torch.from_numpy(pick)], cfg.t).value
+    return n_types, uniformity(sums[torch.from_numpy(pick)], cfg.t, workers=workers).value
 
 
 def group_row(
-    group: Group, unit: torch.Tensor, table: SymbolTable, clusters: np.ndarray, cfg: Config
+    group: Group, vectors: UnitRows, table: SymbolTable, clusters: np.ndarray, cfg: Config, workers: int
 ) -> dict[str, Any]:
     """The values of one group at one layer: alignment, uniformity (occurrences, types), intervals.
 
-    ``unit``: ``[N, d]`` unit vectors of every table row; ``clusters``: ``[N]`` bootstrap unit
-    (sample) index of every row.
+    ``vectors``: the unit vectors ``[N, d]`` of every table row; ``clusters``: ``[N]`` bootstrap unit
+    (sample) index of every row; ``workers``: threads sharing the uniformity tiles.
     """
     name = group.concept or group.family
     boot_seed = derive_seed(cfg.seed, name)
@@ -144,7 +145,7 @@ def group_row(
         return row
     counts = bootstrap_counts(len(used), cfg.bootstrap, boot_seed) if cfg.bootstrap else None
     if len(group.pairs):
-        values = pair_distances(unit, group.pairs) ** cfg.alpha
+        values = pair_distances(vectors.all(), group.pairs) ** cfg.alpha
         row["alignment"] = float(values.mean())
         local = np.searchsorted(used, clusters[group.pairs])
         units = local[:, :1] if (local[:, 0] == local[:, 1]).all() else local  # evol: one sample
@@ -154,13 +155,27 @@ def group_row(
     if len(group.members) >= 2:
         sub = _subsample(group.members, cfg.max_occurrences, cfg.seed, f"occurrences:{name}")
         present, local = np.unique(clusters[sub], return_inverse=True)
-        cu = ClusterUniformity(unit[torch.from_numpy(sub)], local, cfg.t)
+        cu = ClusterUniformity(vectors.take(sub), local, cfg.t, workers=workers)
         row["uniformity"], row["n_uniformity"] = cu.value, len(sub)
         if counts is not None:
             lo, hi, valid = percentile_ci(cu(counts[:, np.searchsorted(used, present)]), cfg.level)
             row["uniformity_ci"], row["n_boot_valid_uniformity"] = [lo, hi], valid
-    row["n_types"], row["uniformity_types"] = _type_uniformity(unit, table, group.members, cfg, name)
+    row["n_types"], row["uniformity_types"] = _type_uniformity(
+        vectors.all(), table, group.members, cfg, name, workers
+    )
     return row
+
+
+def _local(groups: list[Group], n: int) -> tuple[np.ndarray, list[Group]]:
+    """``(needed [m], groups)``: the table rows any group uses, and the groups renumbered into them."""
+    used = np.zeros(n, dtype=bool)
+    for g in groups:
+        used[g.members] = True
+        used[g.pairs.reshape(-1)] = True
+    needed = np.flatnonzero(used)
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[needed] = np.arange(len(needed))
+    return needed, [replace(g, members=pos[g.members], pairs=pos[g.pairs]) for g in groups]
 
 
 def symbol_rows(alias: str, given: Store | SymbolStore | None, cfg: Config) -> list[dict[str, Any]]:
@@ -169,9 +184,9 @@ def symbol_rows(alias: str, given: Store | SymbolStore | None, cfg: Config) -> l
     table = symbols.table
     _check_families(alias, table, cfg.families)
     groups = symbol_groups(table, cfg.pairs, cfg)
-    clusters = np.unique(np.asarray(clusters_of(table), dtype=object), return_inverse=True)[1].astype(
-        np.int64
-    )
+    needed, groups = _local(groups, len(table))  # only the rows some group uses are read and normalised
+    table = table.take(needed)
+    clusters = np.unique(np.asarray(clusters_of(table), dtype=object), return_inverse=True)[1]
     ids = [f"{s}#{p}" for s, p in zip(table.sample_id, table.position, strict=True)]
     settings = {
         "pairs": cfg.pairs,
@@ -184,11 +199,12 @@ def symbol_rows(alias: str, given: Store | SymbolStore | None, cfg: Config) -> l
         "level": cfg.level,
     }
     rows: list[dict[str, Any]] = []
+    workers = torch.get_num_threads()
     for layer in select_layers(cfg.layers, symbols.layers):
-        vectors = UnitRows(symbols.read(layer), ids, "symbol vectors")
-        unit = vectors.all()
-        for group in groups:
-            values = group_row(group, unit, table, clusters, cfg)
+        with IntraOpThreads(1):  # many small ops: OpenMP's barriers cost more than they save
+            vectors = UnitRows(symbols.read(layer)[needed], ids, "symbol vectors")
+            values = [group_row(g, vectors, table, clusters.astype(np.int64), cfg, workers) for g in groups]
+        for value in values:
             rows.append(
                 {
                     "ckpt": alias,
@@ -196,7 +212,7 @@ def symbol_rows(alias: str, given: Store | SymbolStore | None, cfg: Config) -> l
                     "layer": layer,
                     "span": "symbol",
                     **settings,
-                    **values,
+                    **value,
                     "normalised_input": vectors.normalised_input,
                 }
             )

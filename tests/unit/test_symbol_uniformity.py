@@ -26,7 +26,6 @@ from analysis.uniformity import symbols as symbols_module
 from symbolscope.errors import UserError, run_cli
 
 T, ALPHA = 2.0, 2.0
-CLASSES = ("keyword", "operator", "identifier")
 
 
 def make_table(samples: list[tuple[str, str, str | None, list[tuple[str, str, str | None]]]]) -> SymbolTable:
@@ -122,6 +121,19 @@ def bf_pairs(table: SymbolTable, pairs: str) -> dict[str, list[tuple[int, int]]]
     return out
 
 
+def bf_members(table: SymbolTable, pairs: str, name: str) -> list[int]:
+    """The occurrences a row's uniformity is over, by the study's definition."""
+    n = len(table)
+    if pairs == "evol":  # the occurrences of the sample pairs with equally many symbols
+        kept = {table.evol_of[j] for j in range(n) if table.evol_of[j] and same_length(table, j)}
+        rows = [i for i in range(n) if (table.evol_of[i] or table.sample_id[i]) in kept]
+    else:
+        rows = [i for i in range(n) if table.evol_of[i] is None]
+    if pairs == "concept":
+        return [i for i in rows if table.concept[i] is not None and name in ("all", table.concept[i])]
+    return [i for i in rows if name in ("all", table.family[i])]
+
+
 def rows_by(result: Any, key: str = "family") -> dict[str, dict[str, Any]]:
     return {(r["concept"] or r[key]): r for r in result.rows}
 
@@ -135,7 +147,6 @@ def test_pairs_and_both_metrics_equal_brute_force(pairs: str, seed: int) -> None
     rows = rows_by(run({"a": store}, config=cfg(pairs=pairs)))
     u = unit(store.read(1))
     truth = bf_pairs(table, pairs)
-    orig = [i for i in range(len(table)) if table.evol_of[i] is None]
     for name, row in rows.items():
         if row["skipped"]:
             assert name not in truth
@@ -145,24 +156,10 @@ def test_pairs_and_both_metrics_equal_brute_force(pairs: str, seed: int) -> None
         if got:
             expect = np.mean([np.linalg.norm(u[i] - u[j]) ** ALPHA for i, j in got])
             assert row["alignment"] == pytest.approx(expect, rel=1e-5)
-        if pairs == "concept":
-            members = [
-                i
-                for i in orig
-                if table.concept[i] is not None and (name == "all" or table.concept[i] == name)
-            ]
-        elif pairs == "evol":  # the occurrences of the sample pairs with equally many symbols
-            kept = {table.evol_of[j] for j in range(len(table)) if table.evol_of[j] and same_length(table, j)}
-            kept |= {f"{s}~evol" for s in kept}
-            members = [i for i in range(len(table)) if table.sample_id[i] in kept]
-            members = [i for i in members if name == "all" or table.family[i] == name]
-        else:
-            members = [i for i in orig if name == "all" or table.family[i] == name]
+        members = bf_members(table, pairs, name)
         keys = [(table.family[i], table.symbol[i]) for i in members]
         assert (row["n_occurrences"], row["n_types"]) == (len(members), len(set(keys)))
-        sample = [
-            table.evol_of[i] or table.sample_id[i] for i in range(len(table))
-        ]  # a variant: its original's
+        sample = [e or s for s, e in zip(table.sample_id, table.evol_of, strict=True)]  # variant: original
         assert row["n"] == len({sample[i] for i in members} | {sample[i] for p in got for i in p})
         assert row["uniformity"] == pytest.approx(bf_uniformity(u[members]), rel=1e-5, abs=1e-6)
         assert row["n_uniformity"] == len(members)
@@ -317,10 +314,7 @@ def test_a_concept_in_one_family_is_skipped_and_listed() -> None:
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        (
-            {"pairs": "concept", "concepts": ("negation",)},
-            "--concepts negation: concept present in fewer than two",
-        ),
+        ({"pairs": "concept", "concepts": ("negation",)}, "--concepts negation: concept present in fewer"),
         ({"pairs": "concept", "families": ("sql",)}, "--families names only sql"),
         ({"pairs": "concept", "families": ("sql", "py")}, "--families: py not in the symbol store"),
         ({"pairs": "family"}, "--pairs family pairs samples, not symbols"),
@@ -342,18 +336,18 @@ def no_symbols_store(tmp_path: Path) -> Store:
 
 
 def test_a_store_without_symbols_names_the_command_that_adds_them(tmp_path: Path) -> None:
-    with pytest.raises(
-        UserError,
-        match=r"without symbols; add them with 'python -m analysis.extract run --ckpt base --split analysis --symbols'",
-    ):
+    command = "'python -m analysis.extract run --ckpt base --split analysis --symbols'"
+    with pytest.raises(UserError, match=f"without symbols; add them with {command}"):
         run({"base": no_symbols_store(tmp_path)}, config=cfg(pairs="same-symbol"))
+
+
+ASKED: list[dict[str, Any]] = []  # what the CLI asked extraction for
 
 
 def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: Any, *argv: str) -> int:
     """The CLI's main; a sample Store stands for what extraction returns, a SymbolStore for its symbols."""
     if isinstance(given, Store):
-        asked: list[dict[str, Any]] = []
-        monkeypatch.setattr(symbols_module, "ensure_store", lambda alias, **kw: asked.append(kw) or given)
+        monkeypatch.setattr(symbols_module, "ensure_store", lambda alias, **kw: ASKED.append(kw) or given)
     else:
         monkeypatch.setattr(symbols_module, "load_symbols", lambda *a: (given, {}))
     return run_cli(
@@ -389,20 +383,17 @@ def test_cli_bad_input_is_one_line_exit_2(
 def test_cli_store_without_symbols_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert (
-        _cli(tmp_path, monkeypatch, no_symbols_store(tmp_path), "--unit", "symbol", "--pairs", "same-symbol")
-        == 2
-    )
+    argv = ("--unit", "symbol", "--pairs", "same-symbol")
+    assert _cli(tmp_path, monkeypatch, no_symbols_store(tmp_path), *argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--symbols" in err[0] and "without symbols" in err[0]
-    assert symbols_module.ensure_store.__name__ == "<lambda>"  # the real loader asked the stub
+    assert ASKED[-1]["symbols"] is True and ASKED[-1]["span"] == "symbol"
 
 
 def test_cli_writes_symbol_rows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert _cli(tmp_path, monkeypatch, concept_store(), "--unit", "symbol", "--pairs", "concept") == 0
-    out = capsys.readouterr().out
-    assert "conjunction" in out
+    assert "conjunction" in capsys.readouterr().out
     csv = next((tmp_path / "out" / "uniformity").glob("*.csv")).read_text().splitlines()
     assert csv[0].startswith(",".join(ROW_KEYS + SYMBOL_KEYS))

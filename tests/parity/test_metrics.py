@@ -13,6 +13,7 @@ from torch.utils._pytree import tree_flatten
 
 from analysis.metrics.bootstrap import (
     AlignmentResampler,
+    ClusterUniformity,
     UniformityResampler,
     bootstrap_counts,
     percentile_ci,
@@ -264,6 +265,29 @@ def test_uniformity_bootstrap_fast_and_blockwise_paths_equal_brute_force() -> No
         np.testing.assert_allclose(blockwise, brute, rtol=1e-10, equal_nan=True)
     ones = np.ones((1, 14), dtype=np.int64)
     assert UniformityResampler(x, t)(ones)[0] == pytest.approx(uniformity(x, t).value, rel=1e-12)
+
+
+@pytest.mark.parametrize(("t", "block"), [(2.0, 1), (2.0, 4), (2.0, 1024), (40.0, 5)])
+def test_cluster_uniformity_equals_brute_force_over_copies_of_clusters(t: float, block: int) -> None:
+    """Resampling clusters = every row of a cluster drawn c times gets weight c; copies of one row
+    are never a pair, two rows of one cluster are. Rows come in shuffled cluster order."""
+    x = _gen(23, 3, seed=31)
+    clusters = np.random.default_rng(1).permutation(np.arange(23) % 7)
+    counts = bootstrap_counts(7, 20, seed=2)
+    counts[0] = 0
+    counts[0, 3] = 7  # one cluster drawn 7 times: its own rows still pair with each other
+    unit = _unit64(x).numpy()
+    brute = np.array([_brute_uniformity(unit, c[clusters], t) for c in counts])
+    got = ClusterUniformity(x, clusters, t, block_size=block)
+    np.testing.assert_allclose(got(counts), brute, rtol=1e-10)
+    assert got.value == pytest.approx(uniformity(x, t).value, rel=1e-12)
+
+
+def test_alignment_bootstrap_of_pairs_within_one_sample_weighs_its_count() -> None:
+    values, units = np.array([1.0, 2.0, 4.0]), np.array([[0], [0], [2]])
+    counts = np.array([[2, 1, 0], [0, 3, 0], [1, 0, 2]])
+    expect = [(2 * 1 + 2 * 2) / 4, math.nan, (1 + 2 + 2 * 4) / 4]
+    np.testing.assert_allclose(AlignmentResampler(values, units, 3)(counts), expect)
 
 
 def test_alignment_bootstrap_equals_brute_force_over_copies() -> None:

@@ -12,6 +12,7 @@ from analysis.metrics.pairs import (
     derive_seed,
     evol_pairs_indices,
     family_pairs,
+    key_pairs,
     pair_from_linear,
 )
 from symbolscope.errors import UserError
@@ -122,3 +123,43 @@ def test_align_by_ids_pairs_the_same_sample() -> None:
         align_by_ids(["x"], ["y"])
     with pytest.raises(UserError, match="appears twice"):
         align_by_ids(["x", "x"], ["x"])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_key_pairs_are_every_same_key_pair_of_different_groups(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    keys, groups = rng.integers(0, 5, n).tolist(), rng.integers(0, 6, n).tolist()
+    truth = [
+        (i, j)
+        for i, j in itertools.combinations(range(n), 2)
+        if keys[i] == keys[j] and groups[i] != groups[j]
+    ]
+    got = key_pairs(keys, groups, 10_000, seed)
+    assert got.total == len(truth) and [tuple(p) for p in got.pairs.tolist()] == truth
+    if len(truth) > 7:  # capped: 7 distinct valid pairs, the same ones for the same seed
+        capped = key_pairs(keys, groups, 7, seed)
+        assert len({tuple(p) for p in capped.pairs.tolist()} & set(truth)) == 7 and capped.total == len(truth)
+        np.testing.assert_array_equal(capped.pairs, key_pairs(keys, groups, 7, seed).pairs)
+
+
+def test_key_pairs_sample_uniformly_without_enumerating() -> None:
+    """200,000 rows of one key in 1,000 groups: ~2e10 valid pairs, of which 50 are drawn; each
+    drawn pair is valid, and over many seeds every row is drawn about equally often."""
+    keys, groups = [0] * 200_000, np.repeat(np.arange(1000), 200).tolist()
+    got = key_pairs(keys, groups, 50, 0)
+    assert got.total == (200_000**2 - 1000 * 200**2) // 2
+    g = np.asarray(groups)
+    assert (g[got.pairs[:, 0]] != g[got.pairs[:, 1]]).all()
+    small = key_pairs([0] * 6, [0, 0, 1, 1, 2, 2], 1, 0)  # 12 valid pairs
+    hits = np.zeros(6)
+    for seed in range(3000):
+        np.add.at(hits, key_pairs([0] * 6, [0, 0, 1, 1, 2, 2], 1, seed).pairs.ravel(), 1)
+    assert small.total == 12 and np.allclose(hits / hits.sum(), 1 / 6, atol=0.02)
+
+
+def test_key_pairs_refuse_a_bad_cap_or_unequal_columns() -> None:
+    with pytest.raises(UserError, match="max_pairs"):
+        key_pairs([1, 1], [0, 1], 0, 0)
+    with pytest.raises(UserError, match="one of each per row"):
+        key_pairs([1, 1], [0], 5, 0)

@@ -46,7 +46,8 @@ def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
         lo_hi = r.get(f"{key}_ci")
         return f"[{lo_hi[0]:.3f},{lo_hi[1]:.3f}]" if lo_hi else ""
 
-    head = f"{'ckpt':<10} {'family':<10} {'n':>4} {'pairs':>5}  {'alignment':>9} {'95% CI':<15} {'Δ':>7}  "
+    w = max([10] + [len(r["family"]) for r in at])  # concept names run longer than family names
+    head = f"{'ckpt':<10} {'family':<{w}} {'n':>4} {'pairs':>5}  {'alignment':>9} {'95% CI':<15} {'Δ':>7}  "
     head += f"{'uniformity':>10} {'95% CI':<17} {'Δ':>7}"
     lines = [f"layer {layer}", head, "-" * len(head)]
     for ck in ckpts:
@@ -55,14 +56,19 @@ def format_table(rows: list[dict[str, Any]], layer: int | str) -> str:
             b = base.get(r["family"])
             da = (
                 ""
-                if ck == ckpts[0] or b is None or r["alignment"] is None
+                if ck == ckpts[0] or b is None or r["alignment"] is None or b["alignment"] is None
                 else f"{r['alignment'] - b['alignment']:+.3f}"
             )
-            du = "" if ck == ckpts[0] or b is None else f"{r['uniformity'] - b['uniformity']:+.3f}"
+            un = "" if r["uniformity"] is None else f"{r['uniformity']:.3f}"
+            du = (
+                ""
+                if ck == ckpts[0] or b is None or not un or b["uniformity"] is None
+                else f"{r['uniformity'] - b['uniformity']:+.3f}"
+            )
             al = "" if r["alignment"] is None else f"{r['alignment']:.3f}"
             lines.append(
-                f"{ck:<10} {r['family']:<10} {r['n']:>4} {r['n_pairs']:>5}  {al:>9} {ci(r, 'alignment'):<15} "
-                f"{da:>7}  {r['uniformity']:>10.3f} {ci(r, 'uniformity'):<17} {du:>7}"
+                f"{ck:<10} {r['family']:<{w}} {r['n']:>4} {r['n_pairs']:>5}  {al:>9} {ci(r, 'alignment'):<15} "
+                f"{da:>7}  {un:>10} {ci(r, 'uniformity'):<17} {du:>7}"
             )
     return "\n".join(lines)
 

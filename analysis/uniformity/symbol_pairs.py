@@ -26,6 +26,7 @@ import numpy as np
 
 from analysis.metrics.pairs import derive_seed, key_pairs
 from analysis.symbolstore import SymbolTable
+from analysis.uniformity.config import Config
 from analysis.uniformity.report import ALL
 from symbolscope.errors import UserError
 
@@ -178,8 +179,8 @@ def evol_groups(table: SymbolTable, families: set[str] | None, max_pairs: int, s
     return [*groups, _pooled(groups, every, extra=extra)]
 
 
-def symbol_groups(table: SymbolTable, pairs: str, cfg: Any) -> list[Group]:
-    """The rows of pairing ``pairs`` under the settings of ``cfg`` (an :class:`~analysis.uniformity.Config`)."""
+def symbol_groups(table: SymbolTable, pairs: str, cfg: Config) -> list[Group]:
+    """The rows of pairing ``pairs`` under the settings of ``cfg`` (families, concepts, cap, seed)."""
     families = set(cfg.families) if cfg.families else None
     if pairs == "same-symbol":
         return same_symbol_groups(table, families, cfg.max_pairs, cfg.seed)

@@ -35,6 +35,7 @@ __all__ = [
     "ANALYSIS",
     "PAIR_KINDS",
     "ROW_KEYS",
+    "SYMBOL_ANALYSIS",
     "SYMBOL_KEYS",
     "Config",
     "check_resamples",
@@ -45,6 +46,8 @@ __all__ = [
 log = get_logger("analysis.uniformity")
 
 ANALYSIS = "uniformity"  # results/<ANALYSIS>/<run-id>.json
+#: ``--unit symbol`` results have their own folder, so the sample figures never read symbol rows.
+SYMBOL_ANALYSIS = "uniformity_symbols"
 #: The result's first CSV columns (every row has them).
 ROW_KEYS = (
     "ckpt",
@@ -169,7 +172,8 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     :func:`analysis.extract.run`) or Stores; the first is the baseline of every comparison. Missing
     stores are extracted. Returns a :class:`~symbolscope.results.Result` whose rows have
     :data:`ROW_KEYS` (+ ``n_boot_valid_*``, ``skipped``, settings); ``result.save("results/")``
-    writes ``results/uniformity/<run-id>.json`` + ``.csv``.
+    writes ``results/uniformity/<run-id>.json`` + ``.csv`` (``config.unit == "symbol"``: rows with
+    :data:`SYMBOL_KEYS` too, in ``results/uniformity_symbols/``, :mod:`analysis.uniformity.symbols`).
     """
     cfg = config or Config()
     cfg.check()
@@ -199,5 +203,5 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     }
     if symbols:
         config_out["symbol_decisions"] = SYMBOL_DECISIONS
-        return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS + SYMBOL_KEYS)
+        return Result(SYMBOL_ANALYSIS, config_out, rows, columns=ROW_KEYS + SYMBOL_KEYS)
     return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
-from analysis.uniformity import ANALYSIS, Config, run
+from analysis.uniformity import ANALYSIS, SYMBOL_ANALYSIS, Config, run
 from symbolscope.cli import options_from
 from symbolscope.errors import run_cli
 
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = config_from(args)
     config.check()
     figs = None if args.no_figures or config.unit == "symbol" else FIGURES  # symbol rows: figure `symbols`
-    check_out(args.out, ANALYSIS, figs)  # before the work, not after it
+    check_out(args.out, SYMBOL_ANALYSIS if config.unit == "symbol" else ANALYSIS, figs)  # before the work
     result = run(args.ckpt, config=config)
     layers = [r["layer"] for r in result.rows]
     show = max((x for x in layers if x != "final_norm"), default=layers[0] if layers else "last")

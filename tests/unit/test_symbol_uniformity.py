@@ -271,7 +271,7 @@ def test_rows_have_the_symbol_columns_and_the_config_states_the_decisions() -> N
     rng = np.random.default_rng(0)
     table = make_table(random_samples(rng))
     result = run({"a": store_of(table, rng, layers=(0, 1))}, config=cfg(pairs="same-symbol"))
-    assert result.columns == ROW_KEYS + SYMBOL_KEYS
+    assert result.columns == ROW_KEYS + SYMBOL_KEYS and result.analysis == "uniformity_symbols"
     assert {r["layer"] for r in result.rows} == {0, 1}
     assert all(set(ROW_KEYS + SYMBOL_KEYS) <= set(r) and r["unit"] == "symbol" for r in result.rows)
     assert "Bootstrap" in result.config["symbol_decisions"] and result.config["unit"] == "symbol"
@@ -395,5 +395,5 @@ def test_cli_writes_symbol_rows(
 ) -> None:
     assert _cli(tmp_path, monkeypatch, concept_store(), "--unit", "symbol", "--pairs", "concept") == 0
     assert "conjunction" in capsys.readouterr().out
-    csv = next((tmp_path / "out" / "uniformity").glob("*.csv")).read_text().splitlines()
+    csv = next((tmp_path / "out" / "uniformity_symbols").glob("*.csv")).read_text().splitlines()
     assert csv[0].startswith(",".join(ROW_KEYS + SYMBOL_KEYS))

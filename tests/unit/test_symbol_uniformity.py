@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.symbols import make_table, random_samples, store_of
 
 from analysis.metrics.bootstrap import bootstrap_counts, percentile_ci
 from analysis.metrics.pairs import derive_seed
@@ -26,43 +27,6 @@ from analysis.uniformity import symbols as symbols_module
 from symbolscope.errors import UserError, run_cli
 
 T, ALPHA = 2.0, 2.0
-
-
-def make_table(samples: list[tuple[str, str, str | None, list[tuple[str, str, str | None]]]]) -> SymbolTable:
-    """A table from ``[(sample_id, family, evol_of, [(symbol, cls, concept), ...])]``."""
-    cols: dict[str, list[Any]] = {k: [] for k in SymbolTable.__dataclass_fields__}
-    for sid, fam, evol_of, syms in samples:
-        for k, (sym, cls, concept) in enumerate(syms):
-            row = dict(sample_id=sid, family=fam, task=f"nl2{fam}", evol_of=evol_of, symbol=sym, cls=cls)
-            row |= dict(concept=concept, start=3 * k, end=3 * k + 2, position=k, n_tokens=1, shared=False)
-            for key, value in (row | {"token_ids": (k,)}).items():
-                cols[key].append(value)
-    return SymbolTable.from_columns(cols)
-
-
-def random_samples(rng: np.random.Generator, n_samples: int = 14, evol: bool = False) -> list[Any]:
-    """Samples of 3 families; symbols from a small vocabulary; concepts shared across families."""
-    concept_of = dict.fromkeys(("AND", "&", "and"), "conjunction") | dict.fromkeys(("NOT", "!"), "negation")
-    vocab = {"sql": "AND NOT SELECT x", "fol": "& ! P x", "py": "and def x y"}
-    out = []
-    for s in range(n_samples):
-        fam = list(vocab)[s % 3]
-        syms = [str(v) for v in rng.choice(vocab[fam].split(), size=int(rng.integers(1, 6)))]
-        kinds = [(v, "identifier" if v in "xyP" else "keyword", concept_of.get(v)) for v in syms]
-        out.append((f"{fam}-{s}", fam, None, kinds))
-    if evol:
-        for sid, fam, _, syms in list(out[:6]):
-            renamed = [("zz" if c == "identifier" else v, c, con) for v, c, con in syms]
-            if sid.endswith("3"):
-                renamed = [*renamed, (";", "punctuation", None)]  # a different number of symbols: dropped
-            out.append((f"{sid}~evol", fam, sid, renamed))
-    return out
-
-
-def store_of(
-    table: SymbolTable, rng: np.random.Generator, d: int = 5, layers: tuple[int, ...] = (1,)
-) -> SymbolStore:
-    return SymbolStore.from_arrays({k: rng.normal(size=(len(table), d)) for k in layers}, table)
 
 
 def cfg(**kw: Any) -> Config:
@@ -267,6 +231,23 @@ def test_the_bootstrap_resamples_samples_not_occurrences() -> None:
     assert row["uniformity_ci"][1] - row["uniformity_ci"][0] > 2 * (hi - lo)
 
 
+def test_an_evol_pair_is_one_sample_in_the_bootstrap() -> None:
+    """A variant moves with its original: an evol pair weighs its sample's count, not its square."""
+    rng = np.random.default_rng(4)
+    table = make_table(random_samples(rng, n_samples=30, evol=True))
+    store = store_of(table, rng)
+    row = rows_by(run({"a": store}, config=cfg(pairs="evol", bootstrap=200)))["all"]
+    u, pairs = unit(store.read(1)), bf_pairs(table, "evol")["all"]
+    names = sorted({table.evol_of[i] or table.sample_id[i] for i in bf_members(table, "evol", "all")})
+    of = [names.index(table.sample_id[i]) for i, _ in pairs]  # the original's sample
+    values = np.asarray([np.linalg.norm(u[i] - u[j]) ** 2 for i, j in pairs])
+    stats = [
+        c[of] @ values / c[of].sum() if c[of].sum() else math.nan
+        for c in bootstrap_counts(len(names), 200, derive_seed(0, "all"))
+    ]
+    assert row["alignment_ci"] == pytest.approx(list(percentile_ci(np.asarray(stats), 0.95)[:2]), rel=1e-5)
+
+
 def test_rows_have_the_symbol_columns_and_the_config_states_the_decisions() -> None:
     rng = np.random.default_rng(0)
     table = make_table(random_samples(rng))
@@ -295,10 +276,8 @@ def test_uniformity_over_more_occurrences_than_the_cap_uses_a_seeded_subsample()
 
 def concept_store() -> SymbolStore:
     rng = np.random.default_rng(0)
-    samples = [
-        (f"sql-{k}", "sql", None, [("AND", "keyword", "conjunction"), ("NOT", "keyword", "negation")])
-        for k in range(3)
-    ]
+    sql = [("AND", "keyword", "conjunction"), ("NOT", "keyword", "negation")]
+    samples = [(f"sql-{k}", "sql", None, sql) for k in range(3)]
     samples += [(f"fol-{k}", "fol", None, [("&", "operator", "conjunction")]) for k in range(3)]
     return store_of(make_table(samples), rng)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from analysis.extract.api import remove_store, run
 from analysis.extract.config import ExtractConfig
-from analysis.store import list_partial, list_stores
+from analysis.store import Store, list_partial, list_stores
 from lm.checkpoints import resolve
 from symbolscope.cli import add_options, options_from
 from symbolscope.errors import UserError
@@ -47,9 +47,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         store = run([alias], **asdict(config))[alias]
         print(
             f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
-            f"skipped={store.manifest['dataset']['n_skipped']}  ({time.perf_counter() - t0:.2f} s)"
+            f"skipped={store.manifest['dataset']['n_skipped']}{_symbols_note(store)}  "
+            f"({time.perf_counter() - t0:.2f} s)"
         )
     return 0
+
+
+def _symbols_note(store: Store) -> str:
+    sym = store.manifest.get("symbols")
+    if not sym:
+        return ""
+    return f" symbols={sym['rows']} ({len(sym['layers'])} layers, {sym['dtype']}, {sym['skipped']} outputs unlexed)"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:

@@ -105,10 +105,10 @@ def _table_of(family: Family) -> dict[str, str]:
 
 def concept_table(family: str | Family) -> dict[str, str]:
     """The symbol text -> concept table of ``family`` (a name, read through the registry, or a
-    :class:`Family`), validated on first read. Do not modify the returned dict."""
+    :class:`Family`), validated on first read (a copy: the cached one stays as read)."""
     from symbolcollection import registry
 
-    return _table_of(registry.get(family) if isinstance(family, str) else family)
+    return dict(_table_of(registry.get(family) if isinstance(family, str) else family))
 
 
 def concept_of(family: str, symbol: str) -> str | None:

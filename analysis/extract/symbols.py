@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from symbolcollection import registry
 from symbolcollection.chat import Encoded
-from symbolcollection.family import Family, LexError, Symbol
+from symbolcollection.concepts import concept_of
+from symbolcollection.family import LexError, Symbol
 from symbolcollection.schema import Sample
 
 
@@ -71,11 +72,6 @@ def assign_tokens(enc: Encoded, symbols: list[Symbol]) -> list[tuple[tuple[int, 
     return out
 
 
-def _concept_of(family: Family, text: str) -> str | None:
-    # interim: the concept table's own lookup replaces this when it lands
-    return next((c for c, texts in family.concepts.items() if text in texts), None)
-
-
 def symbol_spans(sample: Sample, enc: Encoded) -> list[SymbolSpan]:
     """The symbols of ``sample``'s output with their token positions in ``enc``.
 
@@ -90,6 +86,6 @@ def symbol_spans(sample: Sample, enc: Encoded) -> list[SymbolSpan]:
         raise LexError(f"{sample.family}: the output has no symbols")
     pooled = assign_tokens(enc, symbols)
     return [
-        SymbolSpan(sym, _concept_of(family, sym.text), pos, shared)
+        SymbolSpan(sym, concept_of(sample.family, sym.text), pos, shared)
         for sym, (pos, shared) in zip(symbols, pooled, strict=True)
     ]

@@ -23,7 +23,7 @@ class ExtractConfig:
     and how (``batch_tokens``, ``padding_side``, ``shard_samples``, ``progress``: none of them
     changes the vectors)."""
 
-    split: str = split_option("extract")
+    split: str = split_option("extract; on the command line a comma list, one model load for all")
     span: str = span_option()
     pooling: str = pooling_option()
     layers: str = layers_option("all")

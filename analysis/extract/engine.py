@@ -9,7 +9,8 @@ to the writer, so memory is bounded by one shard.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +163,33 @@ def _one_shard(
     job.partial.write_shard(k, tensors, {"chunk": k, "kept": [it.index for it in items], "skipped": skipped})
 
 
+_held: dict[tuple[str, str], tuple[Any, Any]] | None = None
+
+
+@contextlib.contextmanager
+def holding_models() -> Iterator[None]:
+    """Inside, each checkpoint's model and tokenizer are loaded once and reused by every
+    extraction (several splits of one checkpoint: one load); released on exit."""
+    global _held
+    outer, _held = _held, {} if _held is None else _held
+    try:
+        yield
+    finally:
+        if outer is None:
+            _held = None
+
+
+def _loaded(ckpt: Checkpoint, dtype: str) -> tuple[Any, PreTrainedTokenizerBase]:
+    key = (ckpt.fingerprint, dtype)
+    if _held is not None and key in _held:
+        return _held[key]
+    pair = load_model(ckpt, dtype), load_tokenizer(ckpt)
+    if _held is not None:
+        _held.clear()  # one checkpoint at a time
+        _held[key] = pair
+    return pair
+
+
 def extract_shards(job: ShardJob) -> None:
     """Load the model once and extract every shard in ``job.todo`` into ``job.partial``."""
     from tqdm.auto import tqdm
@@ -170,8 +198,7 @@ def extract_shards(job: ShardJob) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    model = load_model(job.ckpt, job.key.dtype)
-    tokenizer = load_tokenizer(job.ckpt)
+    model, tokenizer = _loaded(job.ckpt, job.key.dtype)
     has_offsets(tokenizer)
     max_len = getattr(model.config, "max_position_embeddings", None)
     total = sum(_shard_samples(job, k) for k in job.todo)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support.extract import make_home
+from support.extract import make_home, write_jsonl
 
 from analysis.extract import ensure_store
 from analysis.extract.capture import capturing
@@ -113,3 +113,22 @@ def test_a_kill_between_shards_resumes_with_the_symbols(home: Path, data, monkey
     done = SymbolStore.of(ensure_store("tiny", dataset=data, **_symbols(shard_samples=7)))
     assert done.table == ref_rows and np.array_equal(done.read(2), ref)
     assert len(done.manifest["shards"]) == 3
+
+
+def test_several_splits_are_extracted_with_one_model_load_per_checkpoint(
+    home: Path, data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analysis.extract.engine as engine
+    from analysis.extract.cli import main
+
+    first = write_jsonl(tmp_path / "a.jsonl", data.samples[:5])
+    second = write_jsonl(tmp_path / "b.jsonl", data.samples[5:9])
+    loads: list[str] = []
+    real = engine.load_model
+    monkeypatch.setattr(
+        engine, "load_model", lambda ckpt, *a, **k: loads.append(ckpt.alias) or real(ckpt, *a, **k)
+    )
+    assert main(["--ckpt", "tiny", "--split", f"{first},{second}", "--layers", "1", "--no-progress"]) == 0
+    assert loads == ["tiny"] and len(list_stores()) == 2
+    assert main(["--ckpt", "tiny", "--split", f"{second}", "--layers", "0", "--no-progress"]) == 0
+    assert loads == ["tiny", "tiny"]  # released after the command: a new call loads again

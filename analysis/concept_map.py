@@ -117,6 +117,35 @@ def concept_cells(
     return cells
 
 
+def type_centroids(sym: SymbolStore, layer: int | str) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """``(types, [k, d])``: the unit-length centroid of every symbol type ``(family, symbol)`` at
+    ``layer`` (Symbol-Evol originals; vectors centred by the layer's mean first)."""
+    keep = np.flatnonzero([e is None for e in sym.table.evol_of])
+    x = sym.read(layer)[keep].astype(np.float64)
+    x -= x.mean(axis=0, keepdims=True)
+    keys = [(sym.table.family[i], sym.table.symbol[i]) for i in keep]
+    types = sorted(set(keys))
+    index = {t: k for k, t in enumerate(types)}
+    sums = np.zeros((len(types), x.shape[1]))
+    np.add.at(sums, [index[k] for k in keys], x)
+    return types, _unit(sums)
+
+
+def symbol_neighbours(
+    sym: SymbolStore, layer: int | str, family: str, symbol: str, k: int = 10, other_families: bool = True
+) -> list[tuple[str, str, float]]:
+    """The ``k`` symbol types nearest to ``(family, symbol)`` at ``layer`` by the cosine of their
+    centroids (:func:`type_centroids`), as ``(family, symbol, cosine)``; with ``other_families``
+    only other formalisms' symbols. A :class:`UserError` if the symbol does not occur."""
+    types, centroids = type_centroids(sym, layer)
+    if (family, symbol) not in types:
+        raise UserError(f"symbol {symbol!r} of family '{family}' does not occur in the symbol store")
+    cos = centroids @ centroids[types.index((family, symbol))]
+    order = [i for i in np.argsort(-cos) if types[i] != (family, symbol)]
+    order = [i for i in order if not other_families or types[i][0] != family]
+    return [(types[i][0], types[i][1], float(cos[i])) for i in order[:k]]
+
+
 def _symbols(alias: str, given: Store | None, cfg: Config) -> tuple[Store, SymbolStore]:
     store = given or ensure_store(alias, split=cfg.split, span="symbol", layers=-1, symbols=True)
     return store, SymbolStore.of(store)

@@ -10,12 +10,14 @@ The public API (what a notebook imports), loaded lazily so ``import analysis`` s
 
 One name per study: the study ``analysis.<study>`` has ``run(...)`` and ``Config``, its CLI is
 ``python -m analysis.<study>``, its results go to ``results/<study>/`` and its main figure is
-``figures.<study>``: ``uniformity``, ``similarity``, ``projection``, ``evaluate`` (and
+``figures.<study>``: ``uniformity``, ``similarity``, ``projection``, ``evaluate``,
+``concept_map`` (figure ``symbols``) (and
 ``probes.run`` / ``probes.Config``). ``analysis.extract.run`` makes the stores.
 
 Other names: ``resolve``, ``load_model``, ``load_tokenizer``, ``Checkpoint``
 (:mod:`lm.checkpoints`); ``ensure_store`` (:mod:`analysis.extract`); ``Store``,
-``Vectors``, ``open_store``, ``list_stores`` (:mod:`analysis.store`); the metrics in
+``Vectors``, ``open_store``, ``list_stores`` (:mod:`analysis.store`); ``SymbolStore``,
+``SymbolTable`` (:mod:`analysis.symbolstore`: ``SymbolStore.of(store)``, a store's symbols); the metrics in
 :mod:`analysis.metrics` (``alignment``, ``uniformity``) and ``linear_cka``, ``hsic_unbiased``,
 ``mutual_knn``, ``procrustes_distance``, ``centroid_cosines``, ``nearest_neighbours``
 (:mod:`analysis.metrics.similarity`); ``Result``.
@@ -51,9 +53,11 @@ _EXPORTS = {
     "centroid_cosines": "analysis.metrics.similarity",
     "nearest_neighbours": "analysis.metrics.similarity",
     "Result": "symbolscope.results",
+    "SymbolStore": "analysis.symbolstore",
+    "SymbolTable": "analysis.symbolstore",
 }
 #: The studies (each has ``run`` and ``Config``), extraction and the metrics: subpackages.
-_SUBMODULES = ("extract", "uniformity", "similarity", "projection", "evaluate", "metrics")
+_SUBMODULES = ("extract", "uniformity", "similarity", "projection", "evaluate", "metrics", "concept_map")
 #: old name -> (module, new name): resolved with a DeprecationWarning, for one version.
 _DEPRECATED = {
     "align_uniform": ("analysis.uniformity", "run"),

@@ -62,14 +62,18 @@ def sort_layers(keys: Sequence[LayerKey]) -> list[LayerKey]:
 
 
 def parse_layers(spec: str | int | Sequence[int | str], num_layers: int, where: str = "") -> list[LayerKey]:
-    """Parse ``"all"``, ``"0,10,20"``, ``"-1"``, ``"final_norm"``, an int or a list into sorted keys.
+    """Parse ``"all"``, ``"every:K"``, ``"0,10,20"``, ``"-1"``, ``"final_norm"``, an int or a list
+    into sorted keys.
 
-    ``all`` is ``0..L`` plus ``final_norm``. Raises :class:`UserError` naming the valid range.
+    ``all`` is ``0..L`` plus ``final_norm``; ``every:K`` is ``0, K, 2K, ...`` and always ``L``
+    (e.g. ``every:3`` of 30 blocks: 0, 3, ..., 30). Raises :class:`UserError` naming the valid range.
     """
     if isinstance(spec, str):
         text = spec.strip()
         if text == "all":
             return [*range(num_layers + 1), FINAL_NORM]
+        if text.startswith("every:"):
+            return _every(text, num_layers, where)
         items: list[int | str] = [p for p in text.split(",") if p.strip()]
     elif isinstance(spec, int):
         items = [spec]
@@ -78,6 +82,13 @@ def parse_layers(spec: str | int | Sequence[int | str], num_layers: int, where: 
     if not items:
         raise UserError(f"no layers requested{where}; {valid_range(num_layers)}")
     return sort_layers([normalise_layer(i, num_layers, where) for i in items])
+
+
+def _every(text: str, num_layers: int, where: str) -> list[LayerKey]:
+    step = text.partition(":")[2].strip()
+    if not step.isdigit() or int(step) < 1:
+        raise UserError(f"layers '{text}'{where}: every:K needs a whole number K >= 1")
+    return sort_layers([*range(0, num_layers + 1, int(step)), num_layers])
 
 
 def tensor_name(key: LayerKey) -> str:

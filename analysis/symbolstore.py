@@ -105,6 +105,10 @@ class SymbolTable:
         return SymbolTable(**{f.name: tuple(getattr(self, f.name)[i] for i in idx) for f in fields(self)})
 
 
+#: The table's columns in order (the fields of :class:`SymbolTable`).
+TABLE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(SymbolTable))
+
+
 def _tensor_view(path: Path, name: str) -> np.ndarray:
     """Tensor ``name`` of a safetensors shard as float32 ``[n, d]`` (F16 or F32 on disk)."""
     try:

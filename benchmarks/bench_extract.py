@@ -121,7 +121,7 @@ def run_naive(split: str, out: str) -> dict:
     return _finish(len(samples), time.perf_counter() - t0, mem)
 
 
-def _child(which: str, split: str, extra: list[str] | None = None) -> dict:
+def _child(which: str, split: str, extra: list[str] | None = None, script: str = __file__) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as tmp:
         home = Path(tmp) / "home"
         home.mkdir()
@@ -135,7 +135,7 @@ def _child(which: str, split: str, extra: list[str] | None = None) -> dict:
             "PYTHONPATH": str(ROOT),
             "TOKENIZERS_PARALLELISM": "false",
         }
-        cmd = [sys.executable, __file__, "--child", which, "--split", split, "--tmp", tmp, *(extra or [])]
+        cmd = [sys.executable, script, "--child", which, "--split", split, "--tmp", tmp, *(extra or [])]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SystemExit(f"{which} run failed:\n{proc.stderr[-3000:]}")

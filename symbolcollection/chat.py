@@ -65,6 +65,10 @@ class Encoded:
     response_start: int  # first token of the assistant turn (everything from here is trained on)
     instruction_tokens: tuple[int, int]
     symbol_tokens: tuple[int, int]
+    #: ``[start, end)`` characters of each token in the rendered text (empty for special tokens)
+    offsets: tuple[tuple[int, int], ...] = ()
+    text: str = ""  # the rendered text
+    symbol_chars: tuple[int, int] = (0, 0)  # the symbolic output's characters in ``text``
 
 
 def user_content(sample: Sample) -> str:
@@ -134,6 +138,9 @@ def encode(tokenizer: PreTrainedTokenizerBase, rendered: Rendered) -> Encoded:
         response_start=response,
         instruction_tokens=_span_tokens(starts, empty, rendered.instruction_span),
         symbol_tokens=_span_tokens(starts, empty, rendered.symbol_span),
+        offsets=tuple(offsets),
+        text=rendered.text,
+        symbol_chars=rendered.symbol_span,
     )
 
 

@@ -1,4 +1,4 @@
-"""``python -m symbolcollection build | stats | validate PATH | show ID | export SPLIT OUT | load PATH``.
+"""``python -m symbolcollection build | stats | concepts | validate PATH | show ID | export SPLIT OUT | load PATH``.
 
 The same commands run as ``python -m trainer.data ...`` (the package's former name).
 """
@@ -27,6 +27,16 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="table per family and task")
     add_options(s, BuildConfig, only=("seed",))
     s.add_argument("--words", action="store_true", help="count whitespace words instead of tokens")
+    c = sub.add_parser(
+        "concepts",
+        help="table concept x family: occurrences (distinct symbols) of each family's concept symbols in a split",
+    )
+    c.add_argument(
+        "--split",
+        default="analysis",
+        help="train, analysis, test or analysis-valid (default: analysis, the data card's)",
+    )
+    add_options(c, BuildConfig, only=("seed",))
     v = sub.add_parser("validate", help="check a file in the released schema")
     v.add_argument("path")
     v.add_argument("--mapping", help="JSON mapping from instruction regexes to families")
@@ -73,6 +83,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m symbolcollect
         from symbolcollection.stats import collection_stats
 
         print(collection_stats(ensure_collection(args.seed), use_tokenizer=not args.words))
+        return 0
+    if args.cmd == "concepts":
+        from symbolcollection.collection import load_split
+        from symbolcollection.concepts import concept_counts, markdown_table
+
+        counts = concept_counts(load_split(args.split, seed=args.seed))
+        print(markdown_table(counts))
+        skipped = ", ".join(f"{f} {n}" for f, n in sorted(counts.skipped.items())) or "none"
+        print(f"\n{args.split}: {counts.samples} samples lexed; skipped (output does not lex): {skipped}")
         return 0
     if args.cmd == "validate":
         from symbolcollection.validate import report, validate_file

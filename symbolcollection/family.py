@@ -3,8 +3,9 @@
 A :class:`Family` carries its tasks (generators), its checker (parse and validate), its
 exact-match normaliser and rule text, its execution match (sandbox jobs and a judge), its
 Symbol-Evol renamer, its parse-tree depth, its stop rule for generation, its inference rules
-for released rows and (for [14/14]) a lexer and concepts. Every package reads families through
-:mod:`symbolcollection.registry`; no other module names a family. Nothing in this module names one.
+for released rows, its lexer and which of its symbols realise which shared concept. Every
+package reads families through :mod:`symbolcollection.registry`; no other module names a
+family. Nothing in this module names one.
 """
 
 from __future__ import annotations
@@ -139,12 +140,17 @@ class Family:
     packages: tuple[str, ...] = ()  # distributions whose versions the card records
     lex: Callable[[str], list[Symbol]] | None = None  # spans in order, non-overlapping
     kinds: str | None = None  # file of the sandbox job kinds its jobs run (see below)
-    concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reserved for [14/14]
+    concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # concept -> symbol texts (below)
 
     # ``kinds`` is a Python file run inside the sandbox (standard library, installed packages and the
     # harness's ``jobkinds`` only: the project is not there) defining ``KINDS`` (kind -> function
     # ``(job, shared, conn) -> JSON value``), ``WARM`` (kind -> a trivial job run once before any
     # generated one) and ``PRELOAD`` (kind -> modules to import first); every family's file is there.
+
+    # ``concepts`` maps a shared concept (a name in :data:`symbolcollection.concepts.CONCEPTS`, e.g.
+    # ``conjunction``) to the normalised texts of this family's symbols that realise it, exactly as
+    # ``lex`` gives them (``Symbol.text``); a symbol realises at most one concept. Each line cites the
+    # language's own definition; :func:`symbolcollection.concepts.concept_of` reads it (validated once).
 
     # ``provenance(samples of this family)`` -> entries of the card's provenance: ``files`` maps a
     # name to a file whose sha256 the card records; any other key is recorded as it is.

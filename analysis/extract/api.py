@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.extract.build import BuildOptions, build_store, extraction_code_hash
+from analysis.extract.build import BuildOptions, SymbolRequest, build_store, extraction_code_hash
 from analysis.extract.config import DEFAULTS
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.layers import num_layers_of, parse_layers, sort_layers
@@ -23,6 +23,7 @@ from analysis.store import (
     open_store,
     read_manifest,
 )
+from analysis.symbolstore import SYMBOL_DTYPES
 from lm.checkpoints import resolve
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
@@ -45,34 +46,62 @@ def ensure_store(
     progress: bool = DEFAULTS.progress,
     padding_side: str = DEFAULTS.padding_side,
     shard_samples: int | None = DEFAULTS.shard_samples,
+    symbols: bool = DEFAULTS.symbols,
+    symbol_layers: Layers = DEFAULTS.symbol_layers,
+    symbol_dtype: str = DEFAULTS.symbol_dtype,
 ) -> Store:
     """The store of ``ckpt_alias`` on ``split`` (or an in-memory ``dataset``), extracting if missing.
 
     ``layers``: ``"all"`` (0..L plus ``final_norm``), ``"0,10,20"``, ``-1``, or a list. A hit needs
-    the store to hold every requested layer; otherwise the union is extracted and replaces it.
-    A hit reads neither the model nor (when its files are unchanged) the split. Raises
-    :class:`UserError` for an unknown alias, split, span, pooling, dtype or layer.
+    the store to hold every requested layer (and, with ``symbols``, every ``symbol_layers`` in
+    ``symbol_dtype``: :class:`analysis.symbolstore.SymbolStore`); otherwise the union is extracted
+    in one pass and replaces it. A hit reads neither the model nor (when its files are unchanged)
+    the split. Raises :class:`UserError` for an unknown alias, split, span, pooling, dtype or layer.
     """
     check_options(span, pooling, dtype)
     ckpt = resolve(ckpt_alias)
-    wanted = parse_layers(layers, num_layers_of(ckpt.path))
+    n_layers = num_layers_of(ckpt.path)
+    wanted = parse_layers(layers, n_layers)
+    sym = _symbol_request(symbols, symbol_layers, symbol_dtype, n_layers)
     if dataset is None:  # a hit must not read the split: use its cached fingerprint if unchanged
         known = cached_fingerprint(split)
         if known is not None:
             key = StoreKey(ckpt.fingerprint, known, span, pooling, dtype, extraction_code_hash())
             hit = find_store(key, ckpt.fingerprint, known)
-            if hit is not None and set(wanted) <= set(hit.layers):
+            if hit is not None and _holds(hit, wanted, sym):
                 return hit
     data = dataset if dataset is not None else load_dataset(split)
     key = StoreKey(ckpt.fingerprint, data.fingerprint, span, pooling, dtype, extraction_code_hash())
     existing = find_store(key, ckpt.fingerprint, data.fingerprint)
     if existing is not None:
-        if set(wanted) <= set(existing.layers):
+        if _holds(existing, wanted, sym):
             return existing
-        wanted = sort_layers([*wanted, *existing.layers])
+        wanted, sym = _union(existing, wanted, sym)
         log.info("store %s lacks some requested layers; re-extracting %d layers", key.name, len(wanted))
     opts = BuildOptions(batch_tokens, progress, padding_side, shard_samples)
-    return build_store(ckpt, data, key, wanted, opts)
+    return build_store(ckpt, data, key, wanted, opts, sym)
+
+
+def _symbol_request(on: bool, layers: Layers, dtype: str, n_layers: int) -> SymbolRequest | None:
+    if not on:
+        return None
+    if dtype not in SYMBOL_DTYPES:
+        raise UserError(f"unknown symbol dtype '{dtype}'; use one of {', '.join(SYMBOL_DTYPES)}")
+    return SymbolRequest(tuple(parse_layers(layers, n_layers, where=" (--symbol-layers)")), dtype)
+
+
+def _holds(store: Store, wanted: list, sym: SymbolRequest | None) -> bool:
+    return set(wanted) <= set(store.layers) and (sym is None or sym.met_by(store))
+
+
+def _union(existing: Store, wanted: list, sym: SymbolRequest | None) -> tuple[list, SymbolRequest | None]:
+    """The layers (and symbol layers) of ``existing`` added to the request: one pass writes both."""
+    layers = sort_layers([*wanted, *existing.layers])
+    had = existing.manifest.get("symbols")
+    if had and (sym is None or had.get("dtype") == sym.dtype):
+        dtype = sym.dtype if sym is not None else had["dtype"]
+        sym = SymbolRequest(tuple(sort_layers([*(sym.layers if sym else ()), *had["layers"]])), dtype)
+    return layers, sym
 
 
 def run(
@@ -87,6 +116,9 @@ def run(
     padding_side: str = DEFAULTS.padding_side,
     shard_samples: int | None = DEFAULTS.shard_samples,
     progress: bool = DEFAULTS.progress,
+    symbols: bool = DEFAULTS.symbols,
+    symbol_layers: Layers = DEFAULTS.symbol_layers,
+    symbol_dtype: str = DEFAULTS.symbol_dtype,
 ) -> dict[str, Store]:
     """``{alias: Store}`` for each checkpoint alias, extracting what is missing (with a progress bar).
 
@@ -94,13 +126,14 @@ def run(
     :class:`~analysis.extract.config.ExtractConfig` (``run(aliases, **asdict(config))``). Each
     store holds, per sample of ``split`` and per layer, the hidden state pooled over ``span``;
     ``store.read(layer)`` gives a :class:`~analysis.store.Vectors` record ``(vectors [n, d]
-    float32, ids, families)``.
+    float32, ids, families)``; with ``symbols``, ``SymbolStore.of(store)`` its symbols' vectors.
     """
     names = [a.strip() for a in aliases.split(",")] if isinstance(aliases, str) else [str(a) for a in aliases]
     names = [a for a in names if a]
     if not names:
         raise UserError("no checkpoint aliases given; e.g. ['base', 'ours']")
     how = {"batch_tokens": batch_tokens, "progress": progress, "padding_side": padding_side}
+    how |= {"symbols": symbols, "symbol_layers": symbol_layers, "symbol_dtype": symbol_dtype}
     return {
         alias: ensure_store(alias, split, span, pooling, layers, dtype, shard_samples=shard_samples, **how)
         for alias in names

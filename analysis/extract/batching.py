@@ -59,6 +59,43 @@ class Batch:
     attention_mask: torch.Tensor | None
     position_ids: torch.Tensor
     weights: torch.Tensor
+    symbols: SymbolPool | None = None
+
+
+@dataclass(frozen=True)
+class SymbolPool:
+    """How a batch's hidden states ``[b, T, d]`` pool into its symbols' vectors ``[count, d]``.
+
+    ``index`` ``[m]`` int64: flat positions ``row * T + t``; ``owner`` ``[m]`` int64: the symbol
+    (``0..count-1``, in item order, then the output's symbol order) that position pools into;
+    ``weight`` ``[m]`` float32: ``1 / n_tokens`` of that symbol.
+    """
+
+    index: torch.Tensor
+    owner: torch.Tensor
+    weight: torch.Tensor
+    count: int
+
+
+def symbol_pool(items: Sequence[Item], offsets: Sequence[int], width: int) -> SymbolPool:
+    """The :class:`SymbolPool` of ``items`` padded to ``width`` (``offsets[r]``: where row ``r``'s
+    real tokens start, non-zero under left padding)."""
+    index: list[int] = []
+    owner: list[int] = []
+    weight: list[float] = []
+    count = 0
+    for row, it in enumerate(items):
+        for sym in it.symbols:
+            index.extend(row * width + offsets[row] + p for p in sym.positions)
+            owner.extend([count] * len(sym.positions))
+            weight.extend([1.0 / len(sym.positions)] * len(sym.positions))
+            count += 1
+    return SymbolPool(
+        torch.tensor(index, dtype=torch.long),
+        torch.tensor(owner, dtype=torch.long),
+        torch.tensor(weight, dtype=torch.float32),
+        count,
+    )
 
 
 def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", pooling: str = "mean") -> Batch:
@@ -78,9 +115,10 @@ def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", poo
     mask = torch.zeros((b, width), dtype=torch.long)
     pos = torch.zeros((b, width), dtype=torch.long)
     weights = torch.zeros((b, width), dtype=torch.float32)
+    offsets = [width - it.needed if padding_side == "left" else 0 for it in items]
     for row, it in enumerate(items):
         n = it.needed  # tokens after the last pooled one cannot affect it (causal): not computed
-        off = width - n if padding_side == "left" else 0
+        off = offsets[row]
         ids[row, off : off + n] = torch.tensor(it.input_ids[:n], dtype=torch.long)
         mask[row, off : off + n] = 1
         pos[row, off : off + n] = torch.arange(n)
@@ -92,4 +130,5 @@ def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", poo
     # positions, which are all real, so pads cannot reach any pooled position (and the causal
     # attention kernel, without a padding mask, is faster and allocates no [b, 1, T, T] mask).
     padded = padding_side == "left" and bool((mask == 0).any())
-    return Batch(ids, mask if padded else None, pos, weights)
+    pool = symbol_pool(items, offsets, width) if any(it.symbols for it in items) else None
+    return Batch(ids, mask if padded else None, pos, weights, pool)

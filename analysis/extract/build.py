@@ -26,11 +26,18 @@ from analysis.extract.samples import Dataset
 from analysis.extract.writer import PartialStore, partial_dir, shard_name, store_lock
 from analysis.layers import LayerKey
 from analysis.store import STORE_FORMAT, Store, StoreKey, find_store
+from analysis.symbolstore import (
+    SYMBOL_TOKEN_RULE,
+    SYMBOLS_FORMAT,
+    SYMBOLS_MANIFEST,
+    TABLE_COLUMNS,
+    symbol_shard_name,
+)
 from lm.checkpoints import Checkpoint
 from lm.checkpoints.fingerprint import check_config_matches_weights, read_config
 from symbolscope import codehash, distributed
 from symbolscope.errors import UserError, get_logger
-from symbolscope.io import WriteRefused, sha256_file
+from symbolscope.io import WriteRefused, atomic_write_json, sha256_file
 from symbolscope.paths import store_root, writable_dir
 from symbolscope.version import code_version
 
@@ -156,6 +163,19 @@ class BuildOptions:
 
 
 @dataclass(frozen=True)
+class SymbolRequest:
+    """Symbol vectors to write in the same pass: at ``layers``, stored as ``dtype``."""
+
+    layers: tuple[LayerKey, ...]
+    dtype: str = "float16"
+
+    def met_by(self, store: Store) -> bool:
+        """Whether ``store`` already holds these symbol layers in this dtype."""
+        have = store.manifest.get("symbols") or {}
+        return have.get("dtype") == self.dtype and set(self.layers) <= set(have.get("layers", []))
+
+
+@dataclass(frozen=True)
 class Plan:
     """Where a store is built and how its samples are cut into shards."""
 
@@ -167,7 +187,14 @@ class Plan:
     resume_key: dict[str, Any]
 
 
-def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey], opts: BuildOptions) -> Plan:
+def plan(
+    ckpt: Checkpoint,
+    data: Dataset,
+    key: StoreKey,
+    layers: list[LayerKey],
+    opts: BuildOptions,
+    symbols: SymbolRequest | None = None,
+) -> Plan:
     """Step 1: the store's folder, shard size and the key under which unfinished shards resume."""
     if opts.batch_tokens < 1:
         raise UserError(f"--batch-tokens must be a positive number of tokens, got {opts.batch_tokens}")
@@ -186,6 +213,7 @@ def plan(ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey],
         "num_shards": num_shards,
         "padding_side": opts.padding_side,
         "extraction_code": extraction_code_hash(),  # shards of other code are not resumed from
+        "symbols": None if symbols is None else {"layers": list(symbols.layers), "dtype": symbols.dtype},
     }
     return Plan(store_root() / key.name, num_layers, dim, per_shard, num_shards, resume_key)
 
@@ -217,7 +245,30 @@ def publish(job: ShardJob, p: Plan, opts: BuildOptions, world: int) -> None:
         shard_samples=p.per_shard,
         world_size=world,
     )
+    if job.symbol_layers:
+        manifest["symbols"] = publish_symbols(job)
     job.partial.finalize(manifest)
+
+
+def publish_symbols(job: ShardJob) -> dict[str, Any]:
+    """Write the symbol store's manifest (``symbols.json``: table, shards, skipped) into the
+    partial folder; return the sample manifest's summary of it."""
+    table: dict[str, list[Any]] = {name: [] for name in TABLE_COLUMNS}
+    shards, skipped = [], []
+    for k in range(int(job.partial.plan["num_shards"])):
+        name = symbol_shard_name(k)
+        meta = job.partial.shard_meta(k, name)
+        start = len(table["sample_id"])
+        for col in TABLE_COLUMNS:
+            table[col].extend(meta["rows"][col])
+        skipped.extend({"id": sid, "reason": why} for sid, why in meta["skipped"])
+        f = job.partial.path / name
+        rows = [start, len(table["sample_id"])]
+        shards.append({"file": name, "rows": rows, "bytes": f.stat().st_size, "sha256": sha256_file(f)})
+    summary = {"layers": list(job.symbol_layers), "dtype": job.symbol_dtype, "rows": len(table["sample_id"])}
+    body = {"format": SYMBOLS_FORMAT, **summary, "token_rule": SYMBOL_TOKEN_RULE, "shards": shards}
+    atomic_write_json(job.partial.path / SYMBOLS_MANIFEST, {**body, "skipped": skipped, "rows": table})
+    return {**summary, "skipped": len(skipped)}
 
 
 def _warn_skipped(store: Store, n: int) -> None:
@@ -231,19 +282,28 @@ def _warn_skipped(store: Store, n: int) -> None:
 
 
 def build_store(
-    ckpt: Checkpoint, data: Dataset, key: StoreKey, layers: list[LayerKey], opts: BuildOptions | None = None
+    ckpt: Checkpoint,
+    data: Dataset,
+    key: StoreKey,
+    layers: list[LayerKey],
+    opts: BuildOptions | None = None,
+    symbols: SymbolRequest | None = None,
 ) -> Store:
     """Extract ``layers`` of ``ckpt`` on ``data`` into the store named by ``key`` (resuming a
-    matching unfinished extraction) and return it. Rank 0 holds the store's lock while writing."""
+    matching unfinished extraction), with ``symbols`` also the symbol vectors, and return it.
+    Rank 0 holds the store's lock while writing."""
     opts = opts or BuildOptions()
-    p = plan(ckpt, data, key, layers, opts)
+    if symbols is not None and key.span != "symbol":
+        raise UserError(f"symbol vectors come with the symbol span; --span {key.span} cannot hold them")
+    p = plan(ckpt, data, key, layers, opts, symbols)
     info = distributed.init_distributed()
     rank, world = info.rank, info.world
     if rank == 0:
         writable_dir(p.final.parent, "the store folder of SYMBOLSCOPE_HOME")  # before any extraction
     with distributed.leader_lock(p.final, rank, store_lock):
         existing = find_store(key, ckpt.fingerprint, data.fingerprint) if rank == 0 else None
-        if distributed.broadcast(existing is not None and set(layers) <= set(existing.layers)):
+        hit = existing is not None and set(layers) <= set(existing.layers)
+        if distributed.broadcast(hit and (symbols is None or symbols.met_by(existing))):
             return existing if existing is not None else Store.open(p.final)
         partial = PartialStore(p.final, p.resume_key)
         job = ShardJob(
@@ -258,6 +318,8 @@ def build_store(
             opts.batch_tokens,
             opts.padding_side,
             opts.progress and rank == 0,
+            symbols.layers if symbols is not None else (),
+            symbols.dtype if symbols is not None else "float16",
         )
         try:
             resumed = partial.open() if rank == 0 else 0

@@ -21,8 +21,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from analysis.extract.batching import Batch
-from analysis.layers import FINAL_NORM, LayerKey
+from analysis.extract.batching import Batch, SymbolPool
+from analysis.layers import FINAL_NORM, LayerKey, sort_layers
 
 _BLOCK_NAMES = ("layers", "h", "blocks")
 _NORM_NAMES = ("norm", "ln_f", "final_layernorm", "final_norm")
@@ -54,20 +54,34 @@ def _first_tensor(value: Any) -> torch.Tensor:
 class Capturer:
     """Runs batches through the decoder and returns ``{layer: [b, d] float32}`` pooled vectors.
 
-    Only valid inside :func:`capturing` (which owns the hooks).
+    A batch with a :class:`~analysis.extract.batching.SymbolPool` also leaves its symbols' vectors
+    ``{layer: [count, d] float32}`` in :attr:`symbols` for the layers in ``symbol_layers``, pooled
+    by the same hooks from the same hidden states. Only valid inside :func:`capturing` (which owns
+    the hooks).
     """
 
-    def __init__(self, decoder: nn.Module, layers: Sequence[LayerKey]):
+    def __init__(
+        self, decoder: nn.Module, layers: Sequence[LayerKey], symbol_layers: Sequence[LayerKey] = ()
+    ):
         self.decoder = decoder
         self.layers = list(layers)
+        self.symbol_layers = list(symbol_layers)
+        self.symbols: dict[LayerKey, torch.Tensor] = {}
         self._weights: torch.Tensor | None = None
+        self._pool: SymbolPool | None = None
         self._out: dict[LayerKey, torch.Tensor] = {}
 
     def record(self, key: LayerKey, hidden: torch.Tensor, stop: bool) -> None:
-        """Pool ``hidden`` ``[b, T, d]`` with the current batch's weights; stop the forward if asked."""
+        """Pool ``hidden`` ``[b, T, d]`` with the current batch's weights (and into its symbols);
+        stop the forward if asked."""
         if self._weights is None:  # a forward not started by run(): leave it alone
             return
         self._out[key] = torch.einsum("bt,btd->bd", self._weights, hidden.to(torch.float32))
+        pool = self._pool
+        if pool is not None and key in self.symbol_layers:
+            rows = hidden.reshape(-1, hidden.shape[-1])[pool.index].to(torch.float32)
+            out = torch.zeros((pool.count, hidden.shape[-1]), dtype=torch.float32, device=rows.device)
+            self.symbols[key] = out.index_add_(0, pool.owner, rows * pool.weight[:, None])
         if stop:
             raise _StopForward
 
@@ -76,7 +90,8 @@ class Capturer:
         device = next(self.decoder.parameters()).device
         mask = batch.attention_mask.to(device) if batch.attention_mask is not None else None
         self._weights = batch.weights.to(device)
-        self._out = {}
+        self._pool = _pool_on(batch.symbols, device)
+        self._out, self.symbols = {}, {}
         try:
             with torch.inference_mode():
                 self.decoder(
@@ -88,23 +103,33 @@ class Capturer:
         except _StopForward:
             pass
         finally:
-            self._weights = None
+            self._weights, self._pool = None, None
         missing = [k for k in self.layers if k not in self._out]
         if missing:
             raise RuntimeError(f"layers {missing} were not reached by the forward (hooks not called)")
         out, self._out = self._out, {}
+        self.symbols = {k: v.cpu() for k, v in self.symbols.items()}
         return {k: out[k].cpu() for k in self.layers}
 
 
+def _pool_on(pool: SymbolPool | None, device: torch.device) -> SymbolPool | None:
+    if pool is None:
+        return None
+    return SymbolPool(pool.index.to(device), pool.owner.to(device), pool.weight.to(device), pool.count)
+
+
 @contextlib.contextmanager
-def capturing(model: nn.Module, layers: Sequence[LayerKey]) -> Iterator[Capturer]:
-    """Attach hooks for ``layers`` to ``model`` and yield a :class:`Capturer`; hooks always removed."""
+def capturing(
+    model: nn.Module, layers: Sequence[LayerKey], symbol_layers: Sequence[LayerKey] = ()
+) -> Iterator[Capturer]:
+    """Attach hooks for ``layers`` (and ``symbol_layers``) to ``model`` and yield a
+    :class:`Capturer`; hooks always removed."""
     decoder, blocks, norm = decoder_parts(model)
-    keys = list(layers)
+    keys = sort_layers([*layers, *symbol_layers])
     if not keys:
         raise ValueError("no layers to capture")
     deepest: LayerKey = FINAL_NORM if FINAL_NORM in keys else max(k for k in keys if isinstance(k, int))
-    cap = Capturer(decoder, keys)
+    cap = Capturer(decoder, keys, symbol_layers)
     handles = []
     try:
         for key in keys:

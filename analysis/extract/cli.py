@@ -1,11 +1,13 @@
 """``python -m analysis.extract``: extract stores, ``ls`` them and ``rm`` them.
 
-    python -m analysis.extract [run] --ckpt base,ours --split analysis --span symbol --layers all
-           [--pooling mean|last] [--dtype float32|bfloat16] [--batch-tokens N]
+    python -m analysis.extract [run] --ckpt base,ours --split analysis[,analysis-valid] --layers all
+           [--span symbol|instruction|last] [--pooling mean|last] [--dtype float32|bfloat16]
+           [--symbols [--symbol-layers every:3] [--symbol-dtype float16]] [--batch-tokens N]
     python -m analysis.extract ls [--json]
     python -m analysis.extract rm NAME... | --ckpt ALIAS | --all | --partial
 
 A thin adapter: argparse → :func:`analysis.extract.run` / ``list_stores`` / ``remove_store``.
+Several splits (a comma list) are extracted with one model load per checkpoint.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from analysis.extract.api import remove_store, run
 from analysis.extract.config import ExtractConfig
-from analysis.store import list_partial, list_stores
+from analysis.extract.engine import holding_models
+from analysis.store import Store, list_partial, list_stores
 from lm.checkpoints import resolve
 from symbolscope.cli import add_options, options_from
 from symbolscope.errors import UserError
@@ -42,14 +45,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     aliases = [a.strip() for a in args.ckpt.split(",") if a.strip()]
     if not aliases:
         raise UserError("--ckpt needs at least one checkpoint alias (e.g. base,ours)")
+    splits = [s.strip() for s in config.split.split(",") if s.strip()]
     for alias in aliases:
-        t0 = time.perf_counter()
-        store = run([alias], **asdict(config))[alias]
-        print(
-            f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
-            f"skipped={store.manifest['dataset']['n_skipped']}  ({time.perf_counter() - t0:.2f} s)"
-        )
+        with holding_models():  # one model load per checkpoint, whatever the number of splits
+            for split in splits:
+                _run_one(alias, replace(config, split=split))
     return 0
+
+
+def _run_one(alias: str, config: ExtractConfig) -> None:
+    t0 = time.perf_counter()
+    store = run([alias], **asdict(config))[alias]
+    print(
+        f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
+        f"skipped={store.manifest['dataset']['n_skipped']}{_symbols_note(store)}  "
+        f"({time.perf_counter() - t0:.2f} s)"
+    )
+
+
+def _symbols_note(store: Store) -> str:
+    sym = store.manifest.get("symbols")
+    if not sym:
+        return ""
+    return f" symbols={sym['rows']} ({len(sym['layers'])} layers, {sym['dtype']}, {sym['skipped']} outputs unlexed)"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from analysis.extract.batching import DEFAULT_BATCH_TOKENS
 from analysis.layers import layers_option
 from analysis.store import DTYPES, pooling_option, span_option, split_option
+from analysis.symbolstore import SYMBOL_DTYPES
 from symbolscope.cli import option
 
 PADDING_SIDES = ("left", "right")
@@ -22,7 +23,7 @@ class ExtractConfig:
     and how (``batch_tokens``, ``padding_side``, ``shard_samples``, ``progress``: none of them
     changes the vectors)."""
 
-    split: str = split_option("extract")
+    split: str = split_option("extract; on the command line a comma list, one model load for all")
     span: str = span_option()
     pooling: str = pooling_option()
     layers: str = layers_option("all")
@@ -31,6 +32,9 @@ class ExtractConfig:
     padding_side: str = option("right", "side the batches are padded on", choices=PADDING_SIDES)
     shard_samples: int | None = option(None, "samples per shard (none: about 64 MB each)")
     progress: bool = option(True, "no progress bars")
+    symbols: bool = option(False, "also write one vector per symbol of each output (symbol span only)")
+    symbol_layers: str = option("every:3", "layers of the symbol vectors (all | every:K | comma list)")
+    symbol_dtype: str = option("float16", "dtype the symbol vectors are stored in", choices=SYMBOL_DTYPES)
 
 
 #: The defaults, as the library functions' keywords read them.

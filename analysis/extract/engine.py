@@ -9,9 +9,10 @@ to the writer, so memory is bounded by one shard.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from analysis.extract.spans import Item, prepare_all
 from analysis.extract.writer import PartialStore
 from analysis.layers import LayerKey, tensor_name
 from analysis.store import StoreKey
+from analysis.symbolstore import TABLE_COLUMNS
 from lm.checkpoints import Checkpoint, load_model, load_tokenizer
 from symbolcollection.chat import has_offsets
 from symbolscope.errors import UserError
@@ -39,29 +41,44 @@ def extract_chunk(
     padding_side: str = "right",
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     on_batch: Callable[[int], object] | None = None,
+    symbols_out: dict[LayerKey, np.ndarray] | None = None,
 ) -> dict[LayerKey, np.ndarray]:
     """Pooled vectors ``{layer: [len(items), d] float32}`` for ``items``, rows in ``items`` order.
 
     Items are batched by length under ``batch_tokens`` padded tokens; ``on_batch(n)`` is called
     after each batch of ``n`` samples (progress). A non-finite vector raises :class:`UserError`
-    naming the sample.
+    naming the sample. With ``symbols_out``, it receives ``{layer: [S, d] float32}`` for the
+    capturer's symbol layers: the items' symbols, rows in item order then symbol order.
     """
     out = {k: np.empty((len(items), dim), dtype=np.float32) for k in capturer.layers}
+    first = np.cumsum([0, *(len(it.symbols) for it in items)])
+    if symbols_out is not None:
+        symbols_out.update({k: np.empty((first[-1], dim), np.float32) for k in capturer.symbol_layers})
     for batch_idx in plan_batches([it.needed for it in items], batch_tokens):
         batch = collate([items[i] for i in batch_idx], pad_id, padding_side, pooling)
-        pooled = capturer.run(batch)
-        for key, vec in pooled.items():
-            arr = vec.numpy()
-            if not np.isfinite(arr).all():
-                bad = items[batch_idx[int(np.nonzero(~np.isfinite(arr).all(axis=1))[0][0])]].sample_id
-                raise UserError(
-                    f"layer {key} of sample '{bad}' is not finite (NaN/inf); the checkpoint or dtype "
-                    "overflows, try --dtype float32"
-                )
-            out[key][batch_idx] = arr
+        names = [items[i].sample_id for i in batch_idx]
+        for key, vec in capturer.run(batch).items():
+            out[key][batch_idx] = _finite(vec.numpy(), key, names)
+        if symbols_out is not None and capturer.symbols:
+            rows = np.concatenate([np.arange(first[i], first[i + 1]) for i in batch_idx])
+            owners = [items[i].sample_id for i in batch_idx for _ in items[i].symbols]
+            for key, vec in capturer.symbols.items():
+                symbols_out[key][rows] = _finite(vec.numpy(), key, owners)
         if on_batch is not None:
             on_batch(len(batch_idx))
     return out
+
+
+def _finite(arr: np.ndarray, key: LayerKey, names: Sequence[str]) -> np.ndarray:
+    """``arr`` ``[n, d]`` if every value is finite, else the :class:`UserError` naming the sample
+    of the first bad row (``names[row]``)."""
+    if not np.isfinite(arr).all():
+        bad = names[int(np.nonzero(~np.isfinite(arr).all(axis=1))[0][0])]
+        raise UserError(
+            f"layer {key} of sample '{bad}' is not finite (NaN/inf); the checkpoint or dtype "
+            "overflows, try --dtype float32"
+        )
+    return arr
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,37 @@ class ShardJob:
     batch_tokens: int = DEFAULT_BATCH_TOKENS
     padding_side: str = "right"
     progress: bool = True
+    symbol_layers: tuple[LayerKey, ...] = ()  # none: no symbol vectors
+    symbol_dtype: str = "float16"
+
+
+def symbol_rows(data: Dataset, items: Sequence[Item]) -> dict[str, Any]:
+    """The symbol table columns of ``items`` (rows in item order, then symbol order) and the
+    samples whose output did not lex (``skipped``: ``[[id, reason]]``)."""
+    cols: dict[str, list[Any]] = {name: [] for name in TABLE_COLUMNS}
+    for it in items:
+        sample = data.samples[it.index]
+        for pos, span in enumerate(it.symbols):
+            sym = span.symbol
+            row = {
+                "sample_id": sample.id,
+                "family": sample.family,
+                "task": sample.task,
+                "evol_of": data.evol_of[it.index],
+                "symbol": sym.text,
+                "cls": sym.cls,
+                "concept": span.concept,
+                "start": sym.start,
+                "end": sym.end,
+                "position": pos,
+                "n_tokens": len(span.positions),
+                "shared": span.shared,
+                "token_ids": [it.input_ids[p] for p in span.positions],
+            }
+            for name in TABLE_COLUMNS:
+                cols[name].append(row[name])
+    skipped = [[it.sample_id, it.symbol_error] for it in items if it.symbol_error is not None]
+    return {"rows": cols, "skipped": skipped}
 
 
 def _shard_samples(job: ShardJob, k: int) -> int:
@@ -91,10 +139,12 @@ def _one_shard(
     """Prepare, extract and write shard ``k`` (skipped samples are recorded, not extracted)."""
     start = k * job.per_shard
     chunk = job.data.samples[start : start + job.per_shard]
-    prepared = list(prepare_all(tokenizer, chunk, job.key.span, start, max_len))
+    with_symbols = bool(job.symbol_layers)
+    prepared = list(prepare_all(tokenizer, chunk, job.key.span, start, max_len, with_symbols))
     items = [p for p in prepared if isinstance(p, Item)]
     skipped = [[p.index, p.sample_id, p.reason] for p in prepared if not isinstance(p, Item)]
     bar.update(len(skipped))  # type: ignore[attr-defined]
+    symbols: dict[LayerKey, np.ndarray] = {}
     vectors = extract_chunk(
         cap,
         items,
@@ -104,9 +154,40 @@ def _one_shard(
         job.padding_side,
         job.batch_tokens,
         bar.update,  # type: ignore[attr-defined]
+        symbols if with_symbols else None,
     )
+    if with_symbols:
+        named = {tensor_name(layer): symbols[layer] for layer in job.symbol_layers}
+        job.partial.write_symbol_shard(k, named, job.symbol_dtype, symbol_rows(job.data, items))
     tensors = {tensor_name(layer): vectors[layer] for layer in job.layers}
     job.partial.write_shard(k, tensors, {"chunk": k, "kept": [it.index for it in items], "skipped": skipped})
+
+
+_held: dict[tuple[str, str], tuple[Any, Any]] | None = None
+
+
+@contextlib.contextmanager
+def holding_models() -> Iterator[None]:
+    """Inside, each checkpoint's model and tokenizer are loaded once and reused by every
+    extraction (several splits of one checkpoint: one load); released on exit."""
+    global _held
+    outer, _held = _held, {} if _held is None else _held
+    try:
+        yield
+    finally:
+        if outer is None:
+            _held = None
+
+
+def _loaded(ckpt: Checkpoint, dtype: str) -> tuple[Any, PreTrainedTokenizerBase]:
+    key = (ckpt.fingerprint, dtype)
+    if _held is not None and key in _held:
+        return _held[key]
+    pair = load_model(ckpt, dtype), load_tokenizer(ckpt)
+    if _held is not None:
+        _held.clear()  # one checkpoint at a time
+        _held[key] = pair
+    return pair
 
 
 def extract_shards(job: ShardJob) -> None:
@@ -117,8 +198,7 @@ def extract_shards(job: ShardJob) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-    model = load_model(job.ckpt, job.key.dtype)
-    tokenizer = load_tokenizer(job.ckpt)
+    model, tokenizer = _loaded(job.ckpt, job.key.dtype)
     has_offsets(tokenizer)
     max_len = getattr(model.config, "max_position_embeddings", None)
     total = sum(_shard_samples(job, k) for k in job.todo)
@@ -131,7 +211,7 @@ def extract_shards(job: ShardJob) -> None:
         smoothing=0.1,
     )
     try:
-        with capturing(model, job.layers) as cap:
+        with capturing(model, job.layers, job.symbol_layers) as cap:
             for k in job.todo:
                 _one_shard(job, k, cap, tokenizer, max_len, bar)
     finally:

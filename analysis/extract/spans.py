@@ -21,8 +21,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.extract.symbols import SymbolSpan, symbol_spans
 from analysis.store import SPANS
 from symbolcollection.chat import encode_sample
+from symbolcollection.family import LexError
 from symbolcollection.schema import Sample
 
 if TYPE_CHECKING:
@@ -34,19 +36,23 @@ class Item:
     """One sample ready for the model: its ids and the token positions its vector pools over.
 
     ``index`` is the sample's position in the list it came from; ``positions`` are ascending
-    indices into ``input_ids`` (never BOS, never beyond the real length).
+    indices into ``input_ids`` (never BOS, never beyond the real length). With symbols asked for,
+    ``symbols`` holds the output's symbols and the positions each pools, or ``symbol_error`` says
+    why the output did not lex (the sample keeps its vector; its symbols are skipped and counted).
     """
 
     index: int
     sample_id: str
     input_ids: tuple[int, ...]
     positions: tuple[int, ...]
+    symbols: tuple[SymbolSpan, ...] = ()
+    symbol_error: str | None = None
 
     @property
     def needed(self) -> int:
         """Tokens the model must see: up to the last pooled position (later tokens cannot change
         earlier states in a causal model, so they are not computed)."""
-        return self.positions[-1] + 1
+        return max([self.positions[-1], *(s.positions[-1] for s in self.symbols)]) + 1
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,10 @@ def prepare(
     span: str,
     index: int = 0,
     max_length: int | None = None,
+    symbols: bool = False,
 ) -> Item | Skipped:
-    """Tokenize ``sample`` and find the positions of ``span`` (see the module docstring)."""
+    """Tokenize ``sample`` and find the positions of ``span`` (see the module docstring); with
+    ``symbols`` also those of each symbol of the output (:mod:`analysis.extract.symbols`)."""
     if span not in SPANS:
         raise ValueError(f"unknown span {span!r}; use one of {SPANS}")
     enc = encode_sample(tokenizer, sample)
@@ -87,7 +95,12 @@ def prepare(
         pos = span_positions(ids, (len(ids) - 1, len(ids)), bos)
     if not pos:
         return Skipped(index, sample.id, "empty span")
-    return Item(index, sample.id, tuple(ids), pos)
+    if not symbols:
+        return Item(index, sample.id, tuple(ids), pos)
+    try:
+        return Item(index, sample.id, tuple(ids), pos, tuple(symbol_spans(sample, enc)))
+    except LexError as err:
+        return Item(index, sample.id, tuple(ids), pos, (), str(err))
 
 
 def prepare_all(
@@ -96,7 +109,8 @@ def prepare_all(
     span: str,
     start: int = 0,
     max_length: int | None = None,
+    symbols: bool = False,
 ) -> Iterator[Item | Skipped]:
     """:func:`prepare` over ``samples``, numbering them from ``start``."""
     for offset, sample in enumerate(samples):
-        yield prepare(tokenizer, sample, span, start + offset, max_length)
+        yield prepare(tokenizer, sample, span, start + offset, max_length, symbols)

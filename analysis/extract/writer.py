@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from analysis.store import MANIFEST
+from analysis.symbolstore import symbol_shard_name
 from lm.checkpoints.fingerprint import check_safetensors
 from symbolscope.errors import UserError, get_logger
 from symbolscope.io import atomic_write_bytes, atomic_write_json, disk_write
@@ -89,16 +90,32 @@ class PartialStore:
         return 0
 
     def done(self, index: int) -> bool:
-        """Whether shard ``index`` is finished (present and complete)."""
-        path = self.path / shard_name(index)
-        if not path.is_file():
-            return False
-        try:
-            check_safetensors(path)
-        except UserError:
-            path.unlink()
-            return False
+        """Whether shard ``index`` is finished (present and complete; with symbols in the plan,
+        its symbol shard too, which is written first)."""
+        names = [shard_name(index)]
+        if self.plan.get("symbols"):
+            names.insert(0, symbol_shard_name(index))
+        for name in names:
+            path = self.path / name
+            if not path.is_file():
+                return False
+            try:
+                check_safetensors(path)
+            except UserError:
+                path.unlink()
+                return False
         return True
+
+    def write_symbol_shard(
+        self, index: int, tensors: Mapping[str, np.ndarray], dtype: str, meta: Mapping[str, Any]
+    ) -> Path:
+        """Write symbol shard ``index`` (``[n, d]`` tensors stored as ``dtype``, JSON-able ``meta``:
+        its rows' table) atomically; written before the sample shard that marks ``index`` done."""
+        from safetensors.numpy import save
+
+        arrays = {k: np.ascontiguousarray(v, dtype=np.dtype(dtype)) for k, v in tensors.items()}
+        data = save(arrays, metadata={"symbolscope": json.dumps(meta)})
+        return atomic_write_bytes(self.path / symbol_shard_name(index), data)
 
     def write_shard(self, index: int, tensors: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Path:
         """Write shard ``index`` (fp32 ``[n, d]`` tensors, JSON-able ``meta``) atomically."""
@@ -110,11 +127,11 @@ class PartialStore:
         data = save(arrays, metadata={"symbolscope": json.dumps(meta)})
         return atomic_write_bytes(self.path / shard_name(index), data)
 
-    def shard_meta(self, index: int) -> dict[str, Any]:
-        """The metadata stored in shard ``index``."""
+    def shard_meta(self, index: int, name: str | None = None) -> dict[str, Any]:
+        """The metadata stored in shard ``index`` (or in the file ``name`` of the folder)."""
         from safetensors import safe_open
 
-        with safe_open(str(self.path / shard_name(index)), framework="numpy") as fh:
+        with safe_open(str(self.path / (name or shard_name(index))), framework="numpy") as fh:
             return json.loads((fh.metadata() or {})["symbolscope"])
 
     def finalize(self, manifest: Mapping[str, Any]) -> Path:

@@ -61,6 +61,7 @@ __all__ = [
     "code_fingerprint",
     "main",
     "plan",
+    "progress_line",
     "read_state",
     "reproduce",
     "summary",
@@ -76,8 +77,10 @@ def reproduce(steps: Sequence[Step], runner: Runner) -> list[dict[str, Any]]:
     state = read_state(runner.results / STATE_FILE)
     rows: list[dict[str, Any]] = []
     width = max(len(s.name) for s in steps)
+    start = time.perf_counter()
     for i, step in enumerate(steps, 1):
         head = f"[{i:>2}/{len(steps)}] {step.name:<{width}}"
+        runner.echo(progress_line(steps, i, time.perf_counter() - start, state))
         t0 = time.perf_counter()
         if not available(step.module):
             status, detail = "not available", f"module {step.module} is not in this checkout"
@@ -110,6 +113,23 @@ def reproduce(steps: Sequence[Step], runner: Runner) -> list[dict[str, Any]]:
         if status == "failed":
             break
     return rows
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+
+
+def progress_line(steps: Sequence[Step], k: int, elapsed: float, state: dict[str, Any]) -> str:
+    """The whole run's progress before step ``k`` (1-based): step k of n, elapsed wall time, and
+    the time left estimated from the steps' last recorded times (those never timed are named)."""
+    rest = steps[k - 1 :]
+    known = [state.get(s.name, {}).get("seconds") for s in rest]
+    left = sum(t for t in known if t is not None)
+    unknown = [s.name for s, t in zip(rest, known, strict=True) if t is None]
+    estimate = f"about {_clock(left)} left by the steps' last times"
+    if unknown:
+        estimate += f" (+ {', '.join(unknown)}: not timed yet)"
+    return f"== step {k} of {len(steps)}: {steps[k - 1].name} | elapsed {_clock(elapsed)} | {estimate}"
 
 
 def summary(rows: list[dict[str, Any]], results: Path, total: float) -> str:

@@ -68,7 +68,9 @@ def plan(
         Step(
             "extract",
             "analysis.extract",
-            ("--ckpt", ckpts, "--split", "analysis", "--span", "symbol", "--layers", "all"),
+            # everything the studies read, one model load per checkpoint: the analysis split with
+            # its symbols, and the corrupted twins of the valid probe
+            ("--ckpt", ckpts, "--split", "analysis,analysis-valid", "--layers", "all", "--symbols"),
             inputs=("collection", *on),
         ),
         Step(

@@ -202,4 +202,8 @@ FAMILY = Family(
     infer=(Rule(50, r"^\s*\(\s*[a-z]\d*\s+/\s+[a-z][\w-]*(\s|\))"),),
     packages=("penman",),
     lex=lex_amr,
+    concepts={  # AMR 1.2 guidelines (Banarescu et al. 2013; github.com/amrisi/amr-guidelines)
+        "conjunction": ("and",),  # guidelines "Coordination": concept and, with :op1, :op2, ...
+        "negation": (":polarity",),  # guidelines "Negation": :polarity - (its only value here)
+    },
 )

@@ -227,4 +227,15 @@ FAMILY = Family(
     provenance=provenance,
     packages=("bashlex",),
     lex=lex_bash,
+    concepts={  # POSIX.1-2017 Shell and Utilities (XCU); GNU manuals for what POSIX does not define
+        "conjunction": ("&&",),  # XCU 2.9.3 Lists: "&&" denotes an AND list
+        "disjunction": ("||",),  # XCU 2.9.3 Lists: "||" denotes an OR list
+        "negation": ("-not",),  # GNU findutils manual, "Combining Primaries With Operators": -not expr
+        "range": ("seq",),  # GNU coreutils manual "seq": print numbers from FIRST to LAST
+        "aggregation": ("wc",),  # XCU wc: word, line, and byte or character count
+        "ordering": ("sort",),  # XCU sort: sort, merge, or sequence check text files
+        "limit": ("head",),  # XCU head: copy the first part of files
+        "filtering": ("grep",),  # XCU grep: search a file for a pattern (writes the lines that match)
+        "projection": ("cut",),  # XCU cut: cut out selected fields of each line of a file
+    },
 )

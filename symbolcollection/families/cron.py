@@ -226,4 +226,8 @@ FAMILY = Family(
     infer=(Rule(70, r"^\s*([\d*/,\-]+\s+){4}[\d*/,\-]+\s*$"),),
     packages=("lark",),
     lex=lex_cron,
+    concepts={  # POSIX.1-2017 XCU crontab, "Input Files": the time fields
+        "universal": ("*",),  # crontab: "an <asterisk> (meaning all valid values)"
+        "range": ("-",),  # crontab: "two numbers separated by a <hyphen-minus> (meaning an inclusive range)"
+    },
 )

@@ -217,4 +217,11 @@ FAMILY = Family(
     infer=(Rule(40, r"\(lambda \$\d|\([a-z_]+:[a-z]\s"),),
     packages=("lark",),
     lex=lex_lambda,
+    concepts={  # GeoQuery lambda calculus (Zettlemoyer & Collins, UAI 2005, "Background": logical forms)
+        "conjunction": ("and",),  # (and p1 p2 ...): conjunction of propositions
+        "existential": ("exists",),  # (exists $1 p): existential quantifier
+        "aggregation": ("count",),  # (count $0 p): the number of entities satisfying p
+        "extremum": ("argmax", "argmin"),  # (argmax $0 p f): the entity satisfying p that maximises f
+        "abstraction": ("lambda",),  # (lambda $0 e p): lambda abstraction over an entity variable
+    },
 )

@@ -148,4 +148,10 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(80, rf"\\({_COMMANDS})(?![A-Za-z])|\^\{{"),),
     lex=lex_latex,
+    concepts={  # LaTeX math mode (Lamport, LaTeX: A Document Preparation System, 2nd ed., §3.3)
+        "equality": ("=",),  # §3.3: relation symbols, =
+        "aggregation": ("\\sum", "\\prod"),  # §3.3: variable-sized symbols, \sum (Σ) and \prod (Π)
+        "addition": ("+",),  # §3.3: binary operations, +
+        "multiplication": ("\\cdot",),  # §3.3: binary operation symbols, \cdot
+    },
 )

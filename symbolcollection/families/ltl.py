@@ -221,4 +221,11 @@ FAMILY = Family(
     ),
     packages=("lark",),
     lex=lex_ltl,
+    concepts={  # LTL as in Baier & Katoen, Principles of Model Checking (2008) §5.1, in ASCII spelling
+        "conjunction": ("&",),  # §5.1 syntax: φ1 ∧ φ2
+        "negation": ("!",),  # §5.1 syntax: ¬φ
+        "implication": ("->",),  # §5.1 derived operator: φ1 → φ2 = ¬φ1 ∨ φ2
+        "universal": ("G",),  # §5.1 semantics: □φ ("always") holds iff φ holds at every position j ≥ 0
+        "existential": ("F",),  # §5.1 semantics: ◇φ ("eventually") holds iff φ holds at some position j ≥ 0
+    },
 )

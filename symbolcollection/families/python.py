@@ -357,4 +357,21 @@ FAMILY = Family(
     ),
     provenance=provenance,
     lex=lex_python,
+    concepts={  # The Python Language Reference (3.x); the Library Reference's Built-in Functions / Types
+        "conjunction": ("and",),  # Reference 6.11 Boolean operations
+        "disjunction": ("or",),  # Reference 6.11 Boolean operations
+        "negation": ("not",),  # Reference 6.11 Boolean operations (also in "not in", 6.10.2)
+        "equality": ("==",),  # Reference 6.10.1 Value comparisons
+        "order_comparison": ("<", ">", "<=", ">="),  # Reference 6.10.1 Value comparisons
+        "universal": ("all",),  # Built-in Functions: all(iterable), True if every element is true
+        "existential": ("any",),  # Built-in Functions: any(iterable), True if some element is true
+        "range": ("range",),  # Built-in Types "Ranges": range(start, stop[, step])
+        "aggregation": ("sum", "len"),  # Built-in Functions: sum(iterable), len(s)
+        "extremum": ("max", "min"),  # Built-in Functions: max(iterable), min(iterable)
+        "ordering": ("sorted", "sort"),  # Built-in Functions: sorted(); Built-in Types: list.sort()
+        "filtering": ("filter",),  # Built-in Functions: filter(function, iterable)
+        "abstraction": ("def", "lambda"),  # Reference 8.7 Function definitions, 6.14 Lambdas
+        "addition": ("+",),  # Reference 6.7 Binary arithmetic operations (+ also concatenates sequences)
+        "multiplication": ("*",),  # Reference 6.7 Binary arithmetic operations (* also repeats sequences)
+    },
 )

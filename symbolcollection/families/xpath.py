@@ -266,4 +266,8 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(110, r"^\s*/{1,2}[A-Za-z*@]"),),
     lex=lex_xpath,
+    concepts={  # W3C XML Path Language (XPath) 1.0 (Recommendation, 1999); ElementTree's subset
+        "equality": ("=",),  # §3.4 Booleans: EqualityExpr, =
+        "filtering": ("[",),  # §2.4 Predicates: "A predicate filters a node-set" ([ opens it; ] unmapped)
+    },
 )

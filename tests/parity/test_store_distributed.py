@@ -37,7 +37,7 @@ def test_two_gloo_ranks_build_the_same_store_as_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     split = write_jsonl(tmp_path / "s.jsonl", make_samples(30, seed=9, empty_every=7))
-    args = tiny_all_layers_args(split)
+    args = [*tiny_all_layers_args(split), "--symbols", "--symbol-layers", "1,final_norm"]
     homes = {name: make_home(tmp_path / name) for name in ("dist", "single")}
     base_env = {
         **os.environ,
@@ -70,14 +70,26 @@ def test_two_gloo_ranks_build_the_same_store_as_one_process(
     from analysis.extract import ensure_store
     from analysis.extract.samples import load_dataset
     from analysis.store import Store
+    from analysis.symbolstore import SymbolStore
 
     monkeypatch.setenv("SYMBOLSCOPE_HOME", str(homes["single"]))
     one = ensure_store(
-        "tiny", layers="all", dataset=load_dataset(str(split)), progress=False, shard_samples=4
+        "tiny",
+        layers="all",
+        dataset=load_dataset(str(split)),
+        progress=False,
+        shard_samples=4,
+        symbols=True,
+        symbol_layers="1,final_norm",
     )
     dist = Store.open(next(p for p in (homes["dist"] / "store").iterdir() if not p.name.startswith(".")))
     assert dist.name == one.name and dist.manifest["world_size"] == 2
     assert dist.sample_ids == one.sample_ids and len(dist) == 30 - 4  # 4 empty outputs skipped
     for layer in one.layers:
         assert np.allclose(dist.read(layer)[0], one.read(layer)[0], atol=1e-5)
+    sym_one, sym_dist = SymbolStore.of(one), SymbolStore.of(dist)
+    assert sym_dist.table == sym_one.table and len(sym_one) > 50  # the same rows, in the same order
+    assert sym_dist.skipped == sym_one.skipped and sym_one.skipped  # word soup: some outputs do not lex
+    for layer in ("1", "final_norm"):
+        assert np.allclose(sym_dist.read(layer), sym_one.read(layer), atol=1e-3)  # float16
     assert not [p for p in (homes["dist"] / "store").iterdir() if p.name.endswith(".partial")]

@@ -95,15 +95,15 @@ def write_jsonl(path: Path, samples: Sequence[Sample], evol_of: Sequence[str | N
     return path
 
 
-def truth_vectors(model, item, layers, pooling: str = "mean") -> dict:
-    """Independent truth: ``output_hidden_states=True`` on the sample alone (no padding), pooled.
+def truth_states(model, input_ids, layers) -> dict:
+    """Independent truth: ``{layer: [T, d] float32}`` of ``output_hidden_states=True`` on one
+    unpadded sequence.
 
     Layer L (block output before the final norm) comes from a second pass with
     ``config.tie_last_hidden_states = False``: HF's default ``hidden_states[-1]`` is post-norm.
     """
     num = model.config.num_hidden_layers
-    ids = torch.tensor([item.input_ids])
-    pos = list(item.positions) if pooling == "mean" else [item.positions[-1]]
+    ids = torch.tensor([list(input_ids)])
     with torch.no_grad():
         tied = model(ids, output_hidden_states=True).hidden_states
         old = getattr(model.config, "tie_last_hidden_states", None)
@@ -121,8 +121,14 @@ def truth_vectors(model, item, layers, pooling: str = "mean") -> dict:
             h = untied[-1]
         else:
             h = tied[key]
-        out[key] = h[0, pos].to(torch.float32).mean(0)
+        out[key] = h[0].to(torch.float32)
     return out
+
+
+def truth_vectors(model, item, layers, pooling: str = "mean") -> dict:
+    """:func:`truth_states` of the sample alone (no padding), pooled over its positions."""
+    pos = list(item.positions) if pooling == "mean" else [item.positions[-1]]
+    return {k: h[pos].mean(0) for k, h in truth_states(model, item.input_ids, layers).items()}
 
 
 def assert_close_scaled(got: torch.Tensor, want: torch.Tensor, tol: float = 1e-5) -> None:

@@ -81,7 +81,9 @@ def test_unchanged_steps_are_skipped_and_changed_ones_rerun(fake: Path) -> None:
 
     rows, lines = _run(fake, _steps(fake, "alpha", "beta"))
     assert [r["status"] for r in rows] == ["skipped", "skipped"] and _ran(fake) == []
-    assert len(lines) == 2 and all("unchanged" in line for line in lines)  # one line per skipped step
+    done = [line for line in lines if not line.startswith("== step")]  # the progress line aside
+    assert len(done) == 2 and all("unchanged" in line for line in done)  # one line per skipped step
+    assert lines[2].startswith("== step 2 of 2: beta | elapsed 0:00 | about 0:00 left")
     assert [r["last_ran_seconds"] for r in rows] == ran_seconds  # a skipping run still says where time went
     assert "last run" in rp.summary(rows, fake / "results", 0.0)
 
@@ -200,6 +202,7 @@ def test_missing_modules_are_not_available_and_the_run_goes_on(fake: Path) -> No
     (fake / "input.txt").write_text("v1")
     steps = [rp.Step("later", "no_such_module_here", ()), *_steps(fake, "alpha")]
     rows, lines = _run(fake, steps)
+    lines = [line for line in lines if not line.startswith("== step")]  # the progress lines aside
     assert [r["status"] for r in rows] == ["not available", "ran"]
     assert "not available" in lines[0] and len([x for x in lines if "later" in x]) == 1
     assert rp.available("figures") and rp.available("trainer.report") and not rp.available("probes_missing")
@@ -270,3 +273,14 @@ def test_a_run_being_trained_by_a_live_process_is_never_resumed(tmp_path: Path) 
     )
     assert rp.training_pid(card(int(gone.stdout))) is None  # that process has exited
     assert rp.training_pid(tmp_path / "nothing") is None
+
+
+def test_the_progress_line_estimates_from_the_steps_last_times() -> None:
+    from analysis.reproduce import Step, progress_line
+
+    steps = [Step("a", "m"), Step("b", "m"), Step("c", "m"), Step("d", "m")]
+    state = {"a": {"seconds": 600}, "b": {"seconds": 90}, "c": {"seconds": 30.5}}
+    line = progress_line(steps, 2, 605.0, state)
+    assert line.startswith("== step 2 of 4: b | elapsed 10:05 | about 2:00 left")  # 90 + 30.5
+    assert line.endswith("(+ d: not timed yet)")
+    assert "not timed" not in progress_line(steps[:3], 1, 0.0, state)

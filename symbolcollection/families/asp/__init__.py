@@ -56,5 +56,12 @@ FAMILY = Family(
     ),
     packages=("clingo",),
     lex=lex,
+    concepts={  # ASP-Core-2 Input Language Format (Calimeri et al., TPLP 2020); clingo's Potassco guide
+        "negation": ("not",),  # ASP-Core-2 "Syntax": default negation, not a
+        "implication": (":-",),  # ASP-Core-2 "Syntax": rule  head :- body.  (the body implies the head)
+        "order_comparison": (">=", ">"),  # ASP-Core-2 "Syntax": builtin atoms, comparison operators
+        "aggregation": ("#count",),  # ASP-Core-2 "Syntax": aggregate functions #count, #sum, ...
+        "projection": ("#show",),  # Potassco guide "Meta-Statements": #show p/n shows only p/n atoms
+    },
     kinds=kinds.__file__,
 )

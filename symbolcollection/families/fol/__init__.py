@@ -33,4 +33,12 @@ FAMILY = Family(
     },
     packages=("nltk",),
     lex=lex_fol,
+    concepts={  # nltk.sem.logic's notation (class Tokens; NLTK book ch. 10 "Analyzing the Meaning of Sentences")
+        "conjunction": ("&",),  # nltk.sem.logic Tokens.AND (and, ^ are normalised to &)
+        "disjunction": ("|",),  # nltk.sem.logic Tokens.OR
+        "negation": ("-",),  # nltk.sem.logic Tokens.NOT (not, ! are normalised to -)
+        "implication": ("->",),  # nltk.sem.logic Tokens.IMP (implies, => are normalised to ->)
+        "universal": ("all",),  # nltk.sem.logic Tokens.ALL (forall is normalised to all)
+        "existential": ("exists",),  # nltk.sem.logic Tokens.EXISTS
+    },
 )

@@ -287,5 +287,10 @@ FAMILY = Family(
     },
     packages=("sympy",),
     lex=lex_math,
+    concepts={  # the programs are Python: The Python Language Reference (3.x); = assigns, so is unmapped
+        "abstraction": ("def",),  # Reference 8.7 Function definitions
+        "addition": ("+",),  # Reference 6.7 Binary arithmetic operations
+        "multiplication": ("*",),  # Reference 6.7 Binary arithmetic operations
+    },
     kinds=kinds.__file__,
 )

@@ -390,5 +390,9 @@ FAMILY = Family(
     provenance=provenance,
     packages=("pddl",),
     lex=lex_pddl,
+    concepts={  # PDDL 2.1 BNF (Fox & Long, JAIR 20, 2003): goal descriptions <GD>
+        "conjunction": ("and",),  # <GD> ::= (and <GD>*)
+        "negation": ("not",),  # <literal> ::= (not <atomic formula>); <GD> ::= (not <GD>)
+    },
     kinds=kinds.__file__,
 )

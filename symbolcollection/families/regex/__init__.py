@@ -305,5 +305,8 @@ FAMILY = Family(
     one_line=True,
     infer=(Rule(30, r"(?i)\b(regular expression|regex)\b", "instruction"),),
     lex=lex_regex,
+    concepts={  # Python's re syntax (Library Reference, "re — Regular expression operations")
+        "disjunction": ("|",),  # re "Regular Expression Syntax": A|B matches either A or B
+    },
     kinds=kinds.__file__,
 )

@@ -52,5 +52,14 @@ FAMILY = Family(
     ),
     packages=("z3-solver",),
     lex=lex,
+    concepts={  # SMT-LIB Standard 2.6 (Barrett, Fontaine & Tinelli 2017): theories Core and Ints
+        "conjunction": ("and",),  # Core: (and Bool Bool Bool :left-assoc)
+        "negation": ("not",),  # Core: (not Bool Bool)
+        "implication": ("=>",),  # Core: (=> Bool Bool Bool :right-assoc)
+        "equality": ("=",),  # Core: (par (A) (= A A Bool :chainable))
+        "order_comparison": (">", ">=", "<=", "<"),  # Ints: (<= Int Int Bool :chainable), <, >=, >
+        "addition": ("+",),  # Ints: (+ Int Int Int :left-assoc)
+        "multiplication": ("*",),  # Ints: (* Int Int Int :left-assoc)
+    },
     kinds=kinds.__file__,
 )

@@ -28,5 +28,14 @@ FAMILY = Family(
     infer=(Rule(10, r"(?is)^\s*(PREFIX\s.*)?(SELECT|ASK|CONSTRUCT|DESCRIBE)\b[^{]*\{"),),
     packages=("rdflib",),
     lex=lex_sparql,
+    concepts={  # W3C SPARQL 1.1 Query Language (Recommendation, 21 March 2013)
+        "existential": ("ASK",),  # §16.3 ASK: whether or not a query pattern has a solution
+        "order_comparison": (">",),  # §17.3 Operator Mapping: A > B (op:numeric-greater-than, ...)
+        "aggregation": ("COUNT", "AVG"),  # §11 Aggregates; §18.5 set functions Count, Avg
+        "ordering": ("ORDER", "DESC"),  # §15.1 ORDER BY (lexed as ORDER, BY; BY alone is left unmapped)
+        "limit": ("LIMIT",),  # §15.5 LIMIT: an upper bound on the number of solutions
+        "filtering": ("FILTER",),  # §17 Expressions and Testing Values: FILTER restricts solutions
+        "projection": ("SELECT",),  # §15.2 Projection; §16.1 SELECT
+    },
     kinds=kinds.__file__,
 )

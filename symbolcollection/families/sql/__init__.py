@@ -39,5 +39,17 @@ FAMILY = Family(
     },
     packages=("sqlglot",),
     lex=lex_sql,
+    concepts={  # SQLite's SQL, which the checker runs (sqlite.org/lang.html); SQL-92 clause numbers
+        "conjunction": ("AND",),  # SQLite lang_expr "Operators": AND; SQL-92 §8.12 <search condition>
+        "equality": ("=",),  # SQLite lang_expr "Operators": =; SQL-92 §8.2 <comparison predicate>
+        "order_comparison": (">", ">=", "<"),  # SQLite lang_expr "Operators"; SQL-92 §8.2
+        "range": ("BETWEEN",),  # SQLite lang_expr "The BETWEEN operator"; SQL-92 §8.3 <between predicate>
+        "aggregation": ("COUNT", "SUM", "AVG"),  # SQLite lang_aggfunc count(), sum(), avg(); SQL-92 §6.5
+        "extremum": ("MIN", "MAX"),  # SQLite lang_aggfunc min(X), max(X); SQL-92 §6.5
+        "ordering": ("ORDER BY", "ASC", "DESC"),  # SQLite lang_select "The ORDER BY clause"
+        "limit": ("LIMIT",),  # SQLite lang_select "The LIMIT clause"
+        "filtering": ("WHERE", "HAVING"),  # SQLite lang_select WHERE / HAVING; SQL-92 §7.6, §7.8
+        "projection": ("SELECT",),  # SQLite lang_select result columns; SQL-92 §7.9 <query specification>
+    },
     kinds=kinds.__file__,
 )

@@ -53,16 +53,35 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def format_transfer(rows: list[dict[str, Any]]) -> str:
+    """Per ckpt at the deepest integer layer: the concept transfer to each held-out family and its
+    mean, beside chance and the surface's transfer (empty without transfer rows)."""
+    rows = [r for r in rows if r["kind"] == "concept_transfer"]
+    if not rows:
+        return ""
+    show = max(r["layer"] for r in rows if isinstance(r["layer"], int))
+    head = f"{'ckpt':<10} {'held out':<12} {'acc':>6} {'chance':>6} {'surface':>7} {'n_test':>6}"
+    lines = [f"concept transfer, layer {show}", head, "-" * len(head)]
+    for r in rows:
+        if r["layer"] == show:
+            lines.append(
+                f"{r['ckpt']:<10} {r['held_out'] or 'mean':<12} {_fmt(r['accuracy']):>6} "
+                f"{_fmt(r['chance']):>6} {_fmt(r.get('baseline')):>7} {r['n_test']:>6}"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the probes, write results + the figure, print the table at the deepest layer."""
     args = build_parser().parse_args(argv)
     config = config_from(args)
     config.check()
-    figs = None if args.no_figures else ("probes",)
+    # the symbol unit's rows are drawn by the ``symbols`` figure, not the ``probes`` one
+    figs = None if args.no_figures or config.unit == "symbol" else ("probes",)
     check_out(args.out, "probes", figs, fixed=("README.md",))  # before the work, not after it
     result = run(args.ckpt, config=config)
-    lines = [format_table(result.rows)]
-    skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s["depth_skipped"]}
+    lines = [format_table(result.rows), format_transfer(result.rows)]
+    skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s.get("depth_skipped")}
     for alias, fams in skipped.items():
         lines.append(f"depth skipped for {alias}: " + "; ".join(f"{f} ({why})" for f, why in fams.items()))
     json_path, _ = save_and_draw(result, args.out, figs, table="\n".join(lines))

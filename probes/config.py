@@ -8,22 +8,31 @@ from dataclasses import dataclass
 from analysis.layers import layers_option
 from analysis.store import POOLINGS, SPANS, pooling_option, span_option, split_option
 from probes.fit import ProbeSpec
-from probes.targets import TARGETS
+from probes.targets import SYMBOL_TARGETS, TARGETS
 from symbolscope.cli import option
 from symbolscope.cores import worker_count
 from symbolscope.errors import UserError
 
+#: What one probed row is: a sample (one vector per output) or a symbol occurrence.
+UNITS: tuple[str, ...] = ("sample", "symbol")
 
-def parse_targets(spec: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """``"all"``, ``"family,depth"`` or a sequence → a tuple of known targets (UserError otherwise)."""
+
+def parse_targets(spec: str | tuple[str, ...] | list[str], unit: str = "sample") -> tuple[str, ...]:
+    """``"all"``, ``"family,depth"`` or a sequence → a tuple of the ``unit``'s targets (UserError
+    otherwise, naming the unit when the target belongs to the other one)."""
+    known = SYMBOL_TARGETS if unit == "symbol" else TARGETS
     names = [t.strip() for t in spec.split(",")] if isinstance(spec, str) else [str(t) for t in spec]
     names = [t for t in names if t]
     if names == ["all"]:
-        return TARGETS
-    unknown = [t for t in names if t not in TARGETS]
+        return known
+    unknown = [t for t in names if t not in known]
+    if unknown and unknown[0] in TARGETS + SYMBOL_TARGETS:
+        raise UserError(
+            f"target '{unknown[0]}' is not a target of --unit {unit}; choose from {', '.join(known)} or all"
+        )
     if unknown or not names:
         raise UserError(
-            f"unknown target '{unknown[0] if unknown else ''}'; choose from {', '.join(TARGETS)} or all"
+            f"unknown target '{unknown[0] if unknown else ''}'; choose from {', '.join(known)} or all"
         )
     return tuple(dict.fromkeys(names))
 
@@ -32,14 +41,25 @@ def parse_targets(spec: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
 class Config:
     """Every setting of the probes.
 
-    ``targets``: ``"all"`` or a comma list of ``family, task, depth, valid``; ``layers``: ``all |
+    ``unit``: ``sample`` (one vector per output) or ``symbol`` (one per symbol occurrence, from the
+    store's symbol store; see :mod:`probes.symbols`); ``per_cell``: the symbol unit's cap on rows
+    per (family, label) cell.
+    ``targets``: ``"all"`` or a comma list of ``family, task, depth, valid`` (symbol unit: ``class,
+    concept``); ``layers``: ``all |
     last | "0,10,-1,final_norm"``; ``folds``: outer grouped stratified folds; ``inner_folds`` and
     ``Cs``: the inner CV choosing the inverse regularisation; ``pca``: components after
     standardising (None = every dimension); ``control``, ``surface``, ``mdl``, ``transfer``: the
     extras; ``n_jobs``: parallel workers over layers; ``valid_split``: the corrupted twins.
     """
 
-    targets: str = option("all", "family | task | depth | valid | all (or a comma list)", flag="--target")
+    targets: str = option(
+        "all",
+        "family | task | depth | valid | all (or a comma list); with --unit symbol: class | concept | all",
+        flag="--target",
+    )
+    unit: str = option(
+        "sample", "what a row is: a sample's pooled output or one symbol occurrence", choices=UNITS
+    )
     layers: str = layers_option("all")
     span: str = span_option()
     folds: int = option(5, "outer grouped stratified folds")
@@ -56,7 +76,12 @@ class Config:
     surface: bool = option(True, "skip the bag-of-tokens surface baseline")
     mdl: bool = option(True, "skip the online-code description length")
     transfer: bool = option(
-        True, "skip the Symbol-Evol transfer (trained on originals, tested on renamed twins)"
+        True,
+        "skip the transfer (sample unit: trained on originals, tested on Symbol-Evol twins; symbol "
+        "unit: the concept probe trained on other families, tested on a held-out family)",
+    )
+    per_cell: int = option(
+        300, "symbol unit: rows kept per (family, label) cell, a seeded draw (the rest are not probed)"
     )
     n_jobs: int = option(2, "parallel workers over layers (-1 = every core)", flag="--jobs")
     level: float = option(0.95, "confidence level of the intervals")
@@ -64,7 +89,15 @@ class Config:
 
     def check(self) -> None:
         """Raise :class:`UserError` for a setting outside its domain."""
-        parse_targets(self.targets)
+        if self.unit not in UNITS:
+            raise UserError(f"--unit must be one of {', '.join(UNITS)}, got {self.unit!r}")
+        parse_targets(self.targets, self.unit)
+        if self.unit == "symbol" and self.span != "symbol":
+            raise UserError(
+                f"--unit symbol probes the symbols of the output; --span must be symbol, not {self.span}"
+            )
+        if isinstance(self.per_cell, bool) or not isinstance(self.per_cell, int) or self.per_cell < 1:
+            raise UserError(f"--per-cell must be a positive integer, got {self.per_cell!r}")
         if not isinstance(self.folds, int) or self.folds < 2:
             raise UserError(f"--folds must be an integer >= 2, got {self.folds}")
         if not isinstance(self.inner_folds, int) or self.inner_folds < 2:
@@ -86,7 +119,7 @@ class Config:
     @property
     def target_list(self) -> tuple[str, ...]:
         """The targets as a tuple."""
-        return parse_targets(self.targets)
+        return parse_targets(self.targets, self.unit)
 
     def spec(self) -> ProbeSpec:
         """How each probe is fitted."""

@@ -4,6 +4,7 @@ corrupted twins of ``valid``, the targets built from them, and the bag-of-tokens
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,17 +138,22 @@ def surface_counts(inputs: CheckpointInputs) -> np.ndarray:
     return X
 
 
-def read_layer(store: Store, layer: LayerKey) -> np.ndarray:
-    """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
-    X = store.read(layer).vectors
+def refuse_nonfinite(X: np.ndarray, name: str, layer: LayerKey, ids: Sequence[str]) -> np.ndarray:
+    """``X`` [n, d] as float32, or a :class:`UserError` naming ``name``, ``layer``, how many rows
+    hold a NaN or infinite value and the first one's sample id (``ids`` [n])."""
     X = np.asarray(X, dtype=np.float32)
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
         raise UserError(
-            f"store {store.name}: layer {layer} has non-finite (NaN/inf) vectors in {int(bad.sum())} rows "
-            f"(first: {store.sample_ids[int(np.flatnonzero(bad)[0])]}); remove the store and re-extract"
+            f"{name}: layer {layer} has non-finite (NaN/inf) vectors in {int(bad.sum())} rows "
+            f"(first: {ids[int(np.flatnonzero(bad)[0])]}); remove the store and re-extract"
         )
     return X
+
+
+def read_layer(store: Store, layer: LayerKey) -> np.ndarray:
+    """Layer ``layer`` of ``store`` as ``[n, d]`` float32, refusing NaN or infinite values."""
+    return refuse_nonfinite(store.read(layer).vectors, f"store {store.name}", layer, store.sample_ids)
 
 
 def check_finite(inputs: CheckpointInputs, layers: list[LayerKey]) -> None:

@@ -9,6 +9,8 @@ over every family's bins) and their codelengths summed.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +133,10 @@ def probe_layer(
                 "evol_transfer": transfer_summary(results, spec),
             }
     return out
+
+
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``fn(*args)`` and the CPU seconds it took in its worker (a load-independent cost)."""
+    start = time.process_time()
+    out = fn(*args)
+    return out, time.process_time() - start

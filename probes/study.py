@@ -26,7 +26,9 @@ from probes.inputs import (
     load_inputs,
     surface_counts,
 )
-from probes.layer import Measures, plan_tasks, probe_layer
+from probes.layer import Measures, plan_tasks, probe_layer, timed
+from probes.symbol_study import symbol_checkpoint_rows
+from probes.symbols import SYMBOL_NOTES
 from symbolscope.cores import worker_count
 from symbolscope.errors import get_logger
 from symbolscope.results import Result
@@ -52,6 +54,8 @@ ROW_KEYS = (
     "baseline",
     "chance",
 )
+#: Rows of ``--unit symbol`` (:mod:`probes.symbol_study`) add these.
+SYMBOL_ROW_KEYS = (*ROW_KEYS, "unit", "held_out", "n_train", "n_test")
 NOTES = {
     "family/task": "sanity targets: a symbol family (and a task) is readable from its tokens alone, so "
     "these probes are expected near ceiling for any model; read them beside the surface baseline "
@@ -110,13 +114,6 @@ def _row(
     return row
 
 
-def _timed_probe_layer(*args: Any) -> tuple[dict[str, dict[str, Any]], float]:
-    """:func:`probe_layer` and the CPU seconds it took in its worker (load-independent cost)."""
-    start = time.process_time()
-    out = probe_layer(*args)
-    return out, time.process_time() - start
-
-
 def _probe_rows(
     inputs: CheckpointInputs, tasks: dict, plans: dict, cfg: Config, layers: list[LayerKey]
 ) -> list[dict]:
@@ -131,9 +128,9 @@ def _probe_rows(
     def job(key: LayerKey | None) -> Any:
         if key is None:
             what = Measures(cfg.control, cfg.mdl, transfer=False)
-            return delayed(_timed_probe_layer)(surface_counts(inputs), tasks, spec, what, plans)
+            return delayed(timed)(probe_layer, surface_counts(inputs), tasks, spec, what, plans)
         what = Measures(cfg.control, cfg.mdl, cfg.transfer)
-        return delayed(_timed_probe_layer)(layer_matrix(inputs, key), tasks, spec, what, plans)
+        return delayed(timed)(probe_layer, layer_matrix(inputs, key), tasks, spec, what, plans)
 
     check_finite(inputs, layers)  # a UserError raised while joblib dispatches races its executor
     runner = Parallel(n_jobs=min(worker_count(cfg.n_jobs, warn=False), len(keys)), return_as="generator")
@@ -192,7 +189,9 @@ def _checkpoint_rows(alias: str, given: Store | None, cfg: Config) -> tuple[list
 
 def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> Result:
     """Linear probes per checkpoint × layer × target, beside control tasks, the surface baseline,
-    online codelength and Symbol-Evol transfer.
+    online codelength and Symbol-Evol transfer; with ``config.unit = "symbol"`` on symbol
+    occurrences instead (:mod:`probes.symbol_study`: class, concept and the concept transfer
+    across families; a given :class:`~analysis.symbolstore.SymbolStore` is probed as is).
 
     ``stores_or_aliases``: ``"base,ours"``, ``["base", "ours"]``, ``{alias: Store}`` (from
     :func:`analysis.extract`) or Stores of the analysis split. Returns a
@@ -207,7 +206,10 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     per_ckpt: dict[str, Any] = {}
     start = time.perf_counter()
     for alias, store in named:
-        ck_rows, info = _checkpoint_rows(alias, store, cfg)
+        if cfg.unit == "symbol":
+            ck_rows, info = symbol_checkpoint_rows(alias, store, cfg)
+        else:
+            ck_rows, info = _checkpoint_rows(alias, store, cfg)
         rows.extend(ck_rows)
         per_ckpt[alias] = info
     settings = {**asdict(cfg), "Cs": list(cfg.Cs), "targets": list(cfg.target_list)}
@@ -218,7 +220,7 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
         "family_order": list(registry.names()),
         "ckpts": [a for a, _ in named],
         "skipped": per_ckpt,
-        "notes": NOTES,
+        "notes": {**NOTES, **SYMBOL_NOTES} if cfg.unit == "symbol" else NOTES,
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
-    return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)
+    return Result(ANALYSIS, config_out, rows, columns=SYMBOL_ROW_KEYS if cfg.unit == "symbol" else ROW_KEYS)

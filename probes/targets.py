@@ -21,6 +21,8 @@ from symbolcollection import registry
 from symbolcollection.schema import Sample
 
 TARGETS: tuple[str, ...] = ("family", "task", "depth", "valid")
+#: Targets of ``--unit symbol`` (one row per symbol occurrence): its class and its shared concept.
+SYMBOL_TARGETS: tuple[str, ...] = ("class", "concept")
 DEPTH_BINS = 3
 LENGTH_BINS = 5
 

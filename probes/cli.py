@@ -38,7 +38,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     compression, and the surface baseline."""
     layers = [r["layer"] for r in rows if isinstance(r["layer"], int)]
     show = max(layers) if layers else None
-    head = f"{'ckpt':<10} {'target':<7} {'acc':>6} {'95% CI':<15} {'f1':>6} {'control':>7} {'select':>7} {'compr':>6} {'surface':>7} {'n':>5}"
+    head = f"{'ckpt':<10} {'target':<13} {'acc':>6} {'95% CI':<15} {'f1':>6} {'control':>7} {'select':>7} {'compr':>6} {'surface':>7} {'n':>5}"
     lines = [f"layer {show}", head, "-" * len(head)]
     for r in rows:
         if r["kind"] != "probe" or r["layer"] != show:
@@ -46,7 +46,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         ci = r.get("accuracy_ci")
         cis = f"[{ci[0]:.3f},{ci[1]:.3f}]" if ci else ""
         lines.append(
-            f"{r['ckpt']:<10} {r['target']:<7} {_fmt(r['accuracy']):>6} {cis:<15} {_fmt(r['macro_f1']):>6} "
+            f"{r['ckpt']:<10} {r['target']:<13} {_fmt(r['accuracy']):>6} {cis:<15} {_fmt(r['macro_f1']):>6} "
             f"{_fmt(r['control_accuracy']):>7} {_fmt(r['selectivity'], '+.3f'):>7} {_fmt(r['compression'], '.2f'):>6} "
             f"{_fmt(r.get('baseline')):>7} {r['n']:>5}"
         )

@@ -81,7 +81,7 @@ class Config:
         "unit: the concept probe trained on other families, tested on a held-out family)",
     )
     per_cell: int = option(
-        300, "symbol unit: rows kept per (family, label) cell, a seeded draw (the rest are not probed)"
+        60, "symbol unit: rows kept per (family, label) cell, a seeded draw (the rest are not probed)"
     )
     n_jobs: int = option(2, "parallel workers over layers (-1 = every core)", flag="--jobs")
     level: float = option(0.95, "confidence level of the intervals")

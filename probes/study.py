@@ -93,6 +93,17 @@ def results_readme() -> str:
         "",
     ]
     lines += [f"- **{k}**: {v}" for k, v in NOTES.items()]
+    lines += [
+        "",
+        "## `--unit symbol`",
+        "",
+        "One row per symbol occurrence instead of per sample (`unit` = symbol): kinds `probe` "
+        "(targets `class`, `class_by_type`, `concept`), `concept_transfer` (per layer and "
+        "`held_out` family; `held_out` empty = the mean), `surface` and `surface_transfer` "
+        "(`layer` empty); `n_train`/`n_test` count the transfer's rows.",
+        "",
+    ]
+    lines += [f"- **{k}**: {v}" for k, v in SYMBOL_NOTES.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -146,6 +146,14 @@ def symbol_tasks(
         tasks["concept"] = [Task(rows, y, groups[rows], types[rows], name="concept")]
         transfer = TransferTask(rows, y, np.array(table.family, dtype=object)[rows])
         info["concept_rows"] = len(rows)
+        have = {
+            f: {c for c, g in zip(y, transfer.family, strict=True) if g == f} for f in set(transfer.family)
+        }
+        info["transfer_skipped"] = {
+            f: f"{len(cs)} concept ({next(iter(cs))}); a held-out family needs two"
+            for f, cs in sorted(have.items())
+            if len(cs) < 2
+        }
     return tasks, transfer, info
 
 

@@ -4,6 +4,7 @@ labels are constant within a symbol type, folds never split a sample, and bad in
 
 from __future__ import annotations
 
+import json
 import math
 from types import SimpleNamespace
 
@@ -290,3 +291,39 @@ def test_a_store_without_symbols_is_one_line_exit_2(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     assert "store base-analysis-abc was extracted without symbols" in err and err.count("\n") == 1
     assert "python -m analysis.extract run --ckpt base --split analysis --symbols" in err
+
+
+def test_the_cli_probes_symbols_saves_rows_and_prints_the_transfer(tmp_path, capsys, monkeypatch) -> None:
+    table, X = _planted_concepts()
+    stores = {"base": SymbolStore.from_arrays({0: X}, table)}
+    monkeypatch.setattr("probes.symbol_study.open_symbols", lambda alias, cfg: (stores[alias], {}))
+    argv = ["--unit", "symbol", "--target", "concept", "--ckpt", "base", "--out", str(tmp_path)]
+    assert run_cli(main, [*argv, "--no-mdl", "--jobs", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "concept transfer, layer 0" in out and "mean" in out
+    saved = json.loads(next((tmp_path / "probes").glob("*.json")).read_text())
+    assert saved["config"]["unit"] == "symbol" and saved["config"]["per_cell"] == Config().per_cell
+    assert {r["kind"] for r in saved["rows"]} == {"probe", "concept_transfer", "surface", "surface_transfer"}
+    assert "--unit symbol" in (tmp_path / "probes" / "README.md").read_text()
+    assert not (tmp_path / "figures").exists()  # the symbols figure draws these rows, not probes
+
+
+def test_non_finite_symbol_vectors_are_refused_naming_the_sample() -> None:
+    table, X = _planted_concepts()
+    X[7, 3] = np.nan
+    with pytest.raises(UserError, match=r"layer 2 has non-finite .* in 1 rows \(first: sql-1\)"):
+        run({"base": SymbolStore.from_arrays({2: X}, table)}, config=_cfg(targets="concept"))
+
+
+def test_a_family_with_one_concept_is_not_held_out_and_is_listed() -> None:
+    table, X = _planted_concepts()
+    keep = [
+        i
+        for i, (f, c) in enumerate(zip(table.family, table.concept, strict=True))
+        if f != "fol" or c == "negation"
+    ]
+    _, transfer, info = symbol_tasks(table.take(keep), ("concept",), 5, per_cell=1000, seed=0)
+    assert info["transfer_skipped"] == {"fol": "1 concept (negation); a held-out family needs two"}
+    assert transfer is not None
+    held = [r["held_out"] for r in concept_transfer(X[keep], transfer, SPEC)]
+    assert held == ["python", "smtlib", "sql", None]

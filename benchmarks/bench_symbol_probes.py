@@ -1,8 +1,8 @@
 """Benchmark: the symbol probes (``probes.run`` with ``unit="symbol"``) at the size of ``make reproduce``.
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_symbol_probes.py [--rows 26000]
-[--layers 11] [--ckpts 3] [--dim 576] [--pca 64] [--per-cell 60] [--cs 1.0] [--folds 5]
-[--jobs 2] [--mdl]``. It builds one synthetic in-memory symbol store of ``--rows`` occurrences
+[--layers 11] [--ckpts 3] [--dim 576] [--pca 0] [--per-cell 60] [--cs 1.0] [--folds 5]
+[--jobs 2] [--mdl] [--noise 8]``. It builds one synthetic in-memory symbol store of ``--rows`` occurrences
 in 19 families (asp about 30 % of them; classes and about 1,900 concept occurrences of 13 concepts
 in 14 families, shaped like the analysis split's; vectors = class and
 concept directions + family offsets + noise), and probes it as ``--ckpts`` checkpoints (the same
@@ -46,8 +46,9 @@ FAMILIES = (
 )  # fmt: skip
 
 
-def synthetic(rows: int, dim: int, layers: int, seed: int = 0) -> SymbolStore:
-    """An in-memory symbol store of ``rows`` occurrences and ``layers`` layers ``[rows, dim]``."""
+def synthetic(rows: int, dim: int, layers: int, noise: float = 8.0, seed: int = 0) -> SymbolStore:
+    """An in-memory symbol store of ``rows`` occurrences and ``layers`` layers ``[rows, dim]``
+    (unit-normal directions per class, concept and family, plus ``noise`` × unit-normal noise)."""
     rng = np.random.default_rng(seed)
     fam_p = np.full(len(FAMILIES), 0.7 / (len(FAMILIES) - 1))
     fam_p[0] = 0.3
@@ -83,7 +84,7 @@ def synthetic(rows: int, dim: int, layers: int, seed: int = 0) -> SymbolStore:
     fam_dir = {f: rng.normal(size=dim) for f in FAMILIES}
     base = np.stack([cls_dir[c] + fam_dir[f] for c, f in zip(cls.tolist(), family.tolist(), strict=True)])
     base += np.stack([con_dir[c] if c else np.zeros(dim) for c in concept])
-    arrays = {k: (base + 2.0 * rng.normal(size=base.shape)).astype(np.float32) for k in range(layers)}
+    arrays = {k: (base + noise * rng.normal(size=base.shape)).astype(np.float32) for k in range(layers)}
     return SymbolStore.from_arrays(arrays, table)
 
 
@@ -93,14 +94,15 @@ def main() -> None:
     p.add_argument("--layers", type=int, default=11)
     p.add_argument("--ckpts", type=int, default=3)
     p.add_argument("--dim", type=int, default=576)
-    p.add_argument("--pca", type=int, default=64)
+    p.add_argument("--pca", type=int, default=0, help="0: every dimension")
     p.add_argument("--per-cell", type=int, default=60)
     p.add_argument("--cs", default="1.0")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--mdl", action="store_true")
+    p.add_argument("--noise", type=float, default=8.0, help="higher: harder probes, slower fits")
     a = p.parse_args()
-    store = synthetic(a.rows, a.dim, a.layers)
+    store = synthetic(a.rows, a.dim, a.layers, a.noise)
     cfg = Config(
         unit="symbol",
         pca=a.pca or None,
@@ -119,7 +121,10 @@ def main() -> None:
     mean = [r["accuracy"] for r in res.rows if r["kind"] == "concept_transfer" and r["held_out"] is None]
     print(f"rows {a.rows} x {a.layers} layers x {a.ckpts} ckpts, d={a.dim}, pca={a.pca}, Cs={cfg.Cs}")
     print(f"probed: class {info.get('class_rows')} rows, concept {info.get('concept_rows')} rows")
-    print(f"mean concept transfer accuracy {np.mean(mean):.3f}; {len(res.rows)} result rows")
+    cls = [r["accuracy"] for r in res.rows if (r["kind"], r["target"]) == ("probe", "class")]
+    print(
+        f"mean accuracy: class {np.mean(cls):.3f}, concept transfer {np.mean(mean):.3f}; {len(res.rows)} rows"
+    )
     print(f"worker CPU {cpu:.1f} s; wall {wall:.1f} s (budget 180 s)")
 
 

@@ -30,7 +30,7 @@ Decisions (also in the result's ``config.notes``, :data:`SYMBOL_NOTES`):
   transfers across families). Chance is the majority-concept share of F's rows; the interval is
   Wilson's over F's rows (occurrences of one sample are not independent: it is optimistic).
   A mean row (``held_out`` None) averages accuracy and chance over the held-out families
-  (unweighted) and sums their ``n_test``.
+  (unweighted; its interval is Student-t across families) and sums their ``n_test``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ import numpy as np
 
 from analysis.metrics.proportion import wilson_interval
 from analysis.symbolstore import SymbolTable
-from probes.fit import Featuriser, ProbeSpec, check_labels, choose_C, fit_lr, fold_splits
+from probes.fit import Featuriser, ProbeSpec, check_labels, choose_C, fit_lr, fold_splits, interval
 from probes.layer import Measures, probe_layer
 from probes.targets import Task, group_ids
 from symbolscope.errors import UserError
@@ -66,7 +66,8 @@ SYMBOL_NOTES = {
     "family's concepts only, tested on the held-out family's rows; C by an inner CV grouped by "
     "family; chance = majority-concept share of the held-out rows; accuracy_ci = Wilson over "
     "those rows (optimistic: a sample's occurrences are not independent); held_out empty = the "
-    "unweighted mean over held-out families (n_test summed); baseline = the surface's transfer",
+    "unweighted mean over held-out families (Student-t interval across them, n_test summed); "
+    "baseline = the surface's transfer",
 }
 
 
@@ -126,7 +127,8 @@ def symbol_tasks(
     table: SymbolTable, targets: Sequence[str], folds: int, per_cell: int, seed: int
 ) -> tuple[dict[str, list[Task]], TransferTask | None, dict[str, Any]]:
     """``{target: [Task]}`` (``class`` also gives ``class_by_type``), the concept transfer's rows
-    (None without ``concept``) and what was skipped or kept (``concepts_skipped``, ``rows``)."""
+    (None without ``concept``) and what was skipped or kept (``class_rows``, ``concept_rows``,
+    ``concepts_skipped`` and ``transfer_skipped``: ``{name: why}``)."""
     groups = group_ids(table.sample_id, table.evol_of)
     types = symbol_types(table)
     tasks: dict[str, list[Task]] = {}
@@ -209,6 +211,7 @@ def concept_transfer(X: np.ndarray, task: TransferTask, spec: ProbeSpec) -> list
             {
                 "held_out": None,
                 "accuracy": float(np.mean([r["accuracy"] for r in out])),
+                "accuracy_ci": interval([r["accuracy"] for r in out], spec.level),
                 "chance": float(np.mean([r["chance"] for r in out])),
                 "n": sum(r["n_test"] for r in out),
                 "n_test": sum(r["n_test"] for r in out),

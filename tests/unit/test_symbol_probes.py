@@ -93,6 +93,10 @@ def test_planted_concepts_transfer_to_every_held_out_family() -> None:
     assert mean["held_out"] is None
     assert mean["accuracy"] == pytest.approx(np.mean([r["accuracy"] for r in held.values()]))
     assert mean["n_test"] == 640
+    lo, hi = mean["accuracy_ci"]
+    assert lo <= mean["accuracy"] <= hi
+    for r in held.values():  # Wilson over the held-out rows
+        assert r["accuracy_ci"][0] <= r["accuracy"] <= r["accuracy_ci"][1] <= 1.0
 
 
 def test_shuffled_concepts_transfer_at_chance() -> None:

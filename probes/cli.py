@@ -12,7 +12,7 @@ from typing import Any
 
 from analysis.study_cli import add_output_args, check_out, save_and_draw, study_parser
 from probes.config import Config
-from probes.study import results_readme, run
+from probes.study import ANALYSIS, SYMBOL_ANALYSIS, results_readme, run
 from symbolscope.cli import options_from
 from symbolscope.io import atomic_write_text
 
@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config.check()
     # the symbol unit's rows are drawn by the ``symbols`` figure, not the ``probes`` one
     figs = None if args.no_figures or config.unit == "symbol" else ("probes",)
-    check_out(args.out, "probes", figs, fixed=("README.md",))  # before the work, not after it
+    analysis = SYMBOL_ANALYSIS if config.unit == "symbol" else ANALYSIS
+    check_out(args.out, analysis, figs, fixed=("README.md",))  # before the work, not after it
     result = run(args.ckpt, config=config)
     lines = [format_table(result.rows), format_transfer(result.rows)]
     skipped = {a: s["depth_skipped"] for a, s in result.config["skipped"].items() if s.get("depth_skipped")}

@@ -36,6 +36,9 @@ from symbolscope.results import Result
 log = get_logger("probes")
 
 ANALYSIS = "probes"  # results/probes/<run-id>.json
+#: ``--unit symbol`` results go to their own folder, so that ``Result.latest(out, "probes")`` (the
+#: ``probes`` figure) never picks a symbol run: results/symbol_probes/<run-id>.json
+SYMBOL_ANALYSIS = "symbol_probes"
 ROW_KEYS = (
     "ckpt",
     "fingerprint",
@@ -77,12 +80,20 @@ NOTES = {
 }
 
 
+def _notes(unit: str) -> dict[str, str]:
+    """The notes a result of ``unit`` carries (the sample targets' notes stay out of symbol runs)."""
+    if unit != "symbol":
+        return NOTES
+    return {**{k: NOTES[k] for k in ("baseline", "mdl", "features")}, **SYMBOL_NOTES}
+
+
 def results_readme() -> str:
     """What ``results/probes/README.md`` says about the columns and how to read them."""
     lines = [
-        "# results/probes",
+        "# results/probes (and results/symbol_probes)",
         "",
-        "`<run-id>.json` (config + rows) and `.csv` (the same rows, flat), written by `python -m probes`.",
+        "`<run-id>.json` (config + rows) and `.csv` (the same rows, flat), written by `python -m probes` "
+        "(`--unit symbol`: in `symbol_probes/`).",
         "One row per ckpt x layer x target x kind: `probe` (per layer), `evol_transfer` (per layer: "
         "trained on originals, tested on their Symbol-Evol renamings), `surface` (bag-of-token counts, "
         "`layer` empty).",
@@ -208,7 +219,8 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
     :func:`analysis.extract`) or Stores of the analysis split. Returns a
     :class:`~symbolscope.results.Result` (``results/probes/<run-id>.json`` + ``.csv`` on
     ``save``) whose rows have :data:`ROW_KEYS` (+ ``macro_f1_ci``, ``control_accuracy_ci``,
-    ``uniform_bits``, ``C``). Raises :class:`UserError` for bad input (one line each).
+    ``uniform_bits``, ``C``); a symbol-unit result is ``results/symbol_probes/`` with
+    :data:`SYMBOL_ROW_KEYS`. Raises :class:`UserError` for bad input (one line each).
     """
     cfg = config or Config()
     cfg.check()
@@ -231,7 +243,9 @@ def run(stores_or_aliases: StoresOrAliases, *, config: Config | None = None) -> 
         "family_order": list(registry.names()),
         "ckpts": [a for a, _ in named],
         "skipped": per_ckpt,
-        "notes": {**NOTES, **SYMBOL_NOTES} if cfg.unit == "symbol" else NOTES,
+        "notes": _notes(cfg.unit),
         "wall_seconds": round(time.perf_counter() - start, 1),
     }
-    return Result(ANALYSIS, config_out, rows, columns=SYMBOL_ROW_KEYS if cfg.unit == "symbol" else ROW_KEYS)
+    if cfg.unit == "symbol":
+        return Result(SYMBOL_ANALYSIS, config_out, rows, columns=SYMBOL_ROW_KEYS)
+    return Result(ANALYSIS, config_out, rows, columns=ROW_KEYS)

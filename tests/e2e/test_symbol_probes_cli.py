@@ -36,7 +36,7 @@ def test_symbol_probes_write_every_kind_from_a_store_with_symbols(home: Path, tm
     proc = run_module("probes", "--unit", "symbol", *args, "--out", str(out), home=home)
     assert proc.returncode == 0, proc.stderr
     assert "concept transfer, layer" in proc.stdout
-    (json_path,) = (out / "probes").glob("*.json")
+    (json_path,) = (out / "symbol_probes").glob("*.json")
     data = json.loads(json_path.read_text())
     rows = data["rows"]
     kinds = {(r["kind"], r["target"]) for r in rows}

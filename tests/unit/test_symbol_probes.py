@@ -193,6 +193,7 @@ def test_class_probe_reads_planted_classes_and_the_surface_only_memorises_types(
     assert got[("surface", None, "class_by_type")]["accuracy"] < chance + 0.1
     assert got[("probe", 1, "class")]["baseline"] == got[("surface", None, "class")]["accuracy"]
     assert res.config["unit"] == "symbol" and "concept_transfer" in res.config["notes"]
+    assert "valid" not in res.config["notes"] and res.analysis == "symbol_probes"
 
 
 def test_control_labels_are_constant_within_a_symbol_type() -> None:
@@ -305,11 +306,12 @@ def test_the_cli_probes_symbols_saves_rows_and_prints_the_transfer(tmp_path, cap
     assert run_cli(main, [*argv, "--no-mdl", "--jobs", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "concept transfer, layer 0" in out and "mean" in out
-    saved = json.loads(next((tmp_path / "probes").glob("*.json")).read_text())
+    saved = json.loads(next((tmp_path / "symbol_probes").glob("*.json")).read_text())
     assert saved["config"]["unit"] == "symbol" and saved["config"]["per_cell"] == Config().per_cell
     assert {r["kind"] for r in saved["rows"]} == {"probe", "concept_transfer", "surface", "surface_transfer"}
-    assert "--unit symbol" in (tmp_path / "probes" / "README.md").read_text()
-    assert not (tmp_path / "figures").exists()  # the symbols figure draws these rows, not probes
+    assert "--unit symbol" in (tmp_path / "symbol_probes" / "README.md").read_text()
+    # the symbols figure draws these rows; the probes figure (Result.latest of probes/) never sees them
+    assert not (tmp_path / "figures").exists() and not (tmp_path / "probes").exists()
 
 
 def test_non_finite_symbol_vectors_are_refused_naming_the_sample() -> None:

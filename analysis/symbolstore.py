@@ -32,6 +32,8 @@ from analysis.store import Store, damaged
 from symbolscope.errors import UserError
 from symbolscope.reading import read_json
 
+#: What a vector of a study stands for: a sample's pooled output, or one symbol occurrence.
+UNITS: tuple[str, ...] = ("sample", "symbol")
 SYMBOLS_MANIFEST = "symbols.json"
 SYMBOLS_FORMAT = 1
 SYMBOL_DTYPES: tuple[str, ...] = ("float16", "float32")

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 
 from analysis.layers import layers_option
 from analysis.store import POOLINGS, SPANS, pooling_option, span_option, split_option
+from analysis.symbolstore import UNITS
 from probes.fit import ProbeSpec
 from probes.targets import SYMBOL_TARGETS, TARGETS
 from symbolscope.cli import option
 from symbolscope.cores import worker_count
 from symbolscope.errors import UserError
-
-#: What one probed row is: a sample (one vector per output) or a symbol occurrence.
-UNITS: tuple[str, ...] = ("sample", "symbol")
 
 
 def parse_targets(spec: str | tuple[str, ...] | list[str], unit: str = "sample") -> tuple[str, ...]:

@@ -9,12 +9,14 @@ from typing import Any
 from analysis.layers import layers_option
 from analysis.metrics.bootstrap import MIN_BOOTSTRAP
 from analysis.store import POOLINGS, SPANS, pooling_option, span_option, split_option
+from analysis.symbolstore import UNITS
 from symbolscope.cli import option
 from symbolscope.errors import UserError
 
 #: The pairings of each unit of the study (``evol`` exists for both).
-UNIT_PAIRS = {"sample": ("family", "evol", "nl-symbol"), "symbol": ("same-symbol", "concept", "evol")}
-UNITS = tuple(UNIT_PAIRS)
+UNIT_PAIRS = dict(
+    zip(UNITS, (("family", "evol", "nl-symbol"), ("same-symbol", "concept", "evol")), strict=True)
+)
 PAIR_KINDS = tuple(dict.fromkeys(k for kinds in UNIT_PAIRS.values() for k in kinds))
 
 

@@ -54,6 +54,33 @@ class ReproduceConfig:
 _DEFAULT = ReproduceConfig()
 
 
+#: The symbol study's pairings (each its own uniformity run and result file).
+SYMBOL_PAIRS = ("same-symbol", "concept", "evol")
+
+
+def symbol_steps(results: str, ckpts: str) -> list[Step]:
+    """The symbol-level study: alignment/uniformity per pairing, the concept map and the symbol
+    probes (concept transfer), all read from the symbol store the extract step wrote."""
+    on = ("collection", *(f"ckpt:{c}" for c in ckpts.split(",")))
+    common = ("--ckpt", ckpts, "--layers", "all", "--no-figures", "--out", results)
+    steps = [
+        Step(
+            f"symbols_{pairs.replace('-symbol', '')}",
+            "analysis.uniformity",
+            (*common, "--unit", "symbol", "--pairs", pairs, "--bootstrap", "1000"),
+            inputs=on,
+            outputs=("uniformity_symbols/*.json",),
+        )
+        for pairs in SYMBOL_PAIRS
+    ]
+    steps.append(
+        Step("concept_map", "analysis.concept_map", common, inputs=on, outputs=("concept_map/*.json",))
+    )
+    probe = (*common, "--unit", "symbol", "--target", "class,concept", "--cs", "1.0", "--no-mdl")
+    steps.append(Step("symbol_probes", "probes", probe, inputs=on, outputs=("symbol_probes/*.json",)))
+    return steps
+
+
 def plan(
     results: str = _DEFAULT.results, train_config: str = _DEFAULT.train_config, ckpts: str = _DEFAULT.ckpt
 ) -> list[Step]:
@@ -80,6 +107,7 @@ def plan(
             inputs=("collection", *on),
             outputs=("uniformity/*.json",),
         ),
+        *symbol_steps(r, ckpts),
         Step(
             "probes",
             "probes",

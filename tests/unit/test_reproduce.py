@@ -164,7 +164,8 @@ def test_a_change_to_the_span_code_reruns_extraction_and_every_study(tmp_path: P
     assert run() == [s.name for s in steps] and run() == []  # recorded, then all unchanged
     chat.write_text(chat.read_text() + "# the span rule changed\n")
     changed = [s.name for s in steps if rp.code_fingerprint(s.module, src) != fps[s.name]]
-    studies = ["extract", "uniformity", "probes", "similarity", "projection", "evaluate"]
+    symbols = ["symbols_same", "symbols_concept", "symbols_evol", "concept_map", "symbol_probes"]
+    studies = ["extract", "uniformity", *symbols, "probes", "similarity", "projection", "evaluate"]
     assert changed == studies  # not figures, not the training report
     assert run() == studies
     assert run() == []
@@ -223,6 +224,11 @@ def test_the_plan_is_the_whole_study_and_every_study_writes_under_results() -> N
         "infusion",
         "extract",
         "uniformity",
+        "symbols_same",
+        "symbols_concept",
+        "symbols_evol",
+        "concept_map",
+        "symbol_probes",
         "probes",
         "similarity",
         "projection",

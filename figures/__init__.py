@@ -26,6 +26,8 @@ from figures.probes import figure as probes
 from figures.projection import figure as projection
 from figures.similarity import figure as similarity
 from figures.style import ckpt_colour, family_colour, family_marker
+from figures.symbols import READS as SYMBOL_READS
+from figures.symbols import figure as symbols
 from figures.training import figure as training
 from figures.uniformity import figure as uniformity
 from figures.uniformity_layers import figure as uniformity_layers
@@ -54,7 +56,17 @@ REGISTRY: dict[str, tuple[Any, ...]] = {
         ability_vs_geometry,
         f"{EVALUATE}, python -m analysis.uniformity, then python -m analysis.ability_vs_geometry",
     ),
+    "symbols": (
+        SYMBOL_READS,
+        symbols,
+        "python -m analysis.extract run --ckpt base,ours --symbols; python -m analysis.uniformity --unit "
+        "symbol --pairs concept (and same-symbol); python -m probes --unit symbol --target concept; "
+        "python -m analysis.concept_map",
+    ),
 }
+#: analyses whose figure reads the newest result of each value of a config key, merged (the
+#: symbol study writes one result per pairing into one folder).
+LATEST_EACH = {"uniformity_symbols": "pairs"}
 
 
 #: Old figure names (before 2026-12) -> new: ``python -m figures OLD`` draws NEW and says so;
@@ -110,6 +122,7 @@ def draw_and_list(names: Sequence[str], result: Result, results_dir: str | Path)
 
 
 __all__ = [
+    "LATEST_EACH",
     "REGISTRY",
     "RENAMED",
     "ability_vs_geometry",
@@ -125,6 +138,7 @@ __all__ = [
     "save",
     "similarity",
     "sources",
+    "symbols",
     "training",
     "uniformity",
     "uniformity_layers",

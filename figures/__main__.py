@@ -37,6 +37,12 @@ def missing_folders(results: Path, name: str) -> list[Path]:
     return [f for f in folders if not any(f.glob("*.json"))]
 
 
+def _latest(results: Path, analysis: str) -> Result:
+    """The result a figure reads: the newest file, or the newest per value (``LATEST_EACH``)."""
+    key = figures.LATEST_EACH.get(analysis)
+    return Result.latest_each(results, analysis, key) if key else Result.latest(results, analysis)
+
+
 def draw(name: str, loaded: dict[str, Result], out: str) -> list[Path]:
     """Draw and save one figure; a result the figure cannot use is one line naming the file."""
     reads = figures.sources(name)
@@ -77,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"no results for figure '{args.name}' in {', '.join(f'{p}/' for p in absent[args.name])}; "
             f"make them with: {make_command(args.name)}"
         )
-    loaded = {a: Result.latest(results, a) for n in ready for a in figures.sources(n)}
+    loaded = {a: _latest(results, a) for n in ready for a in figures.sources(n)}
     for res in loaded.values():
         rows_of(res)  # every row a figure reads checked (file, row, field) before anything is drawn
     if ready:

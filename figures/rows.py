@@ -49,6 +49,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     "ability_vs_geometry": {"kind": TEXT, "base": TEXT, "ours": TEXT, "layer": LAYER, "family": TEXT_OPT,
                             "d_ability": NUM_OPT, "d_alignment": NUM_OPT, "d_uniformity": NUM_OPT,
                             "geometry": TEXT_OPT, "rho": NUM_OPT, "rho_ci": CI_OPT, "n": NUM_OPT},
+    "uniformity_symbols": {"ckpt": TEXT, "layer": LAYER, "family": TEXT, "pairs": TEXT,
+                           "alignment": NUM_NULL, "alignment_ci": CI_OPT, "fingerprint": TEXT_OPT},
+    "symbol_probes": {"kind": TEXT, "ckpt": TEXT, "target": TEXT, "layer": Field("layer", null=True),
+                      "accuracy": NUM_OPT, "accuracy_ci": CI_OPT, "chance": NUM_OPT, "held_out": TEXT_OPT},
+    "concept_map": {"ckpt": TEXT, "layer": LAYER, "concept": TEXT, "family": TEXT, "gap": NUM_NULL},
 }  # fmt: skip
 
 

@@ -195,3 +195,22 @@ class Result:
         if not files:
             raise UserError(f"no result files in {folder}/; run the '{analysis}' study first")
         return cls.load(files[-1], require)
+
+    @classmethod
+    def latest_each(cls, out: str | os.PathLike[str], analysis: str, key: str) -> Result:
+        """The newest result of ``<out>/<analysis>/`` for each value of ``config[key]``, merged
+        into one (rows concatenated, oldest value first; ``config["merged"]`` maps each value to
+        its file), e.g. one result per pairing of the symbol study."""
+        folder = results_folder(out, analysis)
+        newest: dict[str, Result] = {}
+        for path in sorted(p for p in folder.glob("*.json") if not p.name.startswith(".")):
+            res = cls.load(path)
+            newest[str(res.config.get(key))] = res
+        if not newest:
+            raise UserError(f"no result files in {folder}/; run the '{analysis}' study first")
+        parts = sorted(newest.values(), key=lambda r: r.run_id)
+        merged = {value: str(res.path) for value, res in newest.items()}
+        rows = [row for res in parts for row in res.rows]
+        out_res = cls(analysis, {key: list(newest), "merged": merged}, rows, parts[-1].columns)
+        out_res.path = folder
+        return out_res

@@ -1,13 +1,19 @@
-"""Benchmark: extraction with symbol vectors vs the same extraction without them.
+"""Benchmark: everything the studies read, extracted in one pass, against two baselines.
 
-Both extract every layer (0..L and the final norm) of the embedded ``base`` model, mean-pooled
-over the ``symbol`` span, into an empty store (each run its own process, model loaded and touched
-before the clock starts, as in ``bench_extract.py``). **symbols** also lexes every output, pools
-each symbol's tokens at the default symbol layers (``every:3``) from the same hooks and writes
-them as float16 shards plus the row table; **baseline** is today's extraction. Runs alternate;
-medians. The symbol store's size for the whole analysis split is extrapolated from its bytes per
-symbol row. Usage: ``python benchmarks/bench_symbols.py [--repeats 3] [--limit N]``.
-The last line is ``symbols: <r>x the extraction time of the same extraction without symbols``.
+Three runs on the same samples (``--split``, a comma list: ``analysis,analysis-valid`` is what
+``make reproduce`` extracts), each its own process with the embedded ``base`` model loaded and
+touched before the clock starts (as in ``bench_extract.py``):
+
+- **symbols** (what ``make reproduce`` now does): every layer (0..L, final norm) mean-pooled over
+  the symbol span, plus every symbol's vector at the default symbol layers (``every:3``, float16,
+  lexed and written beside the sample shards), every split with one model load;
+- **extract** (the baseline of item 1): the same extraction without symbols;
+- **bare** (the baseline of item 6): the decoder's forward pass alone over the same token
+  batches (same length-bucketed batches, no hooks, no pooling, nothing written).
+
+Runs alternate; medians. Prints the symbol rows and bytes per row; the last line is
+``all of it: <r>x the bare forward pass of the same tokens``.
+Usage: ``python benchmarks/bench_symbols.py [--repeats 3] [--limit N] [--split analysis,analysis-valid]``.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_extract import _child, _finish, _limited_split, _load_and_reset  # noqa: E402
 
 
-def run_one(split: str, symbols: bool) -> dict:
-    """One extraction (with or without symbols) into this process's empty store."""
+def run_one(splits: str, symbols: bool) -> dict:
+    """One extraction (with or without symbols) of every split into this process's empty store."""
     import analysis.extract.engine as engine
     from analysis.extract import ensure_store
 
@@ -36,19 +42,46 @@ def run_one(split: str, symbols: bool) -> dict:
     engine.load_model = lambda *a, **k: model
     engine.load_tokenizer = lambda *a, **k: tok
     t0 = time.perf_counter()
-    store = ensure_store("base", split=split, layers="all", progress=False, symbols=symbols)
-    out = _finish(len(store) + store.manifest["dataset"]["n_skipped"], time.perf_counter() - t0, mem)
-    sym = store.manifest.get("symbols")
-    if sym:
-        files = [f for f in store.path.iterdir() if f.name.startswith("symbols")]
-        out |= {"symbol_rows": sym["rows"], "symbol_bytes": sum(f.stat().st_size for f in files)}
+    stores = [
+        ensure_store("base", split=split, layers="all", progress=False, symbols=symbols)
+        for split in splits.split(",")
+    ]
+    n = sum(len(s) + s.manifest["dataset"]["n_skipped"] for s in stores)
+    out = _finish(n, time.perf_counter() - t0, mem)
+    if symbols:
+        files = [f for s in stores for f in s.path.iterdir() if f.name.startswith("symbols")]
+        rows = sum(s.manifest["symbols"]["rows"] for s in stores)
+        out |= {"symbol_rows": rows, "symbol_bytes": sum(f.stat().st_size for f in files)}
     return out
+
+
+def run_bare(splits: str) -> dict:
+    """The decoder's forward pass alone over the extraction's own batches of every split."""
+    import torch
+
+    from analysis.extract.batching import DEFAULT_BATCH_TOKENS, collate, plan_batches
+    from analysis.extract.samples import load_dataset
+    from analysis.extract.spans import Item, prepare_all
+
+    model, tok, mem = _load_and_reset()
+    batches = []
+    for split in splits.split(","):
+        items = [p for p in prepare_all(tok, load_dataset(split).samples, "symbol") if isinstance(p, Item)]
+        for idx in plan_batches([it.needed for it in items], DEFAULT_BATCH_TOKENS):
+            batches.append(collate([items[i] for i in idx], tok.pad_token_id))
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for b in batches:
+            model.base_model(input_ids=b.input_ids, position_ids=b.position_ids, use_cache=False)
+    return _finish(sum(len(b.input_ids) for b in batches), time.perf_counter() - t0, mem)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--split", default="analysis")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--split", default="analysis,analysis-valid", help="comma list of splits")
+    p.add_argument(
+        "--repeats", type=int, default=3, help="runs of each case (a multiple of 3 rotates the order evenly)"
+    )
     p.add_argument("--limit", type=int, default=None, help="N samples spread over the split")
     p.add_argument("--child", choices=("extract", "symbols"), help=argparse.SUPPRESS)
     p.add_argument("--tmp", help=argparse.SUPPRESS)

@@ -26,6 +26,7 @@ from analysis.extract.config import ExtractConfig
 from analysis.extract.engine import holding_models
 from analysis.store import Store, list_partial, list_stores
 from lm.checkpoints import resolve
+from symbolcollection.splits import DERIVED_SPLITS
 from symbolscope.cli import add_options, options_from
 from symbolscope.errors import UserError
 from symbolscope.paths import store_root
@@ -48,8 +49,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     splits = [s.strip() for s in config.split.split(",") if s.strip()]
     for alias in aliases:
         with holding_models():  # one model load per checkpoint, whatever the number of splits
-            for split in splits:
-                _run_one(alias, replace(config, split=split))
+            for split in splits:  # no symbols for the corrupted twins: broken on purpose
+                _run_one(
+                    alias,
+                    replace(config, split=split, symbols=config.symbols and split not in DERIVED_SPLITS),
+                )
     return 0
 
 

@@ -32,7 +32,9 @@ class ExtractConfig:
     padding_side: str = option("right", "side the batches are padded on", choices=PADDING_SIDES)
     shard_samples: int | None = option(None, "samples per shard (none: about 64 MB each)")
     progress: bool = option(True, "no progress bars")
-    symbols: bool = option(False, "also write one vector per symbol of each output (symbol span only)")
+    symbols: bool = option(
+        False, "also write one vector per symbol of each output (symbol span; not for the corrupted twins)"
+    )
     symbol_layers: str = option("every:3", "layers of the symbol vectors (all | every:K | comma list)")
     symbol_dtype: str = option("float16", "dtype the symbol vectors are stored in", choices=SYMBOL_DTYPES)
 

@@ -132,3 +132,13 @@ def test_several_splits_are_extracted_with_one_model_load_per_checkpoint(
     assert loads == ["tiny"] and len(list_stores()) == 2
     assert main(["--ckpt", "tiny", "--split", f"{second}", "--layers", "0", "--no-progress"]) == 0
     assert loads == ["tiny", "tiny"]  # released after the command: a new call loads again
+    monkeypatch.setattr("analysis.extract.cli.DERIVED_SPLITS", (str(second),))  # as the corrupted twins
+    assert (
+        main(
+            ["--ckpt", "tiny", "--split", f"{first},{second}", "--layers", "1", "--symbols", "--no-progress"]
+        )
+        == 0
+    )
+    by_split = {s.manifest["dataset"]["split"]: s for s in list_stores()}
+    assert by_split[str(first)].manifest["symbols"]["rows"] > 0  # the twins get no symbols
+    assert not by_split[str(second)].manifest.get("symbols") and loads == ["tiny"] * 3

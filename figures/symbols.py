@@ -142,8 +142,8 @@ def _concept_maps(fig: Figure, axes: list[Axes], rows: list[dict[str, Any]]) -> 
 @styled
 def figure(results: Mapping[str, Result | dict[str, Any]]) -> Figure:
     """The one-page figure from ``{"uniformity_symbols": …, "symbol_probes": …, "concept_map": …}``."""
-    fig = plt.figure(figsize=(12, 9.5))
-    grid = fig.add_gridspec(2, 3, height_ratios=(1, 1.15), hspace=0.45, wspace=0.35)
+    fig = plt.figure(figsize=(12, 9.5), layout="constrained")  # colour bars: not tight_layout
+    grid = fig.add_gridspec(2, 3, height_ratios=(1, 1.15))
     _alignment(fig.add_subplot(grid[0, :2]), rows_of(results["uniformity_symbols"]))
     _transfer(fig.add_subplot(grid[0, 2]), rows_of(results["symbol_probes"]))
     _concept_maps(fig, [fig.add_subplot(grid[1, k]) for k in range(3)], rows_of(results["concept_map"]))

@@ -42,15 +42,20 @@ def run_one(splits: str, symbols: bool) -> dict:
     engine.load_model = lambda *a, **k: model
     engine.load_tokenizer = lambda *a, **k: tok
     t0 = time.perf_counter()
-    stores = [
-        ensure_store("base", split=split, layers="all", progress=False, symbols=symbols)
+    from symbolcollection.splits import DERIVED_SPLITS
+
+    def twins(split: str) -> bool:  # a collection split, or its --limit file in a folder named after it
+        return split in DERIVED_SPLITS or Path(split).parent.name in DERIVED_SPLITS
+
+    stores = [  # as make reproduce's extract step: no symbols for the corrupted twins
+        ensure_store("base", split=split, layers="all", progress=False, symbols=symbols and not twins(split))
         for split in splits.split(",")
     ]
     n = sum(len(s) + s.manifest["dataset"]["n_skipped"] for s in stores)
     out = _finish(n, time.perf_counter() - t0, mem)
     if symbols:
         files = [f for s in stores for f in s.path.iterdir() if f.name.startswith("symbols")]
-        rows = sum(s.manifest["symbols"]["rows"] for s in stores)
+        rows = sum((s.manifest.get("symbols") or {}).get("rows", 0) for s in stores)
         out |= {"symbol_rows": rows, "symbol_bytes": sum(f.stat().st_size for f in files)}
     return out
 
@@ -83,31 +88,44 @@ def main() -> None:
         "--repeats", type=int, default=3, help="runs of each case (a multiple of 3 rotates the order evenly)"
     )
     p.add_argument("--limit", type=int, default=None, help="N samples spread over the split")
-    p.add_argument("--child", choices=("extract", "symbols"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("extract", "symbols", "bare"), help=argparse.SUPPRESS)
     p.add_argument("--tmp", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.split, args.child == "symbols")))
+        child = run_bare(args.split) if args.child == "bare" else run_one(args.split, args.child == "symbols")
+        print(json.dumps(child))
         return
-    runs: dict[str, list[dict]] = {"extract": [], "symbols": []}
+    runs: dict[str, list[dict]] = {"extract": [], "symbols": [], "bare": []}
+    order = ("symbols", "extract", "bare")
     with tempfile.TemporaryDirectory(prefix="bench-symbols-") as tmp:
-        split = _limited_split(args.split, args.limit, Path(tmp))
+        split = ",".join(_limited_split(s, args.limit, _folder(Path(tmp) / s)) for s in args.split.split(","))
         for r in range(args.repeats):
-            for which in ("symbols", "extract") if r % 2 else ("extract", "symbols"):
+            for which in order[r % 3 :] + order[: r % 3]:  # each case first once in 3 runs
                 runs[which].append(_child(which, split, script=__file__))
-                last = runs[which][-1]
-                print(f"  run {r + 1} {which:<8} {last['seconds']:7.1f} s", file=sys.stderr)
+                print(f"  run {r + 1} {which:<8} {runs[which][-1]['seconds']:7.1f} s", file=sys.stderr)
+    report(args, runs)
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
+    """The table, the symbol store's size per row, and the two ratios (the bare one last)."""
     sec = {k: statistics.median(x["seconds"] for x in v) for k, v in runs.items()}
     sym = runs["symbols"][0]
-    per_row = sym["symbol_bytes"] / sym["symbol_rows"]
     n = sym["n"]
-    print(f"split {args.split}: {n} samples, base model, all layers, {args.repeats} runs each (median)")
-    print(f"{'baseline: extraction without symbols':<44} {sec['extract']:8.1f} s")
-    print(f"{'extraction with symbols (every:3, float16)':<44} {sec['symbols']:8.1f} s")
-    print(f"symbol rows {sym['symbol_rows']} ({sym['symbol_rows'] / n:.1f}/sample), {per_row:.0f} bytes/row")
     print(
-        f"symbols: {sec['symbols'] / sec['extract']:.3f}x the extraction time of the same extraction without symbols"
+        f"split {args.split} (limit {args.limit}): {n} samples, base model, {args.repeats} runs each (median)"
     )
+    print(f"{'bare forward pass of the same token batches':<48} {sec['bare']:8.1f} s")
+    print(f"{'extraction without symbols (every layer)':<48} {sec['extract']:8.1f} s")
+    print(f"{'extraction with symbols (every:3, float16)':<48} {sec['symbols']:8.1f} s")
+    per_row = sym["symbol_bytes"] / max(1, sym["symbol_rows"])
+    print(f"symbol rows {sym['symbol_rows']} ({sym['symbol_rows'] / n:.1f}/sample), {per_row:.0f} bytes/row")
+    print(f"symbols: {sec['symbols'] / sec['extract']:.3f}x the same extraction without symbols")
+    print(f"all of it: {sec['symbols'] / sec['bare']:.3f}x the bare forward pass of the same tokens")
 
 
 if __name__ == "__main__":

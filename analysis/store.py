@@ -97,25 +97,33 @@ def damaged(path: Path, what: str) -> UserError:
     )
 
 
-def _shard_view(path: Path, name: str, copy: bool) -> np.ndarray:
-    """Tensor ``name`` of a safetensors file as a read-only memmap (or a copy), ``[n, d]`` float32."""
+#: safetensors dtypes a store's tensors may have, and how they are read.
+_TENSOR_DTYPES = {"F32": np.float32, "F16": np.float16}
+
+
+def shard_view(path: Path, name: str, copy: bool, dtypes: Sequence[str] = ("F32",)) -> np.ndarray:
+    """Tensor ``name`` of a safetensors file as a read-only memmap (or a copy), ``[n, d]``: float32
+    as stored, or (float16 among ``dtypes``) converted to a float32 copy."""
     try:
         with open(path, "rb") as fh:
             (hlen,) = struct.unpack("<Q", fh.read(8))
             header = json.loads(fh.read(min(hlen, 100_000_000)))
         info = header.get(name)
-        if not isinstance(info, dict) or info.get("dtype") != "F32":
-            raise ValueError(f"no float32 tensor '{name}'")
+        if not isinstance(info, dict) or info.get("dtype") not in dtypes:
+            raise ValueError(
+                f"no {'/'.join(str(np.dtype(_TENSOR_DTYPES[d])) for d in dtypes)} tensor '{name}'"
+            )
+        dtype = _TENSOR_DTYPES[info["dtype"]]
         start, end = (int(v) for v in info["data_offsets"])
         shape = tuple(int(s) for s in info["shape"])
-        if len(shape) != 2 or min(shape) < 0 or end - start != 4 * shape[0] * shape[1]:
+        if len(shape) != 2 or min(shape) < 0 or end - start != np.dtype(dtype).itemsize * shape[0] * shape[1]:
             raise ValueError(f"tensor '{name}' has an inconsistent shape")
     except (OSError, struct.error, ValueError, TypeError, AttributeError, KeyError, RecursionError) as err:
         raise damaged(path.parent, f"{path.name}: {err}") from None
     if end == start:
         return np.zeros(shape, dtype=np.float32)
-    arr = np.memmap(path, dtype=np.float32, mode="r", offset=8 + hlen + start, shape=shape)
-    return np.array(arr) if copy else arr
+    arr = np.memmap(path, dtype=dtype, mode="r", offset=8 + hlen + start, shape=shape)
+    return np.array(arr, dtype=np.float32) if copy or dtype != np.float32 else arr
 
 
 class Store:
@@ -259,7 +267,7 @@ class Store:
             self._follow_replacement()
         for shard in self.manifest["shards"]:
             self._verify(shard)
-        parts = [_shard_view(self.path / s["file"], name, copy=not mmap) for s in self.manifest["shards"]]
+        parts = [shard_view(self.path / s["file"], name, copy=not mmap) for s in self.manifest["shards"]]
         vectors = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         if vectors.shape != (len(self), self.dim):
             raise UserError(

@@ -18,8 +18,6 @@ Consumers call::
 
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -28,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from analysis.layers import LayerKey, normalise_layer, tensor_name
-from analysis.store import Store, damaged
+from analysis.store import Store, damaged, shard_view
 from symbolscope.errors import UserError
 from symbolscope.reading import read_json
 
@@ -37,7 +35,6 @@ UNITS: tuple[str, ...] = ("sample", "symbol")
 SYMBOLS_MANIFEST = "symbols.json"
 SYMBOLS_FORMAT = 1
 SYMBOL_DTYPES: tuple[str, ...] = ("float16", "float32")
-_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32}
 SYMBOL_TOKEN_RULE = (
     "a token belongs to the symbol in which its first non-whitespace character lies (a leading "
     "space is the token's, not a symbol's); a symbol with no token of its own takes the token in "
@@ -109,29 +106,6 @@ class SymbolTable:
 
 #: The table's columns in order (the fields of :class:`SymbolTable`).
 TABLE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(SymbolTable))
-
-
-def _tensor_view(path: Path, name: str) -> np.ndarray:
-    """Tensor ``name`` of a safetensors shard as float32 ``[n, d]`` (F16 or F32 on disk)."""
-    try:
-        with open(path, "rb") as fh:
-            (hlen,) = struct.unpack("<Q", fh.read(8))
-            header = json.loads(fh.read(min(hlen, 100_000_000)))
-        info = header.get(name)
-        dtype = _SAFETENSORS_DTYPES.get(info.get("dtype")) if isinstance(info, dict) else None
-        if dtype is None:
-            raise ValueError(f"no float16/float32 tensor '{name}'")
-        start, end = (int(v) for v in info["data_offsets"])
-        shape = tuple(int(s) for s in info["shape"])
-        width = np.dtype(dtype).itemsize
-        if len(shape) != 2 or min(shape) < 0 or end - start != width * shape[0] * shape[1]:
-            raise ValueError(f"tensor '{name}' has an inconsistent shape")
-    except (OSError, struct.error, ValueError, TypeError, AttributeError, KeyError, RecursionError) as err:
-        raise damaged(path.parent, f"{path.name}: {err}") from None
-    if end == start:
-        return np.zeros(shape, dtype=np.float32)
-    arr = np.memmap(path, dtype=dtype, mode="r", offset=8 + hlen + start, shape=shape)
-    return np.asarray(arr, dtype=np.float32)
 
 
 class SymbolStore:
@@ -223,7 +197,7 @@ class SymbolStore:
         parts = []
         for shard in self.manifest["shards"]:
             self._verify(shard)
-            parts.append(_tensor_view(self.path / shard["file"], tensor_name(key)))
+            parts.append(shard_view(self.path / shard["file"], tensor_name(key), True, ("F16", "F32")))
         out = np.concatenate(parts, axis=0) if parts else np.zeros((0, 0), np.float32)
         if out.shape[0] != len(self.table):
             raise damaged(

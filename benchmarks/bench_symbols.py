@@ -1,15 +1,19 @@
 """Benchmark: everything the studies read, extracted in one pass, against two baselines.
 
-Three runs on the same samples (``--split``, a comma list: ``analysis,analysis-valid`` is what
+Four runs on the same samples (``--split``, a comma list: ``analysis,analysis-valid`` is what
 ``make reproduce`` extracts), each its own process with the embedded ``base`` model loaded and
-touched before the clock starts (as in ``bench_extract.py``):
+touched before the clock starts (as in ``bench_extract.py``), through what ``make reproduce``'s
+extract command calls (``analysis.extract.api.extract_splits``: every split with one model load,
+no symbols for the corrupted twins):
 
-- **symbols** (what ``make reproduce`` now does): every layer (0..L, final norm) mean-pooled over
+- **symbols** (what ``make reproduce`` does): every layer (0..L, final norm) mean-pooled over
   the symbol span, plus every symbol's vector at the default symbol layers (``every:3``, float16,
-  lexed and written beside the sample shards), every split with one model load;
-- **extract** (the baseline of item 1): the same extraction without symbols;
-- **bare** (the baseline of item 6): the decoder's forward pass alone over the same token
-  batches (same length-bucketed batches, no hooks, no pooling, nothing written).
+  lexed and written beside the sample shards); shared prompt prefixes run once (the system prompt;
+  a twin's original's prompt);
+- **unshared** (the extraction before shared prefixes): the same with ``--no-share-prefixes``;
+- **extract** (the baseline of item 1): the same as *symbols* without symbols;
+- **bare** (the baseline of item 6): the decoder's forward pass alone over every sample's tokens
+  from token 0 (the same length-bucketed batches, no hooks, no pooling, nothing written).
 
 Runs alternate; medians. Prints the symbol rows and bytes per row; the last line is
 ``all of it: <r>x the bare forward pass of the same tokens``.
@@ -33,24 +37,30 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_extract import _child, _finish, _limited_split, _load_and_reset  # noqa: E402
 
 
-def run_one(splits: str, symbols: bool) -> dict:
-    """One extraction (with or without symbols) of every split into this process's empty store."""
+def run_one(splits: str, which: str) -> dict:
+    """One extraction of every split into this process's empty store, as ``make reproduce``'s
+    extract step runs it (:func:`analysis.extract.api.extract_splits`)."""
     import analysis.extract.engine as engine
-    from analysis.extract import ensure_store
+    from analysis.extract.api import extract_splits
+    from analysis.extract.config import ExtractConfig
+    from symbolcollection.splits import DERIVED_SPLITS
 
     model, tok, mem = _load_and_reset()
     engine.load_model = lambda *a, **k: model
     engine.load_tokenizer = lambda *a, **k: tok
-    t0 = time.perf_counter()
-    from symbolcollection.splits import DERIVED_SPLITS
 
     def twins(split: str) -> bool:  # a collection split, or its --limit file in a folder named after it
         return split in DERIVED_SPLITS or Path(split).parent.name in DERIVED_SPLITS
 
-    stores = [  # as make reproduce's extract step: no symbols for the corrupted twins
-        ensure_store("base", split=split, layers="all", progress=False, symbols=symbols and not twins(split))
+    symbols, share = which != "extract", which != "unshared"
+    configs = [
+        ExtractConfig(
+            split, layers="all", progress=False, symbols=symbols and not twins(split), share_prefixes=share
+        )
         for split in splits.split(",")
     ]
+    t0 = time.perf_counter()
+    stores = [store for store, _ in extract_splits("base", configs)]
     n = sum(len(s) + s.manifest["dataset"]["n_skipped"] for s in stores)
     out = _finish(n, time.perf_counter() - t0, mem)
     if symbols:
@@ -58,6 +68,9 @@ def run_one(splits: str, symbols: bool) -> dict:
         rows = sum((s.manifest.get("symbols") or {}).get("rows", 0) for s in stores)
         out |= {"symbol_rows": rows, "symbol_bytes": sum(f.stat().st_size for f in files)}
     return out
+
+
+CASES = ("symbols", "unshared", "extract", "bare")
 
 
 def run_bare(splits: str) -> dict:
@@ -85,22 +98,22 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--split", default="analysis,analysis-valid", help="comma list of splits")
     p.add_argument(
-        "--repeats", type=int, default=3, help="runs of each case (a multiple of 3 rotates the order evenly)"
+        "--repeats", type=int, default=4, help="runs of each case (a multiple of 4 rotates the order evenly)"
     )
     p.add_argument("--limit", type=int, default=None, help="N samples spread over the split")
-    p.add_argument("--child", choices=("extract", "symbols", "bare"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=CASES, help=argparse.SUPPRESS)
     p.add_argument("--tmp", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
-        child = run_bare(args.split) if args.child == "bare" else run_one(args.split, args.child == "symbols")
+        child = run_bare(args.split) if args.child == "bare" else run_one(args.split, args.child)
         print(json.dumps(child))
         return
-    runs: dict[str, list[dict]] = {"extract": [], "symbols": [], "bare": []}
-    order = ("symbols", "extract", "bare")
+    runs: dict[str, list[dict]] = {which: [] for which in CASES}
     with tempfile.TemporaryDirectory(prefix="bench-symbols-") as tmp:
         split = ",".join(_limited_split(s, args.limit, _folder(Path(tmp) / s)) for s in args.split.split(","))
         for r in range(args.repeats):
-            for which in order[r % 3 :] + order[: r % 3]:  # each case first once in 3 runs
+            k = r % len(CASES)
+            for which in CASES[k:] + CASES[:k]:  # each case first once in every len(CASES) runs
                 runs[which].append(_child(which, split, script=__file__))
                 print(f"  run {r + 1} {which:<8} {runs[which][-1]['seconds']:7.1f} s", file=sys.stderr)
     report(args, runs)
@@ -121,10 +134,12 @@ def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:
     )
     print(f"{'bare forward pass of the same token batches':<48} {sec['bare']:8.1f} s")
     print(f"{'extraction without symbols (every layer)':<48} {sec['extract']:8.1f} s")
+    print(f"{'extraction with symbols, no shared prefixes':<48} {sec['unshared']:8.1f} s")
     print(f"{'extraction with symbols (every:3, float16)':<48} {sec['symbols']:8.1f} s")
     per_row = sym["symbol_bytes"] / max(1, sym["symbol_rows"])
     print(f"symbol rows {sym['symbol_rows']} ({sym['symbol_rows'] / n:.1f}/sample), {per_row:.0f} bytes/row")
     print(f"symbols: {sec['symbols'] / sec['extract']:.3f}x the same extraction without symbols")
+    print(f"shared prefixes: {sec['symbols'] / sec['unshared']:.3f}x the same extraction run from token 0")
     print(f"all of it: {sec['symbols'] / sec['bare']:.3f}x the bare forward pass of the same tokens")
 
 

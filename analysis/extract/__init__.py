@@ -8,6 +8,8 @@ How (see docs/design.md, "Representations"): samples are cut, in dataset order, 
 shard they are sorted by token length and batched under a padded token budget
 (:mod:`~analysis.extract.batching`); hooks pool every requested layer on the fly and the forward
 stops after the deepest one (:mod:`~analysis.extract.capture`, :mod:`~analysis.extract.engine`);
+a prompt prefix shared by many samples (the system prompt; a twin's original's prompt) is run
+once and its keys and values serve the rest (:mod:`~analysis.extract.prefix`);
 each finished shard is written atomically, so memory is bounded by one shard and an interrupted
 run resumes (:mod:`~analysis.extract.build`, :mod:`~analysis.extract.writer`). Under ``torchrun``
 (``WORLD_SIZE`` > 1) each rank extracts shards ``k % world == rank`` into one partial folder on a

@@ -5,11 +5,14 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from analysis.extract.build import BuildOptions, SymbolRequest, build_store, extraction_code_hash
-from analysis.extract.config import DEFAULTS
+from analysis.extract.config import DEFAULTS, ExtractConfig
+from analysis.extract.engine import holding_models, want_prefixes
 from analysis.extract.samples import Dataset, cached_fingerprint, load_dataset
 from analysis.layers import num_layers_of, parse_layers, sort_layers
 from analysis.store import (
@@ -49,6 +52,7 @@ def ensure_store(
     symbols: bool = DEFAULTS.symbols,
     symbol_layers: Layers = DEFAULTS.symbol_layers,
     symbol_dtype: str = DEFAULTS.symbol_dtype,
+    share_prefixes: bool = DEFAULTS.share_prefixes,
 ) -> Store:
     """The store of ``ckpt_alias`` on ``split`` (or an in-memory ``dataset``), extracting if missing.
 
@@ -78,7 +82,7 @@ def ensure_store(
             return existing
         wanted, sym = _union(existing, wanted, sym)
         log.info("store %s lacks some requested layers; re-extracting %d layers", key.name, len(wanted))
-    opts = BuildOptions(batch_tokens, progress, padding_side, shard_samples)
+    opts = BuildOptions(batch_tokens, progress, padding_side, shard_samples, share_prefixes)
     return build_store(ckpt, data, key, wanted, opts, sym)
 
 
@@ -119,6 +123,7 @@ def run(
     symbols: bool = DEFAULTS.symbols,
     symbol_layers: Layers = DEFAULTS.symbol_layers,
     symbol_dtype: str = DEFAULTS.symbol_dtype,
+    share_prefixes: bool = DEFAULTS.share_prefixes,
 ) -> dict[str, Store]:
     """``{alias: Store}`` for each checkpoint alias, extracting what is missing (with a progress bar).
 
@@ -134,10 +139,48 @@ def run(
         raise UserError("no checkpoint aliases given; e.g. ['base', 'ours']")
     how = {"batch_tokens": batch_tokens, "progress": progress, "padding_side": padding_side}
     how |= {"symbols": symbols, "symbol_layers": symbol_layers, "symbol_dtype": symbol_dtype}
+    how |= {"share_prefixes": share_prefixes}
     return {
         alias: ensure_store(alias, split, span, pooling, layers, dtype, shard_samples=shard_samples, **how)
         for alias in names
     }
+
+
+def keep_prompts_for(
+    ckpt_alias: str,
+    split: str,
+    span: str = DEFAULTS.span,
+    pooling: str = DEFAULTS.pooling,
+    dtype: str = DEFAULTS.dtype,
+    symbols: bool = DEFAULTS.symbols,
+) -> int:
+    """Inside :func:`analysis.extract.engine.holding_models`, before the checkpoint's earlier
+    splits are extracted: keep the prompts of ``split``'s samples when those extractions compute
+    them, so that ``split`` runs only what follows (a corrupted twin repeats its original's
+    prompt). The number of prompts asked for; 0 when ``split``'s store exists already."""
+    ckpt = resolve(ckpt_alias)
+    known = cached_fingerprint(split)
+    if known is not None:
+        key = StoreKey(ckpt.fingerprint, known, span, pooling, dtype, extraction_code_hash())
+        if find_store(key, ckpt.fingerprint, known) is not None:
+            return 0
+    return want_prefixes(ckpt, dtype, load_dataset(split), span, symbols)
+
+
+def extract_splits(alias: str, configs: Sequence[ExtractConfig]) -> list[tuple[Store, float]]:
+    """The store of ``alias`` for each config (a split each, in order) and the seconds each took,
+    with one model load for all; the prompts of later splits are kept from the earlier ones'
+    forwards when ``share_prefixes`` (:func:`keep_prompts_for`)."""
+    out = []
+    with holding_models():
+        for later in configs[1:]:
+            if later.share_prefixes:
+                keep_prompts_for(alias, later.split, later.span, later.pooling, later.dtype, later.symbols)
+        for config in configs:
+            t0 = time.perf_counter()
+            store = run([alias], **asdict(config))[alias]
+            out.append((store, time.perf_counter() - t0))
+    return out
 
 
 def remove_store(target: str | Path | Store) -> Path:
@@ -165,4 +208,4 @@ def _store_folder(target: str) -> Path:
     return open_store(target).path
 
 
-__all__ = ["ensure_store", "list_stores", "remove_store", "run"]
+__all__ = ["ensure_store", "extract_splits", "keep_prompts_for", "list_stores", "remove_store", "run"]

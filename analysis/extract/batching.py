@@ -51,8 +51,13 @@ class Batch:
     """Padded model inputs for a list of items, plus the pooling weights.
 
     ``input_ids``, ``position_ids``: ``[b, T]`` int64; ``attention_mask``: ``[b, T]`` int64 with 1
-    on real tokens, or None when no row is padded on the left (see :func:`collate`); ``weights``: ``[b, T]`` float32 whose row sums
-    to 1 over the row's pooled positions (0 elsewhere, always 0 on padding).
+    on real tokens, or None when no row is padded on the left (see :func:`collate`), or with a
+    ``past`` the ``[b, 1, T, P + T]`` bool mask of the keys each query sees
+    (:func:`analysis.extract.prefix.past_mask`); ``weights``: ``[b, T]`` float32 whose row sums to
+    1 over the row's pooled positions (0 elsewhere, always 0 on padding). ``past``: per block
+    ``(K, V)`` ``[b, heads, P, head_dim]`` of the rows' shared prefixes
+    (:mod:`analysis.extract.prefix`); ``keep``: ``(row, key columns, ids)`` of prefixes to cut
+    from the forward's cache.
     """
 
     input_ids: torch.Tensor
@@ -60,6 +65,8 @@ class Batch:
     position_ids: torch.Tensor
     weights: torch.Tensor
     symbols: SymbolPool | None = None
+    past: tuple[tuple[torch.Tensor, torch.Tensor], ...] | None = None
+    keep: tuple[tuple[int, torch.Tensor, tuple[int, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,8 @@ class SymbolPool:
 
 
 def symbol_pool(items: Sequence[Item], offsets: Sequence[int], width: int) -> SymbolPool:
-    """The :class:`SymbolPool` of ``items`` padded to ``width`` (``offsets[r]``: where row ``r``'s
-    real tokens start, non-zero under left padding)."""
+    """The :class:`SymbolPool` of ``items`` padded to ``width`` (``offsets[r]``: the column of row
+    ``r``'s token 0: non-zero under left padding, negative when a prefix is not computed)."""
     index: list[int] = []
     owner: list[int] = []
     weight: list[float] = []
@@ -98,10 +105,18 @@ def symbol_pool(items: Sequence[Item], offsets: Sequence[int], width: int) -> Sy
     )
 
 
-def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", pooling: str = "mean") -> Batch:
+def collate(
+    items: Sequence[Item],
+    pad_id: int,
+    padding_side: str = "right",
+    pooling: str = "mean",
+    starts: Sequence[int] | None = None,
+) -> Batch:
     """Pad ``items`` to their longest on ``padding_side`` and build mean- or last-pooling weights.
 
-    Each row holds the item's tokens up to its last pooled position (:attr:`Item.needed`).
+    Each row holds the item's tokens from ``starts[i]`` (default 0: a prefix computed before is
+    not run again) up to its last pooled position (:attr:`Item.needed`); position ids count from
+    ``starts[i]``.
     """
     if padding_side not in ("left", "right"):
         raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
@@ -109,19 +124,23 @@ def collate(items: Sequence[Item], pad_id: int, padding_side: str = "right", poo
         raise ValueError(f"unknown pooling {pooling!r}; use one of {POOLINGS}")
     if not items:
         raise ValueError("cannot collate an empty batch")
-    width = max(it.needed for it in items)
+    starts = list(starts) if starts is not None else [0] * len(items)
+    width = max(it.needed - s for it, s in zip(items, starts, strict=True))
     b = len(items)
     ids = torch.full((b, width), pad_id, dtype=torch.long)
     mask = torch.zeros((b, width), dtype=torch.long)
     pos = torch.zeros((b, width), dtype=torch.long)
     weights = torch.zeros((b, width), dtype=torch.float32)
-    offsets = [width - it.needed if padding_side == "left" else 0 for it in items]
+    lead = [
+        width - (it.needed - s) if padding_side == "left" else 0 for it, s in zip(items, starts, strict=True)
+    ]
+    offsets = [lead[row] - s for row, s in enumerate(starts)]  # the column of token 0
     for row, it in enumerate(items):
-        n = it.needed  # tokens after the last pooled one cannot affect it (causal): not computed
+        s, n = starts[row], it.needed  # tokens after the last pooled one cannot affect it: not computed
         off = offsets[row]
-        ids[row, off : off + n] = torch.tensor(it.input_ids[:n], dtype=torch.long)
-        mask[row, off : off + n] = 1
-        pos[row, off : off + n] = torch.arange(n)
+        ids[row, off + s : off + n] = torch.tensor(it.input_ids[s:n], dtype=torch.long)
+        mask[row, off + s : off + n] = 1
+        pos[row, off + s : off + n] = torch.arange(s, n)
         if pooling == "mean":
             weights[row, [off + p for p in it.positions]] = 1.0 / len(it.positions)
         else:

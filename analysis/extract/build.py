@@ -160,6 +160,7 @@ class BuildOptions:
     progress: bool = DEFAULTS.progress
     padding_side: str = DEFAULTS.padding_side
     shard_samples: int | None = DEFAULTS.shard_samples
+    share_prefixes: bool = DEFAULTS.share_prefixes
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ def publish(job: ShardJob, p: Plan, opts: BuildOptions, world: int) -> None:
         num_layers=p.num_layers,
         hidden_size=p.dim,
         padding_side=opts.padding_side,
+        share_prefixes=opts.share_prefixes,
         batch_tokens=opts.batch_tokens,
         shard_samples=p.per_shard,
         world_size=world,
@@ -320,6 +322,7 @@ def build_store(
             opts.progress and rank == 0,
             symbols.layers if symbols is not None else (),
             symbols.dtype if symbols is not None else "float16",
+            opts.share_prefixes,
         )
         try:
             resumed = partial.open() if rank == 0 else 0

@@ -15,6 +15,7 @@ the :func:`capturing` context exits, also on error.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -61,12 +62,22 @@ class Capturer:
     """
 
     def __init__(
-        self, decoder: nn.Module, layers: Sequence[LayerKey], symbol_layers: Sequence[LayerKey] = ()
+        self,
+        decoder: nn.Module,
+        layers: Sequence[LayerKey],
+        symbol_layers: Sequence[LayerKey] = (),
+        blocks_run: int = 0,
     ):
         self.decoder = decoder
         self.layers = list(layers)
         self.symbol_layers = list(symbol_layers)
+        self.blocks_run = blocks_run  # decoder blocks a forward runs before it is stopped
         self.symbols: dict[LayerKey, torch.Tensor] = {}
+        self.cache: Any = None  # the last forward's key/value cache, when it kept one
+        # transformers >= 5.25 names the cache argument `cache` (`past_key_values` before)
+        self._cache_arg = (
+            "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+        )
         self._weights: torch.Tensor | None = None
         self._pool: SymbolPool | None = None
         self._out: dict[LayerKey, torch.Tensor] = {}
@@ -86,19 +97,21 @@ class Capturer:
             raise _StopForward
 
     def run(self, batch: Batch) -> dict[LayerKey, torch.Tensor]:
-        """Forward ``batch`` (no grad, no cache, no logits) and return its pooled vectors per layer."""
-        device = next(self.decoder.parameters()).device
-        mask = batch.attention_mask.to(device) if batch.attention_mask is not None else None
+        """Forward ``batch`` (no grad, no logits) and return its pooled vectors per layer. With a
+        ``past`` or prefixes to ``keep``, the forward's key/value cache is left in :attr:`cache`."""
+        param = next(self.decoder.parameters())
+        device = param.device
         self._weights = batch.weights.to(device)
         self._pool = _pool_on(batch.symbols, device)
-        self._out, self.symbols = {}, {}
+        self._out, self.symbols, self.cache = {}, {}, _cache_for(batch, device)
         try:
             with torch.inference_mode():
                 self.decoder(
                     input_ids=batch.input_ids.to(device),
-                    attention_mask=mask,
+                    attention_mask=_mask_for(batch.attention_mask, param.dtype, device),
                     position_ids=batch.position_ids.to(device),
-                    use_cache=False,
+                    use_cache=self.cache is not None,
+                    **{self._cache_arg: self.cache},
                 )
         except _StopForward:
             pass
@@ -110,6 +123,28 @@ class Capturer:
         out, self._out = self._out, {}
         self.symbols = {k: v.cpu() for k, v in self.symbols.items()}
         return {k: out[k].cpu() for k in self.layers}
+
+
+def _cache_for(batch: Batch, device: torch.device) -> Any:
+    """A key/value cache holding the batch's past (empty when it only keeps prefixes), or None."""
+    if batch.past is None and not batch.keep:
+        return None
+    from transformers import DynamicCache
+
+    if batch.past is None:
+        return DynamicCache()
+    return DynamicCache(ddp_cache_data=[(k.to(device), v.to(device)) for k, v in batch.past])
+
+
+def _mask_for(mask: torch.Tensor | None, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
+    """The mask as the model takes it: a bool ``[b, 1, T, S]`` mask becomes additive in ``dtype``."""
+    if mask is None:
+        return None
+    if mask.dtype != torch.bool:
+        return mask.to(device)
+    return torch.zeros(mask.shape, dtype=dtype, device=device).masked_fill_(
+        ~mask.to(device), torch.finfo(dtype).min
+    )
 
 
 def _pool_on(pool: SymbolPool | None, device: torch.device) -> SymbolPool | None:
@@ -129,7 +164,7 @@ def capturing(
     if not keys:
         raise ValueError("no layers to capture")
     deepest: LayerKey = FINAL_NORM if FINAL_NORM in keys else max(k for k in keys if isinstance(k, int))
-    cap = Capturer(decoder, keys, symbol_layers)
+    cap = Capturer(decoder, keys, symbol_layers, len(blocks) if deepest == FINAL_NORM else int(deepest))
     handles = []
     try:
         for key in keys:

@@ -16,14 +16,12 @@ import argparse
 import json
 import shutil
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
-from analysis.extract.api import remove_store, run
+from analysis.extract.api import extract_splits, remove_store
 from analysis.extract.config import ExtractConfig
-from analysis.extract.engine import holding_models
 from analysis.store import Store, list_partial, list_stores
 from lm.checkpoints import resolve
 from symbolcollection.splits import DERIVED_SPLITS
@@ -47,24 +45,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not aliases:
         raise UserError("--ckpt needs at least one checkpoint alias (e.g. base,ours)")
     splits = [s.strip() for s in config.split.split(",") if s.strip()]
-    for alias in aliases:
-        with holding_models():  # one model load per checkpoint, whatever the number of splits
-            for split in splits:  # no symbols for the corrupted twins: broken on purpose
-                _run_one(
-                    alias,
-                    replace(config, split=split, symbols=config.symbols and split not in DERIVED_SPLITS),
-                )
+    each = [replace(config, split=s, symbols=config.symbols and s not in DERIVED_SPLITS) for s in splits]
+    for alias in aliases:  # no symbols for the corrupted twins: broken on purpose
+        for store, seconds in extract_splits(alias, each):
+            print(
+                f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
+                f"skipped={store.manifest['dataset']['n_skipped']}{_symbols_note(store)}  ({seconds:.2f} s)"
+            )
     return 0
-
-
-def _run_one(alias: str, config: ExtractConfig) -> None:
-    t0 = time.perf_counter()
-    store = run([alias], **asdict(config))[alias]
-    print(
-        f"{alias}: {store.name}  n={len(store)} layers={len(store.layers)} d={store.dim} "
-        f"skipped={store.manifest['dataset']['n_skipped']}{_symbols_note(store)}  "
-        f"({time.perf_counter() - t0:.2f} s)"
-    )
 
 
 def _symbols_note(store: Store) -> str:

@@ -20,8 +20,8 @@ PADDING_SIDES = ("left", "right")
 @dataclass(frozen=True)
 class ExtractConfig:
     """Which store to make (``split``, ``span``, ``pooling``, ``dtype``: the store key; ``layers``)
-    and how (``batch_tokens``, ``padding_side``, ``shard_samples``, ``progress``: none of them
-    changes the vectors)."""
+    and how (``batch_tokens``, ``padding_side``, ``shard_samples``, ``progress``,
+    ``share_prefixes``: none of them changes the vectors beyond float rounding)."""
 
     split: str = split_option("extract; on the command line a comma list, one model load for all")
     span: str = span_option()
@@ -32,6 +32,9 @@ class ExtractConfig:
     padding_side: str = option("right", "side the batches are padded on", choices=PADDING_SIDES)
     shard_samples: int | None = option(None, "samples per shard (none: about 64 MB each)")
     progress: bool = option(True, "no progress bars")
+    share_prefixes: bool = option(
+        True, "run every sample from token 0 (default: shared prompt prefixes once; equal to float rounding)"
+    )
     symbols: bool = option(
         False, "also write one vector per symbol of each output (symbol span; not for the corrupted twins)"
     )

@@ -15,9 +15,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 
-from analysis.extract.batching import DEFAULT_BATCH_TOKENS, collate, plan_batches
+from analysis.extract.batching import DEFAULT_BATCH_TOKENS, Batch, collate, plan_batches
 from analysis.extract.capture import Capturer, capturing
+from analysis.extract.prefix import (
+    MIN_PREFIX,
+    Prefix,
+    PrefixCache,
+    attach,
+    common_prefix,
+    first_pooled,
+    harvest,
+)
 from analysis.extract.samples import Dataset
 from analysis.extract.spans import Item, prepare_all
 from analysis.extract.writer import PartialStore
@@ -42,22 +52,36 @@ def extract_chunk(
     batch_tokens: int = DEFAULT_BATCH_TOKENS,
     on_batch: Callable[[int], object] | None = None,
     symbols_out: dict[LayerKey, np.ndarray] | None = None,
+    prefixes: PrefixCache | None = None,
 ) -> dict[LayerKey, np.ndarray]:
     """Pooled vectors ``{layer: [len(items), d] float32}`` for ``items``, rows in ``items`` order.
 
     Items are batched by length under ``batch_tokens`` padded tokens; ``on_batch(n)`` is called
     after each batch of ``n`` samples (progress). A non-finite vector raises :class:`UserError`
     naming the sample. With ``symbols_out``, it receives ``{layer: [S, d] float32}`` for the
-    capturer's symbol layers: the items' symbols, rows in item order then symbol order.
+    capturer's symbol layers: the items' symbols, rows in item order then symbol order. With
+    ``prefixes``, shared prompt prefixes are computed once (:mod:`analysis.extract.prefix`).
     """
     out = {k: np.empty((len(items), dim), dtype=np.float32) for k in capturer.layers}
     first = np.cumsum([0, *(len(it.symbols) for it in items)])
     if symbols_out is not None:
         symbols_out.update({k: np.empty((first[-1], dim), np.float32) for k in capturer.symbol_layers})
-    for batch_idx in plan_batches([it.needed for it in items], batch_tokens):
-        batch = collate([items[i] for i in batch_idx], pad_id, padding_side, pooling)
+    pasts, wants = _plan_prefixes(capturer, items, pad_id, prefixes)
+    starts = [len(p.ids) if p is not None else 0 for p in pasts]
+    for batch_idx in plan_batches([it.needed - s for it, s in zip(items, starts, strict=True)], batch_tokens):
+        chosen = [items[i] for i in batch_idx]
+        batch = collate(chosen, pad_id, padding_side, pooling, [starts[i] for i in batch_idx])
+        if prefixes is not None:
+            batch = attach(
+                batch,
+                chosen,
+                [pasts[i] for i in batch_idx],
+                [wants[i] for i in batch_idx],
+                padding_side,
+                capturer.blocks_run,
+            )
         names = [items[i].sample_id for i in batch_idx]
-        for key, vec in capturer.run(batch).items():
+        for key, vec in _run_keeping(capturer, batch, prefixes).items():
             out[key][batch_idx] = _finite(vec.numpy(), key, names)
         if symbols_out is not None and capturer.symbols:
             rows = np.concatenate([np.arange(first[i], first[i + 1]) for i in batch_idx])
@@ -67,6 +91,44 @@ def extract_chunk(
         if on_batch is not None:
             on_batch(len(batch_idx))
     return out
+
+
+def _run_keeping(capturer: Capturer, batch: Batch, prefixes: PrefixCache | None) -> dict[LayerKey, Any]:
+    """``capturer.run(batch)``, then the prefixes the batch was asked to keep go into ``prefixes``."""
+    out = capturer.run(batch)
+    for row, cols, ids in batch.keep:
+        prefixes.add(harvest(capturer.cache, row, cols, ids))  # type: ignore[union-attr]
+    capturer.cache = None
+    return out
+
+
+def _plan_prefixes(
+    capturer: Capturer, items: Sequence[Item], pad_id: int, prefixes: PrefixCache | None
+) -> tuple[list[Prefix | None], list[int]]:
+    """Per item, the prefix it starts after (None: from token 0) and the length of the wanted
+    prefix its forward should keep (0: none). The prefix is a held one that was asked for (a
+    twin's original's prompt) or else the items' common prefix, run here first: so a chunk's
+    vectors do not depend on which chunks ran before it in the process (resume)."""
+    if prefixes is None or capturer.blocks_run == 0 or not items:
+        return [None] * len(items), [0] * len(items)
+    limits = [first_pooled(it.positions, [s.positions[0] for s in it.symbols]) for it in items]
+    n = common_prefix([it.input_ids for it in items], limits)
+    shared = _run_prefix(capturer, tuple(items[0].input_ids[:n]), pad_id) if n >= MIN_PREFIX else None
+    pasts: list[Prefix | None] = []
+    for it, limit in zip(items, limits, strict=True):
+        held = prefixes.longest(it.input_ids, limit, capturer.blocks_run)
+        pasts.append(held if held is not None and len(held.ids) > n else shared)
+    wants = [prefixes.wanted_in(it.input_ids, it.needed) for it in items]
+    return pasts, wants
+
+
+def _run_prefix(capturer: Capturer, ids: tuple[int, ...], pad_id: int) -> Prefix:
+    """The keys and values of ``ids`` (one forward of them alone)."""
+    head = Item(-1, "<shared prefix>", ids, (len(ids) - 1,))
+    capturer.run(attach(collate([head], pad_id), [head], [None], [len(ids)], "right", capturer.blocks_run))
+    prefix = harvest(capturer.cache, 0, torch.arange(len(ids)), ids)
+    capturer.cache = None
+    return prefix
 
 
 def _finite(arr: np.ndarray, key: LayerKey, names: Sequence[str]) -> np.ndarray:
@@ -98,6 +160,7 @@ class ShardJob:
     progress: bool = True
     symbol_layers: tuple[LayerKey, ...] = ()  # none: no symbol vectors
     symbol_dtype: str = "float16"
+    share_prefixes: bool = True  # compute shared prompt prefixes once (analysis.extract.prefix)
 
 
 def symbol_rows(data: Dataset, items: Sequence[Item]) -> dict[str, Any]:
@@ -134,7 +197,13 @@ def _shard_samples(job: ShardJob, k: int) -> int:
 
 
 def _one_shard(
-    job: ShardJob, k: int, cap: Capturer, tokenizer: PreTrainedTokenizerBase, max_len: int | None, bar: object
+    job: ShardJob,
+    k: int,
+    cap: Capturer,
+    tokenizer: PreTrainedTokenizerBase,
+    max_len: int | None,
+    bar: object,
+    prefixes: PrefixCache | None,
 ) -> None:
     """Prepare, extract and write shard ``k`` (skipped samples are recorded, not extracted)."""
     start = k * job.per_shard
@@ -155,6 +224,7 @@ def _one_shard(
         job.batch_tokens,
         bar.update,  # type: ignore[attr-defined]
         symbols if with_symbols else None,
+        prefixes,
     )
     if with_symbols:
         named = {tensor_name(layer): symbols[layer] for layer in job.symbol_layers}
@@ -164,19 +234,22 @@ def _one_shard(
 
 
 _held: dict[tuple[str, str], tuple[Any, Any]] | None = None
+_prefixes: dict[tuple[str, str], PrefixCache] | None = None
 
 
 @contextlib.contextmanager
 def holding_models() -> Iterator[None]:
     """Inside, each checkpoint's model and tokenizer are loaded once and reused by every
-    extraction (several splits of one checkpoint: one load); released on exit."""
-    global _held
+    extraction (several splits of one checkpoint: one load), and so are the prompt prefixes it
+    computed (:func:`want_prefixes`); released on exit."""
+    global _held, _prefixes
     outer, _held = _held, {} if _held is None else _held
+    _prefixes = {} if _prefixes is None else _prefixes
     try:
         yield
     finally:
         if outer is None:
-            _held = None
+            _held, _prefixes = None, None
 
 
 def _loaded(ckpt: Checkpoint, dtype: str) -> tuple[Any, PreTrainedTokenizerBase]:
@@ -190,6 +263,34 @@ def _loaded(ckpt: Checkpoint, dtype: str) -> tuple[Any, PreTrainedTokenizerBase]
     return pair
 
 
+def prefix_cache(ckpt: Checkpoint, dtype: str) -> PrefixCache:
+    """The prompt prefixes of ``ckpt`` in ``dtype``: held while :func:`holding_models` is open
+    (one checkpoint at a time), else a new cache."""
+    key = (ckpt.fingerprint, dtype)
+    if _prefixes is None:
+        return PrefixCache()
+    if key not in _prefixes:
+        _prefixes.clear()
+        _prefixes[key] = PrefixCache()
+    return _prefixes[key]
+
+
+def want_prefixes(ckpt: Checkpoint, dtype: str, data: Dataset, span: str, symbols: bool = False) -> int:
+    """Inside :func:`holding_models`, ask that each sample's prompt (its tokens before the first
+    pooled one) be kept when an earlier extraction of ``ckpt`` computes it; the number asked for.
+    A corrupted twin repeats its original's prompt, so extracting the originals first leaves the
+    twins only their outputs to run. Outside, nothing is kept (0)."""
+    if _prefixes is None:
+        return 0
+    cache = prefix_cache(ckpt, dtype)
+    count = 0
+    for it in prepare_all(load_tokenizer(ckpt), data.samples, span, 0, None, symbols):
+        if isinstance(it, Item):
+            cache.want(it.input_ids[: first_pooled(it.positions, [s.positions[0] for s in it.symbols])])
+            count += 1
+    return count
+
+
 def extract_shards(job: ShardJob) -> None:
     """Load the model once and extract every shard in ``job.todo`` into ``job.partial``."""
     from tqdm.auto import tqdm
@@ -199,6 +300,7 @@ def extract_shards(job: ShardJob) -> None:
 
         hf_logging.disable_progress_bar()
     model, tokenizer = _loaded(job.ckpt, job.key.dtype)
+    prefixes = prefix_cache(job.ckpt, job.key.dtype) if job.share_prefixes else None
     has_offsets(tokenizer)
     max_len = getattr(model.config, "max_position_embeddings", None)
     total = sum(_shard_samples(job, k) for k in job.todo)
@@ -213,6 +315,6 @@ def extract_shards(job: ShardJob) -> None:
     try:
         with capturing(model, job.layers, job.symbol_layers) as cap:
             for k in job.todo:
-                _one_shard(job, k, cap, tokenizer, max_len, bar)
+                _one_shard(job, k, cap, tokenizer, max_len, bar, prefixes)
     finally:
         bar.close()

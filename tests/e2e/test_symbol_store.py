@@ -71,7 +71,9 @@ def test_written_table_and_vectors_match_the_engine(home: Path, data) -> None:
     for key in (1, 2, "final_norm"):
         got = sym.read(key)
         assert got.dtype == np.float32 and got.shape == want[key].shape
-        assert np.allclose(got, want[key].astype(np.float16).astype(np.float32), atol=0, rtol=0)
+        # float16 in the store; the store's batches (shards of 7, each after its shared prefix)
+        # differ from this one chunk, so the two agree to float16 rounding, not bit for bit
+        assert np.allclose(got, want[key], rtol=2**-10, atol=1e-6)
     assert set(table.family) == set(registry.names()) and any(c for c in table.concept)
 
 
@@ -92,7 +94,7 @@ def test_hits_extends_and_names_the_command_that_adds_symbols(home: Path, data) 
 
 
 def test_a_kill_between_shards_resumes_with_the_symbols(home: Path, data, monkeypatch) -> None:
-    reference = SymbolStore.of(ensure_store("tiny", dataset=data, **_symbols(shard_samples=20)))
+    reference = SymbolStore.of(ensure_store("tiny", dataset=data, **_symbols(shard_samples=7)))
     ref_rows, ref = reference.table, reference.read(2)
     for store in list_stores():
         shutil.rmtree(store.path)

@@ -10,13 +10,12 @@ fp32, rows in dataset order) and ``manifest.json``. Consumers call::
 A cache hit costs no model or tokenizer load (and no torch import): it resolves the checkpoint
 (fingerprints are cached), loads the split, hashes it and the extraction code, and opens the manifest. Layer keys are
 ints ``0..L`` (0 = embeddings, L = last block before the final norm) and ``"final_norm"``;
-see :mod:`analysis.layers`. Writing lives in :mod:`analysis.extract` and :mod:`analysis.extract.writer`.
+see :mod:`analysis.layers`. Writing lives in :mod:`analysis.extract` and :mod:`analysis.extract.writer`;
+checking and reading a shard file in :mod:`analysis.shards`.
 """
 
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from analysis.layers import LayerKey, normalise_layer, tensor_name
+from analysis.shards import damaged, shard_file, shard_view, verify_shard
 from symbolscope.cli import option
 from symbolscope.errors import UserError, get_logger
 from symbolscope.paths import store_root
@@ -89,43 +89,6 @@ class StoreKey:
         return "-".join(parts) + f"-f{STORE_FORMAT}-c{self.code.rpartition('+')[2][:8]}"
 
 
-def damaged(path: Path, what: str) -> UserError:
-    """The one-line error for a damaged store folder ``path``: what is wrong and the fix."""
-    return UserError(
-        f"store {path.name} is damaged ({what}); remove it with 'python -m analysis.extract rm {path.name}' "
-        "and re-run to extract it again"
-    )
-
-
-#: safetensors dtypes a store's tensors may have, and how they are read.
-_TENSOR_DTYPES = {"F32": np.float32, "F16": np.float16}
-
-
-def shard_view(path: Path, name: str, copy: bool, dtypes: Sequence[str] = ("F32",)) -> np.ndarray:
-    """Tensor ``name`` of a safetensors file as a read-only memmap (or a copy), ``[n, d]``: float32
-    as stored, or (float16 among ``dtypes``) converted to a float32 copy."""
-    try:
-        with open(path, "rb") as fh:
-            (hlen,) = struct.unpack("<Q", fh.read(8))
-            header = json.loads(fh.read(min(hlen, 100_000_000)))
-        info = header.get(name)
-        if not isinstance(info, dict) or info.get("dtype") not in dtypes:
-            raise ValueError(
-                f"no {'/'.join(str(np.dtype(_TENSOR_DTYPES[d])) for d in dtypes)} tensor '{name}'"
-            )
-        dtype = _TENSOR_DTYPES[info["dtype"]]
-        start, end = (int(v) for v in info["data_offsets"])
-        shape = tuple(int(s) for s in info["shape"])
-        if len(shape) != 2 or min(shape) < 0 or end - start != np.dtype(dtype).itemsize * shape[0] * shape[1]:
-            raise ValueError(f"tensor '{name}' has an inconsistent shape")
-    except (OSError, struct.error, ValueError, TypeError, AttributeError, KeyError, RecursionError) as err:
-        raise damaged(path.parent, f"{path.name}: {err}") from None
-    if end == start:
-        return np.zeros(shape, dtype=np.float32)
-    arr = np.memmap(path, dtype=dtype, mode="r", offset=8 + hlen + start, shape=shape)
-    return np.array(arr, dtype=np.float32) if copy or dtype != np.float32 else arr
-
-
 class Store:
     """A finished store: its manifest and a reader for its layers."""
 
@@ -158,14 +121,7 @@ class Store:
     def check_sizes(self) -> None:
         """Raise the damaged-store error unless every shard exists with its recorded size."""
         for shard in self.manifest["shards"]:
-            f = self.path / str(shard.get("file", ""))
-            if Path(str(shard.get("file", ""))).name != shard.get("file") or not f.is_file():
-                raise damaged(self.path, f"shard {shard.get('file')!r} is missing")
-            if f.stat().st_size != shard.get("bytes"):
-                raise damaged(
-                    self.path,
-                    f"{f.name} has {f.stat().st_size} bytes, the manifest says {shard.get('bytes')}",
-                )
+            shard_file(self.path, shard.get("file"), shard.get("bytes"))
 
     def _follow_replacement(self) -> None:
         """Adopt the on-disk manifest if the store was re-published with the same rows (e.g. more
@@ -266,7 +222,7 @@ class Store:
         except UserError:
             self._follow_replacement()
         for shard in self.manifest["shards"]:
-            self._verify(shard)
+            verify_shard(self.path, shard["file"], shard.get("bytes"), shard.get("sha256"), self._verified)
         parts = [shard_view(self.path / s["file"], name, copy=not mmap) for s in self.manifest["shards"]]
         vectors = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         if vectors.shape != (len(self), self.dim):

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from analysis.layers import LayerKey, normalise_layer, tensor_name
-from analysis.store import Store, damaged, shard_view
+from analysis.shards import damaged, shard_view, verify_shard
+from analysis.store import Store
 from symbolscope.errors import UserError
 from symbolscope.reading import read_json
 
@@ -196,7 +197,9 @@ class SymbolStore:
         assert self.path is not None
         parts = []
         for shard in self.manifest["shards"]:
-            self._verify(shard)
+            verify_shard(
+                self.path, shard.get("file"), shard.get("bytes"), shard.get("sha256"), self._verified
+            )
             parts.append(shard_view(self.path / shard["file"], tensor_name(key), True, ("F16", "F32")))
         out = np.concatenate(parts, axis=0) if parts else np.zeros((0, 0), np.float32)
         if out.shape[0] != len(self.table):
@@ -204,19 +207,6 @@ class SymbolStore:
                 self.path, f"layer {key} has {out.shape[0]} symbol rows, the table {len(self.table)}"
             )
         return out
-
-    def _verify(self, shard: dict[str, Any]) -> None:
-        from symbolscope.io import sha256_file
-
-        assert self.path is not None
-        f = self.path / str(shard.get("file", ""))
-        if shard["file"] in self._verified:
-            return
-        if Path(str(shard["file"])).name != shard["file"] or not f.is_file():
-            raise damaged(self.path, f"symbol shard {shard['file']!r} is missing")
-        if f.stat().st_size != shard.get("bytes") or sha256_file(f) != shard.get("sha256"):
-            raise damaged(self.path, f"{f.name} does not match its recorded size and sha256")
-        self._verified.add(shard["file"])
 
     def size_bytes(self) -> int:
         """Bytes of the symbol shards on disk (0 in memory)."""

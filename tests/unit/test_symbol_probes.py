@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import numpy as np
@@ -74,6 +75,12 @@ def _planted_concepts(per_cell: int = 40, d: int = 24, seed: int = 0, shuffle: b
     return _table(rows), np.array(X, dtype=np.float32)
 
 
+def _rows_where(table: SymbolTable, keep: Callable[[str, str | None], bool]) -> list[int]:
+    """Indices of the rows of ``table`` whose ``(family, concept)`` ``keep`` accepts, ascending
+    (for ``table.take`` and ``X[rows]``, ``X`` ``[len(table), d]``)."""
+    return [i for i, fc in enumerate(zip(table.family, table.concept, strict=True)) if keep(*fc)]
+
+
 def _transfer_rows(table: SymbolTable, X: np.ndarray) -> list[dict]:
     _, transfer, _ = symbol_tasks(table, ("concept",), SPEC.folds, per_cell=1000, seed=0)
     assert transfer is not None
@@ -130,11 +137,7 @@ def test_family_specific_concept_directions_do_not_transfer() -> None:
 
 def test_transfer_trains_only_on_the_held_out_familys_concepts() -> None:
     table, X = _planted_concepts()
-    keep = [
-        i
-        for i, (f, c) in enumerate(zip(table.family, table.concept, strict=True))
-        if (f, c) != ("python", "implication")
-    ]
+    keep = _rows_where(table, lambda f, c: (f, c) != ("python", "implication"))
     rows = {r["held_out"]: r for r in _transfer_rows(table.take(keep), X[keep])}
     assert rows["python"]["n_train"] == 3 * 3 * 40  # 3 other families x python's 3 concepts
     assert rows["python"]["n_test"] == 3 * 40 and rows["python"]["n_classes"] == 3
@@ -251,19 +254,11 @@ def test_concept_run_gives_transfer_rows_per_family_and_a_mean() -> None:
 
 def test_a_concept_of_one_family_is_skipped_and_too_few_concepts_refused() -> None:
     table, _ = _planted_concepts()
-    keep = [
-        i
-        for i, (f, c) in enumerate(zip(table.family, table.concept, strict=True))
-        if c != "negation" or f == "sql"
-    ]
+    keep = _rows_where(table, lambda f, c: c != "negation" or f == "sql")
     _, transfer, info = symbol_tasks(table.take(keep), ("concept",), 5, per_cell=1000, seed=0)
     assert info["concepts_skipped"] == {"negation": "realised in one family only (sql)"}
     assert transfer is not None and "negation" not in set(transfer.y.tolist())
-    two = [
-        i
-        for i, c in enumerate(table.concept)
-        if c in ("negation",) or (c == "equality" and table.family[i] == "fol")
-    ]
+    two = _rows_where(table, lambda f, c: c == "negation" or (f, c) == ("fol", "equality"))
     with pytest.raises(UserError, match="target concept: fewer than two concepts can be probed"):
         symbol_tasks(table.take(two), ("concept",), 5, per_cell=1000, seed=0)
 
@@ -323,11 +318,7 @@ def test_non_finite_symbol_vectors_are_refused_naming_the_sample() -> None:
 
 def test_a_family_with_one_concept_is_not_held_out_and_is_listed() -> None:
     table, X = _planted_concepts()
-    keep = [
-        i
-        for i, (f, c) in enumerate(zip(table.family, table.concept, strict=True))
-        if f != "fol" or c == "negation"
-    ]
+    keep = _rows_where(table, lambda f, c: f != "fol" or c == "negation")
     _, transfer, info = symbol_tasks(table.take(keep), ("concept",), 5, per_cell=1000, seed=0)
     assert info["transfer_skipped"] == {"fol": "1 concept (negation); a held-out family needs two"}
     assert transfer is not None

@@ -17,7 +17,7 @@ no symbols for the corrupted twins):
 
 Runs alternate; medians. Prints the symbol rows and bytes per row; the last line is
 ``all of it: <r>x the bare forward pass of the same tokens``.
-Usage: ``python benchmarks/bench_symbols.py [--repeats 3] [--limit N] [--split analysis,analysis-valid]``.
+Usage: ``python benchmarks/bench_symbols.py [--repeats 4] [--limit N] [--split analysis,analysis-valid]``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_extract import _child, _finish, _limited_split, _load_and_reset  # noqa: E402
 
+from symbolcollection.splits import DERIVED_SPLITS  # noqa: E402
+
 
 def run_one(splits: str, which: str) -> dict:
     """One extraction of every split into this process's empty store, as ``make reproduce``'s
@@ -43,7 +45,6 @@ def run_one(splits: str, which: str) -> dict:
     import analysis.extract.engine as engine
     from analysis.extract.api import extract_splits
     from analysis.extract.config import ExtractConfig
-    from symbolcollection.splits import DERIVED_SPLITS
 
     model, tok, mem = _load_and_reset()
     engine.load_model = lambda *a, **k: model
@@ -110,7 +111,7 @@ def main() -> None:
         return
     runs: dict[str, list[dict]] = {which: [] for which in CASES}
     with tempfile.TemporaryDirectory(prefix="bench-symbols-") as tmp:
-        split = ",".join(_limited_split(s, args.limit, _folder(Path(tmp) / s)) for s in args.split.split(","))
+        split = ",".join(_limited(s, args.limit, Path(tmp)) for s in args.split.split(","))
         for r in range(args.repeats):
             k = r % len(CASES)
             for which in CASES[k:] + CASES[:k]:  # each case first once in every len(CASES) runs
@@ -119,9 +120,21 @@ def main() -> None:
     report(args, runs)
 
 
-def _folder(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _limited(split: str, limit: int | None, tmp: Path) -> str:
+    """``split`` cut to ``limit`` samples spread over it; the corrupted twins cut to those of the
+    analysis samples kept (as in the whole splits, where every twin's original is extracted)."""
+    folder = tmp / split
+    folder.mkdir(parents=True, exist_ok=True)
+    if limit is None or split not in DERIVED_SPLITS:
+        return _limited_split(split, limit, folder)
+    from analysis.extract.samples import load_dataset
+    from symbolcollection.corrupt import original_of
+
+    kept = {json.loads(line)["id"] for line in (tmp / "analysis" / "split.jsonl").read_text().splitlines()}
+    path = folder / "split.jsonl"
+    twins = [t for t in load_dataset(split).samples if original_of(t.id) in kept]
+    path.write_text("".join(json.dumps(t.to_dict()) + "\n" for t in twins))
+    return str(path)
 
 
 def report(args: argparse.Namespace, runs: dict[str, list[dict]]) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from analysis.extract.batching import plan_batches
+from lm.kvcache import cache_argument
 from symbolscope.errors import UserError, get_logger
 
 if TYPE_CHECKING:
@@ -67,20 +68,12 @@ def _left_pad(encoded: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tens
     return ids, mask
 
 
-def _cache_kwarg(model: PreTrainedModel) -> str:
-    """The forward argument that takes the KV cache (``cache`` in transformers 5, before it
-    ``past_key_values``)."""
-    import inspect
-
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-
-
 class _Active:
     """The rows being decoded: one KV cache (left-padded), their attention mask [r, L], next
     positions [r], last logits [r, V], and per row its prompt index and tokens so far."""
 
     def __init__(self, model: PreTrainedModel, pad: int) -> None:
-        self.model, self.pad, self.kv_name = model, pad, _cache_kwarg(model)
+        self.model, self.pad, self.kv_name = model, pad, cache_argument(model)
         self.cache: Any = None
         self.mask: Any = None
         self.next_pos: Any = None

@@ -21,22 +21,14 @@ import numpy as np
 import torch
 
 from analysis.evaluate.choices import Query, choice_loglik
-from analysis.evaluate.generate import _cache_kwarg
+from lm.kvcache import cache_argument
+from lm.kvcache import common_prefix as shared_prefix
 
 
 def common_prefix(contexts: Sequence[Sequence[int]]) -> int:
     """Length of the longest token prefix shared by all ``contexts``, leaving each at least one
     token of its own (its last token predicts the choice)."""
-    if not contexts:
-        return 0
-    n = min(len(c) for c in contexts) - 1
-    first = contexts[0]
-    for c in contexts[1:]:
-        k = 0
-        while k < n and c[k] == first[k]:
-            k += 1
-        n = k
-    return max(n, 0)
+    return shared_prefix(contexts, [len(c) - 1 for c in contexts])
 
 
 def batches(lengths: Sequence[int], prefix: int, max_tokens: int) -> list[list[int]]:
@@ -58,7 +50,10 @@ def _prefill(model: Any, ids: Sequence[int]) -> Any:
 
     cache = DynamicCache(config=model.config)
     model(
-        input_ids=torch.tensor([list(ids)]), use_cache=True, logits_to_keep=1, **{_cache_kwarg(model): cache}
+        input_ids=torch.tensor([list(ids)]),
+        use_cache=True,
+        logits_to_keep=1,
+        **{cache_argument(model): cache},
     )
     return cache
 
@@ -86,7 +81,7 @@ def _last_logprobs(
         mask[r, prefix : prefix + width - len(s)] = 0
         positions[r, width - len(s) :] = torch.arange(prefix, prefix + len(s))
     kv = _expanded(model, cache, rows) if prefix else None
-    extra = {_cache_kwarg(model): kv} if kv is not None else {}
+    extra = {cache_argument(model): kv} if kv is not None else {}
     out = model(
         input_ids=ids,
         attention_mask=mask,

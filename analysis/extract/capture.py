@@ -15,7 +15,6 @@ the :func:`capturing` context exits, also on error.
 from __future__ import annotations
 
 import contextlib
-import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -24,6 +23,7 @@ from torch import nn
 
 from analysis.extract.batching import Batch, SymbolPool
 from analysis.layers import FINAL_NORM, LayerKey, sort_layers
+from lm.kvcache import cache_argument
 
 _BLOCK_NAMES = ("layers", "h", "blocks")
 _NORM_NAMES = ("norm", "ln_f", "final_layernorm", "final_norm")
@@ -74,10 +74,7 @@ class Capturer:
         self.blocks_run = blocks_run  # decoder blocks a forward runs before it is stopped
         self.symbols: dict[LayerKey, torch.Tensor] = {}
         self.cache: Any = None  # the last forward's key/value cache, when it kept one
-        # transformers >= 5.25 names the cache argument `cache` (`past_key_values` before)
-        self._cache_arg = (
-            "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
-        )
+        self._cache_arg = cache_argument(decoder)
         self._weights: torch.Tensor | None = None
         self._pool: SymbolPool | None = None
         self._out: dict[LayerKey, torch.Tensor] = {}

@@ -24,6 +24,9 @@ import torch
 
 from analysis.extract.batching import Batch
 from analysis.extract.spans import Item
+from lm.kvcache import common_prefix
+
+__all__ = ["DEFAULT_BUDGET", "MIN_PREFIX", "Prefix", "PrefixCache", "attach", "common_prefix", "first_pooled"]
 
 #: A shared prefix shorter than this is not worth a pass of its own.
 MIN_PREFIX = 8
@@ -95,17 +98,6 @@ class PrefixCache:
 def first_pooled(positions: Sequence[int], symbol_starts: Sequence[int]) -> int:
     """The first position a sample pools (its span's or any symbol's): a prefix stops before it."""
     return min([positions[0], *symbol_starts])
-
-
-def common_prefix(seqs: Sequence[Sequence[int]], limits: Sequence[int]) -> int:
-    """Length of the longest prefix shared by every sequence, at most each one's limit."""
-    if not seqs:
-        return 0
-    first, n = seqs[0], min(limits)
-    for seq in seqs[1:]:
-        n = min(n, len(seq))
-        n = next((i for i in range(n) if seq[i] != first[i]), n)
-    return n
 
 
 def gather_past(pasts: Sequence[Prefix | None], blocks: int) -> tuple[tuple[KV, ...], int]:

@@ -68,7 +68,8 @@ def extract_chunk(
         symbols_out.update({k: np.empty((first[-1], dim), np.float32) for k in capturer.symbol_layers})
     pasts, wants = _plan_prefixes(capturer, items, pad_id, prefixes)
     starts = [len(p.ids) if p is not None else 0 for p in pasts]
-    for batch_idx in plan_batches([it.needed - s for it, s in zip(items, starts, strict=True)], batch_tokens):
+    # the budget counts a row's past too: its keys and values are gathered per row and attended
+    for batch_idx in plan_batches([it.needed for it in items], batch_tokens):
         chosen = [items[i] for i in batch_idx]
         batch = collate(chosen, pad_id, padding_side, pooling, [starts[i] for i in batch_idx])
         if prefixes is not None:

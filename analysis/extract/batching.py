@@ -105,6 +105,15 @@ def symbol_pool(items: Sequence[Item], offsets: Sequence[int], width: int) -> Sy
     )
 
 
+def token0_columns(items: Sequence[Item], starts: Sequence[int], width: int, padding_side: str) -> list[int]:
+    """Per row, the column token 0 of its item would sit in when rows hold tokens ``starts[r]``
+    to :attr:`Item.needed` padded to ``width`` on ``padding_side`` (negative past a prefix)."""
+    return [
+        (width - (it.needed - s) if padding_side == "left" else 0) - s
+        for it, s in zip(items, starts, strict=True)
+    ]
+
+
 def collate(
     items: Sequence[Item],
     pad_id: int,
@@ -131,10 +140,7 @@ def collate(
     mask = torch.zeros((b, width), dtype=torch.long)
     pos = torch.zeros((b, width), dtype=torch.long)
     weights = torch.zeros((b, width), dtype=torch.float32)
-    lead = [
-        width - (it.needed - s) if padding_side == "left" else 0 for it, s in zip(items, starts, strict=True)
-    ]
-    offsets = [lead[row] - s for row, s in enumerate(starts)]  # the column of token 0
+    offsets = token0_columns(items, starts, width, padding_side)
     for row, it in enumerate(items):
         s, n = starts[row], it.needed  # tokens after the last pooled one cannot affect it: not computed
         off = offsets[row]

@@ -25,7 +25,6 @@ from analysis.extract.prefix import (
     PrefixCache,
     attach,
     common_prefix,
-    first_pooled,
     harvest,
 )
 from analysis.extract.samples import Dataset
@@ -112,7 +111,7 @@ def _plan_prefixes(
     vectors do not depend on which chunks ran before it in the process (resume)."""
     if prefixes is None or capturer.blocks_run == 0 or not items:
         return [None] * len(items), [0] * len(items)
-    limits = [first_pooled(it.positions, [s.positions[0] for s in it.symbols]) for it in items]
+    limits = [it.first_pooled for it in items]
     n = common_prefix([it.input_ids for it in items], limits)
     shared = _run_prefix(capturer, tuple(items[0].input_ids[:n]), pad_id) if n >= MIN_PREFIX else None
     pasts: list[Prefix | None] = []
@@ -287,7 +286,7 @@ def want_prefixes(ckpt: Checkpoint, dtype: str, data: Dataset, span: str, symbol
     count = 0
     for it in prepare_all(load_tokenizer(ckpt), data.samples, span, 0, None, symbols):
         if isinstance(it, Item):
-            cache.want(it.input_ids[: first_pooled(it.positions, [s.positions[0] for s in it.symbols])])
+            cache.want(it.input_ids[: it.first_pooled])
             count += 1
     return count
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from analysis.extract.batching import Batch
+from analysis.extract.batching import Batch, token0_columns
 from analysis.extract.spans import Item
 from lm.kvcache import common_prefix
 
-__all__ = ["DEFAULT_BUDGET", "MIN_PREFIX", "Prefix", "PrefixCache", "attach", "common_prefix", "first_pooled"]
+__all__ = ["DEFAULT_BUDGET", "MIN_PREFIX", "Prefix", "PrefixCache", "attach", "common_prefix"]
 
 #: A shared prefix shorter than this is not worth a pass of its own.
 MIN_PREFIX = 8
@@ -95,11 +95,6 @@ class PrefixCache:
         return None
 
 
-def first_pooled(positions: Sequence[int], symbol_starts: Sequence[int]) -> int:
-    """The first position a sample pools (its span's or any symbol's): a prefix stops before it."""
-    return min([positions[0], *symbol_starts])
-
-
 def gather_past(pasts: Sequence[Prefix | None], blocks: int) -> tuple[tuple[KV, ...], int]:
     """The batch's past ``((K, V) [b, heads, P, head_dim] per block, P)``: row ``r`` holds
     ``pasts[r]``'s keys and values in its first ``len(ids)`` columns, zeros after (masked)."""
@@ -153,20 +148,19 @@ def attach(
     tokens (0: none)."""
     starts = [len(p.ids) if p is not None else 0 for p in pasts]
     t = batch.input_ids.shape[1]
+    zero = token0_columns(items, starts, t, padding_side)
     width = 0
     out = batch
     if any(starts):
         past, width = gather_past(pasts, blocks)
         real = torch.zeros((len(items), t), dtype=torch.bool)
         for row, it in enumerate(items):
-            lead = t - (it.needed - starts[row]) if padding_side == "left" else 0
-            real[row, lead : lead + it.needed - starts[row]] = True
+            real[row, zero[row] + starts[row] : zero[row] + it.needed] = True
         out = replace(batch, past=past, attention_mask=past_mask(starts, real, width))
     keep = []
     for row, (it, want) in enumerate(zip(items, wants, strict=True)):
         if want:
             s = starts[row]
-            lead = t - (it.needed - s) if padding_side == "left" else 0
-            cols = [*range(min(want, s)), *(width + lead + p - s for p in range(s, want))]
+            cols = [*range(min(want, s)), *(width + zero[row] + p for p in range(s, want))]
             keep.append((row, torch.tensor(cols, dtype=torch.long), tuple(it.input_ids[:want])))
     return replace(out, keep=tuple(keep))

@@ -54,6 +54,12 @@ class Item:
         earlier states in a causal model, so they are not computed)."""
         return max([self.positions[-1], *(s.positions[-1] for s in self.symbols)]) + 1
 
+    @property
+    def first_pooled(self) -> int:
+        """The first position the sample pools (its span's or any symbol's): a prefix computed
+        once for many samples stops before it (:mod:`analysis.extract.prefix`)."""
+        return min([self.positions[0], *(s.positions[0] for s in self.symbols)])
+
 
 @dataclass(frozen=True)
 class Skipped:

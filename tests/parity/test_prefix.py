@@ -13,7 +13,7 @@ from support.extract import assert_close_scaled, truth_states
 
 from analysis.extract.capture import capturing
 from analysis.extract.engine import extract_chunk, holding_models, prefix_cache, want_prefixes
-from analysis.extract.prefix import MIN_PREFIX, Prefix, PrefixCache, common_prefix, first_pooled, past_mask
+from analysis.extract.prefix import MIN_PREFIX, Prefix, PrefixCache, common_prefix, past_mask
 from analysis.extract.samples import from_samples, load_dataset
 from analysis.extract.spans import Item, prepare
 from analysis.layers import FINAL_NORM
@@ -73,7 +73,7 @@ def test_vectors_after_a_shared_prefix_equal_a_forward_from_token_0(tiny, pairs,
     orig, twin, _ = pairs
     cache = PrefixCache()
     for it in twin:  # the twins' prompts, asked for before their originals run
-        cache.want(it.input_ids[: first_pooled(it.positions, [])])
+        cache.want(it.input_ids[: it.first_pooled])
     symbols: dict = {}
     with capturing(model, [0, 2, FINAL_NORM], [1, 2]) as cap:
         seen = _counting(cap)
